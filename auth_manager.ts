@@ -1,0 +1,776 @@
+/**
+ * Accounts: registration, login with one live session per account, password
+ * reset that never hands a token to an unauthenticated peer, password change,
+ * deletion, login throttling, legacy import and the audit trail.
+ *
+ * Storage, clock and randomness are injected so every rule here is testable
+ * without sockets or sleeping. Results are data (`{ ok: false, reason }`),
+ * never thrown, for anything a client can cause; the shell maps reasons to
+ * catalog messages.
+ *
+ * @module
+ */
+
+import {
+  type Clock,
+  type RandomSource,
+  secureRandomBytes,
+  SYSTEM_CLOCK,
+} from "./lib/clock.ts";
+import {
+  legacySha256Hash,
+  PasswordHasher,
+  type PasswordHasherOptions,
+  sha256Hex,
+} from "./lib/password_hash.ts";
+import {
+  LoginThrottle,
+  type LoginThrottleOptions,
+} from "./lib/login_throttle.ts";
+import { normalizeUsername } from "./lib/username.ts";
+import { parseLegacyCredentials } from "./lib/legacy_credentials.ts";
+import type {
+  AccountRecord,
+  AccountStore,
+  AuditEntry,
+  AuditEventType,
+} from "./lib/store.ts";
+
+/** How long a reset token stays valid: 30 minutes. */
+export const RESET_TOKEN_TTL_MS = 30 * 60 * 1000;
+/** Default minimum password length in characters. */
+export const DEFAULT_MIN_PASSWORD_LENGTH = 8;
+/** Maximum password length in UTF-8 bytes. */
+export const MAX_PASSWORD_BYTES = 1024;
+/** Random bytes in a reset token or recovery code (160 bits). */
+const SECRET_BYTES = 20;
+
+/** Why a live session was ended by the server. */
+export type SessionEndReason = "password_reset" | "account_deleted";
+
+/** A logged-in account, as the session registry holds it. */
+export interface LiveSession {
+  /** The account's display name. */
+  readonly username: string;
+  /** The account's uniqueness key. */
+  readonly usernameKey: string;
+  /** The account's id. */
+  readonly accountId: number;
+  /** Whether the account has the admin role. */
+  readonly isAdmin: boolean;
+  /** The client's address (host only). */
+  readonly address: string;
+}
+
+/** Hooks a connection passes when it logs in. */
+export interface LoginHooks {
+  /**
+   * Called (synchronously) when the server ends this session because the
+   * account's password was reset or the account was deleted elsewhere.
+   */
+  onTerminate?: (reason: SessionEndReason) => void;
+}
+
+/** A reset token handed to the server operator, never to the requester. */
+export interface ResetTokenDelivery {
+  /** The account the token resets. */
+  username: string;
+  /** The token in clear; shown once to the operator. */
+  token: string;
+  /** Expiry, ms since the epoch. */
+  expiresAt: number;
+  /** Who asked: a client address, or `operator`. */
+  requestedBy: string;
+}
+
+/** Why registration failed. */
+export type RegisterFailure =
+  | "invalid_username"
+  | "reserved_username"
+  | "username_taken"
+  | "password_too_short"
+  | "password_too_long";
+
+/** Why login failed. `invalid_credentials` covers unknown users too. */
+export type LoginFailure =
+  | "invalid_credentials"
+  | "throttled"
+  | "already_logged_in";
+
+/** Why a reset confirmation failed. */
+export type ResetFailure =
+  | "invalid_token"
+  | "throttled"
+  | "password_too_short"
+  | "password_too_long";
+
+/** Why a password change failed. */
+export type ChangePasswordFailure =
+  | "invalid_credentials"
+  | "throttled"
+  | "password_too_short"
+  | "password_too_long"
+  | "not_logged_in";
+
+/** Why an account deletion failed. */
+export type DeleteFailure = "invalid_credentials" | "throttled";
+
+/** Outcome of {@linkcode AuthManager.register}. */
+export type RegisterResult =
+  | { ok: true; username: string; recoveryCode: string }
+  | { ok: false; reason: RegisterFailure; minPasswordLength: number };
+
+/** Outcome of {@linkcode AuthManager.login}. */
+export type LoginResult =
+  | { ok: true; session: LiveSession }
+  | { ok: false; reason: LoginFailure; retryAfterMs?: number };
+
+/** Outcome of {@linkcode AuthManager.confirmReset}. */
+export type ResetResult =
+  | {
+    ok: true;
+    username: string;
+    /** Present when a recovery code was used: its one-time replacement. */
+    newRecoveryCode?: string;
+  }
+  | { ok: false; reason: ResetFailure; minPasswordLength: number };
+
+/** Outcome of {@linkcode AuthManager.changePassword}. */
+export type ChangePasswordResult =
+  | { ok: true }
+  | { ok: false; reason: ChangePasswordFailure; minPasswordLength: number };
+
+/** Outcome of {@linkcode AuthManager.deleteAccount}. */
+export type DeleteResult =
+  | { ok: true; username: string }
+  | { ok: false; reason: DeleteFailure };
+
+/** What a legacy import did. */
+export interface LegacyImportReport {
+  imported: string[];
+  skipped: Array<{ username: string; reason: string }>;
+}
+
+/** Options for {@linkcode AuthManager}. */
+export interface AuthManagerOptions {
+  /** Where accounts, tokens and audit entries live. */
+  store: AccountStore;
+  /**
+   * Time source for expiry, throttling and audit timestamps.
+   * @default {SYSTEM_CLOCK}
+   */
+  clock?: Clock;
+  /**
+   * Random source for tokens, recovery codes and salts.
+   * @default {secureRandomBytes}
+   */
+  random?: RandomSource;
+  /**
+   * Hashing parameters (iterations, concurrency).
+   * @default {{ iterations: 600000 }}
+   */
+  hashing?: Omit<PasswordHasherOptions, "random">;
+  /**
+   * Minimum password length in characters (after NFKC). The seed used 6.
+   * @default {8}
+   */
+  minPasswordLength?: number;
+  /**
+   * Reset token lifetime in ms.
+   * @default {1800000}
+   */
+  resetTokenTtlMs?: number;
+  /**
+   * Login throttling limits (the clock is shared).
+   * @default {{}}
+   */
+  throttle?: Omit<LoginThrottleOptions, "clock">;
+  /**
+   * Receives each reset token for the operator (console, audit delivery).
+   * Without it, a requested token is still stored but only the operator
+   * command `reset-token` can reveal a fresh one.
+   * @default {undefined}
+   */
+  onResetToken?: (delivery: ResetTokenDelivery) => void;
+}
+
+/** The account domain; one instance per server process. */
+export class AuthManager {
+  readonly minPasswordLength: number;
+  #store: AccountStore;
+  #clock: Clock;
+  #random: RandomSource;
+  #hasher: PasswordHasher;
+  #throttle: LoginThrottle;
+  #resetTokenTtlMs: number;
+  #onResetToken: ((delivery: ResetTokenDelivery) => void) | undefined;
+  #sessions = new Map<
+    string,
+    { session: LiveSession; hooks: LoginHooks }
+  >();
+
+  /** Creates the manager; see {@linkcode AuthManagerOptions}. */
+  constructor(options: AuthManagerOptions) {
+    this.#store = options.store;
+    this.#clock = options.clock ?? SYSTEM_CLOCK;
+    this.#random = options.random ?? secureRandomBytes;
+    this.#hasher = new PasswordHasher({
+      ...options.hashing,
+      random: this.#random,
+    });
+    this.#throttle = new LoginThrottle({
+      ...options.throttle,
+      clock: this.#clock,
+    });
+    this.minPasswordLength = options.minPasswordLength ??
+      DEFAULT_MIN_PASSWORD_LENGTH;
+    if (
+      !Number.isInteger(this.minPasswordLength) || this.minPasswordLength < 1
+    ) {
+      throw new RangeError(
+        `Cannot create auth manager: minimum password length must be a positive integer, got ${this.minPasswordLength}`,
+      );
+    }
+    this.#resetTokenTtlMs = options.resetTokenTtlMs ?? RESET_TOKEN_TTL_MS;
+    this.#onResetToken = options.onResetToken;
+  }
+
+  /** Number of live sessions. */
+  get onlineCount(): number {
+    return this.#sessions.size;
+  }
+
+  /** Live sessions in login order. */
+  onlineSessions(): LiveSession[] {
+    return [...this.#sessions.values()].map((entry) => entry.session);
+  }
+
+  /** Whether the named account has a live session. */
+  isOnline(username: string): boolean {
+    const name = normalizeUsername(username, { allowReserved: true });
+    return name.ok && this.#sessions.has(name.key);
+  }
+
+  /**
+   * Creates an account. On success the result carries a one-time recovery
+   * code, stored only as a hash, that the client shows once.
+   *
+   * @param options.allowReserved lets the operator create reserved names.
+   */
+  async register(
+    username: string,
+    password: string,
+    address: string,
+    options: { allowReserved?: boolean } = {},
+  ): Promise<RegisterResult> {
+    const min = this.minPasswordLength;
+    const name = normalizeUsername(username, options);
+    if (!name.ok) {
+      const reason = name.reason === "reserved"
+        ? "reserved_username"
+        : "invalid_username";
+      await this.#audit("register_failure", username, address, reason);
+      return { ok: false, reason, minPasswordLength: min };
+    }
+    const passwordProblem = this.#checkPassword(password);
+    if (passwordProblem !== undefined) {
+      await this.#audit(
+        "register_failure",
+        name.name,
+        address,
+        passwordProblem,
+      );
+      return { ok: false, reason: passwordProblem, minPasswordLength: min };
+    }
+    if (await this.#store.getAccount(name.key) !== undefined) {
+      // Registration necessarily reveals that a name is taken; skip the hash.
+      await this.#audit(
+        "register_failure",
+        name.name,
+        address,
+        "username_taken",
+      );
+      return { ok: false, reason: "username_taken", minPasswordLength: min };
+    }
+    const passwordHash = await this.#hasher.hash(password);
+    const recoveryCode = this.#newSecret();
+    const now = this.#clock.now();
+    const created = await this.#store.createAccount(
+      {
+        username: name.name,
+        usernameKey: name.key,
+        passwordHash,
+        recoveryCodeHash: await hashSecret(recoveryCode),
+        createdAt: now,
+      },
+      entry(now, "register", name.name, address, null),
+    );
+    if (created === undefined) {
+      // Lost a race with a concurrent registration of the same name.
+      await this.#audit(
+        "register_failure",
+        name.name,
+        address,
+        "username_taken",
+      );
+      return { ok: false, reason: "username_taken", minPasswordLength: min };
+    }
+    return { ok: true, username: created.username, recoveryCode };
+  }
+
+  /**
+   * Checks credentials and claims the account's single live session.
+   *
+   * Unknown users and wrong passwords get the same reason and cost the same
+   * hash work. The claim happens with no `await` between "is it online?" and
+   * "mark it online", so of two concurrent logins exactly one wins.
+   */
+  async login(
+    username: string,
+    password: string,
+    address: string,
+    hooks: LoginHooks = {},
+  ): Promise<LoginResult> {
+    const name = normalizeUsername(username, { allowReserved: true });
+    const key = name.ok ? name.key : `\u0000invalid:${username}`;
+    const gate = this.#throttle.check(key, address);
+    if (!gate.allowed) {
+      await this.#audit(
+        "login_failure",
+        username,
+        address,
+        `throttled: ${gate.reason}`,
+      );
+      return {
+        ok: false,
+        reason: "throttled",
+        retryAfterMs: gate.retryAfterMs,
+      };
+    }
+    const account = name.ok
+      ? await this.#store.getAccount(name.key)
+      : undefined;
+    const verdict = await this.#verifyAccountPassword(account, password);
+    if (account === undefined || !verdict.ok) {
+      await this.#recordFailure("login_failure", key, username, address);
+      return { ok: false, reason: "invalid_credentials" };
+    }
+    // The password may have been reset while we hashed: re-read, then claim
+    // synchronously (no await from here to the set()).
+    const current = await this.#store.getAccount(account.usernameKey);
+    if (
+      current === undefined || current.passwordHash !== account.passwordHash
+    ) {
+      await this.#recordFailure("login_failure", key, username, address);
+      return { ok: false, reason: "invalid_credentials" };
+    }
+    this.#throttle.recordSuccess(key, address);
+    if (this.#sessions.has(current.usernameKey)) {
+      await this.#audit(
+        "login_failure",
+        current.username,
+        address,
+        "already_logged_in",
+      );
+      return { ok: false, reason: "already_logged_in" };
+    }
+    const session: LiveSession = {
+      username: current.username,
+      usernameKey: current.usernameKey,
+      accountId: current.id,
+      isAdmin: current.isAdmin,
+      address,
+    };
+    this.#sessions.set(current.usernameKey, { session, hooks });
+    const now = this.#clock.now();
+    await this.#store.touchLastSeen(current.id, now);
+    await this.#audit("login", current.username, address, null);
+    if (verdict.needsRehash) await this.#rehash(current, password, address);
+    return { ok: true, session };
+  }
+
+  /**
+   * Releases a live session (logout or disconnect). Idempotent: a session
+   * already ended by a reset or deletion is ignored.
+   */
+  async logout(session: LiveSession): Promise<void> {
+    const entry = this.#sessions.get(session.usernameKey);
+    if (entry?.session !== session) return;
+    this.#sessions.delete(session.usernameKey);
+    await this.#store.touchLastSeen(session.accountId, this.#clock.now());
+    await this.#audit("logout", session.username, session.address, null);
+  }
+
+  /**
+   * Handles `RESET_REQUEST`: if the account exists, issues a token and hands
+   * it to the operator. The requester learns nothing either way; both paths
+   * do one committed write so timing does not tell them apart.
+   */
+  async requestReset(username: string, address: string): Promise<void> {
+    const name = normalizeUsername(username, { allowReserved: true });
+    const gate = this.#throttle.check("\u0000reset-request", address);
+    if (!gate.allowed) {
+      await this.#audit("reset_requested", username, address, "throttled");
+      return;
+    }
+    this.#throttle.recordFailure("\u0000reset-request", address);
+    const account = name.ok
+      ? await this.#store.getAccount(name.key)
+      : undefined;
+    if (account === undefined) {
+      await this.#audit(
+        "reset_requested",
+        username,
+        address,
+        "unknown account",
+      );
+      return;
+    }
+    await this.#issueToken(account, address);
+  }
+
+  /**
+   * Issues a fresh reset token for the operator command `reset-token`,
+   * voiding older ones. Resolves `undefined` for an unknown account.
+   */
+  async issueResetTokenForOperator(
+    username: string,
+  ): Promise<ResetTokenDelivery | undefined> {
+    const name = normalizeUsername(username, { allowReserved: true });
+    if (!name.ok) return undefined;
+    const account = await this.#store.getAccount(name.key);
+    if (account === undefined) return undefined;
+    return await this.#issueToken(account, "operator");
+  }
+
+  /**
+   * Handles `RESET_CONFIRM`: redeems a reset token or recovery code and sets
+   * the new password. Logs nobody in, and ends the account's live session.
+   */
+  async confirmReset(
+    secret: string,
+    newPassword: string,
+    address: string,
+  ): Promise<ResetResult> {
+    const min = this.minPasswordLength;
+    const gate = this.#throttle.check("\u0000reset-confirm", address);
+    if (!gate.allowed) {
+      await this.#audit("reset_failure", null, address, "throttled");
+      return { ok: false, reason: "throttled", minPasswordLength: min };
+    }
+    const passwordProblem = this.#checkPassword(newPassword);
+    if (passwordProblem !== undefined) {
+      return { ok: false, reason: passwordProblem, minPasswordLength: min };
+    }
+    const canonical = canonicalSecret(secret);
+    const newHash = await this.#hasher.hash(newPassword);
+    const nextRecoveryCode = this.#newSecret();
+    const now = this.#clock.now();
+    const redeemed = canonical === undefined
+      ? undefined
+      : await this.#store.redeemSecret(
+        await sha256Hex(canonical),
+        now,
+        newHash,
+        await hashSecret(nextRecoveryCode),
+        { at: now, event: "reset_confirmed", address, detail: null },
+      );
+    if (redeemed === undefined) {
+      await this.#recordFailure(
+        "reset_failure",
+        "\u0000reset-confirm",
+        null,
+        address,
+      );
+      return { ok: false, reason: "invalid_token", minPasswordLength: min };
+    }
+    this.#terminate(redeemed.account.usernameKey, "password_reset");
+    return redeemed.via === "recovery_code"
+      ? {
+        ok: true,
+        username: redeemed.account.username,
+        newRecoveryCode: nextRecoveryCode,
+      }
+      : { ok: true, username: redeemed.account.username };
+  }
+
+  /** Changes the password of a logged-in account, given the old one. */
+  async changePassword(
+    session: LiveSession,
+    oldPassword: string,
+    newPassword: string,
+  ): Promise<ChangePasswordResult> {
+    const min = this.minPasswordLength;
+    if (this.#sessions.get(session.usernameKey)?.session !== session) {
+      return { ok: false, reason: "not_logged_in", minPasswordLength: min };
+    }
+    const gate = this.#throttle.check(session.usernameKey, session.address);
+    if (!gate.allowed) {
+      return { ok: false, reason: "throttled", minPasswordLength: min };
+    }
+    const passwordProblem = this.#checkPassword(newPassword);
+    if (passwordProblem !== undefined) {
+      return { ok: false, reason: passwordProblem, minPasswordLength: min };
+    }
+    const account = await this.#store.getAccount(session.usernameKey);
+    const verdict = await this.#verifyAccountPassword(account, oldPassword);
+    if (account === undefined || !verdict.ok) {
+      await this.#recordFailure(
+        "password_change_failure",
+        session.usernameKey,
+        session.username,
+        session.address,
+      );
+      return {
+        ok: false,
+        reason: "invalid_credentials",
+        minPasswordLength: min,
+      };
+    }
+    const newHash = await this.#hasher.hash(newPassword);
+    await this.#store.changePassword(
+      account.id,
+      newHash,
+      entry(
+        this.#clock.now(),
+        "password_changed",
+        account.username,
+        session.address,
+        null,
+      ),
+    );
+    return { ok: true };
+  }
+
+  /**
+   * Deletes an account given its password: credentials, recovery code and
+   * tokens go, and its live session (if any) is ended.
+   */
+  async deleteAccount(
+    username: string,
+    password: string,
+    address: string,
+  ): Promise<DeleteResult> {
+    const name = normalizeUsername(username, { allowReserved: true });
+    const key = name.ok ? name.key : `\u0000invalid:${username}`;
+    const gate = this.#throttle.check(key, address);
+    if (!gate.allowed) {
+      await this.#audit("delete_failure", username, address, "throttled");
+      return { ok: false, reason: "throttled" };
+    }
+    const account = name.ok
+      ? await this.#store.getAccount(name.key)
+      : undefined;
+    const verdict = await this.#verifyAccountPassword(account, password);
+    if (account === undefined || !verdict.ok) {
+      await this.#recordFailure("delete_failure", key, username, address);
+      return { ok: false, reason: "invalid_credentials" };
+    }
+    const deleted = await this.#store.deleteAccount(
+      account.id,
+      entry(
+        this.#clock.now(),
+        "account_deleted",
+        account.username,
+        address,
+        null,
+      ),
+    );
+    if (!deleted) return { ok: false, reason: "invalid_credentials" };
+    this.#throttle.recordSuccess(key, address);
+    this.#terminate(account.usernameKey, "account_deleted");
+    return { ok: true, username: account.username };
+  }
+
+  /**
+   * Imports the Python program's `credentials.json` text. Imported accounts
+   * keep their unsalted SHA-256 until their next login, which rehashes them.
+   *
+   * @throws {SyntaxError} when the text is not a JSON object.
+   */
+  async importLegacyCredentials(text: string): Promise<LegacyImportReport> {
+    // Operator-supplied data: reserved names the old program allowed are kept.
+    const plan = parseLegacyCredentials(text, { allowReserved: true });
+    const report: LegacyImportReport = {
+      imported: [],
+      skipped: [...plan.skipped],
+    };
+    for (const legacy of plan.accounts) {
+      const now = this.#clock.now();
+      const created = await this.#store.createAccount(
+        {
+          username: legacy.username,
+          usernameKey: legacy.key,
+          passwordHash: legacySha256Hash(legacy.sha256Hex),
+          recoveryCodeHash: null,
+          createdAt: now,
+        },
+        entry(now, "legacy_import", legacy.username, "operator", null),
+      );
+      if (created === undefined) {
+        report.skipped.push({
+          username: legacy.username,
+          reason:
+            `Cannot import "${legacy.username}": an account with that name already exists`,
+        });
+      } else {
+        report.imported.push(created.username);
+      }
+    }
+    return report;
+  }
+
+  async #verifyAccountPassword(
+    account: AccountRecord | undefined,
+    password: string,
+  ): Promise<{ ok: boolean; needsRehash: boolean }> {
+    if (account === undefined || utf8Length(password) > MAX_PASSWORD_BYTES) {
+      // Same work as a real check, so timing does not reveal the account.
+      await this.#hasher.verifyDummy(password.slice(0, MAX_PASSWORD_BYTES));
+      return { ok: false, needsRehash: false };
+    }
+    return await this.#hasher.verify(password, account.passwordHash);
+  }
+
+  async #rehash(
+    account: AccountRecord,
+    password: string,
+    address: string,
+  ): Promise<void> {
+    const newHash = await this.#hasher.hash(password);
+    if (
+      await this.#store.replacePasswordHash(
+        account.id,
+        account.passwordHash,
+        newHash,
+      )
+    ) {
+      await this.#audit(
+        "rehash",
+        account.username,
+        address,
+        `pbkdf2-sha256 ${this.#hasher.iterations}`,
+      );
+    }
+  }
+
+  async #issueToken(
+    account: AccountRecord,
+    requestedBy: string,
+  ): Promise<ResetTokenDelivery> {
+    const token = this.#newSecret();
+    const now = this.#clock.now();
+    const expiresAt = now + this.#resetTokenTtlMs;
+    await this.#store.issueResetToken(
+      account.id,
+      await hashSecret(token),
+      expiresAt,
+      entry(now, "reset_requested", account.username, requestedBy, null),
+    );
+    const delivery = {
+      username: account.username,
+      token,
+      expiresAt,
+      requestedBy,
+    };
+    this.#onResetToken?.(delivery);
+    return delivery;
+  }
+
+  async #recordFailure(
+    event: AuditEventType,
+    key: string,
+    username: string | null,
+    address: string,
+  ): Promise<void> {
+    const { lockedOut } = this.#throttle.recordFailure(key, address);
+    await this.#audit(event, username, address, null);
+    if (lockedOut) await this.#audit("lockout", username, address, null);
+  }
+
+  #terminate(usernameKey: string, reason: SessionEndReason): void {
+    const live = this.#sessions.get(usernameKey);
+    if (live === undefined) return;
+    this.#sessions.delete(usernameKey);
+    live.hooks.onTerminate?.(reason);
+  }
+
+  #checkPassword(
+    password: string,
+  ): "password_too_short" | "password_too_long" | undefined {
+    if (utf8Length(password) > MAX_PASSWORD_BYTES) return "password_too_long";
+    if ([...password.normalize("NFKC")].length < this.minPasswordLength) {
+      return "password_too_short";
+    }
+    return undefined;
+  }
+
+  #newSecret(): string {
+    return formatSecret(this.#random(SECRET_BYTES));
+  }
+
+  async #audit(
+    event: AuditEventType,
+    username: string | null,
+    address: string,
+    detail: string | null,
+  ): Promise<void> {
+    await this.#store.appendAudit(
+      entry(this.#clock.now(), event, username, address, detail),
+    );
+  }
+}
+
+const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/**
+ * Formats random bytes as Crockford base32 in dash-separated groups of four,
+ * easy to read aloud and type (no I, L, O or U).
+ */
+export function formatSecret(bytes: Uint8Array): string {
+  let bits = 0;
+  let value = 0;
+  let out = "";
+  for (const byte of bytes) {
+    value = (value << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      out += CROCKFORD[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+    value &= (1 << bits) - 1;
+  }
+  if (bits > 0) out += CROCKFORD[(value << (5 - bits)) & 31];
+  return out.match(/.{1,4}/g)?.join("-") ?? "";
+}
+
+/**
+ * Canonical form of a typed secret: dashes and spaces dropped, upper case,
+ * and the look-alikes O->0, I/L->1 mapped as Crockford base32 allows.
+ * Returns `undefined` if anything else remains.
+ */
+export function canonicalSecret(typed: string): string | undefined {
+  const canonical = typed.replace(/[-\s]/g, "").toUpperCase()
+    .replace(/O/g, "0").replace(/[IL]/g, "1");
+  if (canonical.length === 0 || canonical.length > 64) return undefined;
+  for (const char of canonical) if (!CROCKFORD.includes(char)) return undefined;
+  return canonical;
+}
+
+async function hashSecret(secret: string): Promise<string> {
+  return await sha256Hex(canonicalSecret(secret) ?? secret);
+}
+
+function entry(
+  at: number,
+  event: AuditEventType,
+  username: string | null,
+  address: string | null,
+  detail: string | null,
+): AuditEntry {
+  return { at, event, username, address, detail };
+}
+
+function utf8Length(text: string): number {
+  return new TextEncoder().encode(text).length;
+}

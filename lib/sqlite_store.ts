@@ -1,0 +1,482 @@
+/**
+ * The embedded SQLite implementation of {@linkcode AccountStore}, on
+ * `node:sqlite`. One file, WAL mode with `synchronous=FULL`, migrations by
+ * `PRAGMA user_version`, and a refusal (never a silent reset) for any file it
+ * does not understand.
+ *
+ * @module
+ */
+
+import { DatabaseSync, type SQLInputValue } from "node:sqlite";
+import {
+  type AccountRecord,
+  type AccountStore,
+  type AuditEntry,
+  type AuditEventType,
+  type AuditQuery,
+  type NewAccount,
+  type RedeemResult,
+  StoreError,
+} from "./store.ts";
+
+/** `PRAGMA application_id` marking a file as ours ("TCPC"). */
+export const APPLICATION_ID = 0x54435043;
+
+/** Schema version this build writes; files with a higher one are refused. */
+export const SCHEMA_VERSION = 1;
+
+/** Ordered migrations; entry `i` upgrades `user_version` i to i+1. */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE accounts (
+    id INTEGER PRIMARY KEY,
+    username TEXT NOT NULL,
+    username_key TEXT NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL,
+    recovery_code_hash TEXT UNIQUE,
+    is_admin INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    last_seen_at INTEGER,
+    password_changed_at INTEGER NOT NULL
+  );
+  CREATE TABLE reset_tokens (
+    token_hash TEXT PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE INDEX reset_tokens_account ON reset_tokens(account_id);
+  CREATE TABLE audit_log (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    event TEXT NOT NULL,
+    username TEXT,
+    address TEXT,
+    detail TEXT
+  );
+  CREATE INDEX audit_log_username ON audit_log(username);
+  `,
+];
+
+/** Options for {@linkcode SqliteStore.open}. */
+export interface SqliteStoreOptions {
+  /**
+   * How long a statement waits for another process's lock (for example an
+   * operator command beside a running server) before failing.
+   * @default {2000}
+   */
+  busyTimeoutMs?: number;
+}
+
+/** Account columns aliased to camelCase, so rows map straight onto records. */
+const ACCOUNT_COLUMNS = `id, username, username_key AS usernameKey,
+  password_hash AS passwordHash, recovery_code_hash AS recoveryCodeHash,
+  is_admin AS isAdmin, created_at AS createdAt, last_seen_at AS lastSeenAt,
+  password_changed_at AS passwordChangedAt`;
+
+type AccountRow = Omit<AccountRecord, "isAdmin"> & { isAdmin: number };
+
+/** {@linkcode AccountStore} on one SQLite file. */
+export class SqliteStore implements AccountStore, Disposable {
+  /** The database file path (or `:memory:`). */
+  readonly path: string;
+  #db: DatabaseSync;
+  #closed = false;
+
+  private constructor(path: string, db: DatabaseSync) {
+    this.path = path;
+    this.#db = db;
+  }
+
+  /**
+   * Opens (creating if absent) and migrates the database at `path`.
+   *
+   * @throws {StoreError} when the file cannot be opened, is not a SQLite
+   * database, belongs to another program, is corrupt, is locked, or has a
+   * newer schema than this build understands. The file is left untouched.
+   */
+  static open(path: string, options: SqliteStoreOptions = {}): SqliteStore {
+    if (path !== ":memory:") createPrivateFile(path);
+    let db: DatabaseSync;
+    try {
+      db = new DatabaseSync(path, { enableForeignKeyConstraints: true });
+    } catch (error) {
+      throw toStoreError(error, path);
+    }
+    try {
+      db.exec(`PRAGMA busy_timeout = ${options.busyTimeoutMs ?? 2000}`);
+      checkAndMigrate(db, path);
+      return new SqliteStore(path, db);
+    } catch (error) {
+      db.close();
+      throw error instanceof StoreError ? error : toStoreError(error, path);
+    }
+  }
+
+  /** Closes the database; later calls do nothing. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#db.close();
+  }
+
+  /** Same as {@linkcode close}. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /**
+   * Writes a consistent copy of the live database to `destination` with
+   * `VACUUM INTO` (never a file copy, which can tear a WAL database).
+   */
+  backup(destination: string): Promise<void> {
+    this.#db.prepare("VACUUM INTO ?").run(destination);
+    return Promise.resolve();
+  }
+
+  getAccount(usernameKey: string): Promise<AccountRecord | undefined> {
+    const row = this.#db
+      .prepare(`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE username_key = ?`)
+      .get(usernameKey) as AccountRow | undefined;
+    return Promise.resolve(row && toAccount(row));
+  }
+
+  listAccounts(): Promise<AccountRecord[]> {
+    const rows = this.#db
+      .prepare(
+        `SELECT ${ACCOUNT_COLUMNS} FROM accounts ORDER BY created_at, id`,
+      )
+      .all() as unknown as AccountRow[];
+    return Promise.resolve(rows.map(toAccount));
+  }
+
+  createAccount(
+    account: NewAccount,
+    audit: AuditEntry,
+  ): Promise<AccountRecord | undefined> {
+    return this.#transaction(() => {
+      const result = this.#db.prepare(
+        `INSERT INTO accounts
+           (username, username_key, password_hash, recovery_code_hash,
+            created_at, password_changed_at)
+         VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (username_key) DO NOTHING`,
+      ).run(
+        account.username,
+        account.usernameKey,
+        account.passwordHash,
+        account.recoveryCodeHash,
+        account.createdAt,
+        account.createdAt,
+      );
+      if (result.changes === 0) return undefined;
+      this.#insertAudit(audit);
+      return this.#accountById(Number(result.lastInsertRowid));
+    });
+  }
+
+  replacePasswordHash(
+    accountId: number,
+    expectedHash: string,
+    newHash: string,
+  ): Promise<boolean> {
+    const result = this.#db.prepare(
+      "UPDATE accounts SET password_hash = ? WHERE id = ? AND password_hash = ?",
+    ).run(newHash, accountId, expectedHash);
+    return Promise.resolve(result.changes === 1);
+  }
+
+  changePassword(
+    accountId: number,
+    newHash: string,
+    audit: AuditEntry,
+  ): Promise<void> {
+    return this.#transaction(() => {
+      this.#setPassword(accountId, newHash, audit.at);
+      this.#insertAudit(audit);
+    });
+  }
+
+  issueResetToken(
+    accountId: number,
+    tokenHash: string,
+    expiresAt: number,
+    audit: AuditEntry,
+  ): Promise<void> {
+    return this.#transaction(() => {
+      this.#db.prepare("DELETE FROM reset_tokens WHERE account_id = ?")
+        .run(accountId);
+      this.#db.prepare(
+        `INSERT INTO reset_tokens (token_hash, account_id, created_at, expires_at)
+         VALUES (?, ?, ?, ?)`,
+      ).run(tokenHash, accountId, audit.at, expiresAt);
+      this.#insertAudit(audit);
+    });
+  }
+
+  redeemSecret(
+    secretHash: string,
+    now: number,
+    newHash: string,
+    nextRecoveryCodeHash: string,
+    audit: Omit<AuditEntry, "username">,
+  ): Promise<RedeemResult | undefined> {
+    return this.#transaction(() => {
+      const token = this.#db.prepare(
+        `SELECT account_id AS accountId, expires_at AS expiresAt
+         FROM reset_tokens WHERE token_hash = ?`,
+      ).get(secretHash) as { accountId: number; expiresAt: number } | undefined;
+      let accountId: number;
+      let via: RedeemResult["via"];
+      if (token !== undefined) {
+        if (!(now < token.expiresAt)) {
+          // Expired: remove it so the table does not keep dead secrets.
+          this.#db.prepare("DELETE FROM reset_tokens WHERE token_hash = ?")
+            .run(secretHash);
+          return undefined;
+        }
+        accountId = token.accountId;
+        via = "reset_token";
+      } else {
+        const owner = this.#db.prepare(
+          "SELECT id FROM accounts WHERE recovery_code_hash = ?",
+        ).get(secretHash) as { id: number } | undefined;
+        if (owner === undefined) return undefined;
+        accountId = owner.id;
+        via = "recovery_code";
+        this.#db.prepare(
+          "UPDATE accounts SET recovery_code_hash = ? WHERE id = ?",
+        ).run(nextRecoveryCodeHash, accountId);
+      }
+      this.#setPassword(accountId, newHash, now);
+      const account = this.#accountById(accountId);
+      this.#insertAudit({ ...audit, username: account.username });
+      return { account, via };
+    });
+  }
+
+  deleteAccount(accountId: number, audit: AuditEntry): Promise<boolean> {
+    return this.#transaction(() => {
+      // Tokens go by ON DELETE CASCADE; the recovery code lives in the row.
+      const result = this.#db.prepare("DELETE FROM accounts WHERE id = ?")
+        .run(accountId);
+      if (result.changes === 0) return false;
+      this.#insertAudit(audit);
+      return true;
+    });
+  }
+
+  touchLastSeen(accountId: number, at: number): Promise<void> {
+    this.#db.prepare("UPDATE accounts SET last_seen_at = ? WHERE id = ?")
+      .run(at, accountId);
+    return Promise.resolve();
+  }
+
+  setAdmin(
+    usernameKey: string,
+    isAdmin: boolean,
+    audit: AuditEntry,
+  ): Promise<boolean> {
+    return this.#transaction(() => {
+      const result = this.#db.prepare(
+        "UPDATE accounts SET is_admin = ? WHERE username_key = ?",
+      ).run(isAdmin ? 1 : 0, usernameKey);
+      if (result.changes === 0) return false;
+      this.#insertAudit(audit);
+      return true;
+    });
+  }
+
+  appendAudit(entry: AuditEntry): Promise<void> {
+    this.#insertAudit(entry);
+    return Promise.resolve();
+  }
+
+  listAudit(query: AuditQuery = {}): Promise<AuditEntry[]> {
+    const where: string[] = [];
+    const params: SQLInputValue[] = [];
+    if (query.event !== undefined) {
+      where.push("event = ?");
+      params.push(query.event);
+    }
+    if (query.username !== undefined) {
+      where.push("username = ?");
+      params.push(query.username);
+    }
+    const sql = `SELECT at, event, username, address, detail FROM audit_log
+      ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
+      ORDER BY id DESC LIMIT ?`;
+    params.push(query.limit ?? 100);
+    const rows = this.#db.prepare(sql).all(...params) as unknown as Array<
+      Omit<AuditEntry, "event"> & { event: AuditEventType }
+    >;
+    return Promise.resolve(rows.map((row) => ({ ...row })));
+  }
+
+  #setPassword(accountId: number, newHash: string, at: number): void {
+    this.#db.prepare(
+      "UPDATE accounts SET password_hash = ?, password_changed_at = ? WHERE id = ?",
+    ).run(newHash, at, accountId);
+    this.#db.prepare("DELETE FROM reset_tokens WHERE account_id = ?")
+      .run(accountId);
+  }
+
+  #accountById(id: number): AccountRecord {
+    const row = this.#db.prepare(
+      `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE id = ?`,
+    )
+      .get(id) as AccountRow | undefined;
+    if (row === undefined) {
+      throw new Error(`Cannot read account ${id}: row vanished`);
+    }
+    return toAccount(row);
+  }
+
+  #insertAudit(entry: AuditEntry): void {
+    this.#db.prepare(
+      "INSERT INTO audit_log (at, event, username, address, detail) VALUES (?, ?, ?, ?, ?)",
+    ).run(entry.at, entry.event, entry.username, entry.address, entry.detail);
+  }
+
+  /**
+   * Runs `body` inside BEGIN IMMEDIATE ... COMMIT. The promise settles after
+   * COMMIT returned (with `synchronous=FULL`, after the WAL was synced).
+   */
+  #transaction<T>(body: () => T): Promise<T> {
+    try {
+      this.#db.exec("BEGIN IMMEDIATE");
+    } catch (error) {
+      return Promise.reject(toStoreError(error, this.path));
+    }
+    try {
+      const result = body();
+      this.#db.exec("COMMIT");
+      return Promise.resolve(result);
+    } catch (error) {
+      if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
+      return Promise.reject(error);
+    }
+  }
+}
+
+/** Creates `path` with mode 0600 if it does not exist (Unix only). */
+function createPrivateFile(path: string): void {
+  // Deno.chmod throws on Windows and a new file there inherits the folder's
+  // ACL, so only Unix gets an explicit mode.
+  if (Deno.build.os === "windows") return;
+  try {
+    Deno.openSync(path, { write: true, createNew: true, mode: 0o600 }).close();
+  } catch (error) {
+    if (error instanceof Deno.errors.AlreadyExists) return;
+    throw new StoreError(
+      "cannot_open",
+      path,
+      `Cannot create database "${path}": ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+}
+
+function checkAndMigrate(db: DatabaseSync, path: string): void {
+  // Reading the header makes SQLite validate the file before we write.
+  const quick = db.prepare("PRAGMA quick_check").all() as Array<
+    Record<string, unknown>
+  >;
+  const problems = quick.map((row) => String(Object.values(row)[0]));
+  if (problems.length !== 1 || problems[0] !== "ok") {
+    throw new StoreError(
+      "corrupt",
+      path,
+      `Cannot open database "${path}": integrity check failed (${
+        problems.slice(0, 3).join("; ")
+      }); restore it from a backup or move it aside to start a new one`,
+    );
+  }
+  const applicationId = pragmaNumber(db, "application_id");
+  const version = pragmaNumber(db, "user_version");
+  const tableCount = (db.prepare(
+    "SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table'",
+  ).get() as { n: number }).n;
+  if (
+    applicationId !== APPLICATION_ID && (applicationId !== 0 || tableCount > 0)
+  ) {
+    throw new StoreError(
+      "foreign_database",
+      path,
+      `Cannot open database "${path}": it is a SQLite database of another program; choose another file with --db`,
+    );
+  }
+  if (version > SCHEMA_VERSION) {
+    throw new StoreError(
+      "newer_schema",
+      path,
+      `Cannot open database "${path}": its schema version ${version} is newer than this server understands (${SCHEMA_VERSION}); upgrade TCPChat`,
+    );
+  }
+  db.exec("PRAGMA journal_mode = WAL");
+  // WAL with NORMAL can lose the last commits on power loss; chat accounts
+  // and queued messages are worth the extra fsync.
+  db.exec("PRAGMA synchronous = FULL");
+  for (let v = version; v < SCHEMA_VERSION; v++) {
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      db.exec(MIGRATIONS[v] ?? "");
+      db.exec(`PRAGMA application_id = ${APPLICATION_ID}`);
+      db.exec(`PRAGMA user_version = ${v + 1}`);
+      db.exec("COMMIT");
+    } catch (error) {
+      db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+}
+
+function pragmaNumber(db: DatabaseSync, name: string): number {
+  const row = db.prepare(`PRAGMA ${name}`).get() as Record<string, unknown>;
+  return Number(row[name]);
+}
+
+function toStoreError(error: unknown, path: string): StoreError {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/not a database/i.test(message)) {
+    return new StoreError(
+      "not_a_database",
+      path,
+      `Cannot open database "${path}": the file is not a SQLite database; move it aside or choose another file with --db`,
+      { cause: error },
+    );
+  }
+  if (/malformed|corrupt/i.test(message)) {
+    return new StoreError(
+      "corrupt",
+      path,
+      `Cannot open database "${path}": the file is corrupt; restore it from a backup or move it aside to start a new one`,
+      { cause: error },
+    );
+  }
+  if (/locked|busy/i.test(message)) {
+    return new StoreError(
+      "locked",
+      path,
+      `Cannot use database "${path}": it is locked by another process; stop that process or wait and retry`,
+      { cause: error },
+    );
+  }
+  return new StoreError(
+    "cannot_open",
+    path,
+    `Cannot open database "${path}": ${message}`,
+    { cause: error },
+  );
+}
+
+function toAccount(row: AccountRow): AccountRecord {
+  return {
+    ...row,
+    id: Number(row.id),
+    isAdmin: row.isAdmin === 1,
+    createdAt: Number(row.createdAt),
+    lastSeenAt: row.lastSeenAt === null ? null : Number(row.lastSeenAt),
+    passwordChangedAt: Number(row.passwordChangedAt),
+  };
+}

@@ -1,0 +1,560 @@
+import assert from "node:assert/strict";
+import {
+  AuthManager,
+  type AuthManagerOptions,
+  canonicalSecret,
+  formatSecret,
+  RESET_TOKEN_TTL_MS,
+  type ResetTokenDelivery,
+  type SessionEndReason,
+} from "../auth_manager.ts";
+import { ManualClock } from "../lib/clock.ts";
+import { parsePasswordHash, sha256Hex } from "../lib/password_hash.ts";
+import type { SqliteStore } from "../lib/sqlite_store.ts";
+import { seededRandom, tempStore } from "./_util.ts";
+
+const REMOTE = "203.0.113.7";
+const OTHER_REMOTE = "198.51.100.9";
+const LOOPBACK = "127.0.0.1";
+
+interface Fixture extends AsyncDisposable {
+  auth: AuthManager;
+  store: SqliteStore;
+  clock: ManualClock;
+  tokens: ResetTokenDelivery[];
+  make(options?: Partial<AuthManagerOptions>): AuthManager;
+}
+
+async function fixture(
+  options: Partial<AuthManagerOptions> = {},
+): Promise<Fixture> {
+  const temp = await tempStore();
+  const clock = new ManualClock();
+  const tokens: ResetTokenDelivery[] = [];
+  const make = (overrides: Partial<AuthManagerOptions> = {}) =>
+    new AuthManager({
+      store: temp.store,
+      clock,
+      random: seededRandom(7),
+      hashing: { iterations: 1000 },
+      onResetToken: (delivery) => tokens.push(delivery),
+      ...options,
+      ...overrides,
+    });
+  return {
+    auth: make(),
+    store: temp.store,
+    clock,
+    tokens,
+    make,
+    [Symbol.asyncDispose]: () => temp[Symbol.asyncDispose](),
+  };
+}
+
+async function registered(
+  f: Fixture,
+  name = "小王",
+  password = "password123",
+): Promise<string> {
+  const result = await f.auth.register(name, password, REMOTE);
+  assert.ok(result.ok, `register ${name}`);
+  return result.recoveryCode;
+}
+
+Deno.test("AuthManager.register() creates an account with a PBKDF2 hash and a recovery code", async () => {
+  await using f = await fixture({ hashing: undefined });
+  const result = await f.auth.register("小王", "pass word 1", REMOTE);
+  assert.ok(result.ok);
+  assert.equal(result.username, "小王");
+  assert.match(result.recoveryCode, /^[0-9A-Z]{4}(-[0-9A-Z]{1,4})+$/);
+  const account = await f.store.getAccount("小王");
+  assert.ok(account);
+  const parsed = parsePasswordHash(account.passwordHash);
+  assert.equal(parsed?.algorithm, "pbkdf2-sha256");
+  assert.equal(
+    parsed?.algorithm === "pbkdf2-sha256" && parsed.iterations,
+    600_000,
+  );
+  // The recovery code is stored only as a hash.
+  assert.equal(
+    account.recoveryCodeHash,
+    await sha256Hex(canonicalSecret(result.recoveryCode)!),
+  );
+  const audit = await f.store.listAudit({ event: "register" });
+  assert.equal(audit.length, 1);
+  assert.equal(audit[0]?.address, REMOTE);
+});
+
+Deno.test("AuthManager.register() refuses bad names and passwords", async (t) => {
+  await using f = await fixture();
+  await registered(f, "Alice");
+  const cases: Array<[string, string, string]> = [
+    ["", "password123", "invalid_username"],
+    ["has space", "password123", "invalid_username"],
+    ["a".repeat(33), "password123", "invalid_username"],
+    ["系统", "password123", "reserved_username"],
+    ["ADMIN", "password123", "reserved_username"],
+    ["alice", "password123", "username_taken"],
+    ["ALICE", "password123", "username_taken"],
+    ["bob", "short", "password_too_short"],
+    ["bob", "1234567", "password_too_short"],
+    ["bob", "x".repeat(1025), "password_too_long"],
+  ];
+  for (const [name, password, reason] of cases) {
+    await t.step(
+      `${JSON.stringify(name.slice(0, 20))} -> ${reason}`,
+      async () => {
+        const result = await f.auth.register(name, password, REMOTE);
+        assert.equal(result.ok, false);
+        assert.equal(!result.ok && result.reason, reason);
+      },
+    );
+  }
+  assert.equal((await f.store.listAccounts()).length, 1);
+});
+
+Deno.test("AuthManager.register() allows the seed's 6-character minimum when configured", async () => {
+  await using f = await fixture({ minPasswordLength: 6 });
+  assert.equal((await f.auth.register("bob", "123456", REMOTE)).ok, true);
+  assert.equal((await f.auth.register("carol", "12345", REMOTE)).ok, false);
+});
+
+Deno.test("AuthManager.register() lets exactly one of two concurrent registrations win", async () => {
+  await using f = await fixture();
+  const results = await Promise.all([
+    f.auth.register("Zoë", "password-one", REMOTE),
+    f.auth.register("zoë", "password-two", OTHER_REMOTE),
+  ]);
+  assert.equal(results.filter((r) => r.ok).length, 1);
+  assert.equal(
+    results.filter((r) => !r.ok && r.reason === "username_taken").length,
+    1,
+  );
+});
+
+Deno.test("AuthManager.login() accepts the right password and claims the session", async () => {
+  await using f = await fixture();
+  await registered(f, "小王", "密码 with spaces");
+  const result = await f.auth.login("小王", "密码 with spaces", REMOTE);
+  assert.ok(result.ok);
+  assert.equal(result.session.username, "小王");
+  assert.equal(f.auth.onlineCount, 1);
+  assert.equal(f.auth.isOnline("小王"), true);
+  assert.ok((await f.store.getAccount("小王"))?.lastSeenAt);
+});
+
+Deno.test("AuthManager.login() gives unknown users and wrong passwords the same answer and the same hash work", async () => {
+  await using f = await fixture();
+  await registered(f, "alice", "password123");
+  const subtle = crypto.subtle;
+  const original = subtle.deriveBits;
+  const iterations: number[] = [];
+  subtle.deriveBits = function (algorithm, key, length) {
+    iterations.push((algorithm as Pbkdf2Params).iterations);
+    return original.call(subtle, algorithm, key, length);
+  };
+  try {
+    // Warm the dummy hash so both measured logins do exactly one derivation.
+    await f.auth.login("nobody", "x", REMOTE);
+    iterations.length = 0;
+    const unknown = await f.auth.login("nobody", "password123", REMOTE);
+    const unknownWork = [...iterations];
+    iterations.length = 0;
+    const wrong = await f.auth.login("alice", "wrong-password", REMOTE);
+    assert.deepEqual(unknown, wrong);
+    assert.deepEqual(unknown, { ok: false, reason: "invalid_credentials" });
+    assert.deepEqual(unknownWork, [1000]);
+    assert.deepEqual(iterations, [1000]);
+  } finally {
+    subtle.deriveBits = original;
+  }
+});
+
+Deno.test("AuthManager.login() refuses a second login while a session is live", async () => {
+  await using f = await fixture();
+  await registered(f);
+  const first = await f.auth.login("小王", "password123", REMOTE);
+  assert.ok(first.ok);
+  const second = await f.auth.login("小王", "password123", OTHER_REMOTE);
+  assert.deepEqual(second, { ok: false, reason: "already_logged_in" });
+  await f.auth.logout(first.session);
+  await f.auth.logout(first.session); // idempotent
+  assert.equal(f.auth.onlineCount, 0);
+  assert.equal(
+    (await f.auth.login("小王", "password123", OTHER_REMOTE)).ok,
+    true,
+  );
+});
+
+Deno.test("AuthManager.login() lets exactly one of two concurrent logins win", async () => {
+  await using f = await fixture();
+  await registered(f);
+  const results = await Promise.all([
+    f.auth.login("小王", "password123", REMOTE),
+    f.auth.login("小王", "password123", OTHER_REMOTE),
+    f.auth.login("小王", "password123", LOOPBACK),
+  ]);
+  assert.equal(results.filter((r) => r.ok).length, 1);
+  assert.equal(
+    results.filter((r) => !r.ok && r.reason === "already_logged_in").length,
+    2,
+  );
+  assert.equal(f.auth.onlineCount, 1);
+});
+
+Deno.test("AuthManager.login() locks an address out of an account after 5 failures for 15 minutes", async () => {
+  await using f = await fixture();
+  await registered(f, "alice", "password123");
+  for (let i = 0; i < 5; i++) {
+    const result = await f.auth.login("alice", `wrong-${i}`, REMOTE);
+    assert.equal(!result.ok && result.reason, "invalid_credentials");
+  }
+  const locked = await f.auth.login("alice", "password123", REMOTE);
+  assert.equal(!locked.ok && locked.reason, "throttled");
+  // Another address is not locked out of the account.
+  assert.equal(
+    (await f.auth.login("alice", "password123", OTHER_REMOTE)).ok,
+    true,
+  );
+  assert.equal((await f.store.listAudit({ event: "lockout" })).length, 1);
+  f.clock.advance(15 * 60 * 1000 - 1);
+  const stillLocked = await f.auth.login("alice", "password123", REMOTE);
+  assert.equal(!stillLocked.ok && stillLocked.reason, "throttled");
+  f.clock.advance(1);
+  const free = await f.auth.login("alice", "password123", REMOTE);
+  assert.equal(!free.ok && free.reason, "already_logged_in");
+});
+
+Deno.test("AuthManager.login() throttles unknown names exactly like known ones", async () => {
+  await using f = await fixture();
+  for (let i = 0; i < 5; i++) await f.auth.login("ghost", `wrong-${i}`, REMOTE);
+  const result = await f.auth.login("ghost", "whatever1", REMOTE);
+  assert.equal(!result.ok && result.reason, "throttled");
+});
+
+Deno.test("AuthManager.login() limits attempts per address but exempts loopback", async () => {
+  await using f = await fixture();
+  await registered(f, "alice", "password123");
+  for (let i = 0; i < 20; i++) {
+    await f.auth.login(`user${i}`, "wrong-password", REMOTE);
+    await f.auth.login(`user${i}`, "wrong-password", LOOPBACK);
+  }
+  const remote = await f.auth.login("alice", "password123", REMOTE);
+  assert.equal(!remote.ok && remote.reason, "throttled");
+  assert.equal((await f.auth.login("alice", "password123", LOOPBACK)).ok, true);
+});
+
+Deno.test("AuthManager.login() rehashes weaker stored hashes", async () => {
+  await using f = await fixture();
+  await registered(f, "alice", "password123");
+  const stronger = f.make({ hashing: { iterations: 2000 } });
+  assert.equal((await stronger.login("alice", "password123", REMOTE)).ok, true);
+  const parsed = parsePasswordHash(
+    (await f.store.getAccount("alice"))!.passwordHash,
+  );
+  assert.equal(
+    parsed?.algorithm === "pbkdf2-sha256" && parsed.iterations,
+    2000,
+  );
+  assert.equal((await f.store.listAudit({ event: "rehash" })).length, 1);
+});
+
+Deno.test("AuthManager.requestReset() answers alike for every name and hands the token to the operator only", async () => {
+  await using f = await fixture();
+  await registered(f, "alice");
+  assert.equal(await f.auth.requestReset("alice", REMOTE), undefined);
+  assert.equal(await f.auth.requestReset("nobody", REMOTE), undefined);
+  assert.equal(f.tokens.length, 1);
+  assert.equal(f.tokens[0]?.username, "alice");
+  assert.equal(f.tokens[0]?.requestedBy, REMOTE);
+  assert.equal(f.tokens[0]?.expiresAt, f.clock.now() + RESET_TOKEN_TTL_MS);
+  // Both requests leave an audit trace, neither leaves the token.
+  const audit = await f.store.listAudit({ event: "reset_requested" });
+  assert.equal(audit.length, 2);
+  const token = f.tokens[0]!.token;
+  assert.ok(!JSON.stringify(audit).includes(token));
+});
+
+Deno.test("AuthManager.confirmReset() accepts a token at 29:59 and refuses it at 30:00", async () => {
+  await using f = await fixture();
+  await registered(f, "alice");
+  await f.auth.requestReset("alice", REMOTE);
+  await f.auth.requestReset("alice", REMOTE);
+  const [older, newer] = f.tokens;
+  f.clock.advance(RESET_TOKEN_TTL_MS - 1000);
+  // A newer token voids the older one.
+  const voided = await f.auth.confirmReset(
+    older!.token,
+    "new-password-1",
+    REMOTE,
+  );
+  assert.equal(!voided.ok && voided.reason, "invalid_token");
+  const ok = await f.auth.confirmReset(
+    newer!.token.toLowerCase(),
+    "new-password-1",
+    REMOTE,
+  );
+  assert.deepEqual(ok, { ok: true, username: "alice" });
+  // Single use.
+  const reused = await f.auth.confirmReset(
+    newer!.token,
+    "new-password-2",
+    REMOTE,
+  );
+  assert.equal(!reused.ok && reused.reason, "invalid_token");
+
+  await f.auth.requestReset("alice", REMOTE);
+  f.clock.advance(RESET_TOKEN_TTL_MS);
+  const expired = await f.auth.confirmReset(
+    f.tokens[2]!.token,
+    "new-password-3",
+    REMOTE,
+  );
+  assert.equal(!expired.ok && expired.reason, "invalid_token");
+  assert.equal(
+    (await f.auth.login("alice", "new-password-1", LOOPBACK)).ok,
+    true,
+  );
+});
+
+Deno.test("AuthManager.confirmReset() ends the live session, logs nobody in, and retires the old password", async () => {
+  await using f = await fixture();
+  await registered(f, "alice", "old-password");
+  const ended: SessionEndReason[] = [];
+  const login = await f.auth.login("alice", "old-password", REMOTE, {
+    onTerminate: (reason) => ended.push(reason),
+  });
+  assert.ok(login.ok);
+  const delivery = await f.auth.issueResetTokenForOperator("alice");
+  assert.ok(delivery);
+  const result = await f.auth.confirmReset(
+    delivery.token,
+    "new-password",
+    OTHER_REMOTE,
+  );
+  assert.equal(result.ok, true);
+  assert.deepEqual(ended, ["password_reset"]);
+  assert.equal(f.auth.onlineCount, 0);
+  const old = await f.auth.login("alice", "old-password", LOOPBACK);
+  assert.equal(!old.ok && old.reason, "invalid_credentials");
+  assert.equal(
+    (await f.auth.login("alice", "new-password", LOOPBACK)).ok,
+    true,
+  );
+});
+
+Deno.test("AuthManager.confirmReset() accepts the recovery code once and issues a new one", async () => {
+  await using f = await fixture();
+  const code = await registered(f, "alice", "old-password");
+  const first = await f.auth.confirmReset(code, "new-password", REMOTE);
+  assert.ok(first.ok);
+  assert.ok(first.newRecoveryCode);
+  assert.notEqual(first.newRecoveryCode, code);
+  const again = await f.auth.confirmReset(code, "other-password", REMOTE);
+  assert.equal(!again.ok && again.reason, "invalid_token");
+  const next = await f.auth.confirmReset(
+    first.newRecoveryCode.replaceAll("-", ""),
+    "third-password",
+    REMOTE,
+  );
+  assert.equal(next.ok, true);
+  assert.equal(
+    (await f.auth.login("alice", "third-password", LOOPBACK)).ok,
+    true,
+  );
+});
+
+Deno.test("AuthManager.confirmReset() refuses garbage and short passwords without changing anything", async (t) => {
+  await using f = await fixture();
+  const code = await registered(f, "alice", "old-password");
+  for (
+    const [secret, password, reason] of [
+      ["", "new-password", "invalid_token"],
+      ["not a token!", "new-password", "invalid_token"],
+      ["0000-0000-0000", "new-password", "invalid_token"],
+      [code, "short", "password_too_short"],
+    ]
+  ) {
+    await t.step(`${JSON.stringify(secret)} -> ${reason}`, async () => {
+      const result = await f.auth.confirmReset(secret!, password!, REMOTE);
+      assert.equal(!result.ok && result.reason, reason);
+    });
+  }
+  assert.equal(
+    (await f.auth.login("alice", "old-password", LOOPBACK)).ok,
+    true,
+  );
+});
+
+Deno.test("AuthManager.changePassword() needs the old password and voids reset tokens", async () => {
+  await using f = await fixture();
+  await registered(f, "alice", "old-password");
+  const login = await f.auth.login("alice", "old-password", REMOTE);
+  assert.ok(login.ok);
+  const token = await f.auth.issueResetTokenForOperator("alice");
+  const wrong = await f.auth.changePassword(
+    login.session,
+    "nope-nope",
+    "new-password",
+  );
+  assert.equal(!wrong.ok && wrong.reason, "invalid_credentials");
+  assert.deepEqual(
+    await f.auth.changePassword(login.session, "old-password", "new-password"),
+    { ok: true },
+  );
+  await f.auth.logout(login.session);
+  assert.equal(
+    (await f.auth.login("alice", "old-password", LOOPBACK)).ok,
+    false,
+  );
+  const relog = await f.auth.login("alice", "new-password", LOOPBACK);
+  assert.ok(relog.ok);
+  const stale = await f.auth.confirmReset(
+    token!.token,
+    "third-password",
+    REMOTE,
+  );
+  assert.equal(!stale.ok && stale.reason, "invalid_token");
+  const afterLogout = await f.auth.changePassword(
+    login.session,
+    "new-password",
+    "x-password",
+  );
+  assert.equal(!afterLogout.ok && afterLogout.reason, "not_logged_in");
+});
+
+Deno.test("AuthManager.deleteAccount() needs the password and ends the live session", async () => {
+  await using f = await fixture();
+  await registered(f, "alice", "password123");
+  const ended: SessionEndReason[] = [];
+  const login = await f.auth.login("alice", "password123", REMOTE, {
+    onTerminate: (reason) => ended.push(reason),
+  });
+  assert.ok(login.ok);
+  const token = await f.auth.issueResetTokenForOperator("alice");
+  const wrong = await f.auth.deleteAccount("alice", "wrong-password", REMOTE);
+  assert.deepEqual(wrong, { ok: false, reason: "invalid_credentials" });
+  const unknown = await f.auth.deleteAccount("nobody", "password123", REMOTE);
+  assert.deepEqual(unknown, { ok: false, reason: "invalid_credentials" });
+  assert.deepEqual(await f.auth.deleteAccount("ALICE", "password123", REMOTE), {
+    ok: true,
+    username: "alice",
+  });
+  assert.deepEqual(ended, ["account_deleted"]);
+  assert.equal(f.auth.onlineCount, 0);
+  assert.equal(await f.store.getAccount("alice"), undefined);
+  assert.equal(
+    (await f.auth.login("alice", "password123", LOOPBACK)).ok,
+    false,
+  );
+  const orphan = await f.auth.confirmReset(
+    token!.token,
+    "new-password",
+    REMOTE,
+  );
+  assert.equal(orphan.ok, false);
+  // The name is free again.
+  assert.equal(
+    (await f.auth.register("alice", "password456", REMOTE)).ok,
+    true,
+  );
+});
+
+Deno.test("AuthManager.importLegacyCredentials() imports SHA-256 accounts that upgrade at first login", async () => {
+  await using f = await fixture();
+  await registered(f, "taken", "password123");
+  const legacy = {
+    张三: await sha256Hex("zhangsan1"),
+    bob: { password_hash: (await sha256Hex("bobpass")).toUpperCase() },
+    taken: await sha256Hex("whatever"),
+    broken: "not-a-digest",
+  };
+  const report = await f.auth.importLegacyCredentials(JSON.stringify(legacy));
+  assert.deepEqual(report.imported.sort(), ["bob", "张三"].sort());
+  assert.deepEqual(report.skipped.map((s) => s.username).sort(), [
+    "broken",
+    "taken",
+  ]);
+  assert.equal(
+    parsePasswordHash((await f.store.getAccount("bob"))!.passwordHash)
+      ?.algorithm,
+    "legacy-sha256",
+  );
+  // The seed's 6-character passwords still work for imported accounts.
+  assert.equal((await f.auth.login("bob", "wrong1", LOOPBACK)).ok, false);
+  const login = await f.auth.login("bob", "bobpass", LOOPBACK);
+  assert.ok(login.ok);
+  assert.equal(
+    parsePasswordHash((await f.store.getAccount("bob"))!.passwordHash)
+      ?.algorithm,
+    "pbkdf2-sha256",
+  );
+  await f.auth.logout(login.session);
+  assert.equal((await f.auth.login("bob", "bobpass", LOOPBACK)).ok, true);
+  assert.equal((await f.auth.login("张三", "zhangsan1", LOOPBACK)).ok, true);
+  await assert.rejects(
+    () => f.auth.importLegacyCredentials("{not json"),
+    SyntaxError,
+  );
+});
+
+Deno.test("AuthManager audit log records each security event with its address and no secrets", async () => {
+  await using f = await fixture();
+  const code = await registered(f, "alice", "secret-password");
+  for (let i = 0; i < 5; i++) {
+    await f.auth.login("alice", `bad-guess-${i}`, REMOTE);
+  }
+  await f.auth.requestReset("alice", REMOTE);
+  await f.auth.confirmReset(f.tokens[0]!.token, "next-password", REMOTE);
+  const login = await f.auth.login("alice", "next-password", LOOPBACK);
+  assert.ok(login.ok);
+  await f.auth.changePassword(login.session, "next-password", "final-password");
+  await f.auth.deleteAccount("alice", "final-password", LOOPBACK);
+  const audit = await f.store.listAudit({ limit: 1000 });
+  const events = new Set(audit.map((entry) => entry.event));
+  for (
+    const event of [
+      "register",
+      "login_failure",
+      "lockout",
+      "reset_requested",
+      "reset_confirmed",
+      "login",
+      "password_changed",
+      "account_deleted",
+    ] as const
+  ) {
+    assert.ok(events.has(event), `audit has ${event}`);
+  }
+  for (const entry of audit) {
+    assert.ok(entry.at > 0);
+    assert.ok(entry.address);
+  }
+  const dump = JSON.stringify(audit);
+  for (
+    const secret of [
+      "secret-password",
+      "next-password",
+      "final-password",
+      "bad-guess-0",
+      code,
+      f.tokens[0]!.token,
+    ]
+  ) {
+    assert.ok(!dump.includes(secret), `audit leaks ${secret}`);
+  }
+});
+
+Deno.test("formatSecret() and canonicalSecret() round-trip with typing slack", () => {
+  const random = seededRandom(3);
+  for (let i = 0; i < 50; i++) {
+    const secret = formatSecret(random(20));
+    assert.equal(secret.replaceAll("-", "").length, 32);
+    const canonical = canonicalSecret(secret);
+    assert.equal(canonical, secret.replaceAll("-", ""));
+    assert.equal(canonicalSecret(` ${secret.toLowerCase()} `), canonical);
+  }
+  assert.equal(canonicalSecret("O0-Il"), "0011");
+  assert.equal(canonicalSecret("!!"), undefined);
+  assert.equal(canonicalSecret(""), undefined);
+});
