@@ -96,19 +96,18 @@ export class SqliteStore implements AccountStore, Disposable {
    * newer schema than this build understands. The file is left untouched.
    */
   static open(path: string, options: SqliteStoreOptions = {}): SqliteStore {
-    if (path !== ":memory:") createPrivateFile(path);
-    let db: DatabaseSync;
+    const created = path !== ":memory:" && createPrivateFile(path);
+    let db: DatabaseSync | undefined;
     try {
       db = new DatabaseSync(path, { enableForeignKeyConstraints: true });
-    } catch (error) {
-      throw toStoreError(error, path);
-    }
-    try {
       db.exec(`PRAGMA busy_timeout = ${options.busyTimeoutMs ?? 2000}`);
       checkAndMigrate(db, path);
       return new SqliteStore(path, db);
     } catch (error) {
-      db.close();
+      db?.close();
+      // Only a file this call created (still empty) is removed; an existing
+      // file is never touched.
+      if (created) removeIfEmpty(path);
       throw error instanceof StoreError ? error : toStoreError(error, path);
     }
   }
@@ -130,24 +129,34 @@ export class SqliteStore implements AccountStore, Disposable {
    * `VACUUM INTO` (never a file copy, which can tear a WAL database).
    */
   backup(destination: string): Promise<void> {
-    this.#db.prepare("VACUUM INTO ?").run(destination);
-    return Promise.resolve();
+    return this.#run(() => {
+      // VACUUM INTO would create the copy with the umask's mode, but it holds
+      // password hashes; it accepts an existing empty file, so create that 0600.
+      createPrivateFile(destination);
+      this.#db.prepare("VACUUM INTO ?").run(destination);
+    });
   }
 
   getAccount(usernameKey: string): Promise<AccountRecord | undefined> {
-    const row = this.#db
-      .prepare(`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE username_key = ?`)
-      .get(usernameKey) as AccountRow | undefined;
-    return Promise.resolve(row && toAccount(row));
+    return this.#run(() => {
+      const row = this.#db
+        .prepare(
+          `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE username_key = ?`,
+        )
+        .get(usernameKey) as AccountRow | undefined;
+      return row && toAccount(row);
+    });
   }
 
   listAccounts(): Promise<AccountRecord[]> {
-    const rows = this.#db
-      .prepare(
-        `SELECT ${ACCOUNT_COLUMNS} FROM accounts ORDER BY created_at, id`,
-      )
-      .all() as unknown as AccountRow[];
-    return Promise.resolve(rows.map(toAccount));
+    return this.#run(() => {
+      const rows = this.#db
+        .prepare(
+          `SELECT ${ACCOUNT_COLUMNS} FROM accounts ORDER BY created_at, id`,
+        )
+        .all() as unknown as AccountRow[];
+      return rows.map(toAccount);
+    });
   }
 
   createAccount(
@@ -180,10 +189,12 @@ export class SqliteStore implements AccountStore, Disposable {
     expectedHash: string,
     newHash: string,
   ): Promise<boolean> {
-    const result = this.#db.prepare(
-      "UPDATE accounts SET password_hash = ? WHERE id = ? AND password_hash = ?",
-    ).run(newHash, accountId, expectedHash);
-    return Promise.resolve(result.changes === 1);
+    return this.#run(() => {
+      const result = this.#db.prepare(
+        "UPDATE accounts SET password_hash = ? WHERE id = ? AND password_hash = ?",
+      ).run(newHash, accountId, expectedHash);
+      return result.changes === 1;
+    });
   }
 
   changePassword(
@@ -267,9 +278,10 @@ export class SqliteStore implements AccountStore, Disposable {
   }
 
   touchLastSeen(accountId: number, at: number): Promise<void> {
-    this.#db.prepare("UPDATE accounts SET last_seen_at = ? WHERE id = ?")
-      .run(at, accountId);
-    return Promise.resolve();
+    return this.#run(() => {
+      this.#db.prepare("UPDATE accounts SET last_seen_at = ? WHERE id = ?")
+        .run(at, accountId);
+    });
   }
 
   setAdmin(
@@ -288,8 +300,9 @@ export class SqliteStore implements AccountStore, Disposable {
   }
 
   appendAudit(entry: AuditEntry): Promise<void> {
-    this.#insertAudit(entry);
-    return Promise.resolve();
+    return this.#run(() => {
+      this.#insertAudit(entry);
+    });
   }
 
   listAudit(query: AuditQuery = {}): Promise<AuditEntry[]> {
@@ -307,10 +320,12 @@ export class SqliteStore implements AccountStore, Disposable {
       ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
       ORDER BY id DESC LIMIT ?`;
     params.push(query.limit ?? 100);
-    const rows = this.#db.prepare(sql).all(...params) as unknown as Array<
-      Omit<AuditEntry, "event"> & { event: AuditEventType }
-    >;
-    return Promise.resolve(rows.map((row) => ({ ...row })));
+    return this.#run(() => {
+      const rows = this.#db.prepare(sql).all(...params) as unknown as Array<
+        Omit<AuditEntry, "event"> & { event: AuditEventType }
+      >;
+      return rows.map((row) => ({ ...row }));
+    });
   }
 
   #setPassword(accountId: number, newHash: string, at: number): void {
@@ -343,31 +358,44 @@ export class SqliteStore implements AccountStore, Disposable {
    * COMMIT returned (with `synchronous=FULL`, after the WAL was synced).
    */
   #transaction<T>(body: () => T): Promise<T> {
-    try {
+    return this.#run(() => {
       this.#db.exec("BEGIN IMMEDIATE");
-    } catch (error) {
-      return Promise.reject(toStoreError(error, this.path));
-    }
+      try {
+        const result = body();
+        this.#db.exec("COMMIT");
+        return result;
+      } catch (error) {
+        if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
+        throw error;
+      }
+    });
+  }
+
+  /**
+   * Runs one synchronous statement group and turns any throw into a
+   * rejection; lock, corruption and I/O failures become {@linkcode StoreError}.
+   */
+  #run<T>(body: () => T): Promise<T> {
     try {
-      const result = body();
-      this.#db.exec("COMMIT");
-      return Promise.resolve(result);
+      return Promise.resolve(body());
     } catch (error) {
-      if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
-      return Promise.reject(error);
+      return Promise.reject(
+        isSqliteFailure(error) ? toStoreError(error, this.path) : error,
+      );
     }
   }
 }
 
 /** Creates `path` with mode 0600 if it does not exist (Unix only). */
-function createPrivateFile(path: string): void {
+function createPrivateFile(path: string): boolean {
   // Deno.chmod throws on Windows and a new file there inherits the folder's
   // ACL, so only Unix gets an explicit mode.
-  if (Deno.build.os === "windows") return;
+  if (Deno.build.os === "windows") return false;
   try {
     Deno.openSync(path, { write: true, createNew: true, mode: 0o600 }).close();
+    return true;
   } catch (error) {
-    if (error instanceof Deno.errors.AlreadyExists) return;
+    if (error instanceof Deno.errors.AlreadyExists) return false;
     throw new StoreError(
       "cannot_open",
       path,
@@ -375,6 +403,21 @@ function createPrivateFile(path: string): void {
       { cause: error },
     );
   }
+}
+
+function removeIfEmpty(path: string): void {
+  try {
+    if (Deno.statSync(path).size === 0) Deno.removeSync(path);
+  } catch {
+    // Best effort: the open error is what the caller needs to see.
+  }
+}
+
+function isSqliteFailure(error: unknown): boolean {
+  return error instanceof Error &&
+    (error as { code?: unknown }).code === "ERR_SQLITE_ERROR" &&
+    /locked|busy|malformed|corrupt|disk I\/O|not a database|readonly|full/i
+      .test(error.message);
 }
 
 function checkAndMigrate(db: DatabaseSync, path: string): void {

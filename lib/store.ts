@@ -141,8 +141,8 @@ export interface AccountStore {
    * checks it exists and (for tokens) `now < expiresAt`, sets `newHash`,
    * voids every reset token of the account, replaces the recovery code with
    * `nextRecoveryCodeHash` if a recovery code was used, and logs `audit`.
-   * Resolves `undefined`, writing nothing, when the secret is unknown,
-   * expired or already used.
+   * Resolves `undefined` when the secret is unknown, expired or already used;
+   * nothing changes then, except that an expired token is removed.
    */
   redeemSecret(
     secretHash: string,
