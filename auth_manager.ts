@@ -583,6 +583,33 @@ export class AuthManager {
   }
 
   /**
+   * Deletes an account on the operator's authority (no password), with its
+   * tokens, ending its live session in this process. Resolves `undefined`
+   * for an unknown account.
+   */
+  async deleteAccountAsOperator(
+    username: string,
+  ): Promise<string | undefined> {
+    const name = normalizeUsername(username, { allowReserved: true });
+    if (!name.ok) return undefined;
+    const account = await this.#store.getAccount(name.key);
+    if (account === undefined) return undefined;
+    const deleted = await this.#store.deleteAccount(
+      account.id,
+      entry(
+        this.#clock.now(),
+        "account_deleted",
+        account.username,
+        "operator",
+        null,
+      ),
+    );
+    if (!deleted) return undefined;
+    this.#terminate(account.usernameKey, "account_deleted");
+    return account.username;
+  }
+
+  /**
    * Imports the Python program's `credentials.json` text. Imported accounts
    * keep their unsalted SHA-256 until their next login, which rehashes them.
    *

@@ -1,61 +1,252 @@
 // deno-lint-ignore-file no-console -- the server's console is its user interface
 /**
- * TCPChat server entry point. This build opens (and migrates) the account
- * database; networking arrives with the server issue.
+ * TCPChat server entry point: flags and environment, the startup lines,
+ * signals, and the operator subcommands that work on the same database
+ * (also while a server runs, thanks to WAL).
+ *
+ * @example
+ * ```sh
+ * deno task server --port 5000
+ * deno run -A server.ts reset-token 小王
+ * ```
  *
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { AuthManager } from "./auth_manager.ts";
+import {
+  type ChatServer,
+  type ChatServerOptions,
+  startChatServer,
+} from "./lib/chat_server.ts";
+import { type Lang, t } from "./lib/messages.ts";
+import {
+  type OperatorCommandName,
+  parseServerCommand,
+  SERVER_USAGE,
+  type ServerCommand,
+  type ServerConfig,
+} from "./lib/server_config.ts";
 import { SqliteStore } from "./lib/sqlite_store.ts";
 import { StoreError } from "./lib/store.ts";
+import { formatClockTime, formatDateTime } from "./lib/time_format.ts";
 import { VERSION } from "./lib/version.ts";
 
-const USAGE = `Usage: tcpchat-server [options]
+export { type ChatServer, type ChatServerOptions, startChatServer };
 
-Options:
-  --db <file>     SQLite database file (default ./tcpchat.db, env TCPCHAT_DB)
-  --help          Show this help
-  --version       Show the version`;
+/** Options for {@linkcode startServer}: chat options plus a database path. */
+export interface ServerOptions extends Omit<ChatServerOptions, "store"> {
+  /** SQLite database file. @default {"./tcpchat.db"} */
+  db?: string;
+}
 
-/** Runs the server command line; returns the process exit code. */
-export function main(args: string[]): number {
-  let values;
+/**
+ * Opens the database and starts serving, as `deno task server` does.
+ *
+ * @throws {StoreError} when the database cannot be opened.
+ * @throws {Deno.errors.AddrInUse} when the port is taken.
+ */
+export function startServer(options: ServerOptions = {}): ChatServer {
+  const store = SqliteStore.open(options.db ?? "./tcpchat.db");
   try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        db: { type: "string" },
-        help: { type: "boolean" },
-        version: { type: "boolean" },
-      },
-    }));
+    return startChatServer({ ...options, store });
   } catch (error) {
-    console.error(`[错误] ${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (values.version) {
-    console.log(`tcpchat-server ${VERSION}`);
-    return 0;
-  }
-  const path = values.db ?? Deno.env.get("TCPCHAT_DB") ?? "./tcpchat.db";
-  try {
-    using store = SqliteStore.open(path);
-    console.log(`[服务器] 数据库就绪: ${store.path}`);
-  } catch (error) {
-    if (error instanceof StoreError) {
-      console.error(`[错误] ${error.message}`);
-      return 1;
-    }
+    store.close();
     throw error;
   }
+}
+
+/** Runs the command line; resolves the process exit code. */
+export async function main(args: string[]): Promise<number> {
+  let command: ServerCommand;
+  try {
+    command = parseServerCommand(args, (name) => Deno.env.get(name));
+  } catch (error) {
+    console.error(`[错误] ${(error as Error).message}\n\n${SERVER_USAGE}`);
+    return 2;
+  }
+  switch (command.kind) {
+    case "help":
+      console.log(SERVER_USAGE);
+      return 0;
+    case "version":
+      console.log(`tcpchat-server ${VERSION}`);
+      return 0;
+    case "operator":
+      return await runOperatorCommand(
+        command.name,
+        command.args,
+        command.config,
+      );
+    case "serve":
+      return await serve(command.config);
+  }
+}
+
+async function serve(config: ServerConfig): Promise<number> {
+  const lang = config.lang;
+  let store: SqliteStore;
+  try {
+    store = SqliteStore.open(config.db);
+  } catch (error) {
+    return reportStoreError(lang, error);
+  }
+  const stop = new AbortController();
+  let server: ChatServer;
+  try {
+    server = startChatServer({
+      store,
+      hostname: config.host,
+      port: config.port,
+      lang,
+      maxClients: config.maxClients,
+      maxPerAddress: config.maxPerAddress,
+      exemptLoopback: config.exemptLoopback,
+      minPasswordLength: config.minPasswordLength,
+      logMessages: config.logMessages,
+      log: (line) => console.log(line),
+      signal: stop.signal,
+    });
+  } catch (error) {
+    store.close();
+    if (error instanceof Deno.errors.AddrInUse) {
+      console.error(
+        t(lang, "portInUse", { host: config.host, port: config.port }),
+      );
+    } else {
+      console.error(
+        t(lang, "cannotListen", {
+          host: config.host,
+          port: config.port,
+          reason: (error as Error).message,
+        }),
+      );
+    }
+    return 1;
+  }
+  console.log(
+    t(lang, "serverStarted", { host: config.host, port: server.addr.port }),
+  );
+  console.log(t(lang, "serverWaiting"));
+
+  const onSignal = () => {
+    console.log(`\n${t(lang, "serverStopping")}`);
+    stop.abort();
+  };
+  // Windows delivers only SIGINT (Ctrl+C) and SIGBREAK (Ctrl+Break);
+  // adding a SIGTERM listener there throws.
+  const signals: Deno.Signal[] = Deno.build.os === "windows"
+    ? ["SIGINT", "SIGBREAK"]
+    : ["SIGINT", "SIGTERM"];
+  for (const signal of signals) Deno.addSignalListener(signal, onSignal);
+  try {
+    await server.finished;
+  } finally {
+    for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
+  }
+  console.log(t(lang, "serverStopped"));
   return 0;
 }
 
-if (import.meta.main) Deno.exit(main(Deno.args));
+async function runOperatorCommand(
+  name: OperatorCommandName,
+  args: string[],
+  config: ServerConfig,
+): Promise<number> {
+  const lang = config.lang;
+  let store: SqliteStore;
+  try {
+    store = SqliteStore.open(config.db);
+  } catch (error) {
+    return reportStoreError(lang, error);
+  }
+  using _ = store;
+  const auth = new AuthManager({
+    store,
+    minPasswordLength: config.minPasswordLength,
+  });
+  try {
+    switch (name) {
+      case "reset-token": {
+        const user = args[0] ?? "";
+        const delivery = await auth.issueResetTokenForOperator(user);
+        if (delivery === undefined) {
+          console.error(t(lang, "opNoSuchUser", { user }));
+          return 1;
+        }
+        console.log(t(lang, "logResetToken", {
+          username: delivery.username,
+          token: delivery.token,
+          expires: formatClockTime(delivery.expiresAt),
+        }));
+        console.log(t(lang, "opResetTokenHowTo"));
+        return 0;
+      }
+      case "users": {
+        const accounts = await store.listAccounts();
+        console.log(t(lang, "opUsersHeader", { count: accounts.length }));
+        for (const account of accounts) {
+          const lastSeen = account.lastSeenAt === null
+            ? "-"
+            : formatDateTime(account.lastSeenAt);
+          console.log(
+            `  ${account.username.padEnd(20)} ${
+              formatDateTime(account.createdAt)
+            }  ${lastSeen.padEnd(16)}${account.isAdmin ? "  admin" : ""}`,
+          );
+        }
+        return 0;
+      }
+      case "import-credentials": {
+        const file = args[0] ?? "";
+        let text: string;
+        try {
+          text = await Deno.readTextFile(file);
+        } catch (error) {
+          console.error(
+            t(lang, "opCannotRead", { file, reason: (error as Error).message }),
+          );
+          return 1;
+        }
+        let report;
+        try {
+          report = await auth.importLegacyCredentials(text);
+        } catch (error) {
+          console.error(
+            t(lang, "opCannotRead", { file, reason: (error as Error).message }),
+          );
+          return 1;
+        }
+        console.log(t(lang, "opImported", { count: report.imported.length }));
+        for (const user of report.imported) console.log(`  + ${user}`);
+        if (report.skipped.length > 0) {
+          console.log(t(lang, "opSkipped", { count: report.skipped.length }));
+          for (const skip of report.skipped) console.log(`  - ${skip.reason}`);
+        }
+        return 0;
+      }
+      case "delete-user": {
+        const user = args[0] ?? "";
+        const deleted = await auth.deleteAccountAsOperator(user);
+        if (deleted === undefined) {
+          console.error(t(lang, "opNoSuchUser", { user }));
+          return 1;
+        }
+        console.log(t(lang, "opDeleted", { user: deleted }));
+        return 0;
+      }
+    }
+  } catch (error) {
+    return reportStoreError(lang, error);
+  }
+}
+
+function reportStoreError(lang: Lang, error: unknown): number {
+  if (error instanceof StoreError) {
+    console.error(t(lang, "databaseError", { reason: error.message }));
+    return 1;
+  }
+  throw error;
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -7,7 +7,12 @@
  * each other by exactly one space (U+0020). Verbs are case-sensitive and
  * uppercase: `login alice pw` is not a command. Usernames, tokens and codes
  * contain no spaces; a password is always the rest of the line, so it may
- * contain spaces, even leading or trailing ones.
+ * contain spaces, even leading or trailing ones, and so is the text of a chat
+ * message.
+ *
+ * Server lines are replies to commands and, once logged in, events (`MESSAGE`,
+ * `USER_JOINED`, `PING`, `BYE` …) that may arrive between a command and its
+ * reply: a client dispatches on the verb, never on the order.
  *
  * @module
  */
@@ -21,6 +26,16 @@ export const MAX_LINE_BYTES = 8192;
 /** Longest password in UTF-8 bytes that a command may carry. */
 export const MAX_PASSWORD_BYTES = 1024;
 
+/**
+ * Longest chat message text in UTF-8 bytes. Well below
+ * {@linkcode MAX_LINE_BYTES}, so that the `MESSAGE` event relaying any valid
+ * `MSG` (with its id, time and sender) always fits on one line.
+ */
+export const MAX_MESSAGE_BYTES = 4096;
+
+/** Longest `PING`/`PONG` token, in characters (visible ASCII only). */
+export const MAX_PING_TOKEN_LENGTH = 64;
+
 /** A well-formed command sent by a client. */
 export type Command =
   /** `REGISTER <username> <password>`: creates an account. */
@@ -31,7 +46,9 @@ export type Command =
   | { type: "reset_request"; username: string }
   /** `RESET_CONFIRM <token> <new_password>`: token or recovery code. */
   | { type: "reset_confirm"; token: string; newPassword: string }
-  /** `LOGOUT`: ends the session; the server then closes the connection. */
+  /**
+   * `LOGOUT`: ends the session; the connection stays open, unauthenticated.
+   */
   | { type: "logout" }
   /** `DELETE_ACCOUNT <username> <password>`: deletes an account. */
   | { type: "delete_account"; username: string; password: string }
@@ -39,7 +56,27 @@ export type Command =
    * `PASSWORD <old_byte_length> <old_password> <new_password>`: changes the
    * password of the logged-in account.
    */
-  | { type: "change_password"; oldPassword: string; newPassword: string };
+  | { type: "change_password"; oldPassword: string; newPassword: string }
+  /**
+   * `MSG <text>`: a chat message. The text is the rest of the line: at most
+   * {@linkcode MAX_MESSAGE_BYTES} bytes, with at least one character that is
+   * neither white space nor a control character.
+   */
+  | { type: "msg"; text: string }
+  /** `PING` or `PING <token>`: the server answers `PONG` with the token. */
+  | { type: "ping"; token?: string }
+  /** `PONG` or `PONG <token>`: the answer to a server's `PING <token>`. */
+  | { type: "pong"; token?: string };
+
+/**
+ * The `ERROR` code a server answers an {@linkcode InvalidCommand} with:
+ * `empty_message` and `message_too_long` for chat text, `invalid_command`
+ * for everything else.
+ */
+export type InvalidCommandCode =
+  | "invalid_command"
+  | "empty_message"
+  | "message_too_long";
 
 /** A line whose verb is known but whose arguments are malformed. */
 export interface InvalidCommand {
@@ -47,6 +84,8 @@ export interface InvalidCommand {
   type: "invalid";
   /** The verb as received, for example `"REGISTER"`. */
   verb: string;
+  /** The error code to answer with: `ERROR <code> <reason>`. */
+  code: InvalidCommandCode;
   /** Why the line was rejected; never contains a password. */
   reason: string;
 }
@@ -91,7 +130,46 @@ export type Reply =
   /** `PASSWORD_FAILURE <message>`. */
   | { type: "password_failure"; message: string }
   /** `ERROR <code> <message>`: `code` is a snake_case word. */
-  | { type: "error"; code: string; message: string };
+  | { type: "error"; code: string; message: string }
+  /** `LOGOUT_SUCCESS`: the connection is unauthenticated again. */
+  | { type: "logout_success" }
+  /**
+   * `WELCOME <online_count> <username>`: sent right after `AUTH_SUCCESS`;
+   * `onlineCount` is a non-negative safe integer.
+   */
+  | { type: "welcome"; onlineCount: number; username: string }
+  /**
+   * `MESSAGE <id> <time_ms> <sender> <text>`: a chat message. `id` and `time`
+   * (milliseconds since the Unix epoch) are non-negative safe integers; the
+   * text is the rest of the line, non-empty.
+   */
+  | { type: "message"; id: number; time: number; sender: string; text: string }
+  /** `USER_JOINED <time_ms> <username>` or `USER_LEFT <time_ms> <username>`. */
+  | { type: "user_joined" | "user_left"; time: number; username: string }
+  /** `SYSTEM <time_ms> <text>`: a notice from the server; text non-empty. */
+  | { type: "system"; time: number; text: string }
+  /** `PING` or `PING <token>`: the client answers `PONG` with the token. */
+  | { type: "ping"; token?: string }
+  /** `PONG` or `PONG <token>`: the answer to a client's `PING`. */
+  | { type: "pong"; token?: string }
+  /**
+   * `BYE <code> <message>`: the server is about to close the connection;
+   * `code` is a snake_case word, usually a {@linkcode ByeCode}.
+   */
+  | { type: "bye"; code: string; message: string };
+
+/** The `BYE` codes of protocol version 1; a client accepts others too. */
+export type ByeCode =
+  | "shutdown"
+  | "line_too_long"
+  | "idle_timeout"
+  | "ping_timeout"
+  | "send_queue_full"
+  | "too_many_connections"
+  | "server_full"
+  | "password_reset"
+  | "account_deleted"
+  | "kicked";
 
 /** A reply line that could not be parsed. */
 export interface InvalidReply {
@@ -104,13 +182,16 @@ export interface InvalidReply {
 /** The result of {@linkcode parseReply}. */
 export type ParsedReply = Reply | InvalidReply;
 
-type MessageReplyType = Extract<Reply, { message: string }>["type"];
-type BareReplyType = Exclude<
-  Reply,
-  { message: string } | { code: string } | { username: string } | {
-    serverVersion: string;
-  }
+type MessageReplyType = Exclude<
+  Extract<Reply, { message: string }>,
+  { code: string }
 >["type"];
+// Replies with no field but `type`.
+type BareReplyType = Reply extends infer R
+  ? R extends { type: infer T } ? [Exclude<keyof R, "type">] extends [never] ? T
+    : never
+  : never
+  : never;
 
 const COMMAND_USAGE = {
   REGISTER: "REGISTER <username> <password>",
@@ -120,6 +201,9 @@ const COMMAND_USAGE = {
   LOGOUT: "LOGOUT",
   DELETE_ACCOUNT: "DELETE_ACCOUNT <username> <password>",
   PASSWORD: "PASSWORD <old_byte_length> <old_password> <new_password>",
+  MSG: "MSG <text>",
+  PING: "PING [<token>]",
+  PONG: "PONG [<token>]",
 } as const;
 
 type CommandVerb = keyof typeof COMMAND_USAGE;
@@ -129,6 +213,7 @@ const BARE_REPLIES: Record<string, BareReplyType> = {
   RESET_SUCCESS: "reset_success",
   DELETE_SUCCESS: "delete_success",
   PASSWORD_SUCCESS: "password_success",
+  LOGOUT_SUCCESS: "logout_success",
 };
 
 const MESSAGE_REPLIES: Record<string, MessageReplyType> = {
@@ -138,25 +223,34 @@ const MESSAGE_REPLIES: Record<string, MessageReplyType> = {
   RESET_FAILURE: "reset_failure",
   DELETE_FAILURE: "delete_failure",
   PASSWORD_FAILURE: "password_failure",
-  ERROR: "error",
 };
 
 const PROTOCOL_NAME = "tcpchat/";
 const ERROR_CODE_PATTERN = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/;
 const POSITIVE_INTEGER_PATTERN = /^[1-9][0-9]*$/;
+const COUNT_PATTERN = /^(?:0|[1-9][0-9]*)$/;
+const PING_TOKEN_PATTERN = /^[\x21-\x7e]+$/;
 // C0 controls, DEL and C1 controls: never sent in a message, so that a reply
 // stays one line and cannot drive the peer's terminal.
 // deno-lint-ignore no-control-regex -- matching control characters is the point
 const CONTROL_PATTERN = /[\u0000-\u001f\u007f-\u009f]/g;
+// deno-lint-ignore no-control-regex -- matching control characters is the point
+const HAS_CONTROL_PATTERN = /[\u0000-\u001f\u007f-\u009f]/;
+// A character that shows: neither white space (which includes U+3000 and
+// U+FEFF) nor a control character.
+// deno-lint-ignore no-control-regex -- matching control characters is the point
+const VISIBLE_PATTERN = /[^\s\u0000-\u001f\u007f-\u009f]/u;
 const MAX_VERB_IN_REASON = 32;
 
 /**
  * Parses one line sent by a client (without its line ending).
  *
  * Never throws. A line whose first word is a verb but whose arguments are
- * malformed gives `{ type: "invalid", verb, reason }`; the reason never
- * repeats a password. A line whose first word is not a verb (verbs are
- * case-sensitive) gives `{ type: "unknown", line }`.
+ * malformed gives `{ type: "invalid", verb, code, reason }`, ready to send
+ * as `ERROR <code> <reason>`; the reason never repeats a password. A line
+ * whose first word is not a verb (verbs are case-sensitive) gives
+ * `{ type: "unknown", line }`; a logged-in client's unknown line is chat, to
+ * be checked with {@linkcode parseChatText}.
  *
  * @param line One line as returned by the line framer.
  * @returns The command, or why it is not one.
@@ -183,23 +277,70 @@ const MAX_VERB_IN_REASON = 32;
  *   line: "login bob pw",
  * });
  * ```
+ *
+ * @example Parse chat messages
+ * ```ts
+ * import { parseCommand } from "./protocol.ts";
+ * import assert from "node:assert/strict";
+ *
+ * // The text is the rest of the line, leading spaces included.
+ * assert.deepEqual(parseCommand("MSG  大家好 👋"), {
+ *   type: "msg",
+ *   text: " 大家好 👋",
+ * });
+ * const blank = parseCommand("MSG    ");
+ * assert.equal(blank.type, "invalid");
+ * assert.equal(blank.type === "invalid" && blank.code, "empty_message");
+ * ```
  */
 export function parseCommand(line: string): ParsedCommand {
-  const space = line.indexOf(" ");
-  const verb = space === -1 ? line : line.slice(0, space);
+  const [verb, args] = splitWord(line);
   if (!Object.hasOwn(COMMAND_USAGE, verb)) return { type: "unknown", line };
-  const args = space === -1 ? undefined : line.slice(space + 1);
-  const result = parseArguments(verb as CommandVerb, args);
+  if (verb === "MSG") return parseChatText(args ?? "");
+  const result = parseArguments(verb as Exclude<CommandVerb, "MSG">, args);
   if (typeof result === "string") {
-    return {
-      type: "invalid",
-      verb,
-      reason: `Cannot parse ${verb}: ${result} (usage: ${
-        COMMAND_USAGE[verb as CommandVerb]
-      })`,
-    };
+    return invalidCommand(verb as CommandVerb, "invalid_command", result);
   }
   return result;
+}
+
+/**
+ * Parses the text of a chat message: what follows `MSG ` in a command, or a
+ * whole line that is not a command, which a logged-in client may send as
+ * chat (so that `nc` works as a client).
+ *
+ * Never throws. The text is valid if it is at most
+ * {@linkcode MAX_MESSAGE_BYTES} bytes of well-formed Unicode without `\r` or
+ * `\n` and has at least one character that is neither white space nor a
+ * control character; it is returned unchanged (a server sanitizes it when it
+ * formats the `MESSAGE` event). Otherwise the result is `invalid` with the
+ * code to answer with: `empty_message`, `message_too_long` or
+ * `invalid_command`.
+ *
+ * @param text The message text.
+ * @returns The `msg` command, or why the text is not a message.
+ *
+ * @example Treat a line that is not a command as chat
+ * ```ts
+ * import { parseChatText, parseCommand } from "./protocol.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const parsed = parseCommand("hello everyone");
+ * assert.equal(parsed.type, "unknown");
+ * assert.deepEqual(parseChatText("hello everyone"), {
+ *   type: "msg",
+ *   text: "hello everyone",
+ * });
+ * const blank = parseChatText("\u3000 ");
+ * assert.equal(blank.type === "invalid" && blank.code, "empty_message");
+ * ```
+ */
+export function parseChatText(
+  text: string,
+): Extract<Command, { type: "msg" }> | InvalidCommand {
+  const problem = chatTextProblem(text);
+  if (problem === undefined) return { type: "msg", text };
+  return invalidCommand("MSG", problem[0], problem[1]);
 }
 
 /**
@@ -210,10 +351,13 @@ export function parseCommand(line: string): ParsedCommand {
  * @returns The line.
  * @throws {TypeError} If a field is not a string, a username or token is
  * empty or contains a space, a field contains `\n` or `\r` or is not
- * well-formed Unicode, or `command.type` is not a command type.
+ * well-formed Unicode, a ping token has a character other than visible
+ * ASCII, or `command.type` is not a command type.
  * @throws {RangeError} If a password is empty or longer than
- * {@linkcode MAX_PASSWORD_BYTES} bytes, or the line would be longer than
- * {@linkcode MAX_LINE_BYTES} bytes.
+ * {@linkcode MAX_PASSWORD_BYTES} bytes, a message text is blank or longer
+ * than {@linkcode MAX_MESSAGE_BYTES} bytes, a ping token is longer than
+ * {@linkcode MAX_PING_TOKEN_LENGTH} characters, or the line would be longer
+ * than {@linkcode MAX_LINE_BYTES} bytes.
  *
  * @example Format commands
  * ```ts
@@ -236,6 +380,17 @@ export function parseCommand(line: string): ParsedCommand {
  *   () => formatCommand({ type: "login", username: "a b", password: "pw" }),
  *   TypeError,
  * );
+ * ```
+ *
+ * @example Format chat messages and pings
+ * ```ts
+ * import { formatCommand } from "./protocol.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(formatCommand({ type: "msg", text: "你好，大家好" }), "MSG 你好，大家好");
+ * assert.equal(formatCommand({ type: "pong", token: "k3" }), "PONG k3");
+ * assert.equal(formatCommand({ type: "ping" }), "PING");
+ * assert.throws(() => formatCommand({ type: "msg", text: "  " }), RangeError);
  * ```
  */
 export function formatCommand(command: Command): string {
@@ -283,6 +438,25 @@ export function formatCommand(command: Command): string {
       } ${oldPassword} ${newPassword}`;
       break;
     }
+    case "msg": {
+      if (typeof command.text !== "string") {
+        throw new TypeError("Cannot format MSG: text is not a string");
+      }
+      const problem = chatTextProblem(command.text);
+      if (problem !== undefined) {
+        const [code, description] = problem;
+        const message = `Cannot format MSG: ${description}`;
+        throw code === "invalid_command"
+          ? new TypeError(message)
+          : new RangeError(message);
+      }
+      line = `MSG ${command.text}`;
+      break;
+    }
+    case "ping":
+    case "pong":
+      line = withPingToken(command.type.toUpperCase(), command.token);
+      break;
     default:
       throw new TypeError(
         `Cannot format command: unknown type "${
@@ -296,9 +470,10 @@ export function formatCommand(command: Command): string {
 /**
  * Parses one line sent by a server (without its line ending).
  *
- * Never throws. Control characters in a message are replaced by a space, as
- * {@linkcode formatReply} does, so a message is always safe to print. Text
- * after the server version in `HELLO` is reserved and ignored.
+ * Never throws. Control characters in a message or text are replaced by a
+ * space, as {@linkcode formatReply} does, so it is always safe to print; a
+ * username that contains one makes the line invalid. Text after the server
+ * version in `HELLO` is reserved and ignored.
  *
  * @param line One line as returned by the line framer.
  * @returns The reply, or `{ type: "invalid", reason }`.
@@ -324,11 +499,25 @@ export function formatCommand(command: Command): string {
  * });
  * assert.equal(parseReply("REGISTER_SUCCESS now").type, "invalid");
  * ```
+ *
+ * @example Parse a chat event
+ * ```ts
+ * import { parseReply } from "./protocol.ts";
+ * import assert from "node:assert/strict";
+ *
+ * // MESSAGE <id> <time_ms> <sender> <text>: the text is the rest of the line.
+ * assert.deepEqual(parseReply("MESSAGE 17 1764081035000 张三 大家好 😀"), {
+ *   type: "message",
+ *   id: 17,
+ *   time: 1764081035000,
+ *   sender: "张三",
+ *   text: "大家好 😀",
+ * });
+ * assert.equal(parseReply("MESSAGE 017 1764081035000 张三 hi").type, "invalid");
+ * ```
  */
 export function parseReply(line: string): ParsedReply {
-  const space = line.indexOf(" ");
-  const verb = space === -1 ? line : line.slice(0, space);
-  const rest = space === -1 ? undefined : line.slice(space + 1);
+  const [verb, rest] = splitWord(line);
   const bare = BARE_REPLIES[verb];
   if (Object.hasOwn(BARE_REPLIES, verb) && bare !== undefined) {
     if (rest !== undefined) return invalidReply(verb, "takes no arguments");
@@ -336,27 +525,76 @@ export function parseReply(line: string): ParsedReply {
   }
   const messageType = MESSAGE_REPLIES[verb];
   if (Object.hasOwn(MESSAGE_REPLIES, verb) && messageType !== undefined) {
-    if (messageType !== "error") {
-      return { type: messageType, message: sanitizeMessage(rest ?? "") };
-    }
-    if (rest === undefined) return invalidReply(verb, "missing error code");
-    const codeEnd = rest.indexOf(" ");
-    const code = codeEnd === -1 ? rest : rest.slice(0, codeEnd);
-    if (!ERROR_CODE_PATTERN.test(code)) {
-      return invalidReply(verb, "error code is not a snake_case word");
-    }
-    const message = codeEnd === -1 ? "" : rest.slice(codeEnd + 1);
-    return { type: "error", code, message: sanitizeMessage(message) };
+    return { type: messageType, message: sanitizeMessage(rest ?? "") };
   }
-  if (verb === "RECOVERY_CODE" || verb === "AUTH_SUCCESS") {
-    const name = verb === "RECOVERY_CODE" ? "recovery code" : "username";
-    const problem = tokenProblem(name, rest);
-    if (problem !== undefined) return invalidReply(verb, problem);
-    return verb === "RECOVERY_CODE"
-      ? { type: "recovery_code", code: rest as string }
-      : { type: "auth_success", username: rest as string };
+  switch (verb) {
+    case "ERROR":
+    case "BYE": {
+      const name = verb === "ERROR" ? "error code" : "bye code";
+      if (rest === undefined) return invalidReply(verb, `missing ${name}`);
+      const [code, message = ""] = splitWord(rest);
+      if (!ERROR_CODE_PATTERN.test(code)) {
+        return invalidReply(verb, `${name} is not a snake_case word`);
+      }
+      return {
+        type: verb === "ERROR" ? "error" : "bye",
+        code,
+        message: sanitizeMessage(message),
+      };
+    }
+    case "RECOVERY_CODE": {
+      const problem = tokenProblem("recovery code", rest);
+      if (problem !== undefined) return invalidReply(verb, problem);
+      return { type: "recovery_code", code: rest as string };
+    }
+    case "AUTH_SUCCESS": {
+      const problem = nameProblem("username", rest);
+      if (problem !== undefined) return invalidReply(verb, problem);
+      return { type: "auth_success", username: rest as string };
+    }
+    case "HELLO":
+      return parseHello(rest);
+    case "WELCOME":
+    case "USER_JOINED":
+    case "USER_LEFT": {
+      // A count or time, then a username, which ends the line.
+      const countName = verb === "WELCOME" ? "online count" : "time";
+      const fields = readFields(rest, [countName]);
+      if (typeof fields === "string") return invalidReply(verb, fields);
+      const count = parseCount(countName, fields.words[0] as string);
+      if (typeof count === "string") return invalidReply(verb, count);
+      const problem = nameProblem("username", fields.tail);
+      if (problem !== undefined) return invalidReply(verb, problem);
+      const username = fields.tail as string;
+      return verb === "WELCOME"
+        ? { type: "welcome", onlineCount: count, username }
+        : {
+          type: verb === "USER_JOINED" ? "user_joined" : "user_left",
+          time: count,
+          username,
+        };
+    }
+    case "MESSAGE":
+      return parseMessage(rest);
+    case "SYSTEM": {
+      const fields = readFields(rest, ["time"]);
+      if (typeof fields === "string") return invalidReply(verb, fields);
+      const time = parseCount("time", fields.words[0] as string);
+      if (typeof time === "string") return invalidReply(verb, time);
+      if (fields.tail === undefined || fields.tail === "") {
+        return invalidReply(verb, "missing text");
+      }
+      return { type: "system", time, text: sanitizeMessage(fields.tail) };
+    }
+    case "PING":
+    case "PONG": {
+      const type = verb === "PING" ? "ping" : "pong";
+      if (rest === undefined) return { type };
+      const problem = pingTokenProblem(rest);
+      if (problem !== undefined) return invalidReply(verb, problem);
+      return { type, token: rest };
+    }
   }
-  if (verb === "HELLO") return parseHello(rest);
   const shown = verb.length > MAX_VERB_IN_REASON
     ? `${verb.slice(0, MAX_VERB_IN_REASON)}…`
     : verb;
@@ -371,19 +609,24 @@ export function parseReply(line: string): ParsedReply {
  * `parseReply(formatReply(reply))` deep-equals `reply` whenever its message
  * has no control characters.
  *
- * Messages are free text (spaces and any script are fine). Rather than
- * throw, control characters in a message (`\r`, `\n`, tab, escape and the
- * other C0 and C1 controls) are each replaced by a space, because messages
+ * Messages and chat texts are free text (spaces and any script are fine).
+ * Rather than throw, control characters in them (`\r`, `\n`, tab, escape and
+ * the other C0 and C1 controls) are each replaced by a space, because they
  * come from catalogs and other people's input; lone surrogates become U+FFFD.
- * An empty message is sent as the bare verb.
+ * An empty message is sent as the bare verb; an empty text cannot be sent.
  *
  * @param reply The reply to format.
  * @returns The line.
  * @throws {TypeError} If a username, recovery code or server version is
- * empty, contains a space, `\n` or `\r`, or is not well-formed Unicode; if an
- * error code is not a snake_case word; or if `reply.type` is not a reply type.
- * @throws {RangeError} If `protocolVersion` is not a positive integer or the
- * line would be longer than {@linkcode MAX_LINE_BYTES} bytes.
+ * empty, contains a space, `\n` or `\r`, or is not well-formed Unicode; if a
+ * username contains a control character; if an error or bye code is not a
+ * snake_case word; if a ping token has a character other than visible ASCII;
+ * if a number field is not a number; or if `reply.type` is not a reply type.
+ * @throws {RangeError} If `protocolVersion` is not a positive integer; if an
+ * id, time or online count is not a non-negative safe integer; if a text is
+ * empty; if a ping token is longer than {@linkcode MAX_PING_TOKEN_LENGTH}
+ * characters; or if the line would be longer than
+ * {@linkcode MAX_LINE_BYTES} bytes.
  *
  * @example Format replies
  * ```ts
@@ -399,6 +642,27 @@ export function parseReply(line: string): ParsedReply {
  *   "ERROR unknown_command Unknown command",
  * );
  * assert.equal(formatReply({ type: "reset_success" }), "RESET_SUCCESS");
+ * ```
+ *
+ * @example Format chat events
+ * ```ts
+ * import { formatReply } from "./protocol.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(
+ *   formatReply({
+ *     type: "message",
+ *     id: 17,
+ *     time: 1764081035000,
+ *     sender: "张三",
+ *     text: "大家好\u001b[2J",
+ *   }),
+ *   "MESSAGE 17 1764081035000 张三 大家好 [2J",
+ * );
+ * assert.equal(
+ *   formatReply({ type: "bye", code: "shutdown", message: "Server is shutting down" }),
+ *   "BYE shutdown Server is shutting down",
+ * );
  * ```
  */
 export function formatReply(reply: Reply): string {
@@ -435,22 +699,56 @@ export function formatReply(reply: Reply): string {
       break;
     case "auth_success":
       line = `AUTH_SUCCESS ${
-        checkToken("AUTH_SUCCESS", "username", reply.username)
+        checkName("AUTH_SUCCESS", "username", reply.username)
       }`;
       break;
-    case "error": {
+    case "error":
+    case "bye": {
+      const verb = reply.type === "error" ? "ERROR" : "BYE";
       if (
         typeof reply.code !== "string" || !ERROR_CODE_PATTERN.test(reply.code)
       ) {
         throw new TypeError(
-          `Cannot format ERROR: error code "${
+          `Cannot format ${verb}: ${reply.type} code "${
             String(reply.code)
           }" is not a snake_case word`,
         );
       }
-      line = withMessage(`ERROR ${reply.code}`, reply.message);
+      line = withMessage(`${verb} ${reply.code}`, reply.message);
       break;
     }
+    case "logout_success":
+      line = "LOGOUT_SUCCESS";
+      break;
+    case "welcome":
+      line = `WELCOME ${
+        checkCount("WELCOME", "online count", reply.onlineCount)
+      } ${checkName("WELCOME", "username", reply.username)}`;
+      break;
+    case "message":
+      line = `MESSAGE ${checkCount("MESSAGE", "id", reply.id)} ${
+        checkCount("MESSAGE", "time", reply.time)
+      } ${checkName("MESSAGE", "sender", reply.sender)} ${
+        checkText("MESSAGE", reply.text)
+      }`;
+      break;
+    case "user_joined":
+    case "user_left": {
+      const verb = reply.type === "user_joined" ? "USER_JOINED" : "USER_LEFT";
+      line = `${verb} ${checkCount(verb, "time", reply.time)} ${
+        checkName(verb, "username", reply.username)
+      }`;
+      break;
+    }
+    case "system":
+      line = `SYSTEM ${checkCount("SYSTEM", "time", reply.time)} ${
+        checkText("SYSTEM", reply.text)
+      }`;
+      break;
+    case "ping":
+    case "pong":
+      line = withPingToken(reply.type.toUpperCase(), reply.token);
+      break;
     case "register_failure":
     case "auth_failure":
     case "reset_requested":
@@ -489,13 +787,92 @@ export function sanitizeMessage(text: string): string {
   return text.toWellFormed().replace(CONTROL_PATTERN, " ");
 }
 
+/** Splits `text` at its first space; the rest is undefined without one. */
+function splitWord(text: string): [word: string, rest: string | undefined] {
+  const space = text.indexOf(" ");
+  return space === -1
+    ? [text, undefined]
+    : [text.slice(0, space), text.slice(space + 1)];
+}
+
+function invalidCommand(
+  verb: CommandVerb,
+  code: InvalidCommandCode,
+  problem: string,
+): InvalidCommand {
+  return {
+    type: "invalid",
+    verb,
+    code,
+    reason: `Cannot parse ${verb}: ${problem} (usage: ${COMMAND_USAGE[verb]})`,
+  };
+}
+
+/** Returns why `text` is not a chat message, with the code to answer. */
+function chatTextProblem(
+  text: string,
+): [InvalidCommandCode, string] | undefined {
+  if (text === "") return ["empty_message", "text is empty"];
+  if (text.includes("\r") || text.includes("\n")) {
+    return ["invalid_command", "text contains a carriage return or line feed"];
+  }
+  if (!text.isWellFormed()) {
+    return ["invalid_command", "text is not well-formed Unicode"];
+  }
+  if (!VISIBLE_PATTERN.test(text)) {
+    return [
+      "empty_message",
+      "text has only white space and control characters",
+    ];
+  }
+  const length = utf8ByteLength(text);
+  if (length > MAX_MESSAGE_BYTES) {
+    return [
+      "message_too_long",
+      `text is ${length} bytes, longer than the limit of ${MAX_MESSAGE_BYTES}`,
+    ];
+  }
+  return undefined;
+}
+
+/** Returns why `value` is not a `PING`/`PONG` token, if it is not. */
+function pingTokenProblem(value: string): string | undefined {
+  if (value === "") return "token is empty";
+  if (!PING_TOKEN_PATTERN.test(value)) {
+    return "token must be visible ASCII characters without spaces";
+  }
+  if (value.length > MAX_PING_TOKEN_LENGTH) {
+    return `token is ${value.length} characters, longer than the limit of ${MAX_PING_TOKEN_LENGTH}`;
+  }
+  return undefined;
+}
+
+function withPingToken(verb: string, token: unknown): string {
+  if (token === undefined) return verb;
+  if (typeof token !== "string") {
+    throw new TypeError(`Cannot format ${verb}: token is not a string`);
+  }
+  const problem = pingTokenProblem(token);
+  if (problem === undefined) return `${verb} ${token}`;
+  // Only the length check passes the pattern: a long token is out of range.
+  const message = `Cannot format ${verb}: ${problem}`;
+  throw PING_TOKEN_PATTERN.test(token)
+    ? new RangeError(message)
+    : new TypeError(message);
+}
+
 /** Returns a command, or a problem description for an `invalid` result. */
 function parseArguments(
-  verb: CommandVerb,
+  verb: Exclude<CommandVerb, "MSG">,
   args: string | undefined,
 ): Command | string {
   if (verb === "LOGOUT") {
     return args === undefined ? { type: "logout" } : "takes no arguments";
+  }
+  if (verb === "PING" || verb === "PONG") {
+    const type = verb === "PING" ? "ping" : "pong";
+    if (args === undefined) return { type };
+    return pingTokenProblem(args) ?? { type, token: args };
   }
   if (args === undefined || args === "") return `missing ${firstField(verb)}`;
   if (args.includes("\r") || args.includes("\n")) {
@@ -566,7 +943,7 @@ function parseChangePassword(args: string): Command | string {
   return { type: "change_password", oldPassword, newPassword };
 }
 
-function firstField(verb: CommandVerb): string {
+function firstField(verb: Exclude<CommandVerb, "MSG">): string {
   switch (verb) {
     case "RESET_CONFIRM":
       return "token";
@@ -598,6 +975,50 @@ function tokenProblem(
   }
   if (!value.isWellFormed()) return `${name} is not well-formed Unicode`;
   return undefined;
+}
+
+/** Like {@linkcode tokenProblem}, and also rejects control characters. */
+function nameProblem(
+  name: string,
+  value: string | undefined,
+): string | undefined {
+  const problem = tokenProblem(name, value);
+  if (problem !== undefined) return problem;
+  // Usernames are printed; keep escape sequences off the peer's terminal.
+  if (HAS_CONTROL_PATTERN.test(value as string)) {
+    return `${name} contains a control character`;
+  }
+  return undefined;
+}
+
+function checkName(verb: string, name: string, value: unknown): string {
+  const token = checkToken(verb, name, value);
+  const problem = nameProblem(name, token);
+  if (problem !== undefined) {
+    throw new TypeError(`Cannot format ${verb}: ${problem}`);
+  }
+  return token;
+}
+
+function checkCount(verb: string, name: string, value: unknown): string {
+  if (typeof value !== "number") {
+    throw new TypeError(`Cannot format ${verb}: ${name} is not a number`);
+  }
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(
+      `Cannot format ${verb}: ${name} must be a non-negative safe integer, got ${value}`,
+    );
+  }
+  return String(value);
+}
+
+function checkText(verb: string, value: unknown): string {
+  if (typeof value !== "string") {
+    throw new TypeError(`Cannot format ${verb}: text is not a string`);
+  }
+  const text = sanitizeMessage(value);
+  if (text === "") throw new RangeError(`Cannot format ${verb}: text is empty`);
+  return text;
 }
 
 function checkToken(verb: string, name: string, value: unknown): string {
@@ -669,6 +1090,56 @@ function parseHello(rest: string | undefined): ParsedReply {
     type: "hello",
     protocolVersion,
     serverVersion: fields[1] as string,
+  };
+}
+
+/**
+ * Reads one space-separated word per name from the front of `rest`; `tail`
+ * is what follows the last one (undefined without a space after it).
+ */
+function readFields(
+  rest: string | undefined,
+  names: readonly string[],
+): { words: string[]; tail: string | undefined } | string {
+  const words: string[] = [];
+  let tail = rest;
+  for (const name of names) {
+    if (tail === undefined) return `missing ${name}`;
+    const [word, next] = splitWord(tail);
+    words.push(word);
+    tail = next;
+  }
+  return { words, tail };
+}
+
+/** Parses a non-negative safe integer without leading zeros. */
+function parseCount(name: string, text: string): number | string {
+  const value = Number(text);
+  if (!COUNT_PATTERN.test(text) || !Number.isSafeInteger(value)) {
+    return `${name} is not a non-negative integer without leading zeros`;
+  }
+  return value;
+}
+
+function parseMessage(rest: string | undefined): ParsedReply {
+  const fields = readFields(rest, ["id", "time", "sender"]);
+  if (typeof fields === "string") return invalidReply("MESSAGE", fields);
+  const [idText, timeText, sender] = fields.words as [string, string, string];
+  const id = parseCount("id", idText);
+  if (typeof id === "string") return invalidReply("MESSAGE", id);
+  const time = parseCount("time", timeText);
+  if (typeof time === "string") return invalidReply("MESSAGE", time);
+  const problem = nameProblem("sender", sender);
+  if (problem !== undefined) return invalidReply("MESSAGE", problem);
+  if (fields.tail === undefined || fields.tail === "") {
+    return invalidReply("MESSAGE", "missing text");
+  }
+  return {
+    type: "message",
+    id,
+    time,
+    sender,
+    text: sanitizeMessage(fields.tail),
   };
 }
 

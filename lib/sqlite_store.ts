@@ -7,7 +7,11 @@
  * @module
  */
 
-import { DatabaseSync, type SQLInputValue } from "node:sqlite";
+import {
+  backup as sqliteBackup,
+  DatabaseSync,
+  type SQLInputValue,
+} from "node:sqlite";
 import {
   type AccountRecord,
   type AccountStore,
@@ -125,16 +129,35 @@ export class SqliteStore implements AccountStore, Disposable {
   }
 
   /**
-   * Writes a consistent copy of the live database to `destination` with
-   * `VACUUM INTO` (never a file copy, which can tear a WAL database).
+   * Writes a consistent copy of the live database to `destination` through
+   * SQLite's online backup API (never a file copy, which can tear a WAL
+   * database). `VACUUM INTO` would do too, but Deno forbids the ATTACH it
+   * needs unless every permission is granted.
+   *
+   * @throws {StoreError} if `destination` exists and is not empty: a backup
+   * never overwrites a file.
    */
-  backup(destination: string): Promise<void> {
-    return this.#run(() => {
-      // VACUUM INTO would create the copy with the umask's mode, but it holds
-      // password hashes; it accepts an existing empty file, so create that 0600.
-      createPrivateFile(destination);
-      this.#db.prepare("VACUUM INTO ?").run(destination);
-    });
+  async backup(destination: string): Promise<void> {
+    let size = 0;
+    try {
+      size = (await Deno.stat(destination)).size;
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+    if (size > 0) {
+      throw new StoreError(
+        "cannot_open",
+        destination,
+        `Cannot back up to "${destination}": the file exists; choose a new file`,
+      );
+    }
+    // The copy holds password hashes: create it 0600 before SQLite fills it.
+    createPrivateFile(destination);
+    try {
+      await sqliteBackup(this.#db, destination);
+    } catch (error) {
+      throw isSqliteFailure(error) ? toStoreError(error, destination) : error;
+    }
   }
 
   getAccount(usernameKey: string): Promise<AccountRecord | undefined> {

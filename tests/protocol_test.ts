@@ -5,7 +5,10 @@ import {
   formatCommand,
   formatReply,
   MAX_LINE_BYTES,
+  MAX_MESSAGE_BYTES,
   MAX_PASSWORD_BYTES,
+  MAX_PING_TOKEN_LENGTH,
+  parseChatText,
   parseCommand,
   type ParsedCommand,
   parseReply,
@@ -45,6 +48,45 @@ const tokenArbitrary = textArbitrary(1, 40).map((s) =>
 
 const messageArbitrary = textArbitrary(0, 80).map(sanitizeMessage);
 
+// deno-lint-ignore no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+// deno-lint-ignore no-control-regex -- matching control characters is the point
+const VISIBLE = /[^\s\u0000-\u001f\u007f-\u009f]/u;
+
+// Usernames as a server sends them: tokens without control characters.
+const nameArbitrary = tokenArbitrary.map((s) =>
+  s.replaceAll(new RegExp(CONTROL, "g"), "_")
+);
+
+// Chat text as a client sends it: no \r or \n, something visible, and often
+// leading or trailing spaces. Every unit is at most 8 bytes, so 80 units stay
+// within MAX_MESSAGE_BYTES.
+const chatTextArbitrary = textArbitrary(1, 80).map((s) => {
+  const text = s.replaceAll(/[\r\n]/g, " ");
+  return VISIBLE.test(text) ? text : `${text}字`;
+});
+
+// Text of a MESSAGE or SYSTEM event: non-empty, already sanitized.
+const eventTextArbitrary = textArbitrary(1, 80).map(sanitizeMessage);
+
+const pingTokenArbitrary = fc.stringMatching(/^[\x21-\x7e]{1,64}$/);
+
+const countArbitrary = fc.oneof(
+  fc.constantFrom(0, 1, 1764081035000, Number.MAX_SAFE_INTEGER),
+  fc.nat(),
+  fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+);
+
+const snakeCaseArbitrary = fc.stringMatching(
+  /^[a-z][a-z0-9]{0,8}(_[a-z0-9]{1,8}){0,3}$/,
+);
+
+// PING and PONG with and without a token.
+const pingArbitrary = fc.record({
+  type: fc.constantFrom("ping", "pong"),
+  token: pingTokenArbitrary,
+}, { requiredKeys: ["type"], noNullPrototype: true });
+
 const commandArbitrary: fc.Arbitrary<Command> = fc.oneof(
   fc.record({
     type: fc.constantFrom("register", "login", "delete_account"),
@@ -66,6 +108,10 @@ const commandArbitrary: fc.Arbitrary<Command> = fc.oneof(
     oldPassword: passwordArbitrary,
     newPassword: passwordArbitrary,
   }, { noNullPrototype: true }),
+  fc.record({ type: fc.constant("msg"), text: chatTextArbitrary }, {
+    noNullPrototype: true,
+  }),
+  pingArbitrary,
 ) as fc.Arbitrary<Command>;
 
 const replyArbitrary: fc.Arbitrary<Reply> = fc.oneof(
@@ -80,12 +126,13 @@ const replyArbitrary: fc.Arbitrary<Reply> = fc.oneof(
       "reset_success",
       "delete_success",
       "password_success",
+      "logout_success",
     ),
   }, { noNullPrototype: true }),
   fc.record({ type: fc.constant("recovery_code"), code: tokenArbitrary }, {
     noNullPrototype: true,
   }),
-  fc.record({ type: fc.constant("auth_success"), username: tokenArbitrary }, {
+  fc.record({ type: fc.constant("auth_success"), username: nameArbitrary }, {
     noNullPrototype: true,
   }),
   fc.record({
@@ -100,16 +147,41 @@ const replyArbitrary: fc.Arbitrary<Reply> = fc.oneof(
     message: messageArbitrary,
   }, { noNullPrototype: true }),
   fc.record({
-    type: fc.constant("error"),
-    code: fc.stringMatching(/^[a-z][a-z0-9]{0,8}(_[a-z0-9]{1,8}){0,3}$/),
+    type: fc.constantFrom("error", "bye"),
+    code: snakeCaseArbitrary,
     message: messageArbitrary,
   }, { noNullPrototype: true }),
+  fc.record({
+    type: fc.constant("welcome"),
+    onlineCount: countArbitrary,
+    username: nameArbitrary,
+  }, { noNullPrototype: true }),
+  fc.record({
+    type: fc.constant("message"),
+    id: countArbitrary,
+    time: countArbitrary,
+    sender: nameArbitrary,
+    text: eventTextArbitrary,
+  }, { noNullPrototype: true }),
+  fc.record({
+    type: fc.constantFrom("user_joined", "user_left"),
+    time: countArbitrary,
+    username: nameArbitrary,
+  }, { noNullPrototype: true }),
+  fc.record({
+    type: fc.constant("system"),
+    time: countArbitrary,
+    text: eventTextArbitrary,
+  }, { noNullPrototype: true }),
+  pingArbitrary,
 ) as fc.Arbitrary<Reply>;
 
 Deno.test("protocol constants", () => {
   assert.equal(PROTOCOL_VERSION, 1);
   assert.equal(MAX_LINE_BYTES, 8192);
   assert.equal(MAX_PASSWORD_BYTES, 1024);
+  assert.equal(MAX_MESSAGE_BYTES, 4096);
+  assert.equal(MAX_PING_TOKEN_LENGTH, 64);
 });
 
 Deno.test("parseCommand() parses every verb", async (t) => {
@@ -141,10 +213,123 @@ Deno.test("parseCommand() parses every verb", async (t) => {
       oldPassword: "s3cret!!",
       newPassword: "n3w secret",
     }],
+    ["MSG hello", { type: "msg", text: "hello" }],
+    ["PING", { type: "ping" }],
+    ["PING 42", { type: "ping", token: "42" }],
+    ["PONG", { type: "pong" }],
+    ["PONG k-9_Z!~", { type: "pong", token: "k-9_Z!~" }],
   ];
   for (const [line, expected] of cases) {
     await t.step(line, () => {
       assert.deepEqual(parseCommand(line), expected);
+    });
+  }
+});
+
+Deno.test("parseCommand() takes the MSG text as the rest of the line", async (t) => {
+  const texts = [
+    "大家好",
+    "你好，大家好",
+    "hello everyone",
+    " leading space",
+    "   three leading spaces",
+    "trailing space ",
+    "a  b   c",
+    "😀👍🏽 emoji 👨‍👩‍👧",
+    "\u3000全角空格开头",
+    "a\tb",
+    "\u001b[31mkept as sent\u001b[0m",
+    "MSG MSG",
+    "LOGIN bob pw",
+    "x".repeat(MAX_MESSAGE_BYTES),
+    "字".repeat(Math.floor(MAX_MESSAGE_BYTES / 3)),
+  ];
+  for (const text of texts) {
+    await t.step(JSON.stringify(text.slice(0, 40)), () => {
+      const line = `MSG ${text}`;
+      assert.deepEqual(parseCommand(line), { type: "msg", text });
+      assert.equal(formatCommand({ type: "msg", text }), line);
+    });
+  }
+});
+
+Deno.test("parseCommand() rejects malformed MSG, PING and PONG with a code", async (t) => {
+  const cases: [string, string, string, string][] = [
+    ["MSG", "MSG", "empty_message", "text is empty"],
+    ["MSG ", "MSG", "empty_message", "text is empty"],
+    ["MSG    ", "MSG", "empty_message", "only white space"],
+    ["MSG \t\u3000\u00a0\ufeff", "MSG", "empty_message", "only white space"],
+    ["MSG \u0001\u001b\u007f\u009b", "MSG", "empty_message", "control"],
+    ["MSG a\rb", "MSG", "invalid_command", "carriage return or line feed"],
+    ["MSG a\nb", "MSG", "invalid_command", "carriage return or line feed"],
+    ["MSG \ud800", "MSG", "invalid_command", "not well-formed Unicode"],
+    [
+      `MSG ${"x".repeat(MAX_MESSAGE_BYTES + 1)}`,
+      "MSG",
+      "message_too_long",
+      "4097 bytes, longer than the limit of 4096",
+    ],
+    [
+      `MSG ${"字".repeat(1366)}`,
+      "MSG",
+      "message_too_long",
+      "4098 bytes",
+    ],
+    ["PING ", "PING", "invalid_command", "token is empty"],
+    ["PING a b", "PING", "invalid_command", "visible ASCII"],
+    ["PING 令牌", "PING", "invalid_command", "visible ASCII"],
+    ["PING a\tb", "PING", "invalid_command", "visible ASCII"],
+    [
+      `PING ${"t".repeat(MAX_PING_TOKEN_LENGTH + 1)}`,
+      "PING",
+      "invalid_command",
+      "65 characters, longer than the limit of 64",
+    ],
+    ["PONG ", "PONG", "invalid_command", "token is empty"],
+    ["PONG a ", "PONG", "invalid_command", "visible ASCII"],
+  ];
+  for (const [line, verb, code, problem] of cases) {
+    await t.step(JSON.stringify(line.slice(0, 40)), () => {
+      const result = parseCommand(line);
+      assert.ok(result.type === "invalid", JSON.stringify(result));
+      assert.equal(result.verb, verb);
+      assert.equal(result.code, code);
+      assert.ok(
+        result.reason.startsWith(`Cannot parse ${verb}: `),
+        result.reason,
+      );
+      assert.ok(result.reason.includes(problem), result.reason);
+      assert.ok(result.reason.includes("(usage: "), result.reason);
+    });
+  }
+  await t.step("a token of exactly the length limit is fine", () => {
+    const token = "t".repeat(MAX_PING_TOKEN_LENGTH);
+    assert.deepEqual(parseCommand(`PONG ${token}`), { type: "pong", token });
+  });
+});
+
+Deno.test("parseChatText() validates a bare line like MSG text", async (t) => {
+  const valid = ["hello everyone", "  indented", "大家好 😀", "LOGIN"];
+  for (const text of valid) {
+    await t.step(JSON.stringify(text), () => {
+      assert.deepEqual(parseChatText(text), { type: "msg", text });
+      assert.deepEqual(parseChatText(text), parseCommand(`MSG ${text}`));
+    });
+  }
+  const invalid: [string, string][] = [
+    ["", "empty_message"],
+    ["   ", "empty_message"],
+    ["\u3000", "empty_message"],
+    ["x".repeat(MAX_MESSAGE_BYTES + 1), "message_too_long"],
+    ["a\rb", "invalid_command"],
+  ];
+  for (const [text, code] of invalid) {
+    await t.step(`${JSON.stringify(text.slice(0, 20))} is ${code}`, () => {
+      const result = parseChatText(text);
+      assert.ok(result.type === "invalid");
+      assert.equal(result.verb, "MSG");
+      assert.equal(result.code, code);
+      assert.deepEqual(result, parseCommand(`MSG ${text}`));
     });
   }
 });
@@ -246,6 +431,7 @@ Deno.test("parseCommand() returns invalid for malformed arguments", async (t) =>
       assert.equal(result.type, "invalid");
       assert.ok(result.type === "invalid");
       assert.equal(result.verb, verb);
+      assert.equal(result.code, "invalid_command");
       assert.ok(
         result.reason.startsWith(`Cannot parse ${verb}: `),
         result.reason,
@@ -287,6 +473,12 @@ Deno.test("parseCommand() returns unknown for other first words", async (t) => {
     "RESET_TOKEN abc",
     "__proto__ x",
     "constructor",
+    "msg hi",
+    "MSGhi",
+    " MSG hi",
+    "Ping",
+    "PINGPONG",
+    "MESSAGE 1 2 bob hi",
   ];
   for (const line of lines) {
     await t.step(JSON.stringify(line), () => {
@@ -316,9 +508,15 @@ Deno.test("formatCommand() formats every command type", async (t) => {
       { type: "change_password", oldPassword: "😀 x", newPassword: "new" },
       "PASSWORD 6 😀 x new",
     ],
+    [{ type: "msg", text: "你好，大家好" }, "MSG 你好，大家好"],
+    [{ type: "msg", text: "  缩进 😀 " }, "MSG   缩进 😀 "],
+    [{ type: "ping" }, "PING"],
+    [{ type: "ping", token: "1764081035000" }, "PING 1764081035000"],
+    [{ type: "pong" }, "PONG"],
+    [{ type: "pong", token: "a" }, "PONG a"],
   ];
   for (const [command, line] of cases) {
-    await t.step(command.type, () => {
+    await t.step(line, () => {
       assert.equal(formatCommand(command), line);
       assert.deepEqual(parseCommand(line), command);
     });
@@ -387,12 +585,47 @@ Deno.test("formatCommand() rejects unrepresentable fields", async (t) => {
       password: "pw",
     }, TypeError],
     ["an unknown type", { type: "invalid" } as unknown as Command, TypeError],
+    ["an empty message", { type: "msg", text: "" }, RangeError],
+    ["a blank message", { type: "msg", text: " \t\u3000" }, RangeError],
+    ["a message of control characters", {
+      type: "msg",
+      text: "\u001b\u0007",
+    }, RangeError],
+    ["a message over the byte limit", {
+      type: "msg",
+      text: "é".repeat(MAX_MESSAGE_BYTES / 2) + "x",
+    }, RangeError],
+    ["a message with \n", { type: "msg", text: "a\nb" }, TypeError],
+    ["a message with \r", { type: "msg", text: "a\r" }, TypeError],
+    ["a message with a lone surrogate", {
+      type: "msg",
+      text: "a\udc00",
+    }, TypeError],
+    ["a message that is not a string", {
+      type: "msg",
+      text: null as unknown as string,
+    }, TypeError],
+    ["an empty ping token", { type: "ping", token: "" }, TypeError],
+    ["a ping token with a space", { type: "ping", token: "a b" }, TypeError],
+    ["a non-ASCII pong token", { type: "pong", token: "令牌" }, TypeError],
+    ["a ping token over the length limit", {
+      type: "ping",
+      token: "t".repeat(MAX_PING_TOKEN_LENGTH + 1),
+    }, RangeError],
+    ["a ping token that is not a string", {
+      type: "pong",
+      token: 7 as unknown as string,
+    }, TypeError],
   ];
   for (const [name, command, errorClass] of cases) {
     await t.step(name, () => {
       assert.throws(() => formatCommand(command), errorClass);
     });
   }
+  await t.step("a message of exactly the byte limit is fine", () => {
+    const text = "é".repeat(MAX_MESSAGE_BYTES / 2);
+    assert.equal(formatCommand({ type: "msg", text }), `MSG ${text}`);
+  });
   await t.step("a password of exactly the byte limit is fine", () => {
     const password = "é".repeat(MAX_PASSWORD_BYTES / 2);
     const command: Command = { type: "login", username: "bob", password };
@@ -454,6 +687,67 @@ Deno.test("parseReply() parses every reply", async (t) => {
       code: "invalid_utf8",
       message: "",
     }],
+    ["ERROR rate_limited Slow down", {
+      type: "error",
+      code: "rate_limited",
+      message: "Slow down",
+    }],
+    ["LOGOUT_SUCCESS", { type: "logout_success" }],
+    ["WELCOME 1 小王", { type: "welcome", onlineCount: 1, username: "小王" }],
+    ["WELCOME 0 bob", { type: "welcome", onlineCount: 0, username: "bob" }],
+    ["MESSAGE 17 1764081035000 张三 大家好", {
+      type: "message",
+      id: 17,
+      time: 1764081035000,
+      sender: "张三",
+      text: "大家好",
+    }],
+    ["MESSAGE 0 0 bob  leading and trailing  ", {
+      type: "message",
+      id: 0,
+      time: 0,
+      sender: "bob",
+      text: " leading and trailing  ",
+    }],
+    ["MESSAGE 9007199254740991 1 bob 😀👍🏽", {
+      type: "message",
+      id: Number.MAX_SAFE_INTEGER,
+      time: 1,
+      sender: "bob",
+      text: "😀👍🏽",
+    }],
+    ["MESSAGE 1 2 bob  ", {
+      type: "message",
+      id: 1,
+      time: 2,
+      sender: "bob",
+      text: " ",
+    }],
+    ["USER_JOINED 1764081035000 小王", {
+      type: "user_joined",
+      time: 1764081035000,
+      username: "小王",
+    }],
+    ["USER_LEFT 1764081035000 小王", {
+      type: "user_left",
+      time: 1764081035000,
+      username: "小王",
+    }],
+    ["SYSTEM 1764081035000 服务器将在 5 分钟后重启", {
+      type: "system",
+      time: 1764081035000,
+      text: "服务器将在 5 分钟后重启",
+    }],
+    ["PING", { type: "ping" }],
+    ["PING 8f3a", { type: "ping", token: "8f3a" }],
+    ["PONG", { type: "pong" }],
+    ["PONG 8f3a", { type: "pong", token: "8f3a" }],
+    ["BYE shutdown Server is shutting down", {
+      type: "bye",
+      code: "shutdown",
+      message: "Server is shutting down",
+    }],
+    ["BYE ping_timeout", { type: "bye", code: "ping_timeout", message: "" }],
   ];
   for (const [line, expected] of cases) {
     await t.step(line, () => {
@@ -490,6 +784,53 @@ Deno.test("parseReply() returns invalid for malformed replies", async (t) => {
     ["ERROR Bad_code x", "not a snake_case word"],
     ["ERROR bad-code x", "not a snake_case word"],
     ["ERROR bad__code x", "not a snake_case word"],
+    ["AUTH_SUCCESS a\u001bb", "username contains a control character"],
+    ["LOGOUT_SUCCESS now", "takes no arguments"],
+    ["LOGOUT_SUCCESS ", "takes no arguments"],
+    ["WELCOME", "missing online count"],
+    ["WELCOME 1", "missing username"],
+    ["WELCOME 1 ", "missing username"],
+    ["WELCOME x bob", "online count is not a non-negative integer"],
+    ["WELCOME 01 bob", "without leading zeros"],
+    ["WELCOME -1 bob", "online count is not"],
+    ["WELCOME 1 a b", "username contains a space"],
+    ["WELCOME 1 a\u0007", "username contains a control character"],
+    ["MESSAGE", "missing id"],
+    ["MESSAGE 1", "missing time"],
+    ["MESSAGE 1 2", "missing sender"],
+    ["MESSAGE 1 2 bob", "missing text"],
+    ["MESSAGE 1 2 bob ", "missing text"],
+    ["MESSAGE x 2 bob hi", "id is not a non-negative integer"],
+    ["MESSAGE  1 2 bob hi", "id is not"],
+    ["MESSAGE -1 2 bob hi", "id is not"],
+    ["MESSAGE +1 2 bob hi", "id is not"],
+    ["MESSAGE 01 2 bob hi", "id is not"],
+    ["MESSAGE 00 2 bob hi", "id is not"],
+    ["MESSAGE 1.0 2 bob hi", "id is not"],
+    ["MESSAGE 1e3 2 bob hi", "id is not"],
+    ["MESSAGE 9007199254740992 2 bob hi", "id is not"],
+    ["MESSAGE 1 x bob hi", "time is not a non-negative integer"],
+    ["MESSAGE 1 -2 bob hi", "time is not"],
+    ["MESSAGE 1 002 bob hi", "time is not"],
+    ["MESSAGE 1 ２ bob hi", "time is not"],
+    ["MESSAGE 1 2  hi", "missing sender"],
+    ["MESSAGE 1 2 b\u001b[2J hi", "sender contains a control character"],
+    ["USER_JOINED", "missing time"],
+    ["USER_JOINED 5", "missing username"],
+    ["USER_JOINED x bob", "time is not"],
+    ["USER_LEFT 05 bob", "time is not"],
+    ["USER_LEFT 5 a b", "username contains a space"],
+    ["SYSTEM", "missing time"],
+    ["SYSTEM 5", "missing text"],
+    ["SYSTEM 5 ", "missing text"],
+    ["SYSTEM -5 hi", "time is not"],
+    ["PING ", "token is empty"],
+    ["PONG a b", "visible ASCII"],
+    ["PING é", "visible ASCII"],
+    [`PING ${"x".repeat(MAX_PING_TOKEN_LENGTH + 1)}`, "65 characters"],
+    ["BYE", "missing bye code"],
+    ["BYE ", "bye code is not a snake_case word"],
+    ["BYE Shutdown now", "bye code is not a snake_case word"],
   ];
   for (const [line, problem] of cases) {
     await t.step(JSON.stringify(line.slice(0, 40)), () => {
@@ -534,9 +875,49 @@ Deno.test("formatReply() formats every reply type", async (t) => {
       { type: "error", code: "not_logged_in", message: "Log in first" },
       "ERROR not_logged_in Log in first",
     ],
+    [{ type: "logout_success" }, "LOGOUT_SUCCESS"],
+    [
+      { type: "welcome", onlineCount: 3, username: "小王" },
+      "WELCOME 3 小王",
+    ],
+    [
+      {
+        type: "message",
+        id: 17,
+        time: 1764081035000,
+        sender: "张三",
+        text: "大家好",
+      },
+      "MESSAGE 17 1764081035000 张三 大家好",
+    ],
+    [
+      { type: "message", id: 0, time: 0, sender: "李四", text: "  😀 hi " },
+      "MESSAGE 0 0 李四   😀 hi ",
+    ],
+    [
+      { type: "user_joined", time: 1764081035000, username: "小王" },
+      "USER_JOINED 1764081035000 小王",
+    ],
+    [
+      { type: "user_left", time: 1764081035000, username: "小王" },
+      "USER_LEFT 1764081035000 小王",
+    ],
+    [
+      { type: "system", time: 5, text: "Server restarts in 5 minutes" },
+      "SYSTEM 5 Server restarts in 5 minutes",
+    ],
+    [{ type: "ping", token: "p1" }, "PING p1"],
+    [{ type: "ping" }, "PING"],
+    [{ type: "pong", token: "p1" }, "PONG p1"],
+    [{ type: "pong" }, "PONG"],
+    [
+      { type: "bye", code: "idle_timeout", message: "请在 60 秒内登录" },
+      "BYE idle_timeout 请在 60 秒内登录",
+    ],
+    [{ type: "bye", code: "kicked", message: "" }, "BYE kicked"],
   ];
   for (const [reply, line] of cases) {
-    await t.step(reply.type, () => {
+    await t.step(line, () => {
       assert.equal(formatReply(reply), line);
       assert.deepEqual(parseReply(line), reply);
     });
@@ -562,6 +943,29 @@ Deno.test("formatReply() replaces control characters in messages", async (t) => 
       assert.equal(sanitizeMessage(message), sent);
     });
   }
+  await t.step("in MESSAGE and SYSTEM text", () => {
+    assert.equal(
+      formatReply({
+        type: "message",
+        id: 1,
+        time: 2,
+        sender: "bob",
+        text: "a\nb\u001b[2J\ud800",
+      }),
+      "MESSAGE 1 2 bob a b [2J\ufffd",
+    );
+    assert.equal(
+      formatReply({ type: "system", time: 2, text: "\r\n" }),
+      "SYSTEM 2   ",
+    );
+    assert.deepEqual(parseReply("MESSAGE 1 2 bob \u009b31m"), {
+      type: "message",
+      id: 1,
+      time: 2,
+      sender: "bob",
+      text: " 31m",
+    });
+  });
   await t.step("parseReply() sanitizes the same way", () => {
     assert.deepEqual(parseReply("ERROR x_y a\u001b[2Jb\rc"), {
       type: "error",
@@ -611,12 +1015,125 @@ Deno.test("formatReply() rejects unrepresentable fields", async (t) => {
       message: "x".repeat(MAX_LINE_BYTES),
     }, RangeError],
     ["an unknown type", { type: "nope" } as unknown as Reply, TypeError],
+    ["a negative online count", {
+      type: "welcome",
+      onlineCount: -1,
+      username: "bob",
+    }, RangeError],
+    ["an online count that is not a number", {
+      type: "welcome",
+      onlineCount: "3" as unknown as number,
+      username: "bob",
+    }, TypeError],
+    ["a fractional message id", {
+      type: "message",
+      id: 1.5,
+      time: 0,
+      sender: "bob",
+      text: "hi",
+    }, RangeError],
+    ["an unsafe message id", {
+      type: "message",
+      id: 2 ** 53,
+      time: 0,
+      sender: "bob",
+      text: "hi",
+    }, RangeError],
+    ["a NaN time", {
+      type: "message",
+      id: 1,
+      time: NaN,
+      sender: "bob",
+      text: "hi",
+    }, RangeError],
+    ["a negative time", {
+      type: "user_joined",
+      time: -1,
+      username: "bob",
+    }, RangeError],
+    ["an infinite time", {
+      type: "system",
+      time: Infinity,
+      text: "hi",
+    }, RangeError],
+    ["a sender with a space", {
+      type: "message",
+      id: 1,
+      time: 0,
+      sender: "a b",
+      text: "hi",
+    }, TypeError],
+    ["a sender with an escape", {
+      type: "message",
+      id: 1,
+      time: 0,
+      sender: "a\u001b",
+      text: "hi",
+    }, TypeError],
+    ["an empty message text", {
+      type: "message",
+      id: 1,
+      time: 0,
+      sender: "bob",
+      text: "",
+    }, RangeError],
+    ["a message text that is not a string", {
+      type: "message",
+      id: 1,
+      time: 0,
+      sender: "bob",
+      text: 1 as unknown as string,
+    }, TypeError],
+    ["an empty system text", { type: "system", time: 0, text: "" }, RangeError],
+    ["an empty username", {
+      type: "user_left",
+      time: 0,
+      username: "",
+    }, TypeError],
+    ["a ping token with a space", {
+      type: "ping",
+      token: "a b",
+    }, TypeError],
+    ["a pong token over the length limit", {
+      type: "pong",
+      token: "x".repeat(MAX_PING_TOKEN_LENGTH + 1),
+    }, RangeError],
+    ["a bye code that is not snake_case", {
+      type: "bye",
+      code: "Shutdown",
+      message: "x",
+    }, TypeError],
+    ["a message event over the line limit", {
+      type: "message",
+      id: 1,
+      time: 0,
+      sender: "bob",
+      text: "x".repeat(MAX_LINE_BYTES),
+    }, RangeError],
   ];
   for (const [name, reply, errorClass] of cases) {
     await t.step(name, () => {
       assert.throws(() => formatReply(reply), errorClass);
     });
   }
+});
+
+Deno.test("formatReply() relays the longest MSG from the longest name", () => {
+  // 32 four-byte code points: the longest username lib/username.ts allows.
+  const sender = "𠀀".repeat(32);
+  const text = "😀".repeat(MAX_MESSAGE_BYTES / 4);
+  const command = parseCommand(`MSG ${text}`);
+  assert.ok(command.type === "msg");
+  const reply: Reply = {
+    type: "message",
+    id: Number.MAX_SAFE_INTEGER,
+    time: Number.MAX_SAFE_INTEGER,
+    sender,
+    text: command.text,
+  };
+  const line = formatReply(reply);
+  assert.ok(byteLength(line) <= MAX_LINE_BYTES);
+  assert.deepEqual(parseReply(line), reply);
 });
 
 Deno.test("parseCommand() inverts formatCommand() for every command", () => {
@@ -656,7 +1173,18 @@ Deno.test("formatCommand() inverts parseCommand() for valid lines", () => {
   // formatting it gives back the same line (the syntax is canonical).
   const fragment = fc.oneof(
     textArbitrary(0, 6),
-    fc.constantFrom(" ", "  ", "3", "4", "0", "01", "1025", "\r", "é"),
+    fc.constantFrom(
+      " ",
+      "  ",
+      "3",
+      "4",
+      "0",
+      "01",
+      "1025",
+      "\r",
+      "é",
+      "\u3000",
+    ),
   );
   const verbLine = fc
     .tuple(
@@ -669,6 +1197,9 @@ Deno.test("formatCommand() inverts parseCommand() for valid lines", () => {
         "DELETE_ACCOUNT",
         "PASSWORD",
         "HELLO",
+        "MSG",
+        "PING",
+        "PONG",
       ),
       fc.array(fragment, { maxLength: 6 }),
     )
@@ -703,6 +1234,9 @@ Deno.test("parseCommand() never throws on arbitrary lines", () => {
     "logout",
     "delete_account",
     "change_password",
+    "msg",
+    "ping",
+    "pong",
     "invalid",
     "unknown",
   ]);
@@ -711,7 +1245,15 @@ Deno.test("parseCommand() never throws on arbitrary lines", () => {
       fc.oneof(
         fc.string({ unit: "binary", maxLength: 40 }),
         fc.tuple(
-          fc.constantFrom("REGISTER ", "LOGIN ", "PASSWORD ", "LOGOUT"),
+          fc.constantFrom(
+            "REGISTER ",
+            "LOGIN ",
+            "PASSWORD ",
+            "LOGOUT",
+            "MSG ",
+            "PING ",
+            "PONG",
+          ),
           fc.string({ unit: "binary", maxLength: 40 }),
         ).map(([verb, rest]) => verb + rest),
       ),
@@ -753,13 +1295,115 @@ Deno.test("formatReply() sends any message as one printable line", () => {
   );
 });
 
+Deno.test("formatReply() inverts parseReply() for valid event lines", () => {
+  // Event lines built from a verb, as many number-like fields as it takes
+  // (MESSAGE two, WELCOME, USER_JOINED, USER_LEFT and SYSTEM one) and free
+  // fragments; whenever one parses and has no control characters, formatting
+  // it gives back the same line. (A coded reply with an empty message drops
+  // the trailing space, as ERROR does.)
+  const numberFields: Record<string, number> = {
+    MESSAGE: 2,
+    WELCOME: 1,
+    USER_JOINED: 1,
+    USER_LEFT: 1,
+    SYSTEM: 1,
+  };
+  const numberLike = fc.constantFrom(
+    "0",
+    "1",
+    "17",
+    "1764081035000",
+    "9007199254740991",
+    "9007199254740992",
+    "01",
+    "-1",
+    "",
+  );
+  const fragment = fc.oneof(
+    textArbitrary(0, 6),
+    fc.constantFrom("", " ", "张三", "小王", "p1"),
+  );
+  const eventLine = fc
+    .tuple(
+      fc.constantFrom(
+        "LOGOUT_SUCCESS",
+        "WELCOME",
+        "MESSAGE",
+        "USER_JOINED",
+        "USER_LEFT",
+        "SYSTEM",
+        "PING",
+        "PONG",
+        "BYE",
+      ),
+      fc.tuple(numberLike, numberLike),
+      fc.array(fragment, { maxLength: 4 }),
+    )
+    .map(([verb, numbers, fragments]) =>
+      [verb, ...numbers.slice(0, numberFields[verb] ?? 0), ...fragments].join(
+        " ",
+      )
+    );
+  fc.assert(
+    fc.property(eventLine, (line) => {
+      const parsed = parseReply(line);
+      if (parsed.type === "invalid" || CONTROL.test(line)) return;
+      const expected = parsed.type === "bye" && parsed.message === "" &&
+          line.endsWith(" ")
+        ? line.slice(0, -1)
+        : line;
+      assert.equal(formatReply(parsed), expected);
+    }),
+    { seed: SEED, numRuns: 1000 },
+  );
+});
+
+Deno.test("formatReply() sends any chat text as one printable line", () => {
+  fc.assert(
+    fc.property(
+      fc.string({ unit: "binary", minLength: 1, maxLength: 60 }),
+      (text) => {
+        const line = formatReply({
+          type: "message",
+          id: 1,
+          time: 2,
+          sender: "bob",
+          text,
+        });
+        assert.ok(!CONTROL.test(line));
+        assert.ok(line.isWellFormed());
+        assert.deepEqual(parseReply(line), {
+          type: "message",
+          id: 1,
+          time: 2,
+          sender: "bob",
+          text: sanitizeMessage(text),
+        });
+      },
+    ),
+    { seed: SEED, numRuns: 300 },
+  );
+});
+
 Deno.test("parseReply() never throws on arbitrary lines", () => {
   fc.assert(
     fc.property(
       fc.oneof(
         fc.string({ unit: "binary", maxLength: 40 }),
         fc.tuple(
-          fc.constantFrom("HELLO ", "ERROR ", "AUTH_SUCCESS ", "AUTH_FAILURE"),
+          fc.constantFrom(
+            "HELLO ",
+            "ERROR ",
+            "AUTH_SUCCESS ",
+            "AUTH_FAILURE",
+            "WELCOME ",
+            "MESSAGE ",
+            "MESSAGE 1 2 ",
+            "USER_JOINED ",
+            "SYSTEM 0 ",
+            "PING ",
+            "BYE ",
+          ),
           fc.string({ unit: "binary", maxLength: 40 }),
         ).map(([verb, rest]) => verb + rest),
       ),

@@ -1,0 +1,882 @@
+/**
+ * The chat server: accepts TCP connections, frames and parses lines, runs
+ * each connection's state machine (unauthenticated -> authenticated), and
+ * fans chat out through per-connection outbound queues.
+ *
+ * This is the I/O shell around the pure pieces in `lib/`; `server.ts` adds
+ * flags, signals and the console. Tests start it on 127.0.0.1 port 0.
+ *
+ * @module
+ */
+
+import {
+  AuthManager,
+  type LiveSession,
+  type SessionEndReason,
+} from "../auth_manager.ts";
+import { type Clock, SYSTEM_CLOCK } from "./clock.ts";
+import { ConnectionLimits } from "./connection_limits.ts";
+import { FramingError, LineFramer } from "./line_framer.ts";
+import {
+  type Lang,
+  type MessageKey,
+  type MessageParams,
+  t,
+} from "./messages.ts";
+import { isPeerGoneError, OutboundQueue } from "./outbound_queue.ts";
+import {
+  type Command,
+  formatReply,
+  MAX_LINE_BYTES,
+  parseChatText,
+  parseCommand,
+  PROTOCOL_VERSION,
+  type Reply,
+} from "./protocol.ts";
+import { NoticeLimiter, TokenBucket } from "./rate_limiter.ts";
+import type { SqliteStore } from "./sqlite_store.ts";
+import { formatClockTime } from "./time_format.ts";
+import { VERSION } from "./version.ts";
+
+/** Options for {@linkcode startChatServer}. */
+export interface ChatServerOptions {
+  /** The opened store; the server closes it when it stops. */
+  store: SqliteStore;
+  /** Listen address. @default {"0.0.0.0"} */
+  hostname?: string;
+  /** Listen port; 0 picks a free one. @default {5000} */
+  port?: number;
+  /** Language of replies and log lines. @default {"zh"} */
+  lang?: Lang;
+  /** Time source for deadlines, throttling and timestamps. @default {SYSTEM_CLOCK} */
+  clock?: Clock;
+  /** Receives each log line (already timestamped where the seed does). @default {() => {}} */
+  log?: (line: string) => void;
+  /** Log each chat message, as the seed does. @default {true} */
+  logMessages?: boolean;
+  /** Stops the server when aborted. @default {undefined} */
+  signal?: AbortSignal;
+  /** Global connection cap. @default {10000} */
+  maxClients?: number;
+  /** Per-address connection cap. @default {16} */
+  maxPerAddress?: number;
+  /** Exempt loopback from the per-address cap. @default {true} */
+  exemptLoopback?: boolean;
+  /** Longest line in bytes. @default {8192} */
+  maxLineBytes?: number;
+  /** Time an unauthenticated connection has to log in, from accept. @default {60000} */
+  loginTimeoutMs?: number;
+  /** Silence from an authenticated client before the server pings it. @default {25000} */
+  pingIntervalMs?: number;
+  /** Time to answer a ping (any line counts). @default {30000} */
+  pingTimeoutMs?: number;
+  /** Outbound queue bound per client in bytes. @default {1048576} */
+  maxQueueBytes?: number;
+  /** A client whose queue has not moved for this long is dropped. @default {30000} */
+  stallTimeoutMs?: number;
+  /** Lines a client may send at once before the rate applies. @default {10} */
+  rateBurst?: number;
+  /** Sustained lines per second per client. @default {5} */
+  ratePerSecond?: number;
+  /** How often deadlines are checked; 0 disables the timer (tests call `sweep()`). @default {1000} */
+  sweepIntervalMs?: number;
+  /** Minimum password length. @default {8} */
+  minPasswordLength?: number;
+  /** PBKDF2 iterations (tests lower it). @default {600000} */
+  hashIterations?: number;
+}
+
+/** A running chat server, shaped like `Deno.serve`'s result. */
+export interface ChatServer extends AsyncDisposable {
+  /** The bound address (with the real port when 0 was asked). */
+  readonly addr: Deno.NetAddr;
+  /** Resolves once the server has fully stopped. */
+  readonly finished: Promise<void>;
+  /** The account domain, for operator actions in the same process. */
+  readonly auth: AuthManager;
+  /** Open connections, authenticated or not. */
+  readonly connectionCount: number;
+  /** Checks every deadline now (login, ping, stalled queues). */
+  sweep(): void;
+  /** Stops accepting, says goodbye to every client, closes the store. */
+  shutdown(): Promise<void>;
+}
+
+/** How long a goodbye line may take to leave before the socket is closed anyway. */
+const BYE_FLUSH_MS = 1000;
+/** Back-off after a failed accept (e.g. out of file descriptors). */
+const ACCEPT_BACKOFF_MS = 100;
+
+/**
+ * Starts listening and serving. Rejects if the port cannot be bound (for
+ * example `Deno.errors.AddrInUse`); the caller reports that.
+ */
+export function startChatServer(options: ChatServerOptions): ChatServer {
+  const listener = Deno.listen({
+    hostname: options.hostname ?? "0.0.0.0",
+    port: options.port ?? 5000,
+    transport: "tcp",
+  });
+  return new Server(listener, options);
+}
+
+class Server implements ChatServer {
+  readonly addr: Deno.NetAddr;
+  readonly finished: Promise<void>;
+  readonly auth: AuthManager;
+  readonly lang: Lang;
+  readonly clock: Clock;
+  readonly options: ChatServerOptions;
+  readonly limits: ConnectionLimits;
+  readonly connections = new Set<Connection>();
+  /** Authenticated connections, in login order: the chat room. */
+  readonly members = new Set<Connection>();
+  #listener: Deno.Listener;
+  #store: SqliteStore;
+  #log: (line: string) => void;
+  #sweepTimer: ReturnType<typeof setInterval> | undefined;
+  #stopping: Promise<void> | undefined;
+  #acceptLoop: Promise<void>;
+  #nextMessageId = 1;
+  #acceptErrorLogged = false;
+
+  constructor(listener: Deno.Listener, options: ChatServerOptions) {
+    this.#listener = listener;
+    this.addr = listener.addr as Deno.NetAddr;
+    this.options = options;
+    this.#store = options.store;
+    this.lang = options.lang ?? "zh";
+    this.clock = options.clock ?? SYSTEM_CLOCK;
+    this.#log = options.log ?? (() => {});
+    this.limits = new ConnectionLimits({
+      maxClients: options.maxClients ?? 10_000,
+      maxPerAddress: options.maxPerAddress ?? 16,
+      exemptLoopback: options.exemptLoopback ?? true,
+    });
+    this.auth = new AuthManager({
+      store: options.store,
+      clock: this.clock,
+      minPasswordLength: options.minPasswordLength,
+      hashing: options.hashIterations === undefined
+        ? undefined
+        : { iterations: options.hashIterations },
+      onResetToken: (delivery) => {
+        // The one place a token is printed: the operator's console.
+        this.logLine(t(this.lang, "logResetToken", {
+          username: delivery.username,
+          token: delivery.token,
+          expires: formatClockTime(delivery.expiresAt),
+        }));
+      },
+    });
+    const sweepEvery = options.sweepIntervalMs ?? 1000;
+    if (sweepEvery > 0) {
+      this.#sweepTimer = setInterval(() => this.sweep(), sweepEvery);
+    }
+    this.#acceptLoop = this.#accept();
+    this.finished = this.#acceptLoop.then(() => this.shutdown());
+    options.signal?.addEventListener("abort", () => void this.shutdown(), {
+      once: true,
+    });
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** Logs a line prefixed with the local time, as the seed does. */
+  logLine(text: string): void {
+    this.#log(`[${formatClockTime(this.clock.now())}] ${text}`);
+  }
+
+  /** Logs a security event (never a password or token). */
+  logSecurity(
+    event: string,
+    username: string,
+    address: string,
+    detail = "",
+  ): void {
+    this.logLine(
+      t(this.lang, "logSecurity", { event, username, address, detail })
+        .trimEnd(),
+    );
+  }
+
+  get logMessages(): boolean {
+    return this.options.logMessages ?? true;
+  }
+
+  nextMessageId(): number {
+    return this.#nextMessageId++;
+  }
+
+  /** Encodes `reply` once and queues the same bytes for every member but `except`. */
+  broadcast(reply: Reply, except?: Connection): void {
+    const bytes = encode(formatReply(reply));
+    for (const member of this.members) {
+      if (member !== except) member.sendBytes(bytes);
+    }
+  }
+
+  sweep(): void {
+    const now = this.clock.now();
+    for (const connection of this.connections) connection.checkDeadlines(now);
+  }
+
+  shutdown(): Promise<void> {
+    this.#stopping ??= this.#shutdown();
+    return this.#stopping;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.shutdown();
+  }
+
+  async #shutdown(): Promise<void> {
+    if (this.#sweepTimer !== undefined) clearInterval(this.#sweepTimer);
+    try {
+      this.#listener.close();
+    } catch {
+      // Already closed.
+    }
+    await this.#acceptLoop;
+    await Promise.all(
+      [...this.connections].map((connection) =>
+        connection.close("shutdown", t(this.lang, "shutdown"))
+      ),
+    );
+    this.#store.close();
+  }
+
+  async #accept(): Promise<void> {
+    while (true) {
+      let conn: Deno.TcpConn;
+      try {
+        conn = await this.#listener.accept() as Deno.TcpConn;
+      } catch (error) {
+        if (
+          this.#stopping !== undefined ||
+          error instanceof Deno.errors.BadResource
+        ) {
+          return;
+        }
+        // Running out of file descriptors must not end the accept loop
+        // (denoland/deno#10148): log once per episode, back off, go on.
+        if (!this.#acceptErrorLogged) {
+          this.#acceptErrorLogged = true;
+          this.logLine(
+            t(this.lang, "logAcceptError", {
+              reason: (error as Error).message,
+            }),
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, ACCEPT_BACKOFF_MS));
+        continue;
+      }
+      this.#acceptErrorLogged = false;
+      this.#admit(conn);
+    }
+  }
+
+  #admit(conn: Deno.TcpConn): void {
+    const remote = conn.remoteAddr as Deno.NetAddr;
+    const slot = this.limits.tryAcquire(remote.hostname);
+    if (!slot.ok) {
+      const message = slot.reason === "server_full"
+        ? t(this.lang, "serverFull", { max: this.options.maxClients ?? 10_000 })
+        : t(this.lang, "tooManyConnections", {
+          max: this.options.maxPerAddress ?? 16,
+        });
+      refuse(conn, formatReply({ type: "bye", code: slot.reason, message }));
+      return;
+    }
+    try {
+      conn.setNoDelay(true);
+      conn.setKeepAlive(true);
+    } catch {
+      // Not fatal: the application-level ping still finds dead peers.
+    }
+    const connection = new Connection(this, conn, remote, slot.release);
+    this.connections.add(connection);
+    connection.run().catch((error) => {
+      this.logLine(`[error] connection ${connection.remote}: ${String(error)}`);
+    }).finally(() => this.connections.delete(connection));
+  }
+}
+
+/** One client connection and its state machine. */
+class Connection {
+  readonly remote: string;
+  readonly address: string;
+  #server: Server;
+  #conn: Deno.TcpConn;
+  #release: () => void;
+  #framer: LineFramer;
+  #queue: OutboundQueue;
+  #bucket: TokenBucket;
+  #slowDownNotices: NoticeLimiter;
+  #session: LiveSession | undefined;
+  #loginDeadline: number;
+  #lastHeardAt: number;
+  #pingSentAt: number | undefined;
+  #pingCounter = 0;
+  #closing: Promise<void> | undefined;
+  /** Set while this connection's own DELETE_ACCOUNT is in progress. */
+  #deletingOwnAccount = false;
+  #wake: (() => void) | undefined;
+
+  constructor(
+    server: Server,
+    conn: Deno.TcpConn,
+    remote: Deno.NetAddr,
+    release: () => void,
+  ) {
+    this.#server = server;
+    this.#conn = conn;
+    this.#release = release;
+    this.address = remote.hostname;
+    this.remote = remote.hostname.includes(":")
+      ? `[${remote.hostname}]:${remote.port}`
+      : `${remote.hostname}:${remote.port}`;
+    const clock = server.clock;
+    const options = server.options;
+    this.#framer = new LineFramer({
+      maxLineBytes: options.maxLineBytes ?? MAX_LINE_BYTES,
+    });
+    this.#queue = new OutboundQueue(conn, {
+      clock,
+      maxBytes: options.maxQueueBytes ?? 1024 * 1024,
+      stallTimeoutMs: options.stallTimeoutMs ?? 30_000,
+      // A client too slow to read is dropped without a goodbye: its queue is
+      // exactly what cannot take one more line.
+      onOverflow: () => void this.close(),
+      onError: (error) => {
+        if (!isPeerGoneError(error)) {
+          this.#server.logLine(
+            `[error] write to ${this.remote}: ${String(error)}`,
+          );
+        }
+        void this.close();
+      },
+    });
+    this.#bucket = new TokenBucket({
+      clock,
+      burst: options.rateBurst ?? 10,
+      refillPerSecond: options.ratePerSecond ?? 5,
+    });
+    this.#slowDownNotices = new NoticeLimiter({ clock });
+    const now = clock.now();
+    this.#loginDeadline = now + (options.loginTimeoutMs ?? 60_000);
+    this.#lastHeardAt = now;
+  }
+
+  get lang(): Lang {
+    return this.#server.lang;
+  }
+
+  send(reply: Reply): void {
+    this.#queue.push(encode(formatReply(reply)));
+  }
+
+  sendBytes(bytes: Uint8Array): void {
+    this.#queue.push(bytes);
+  }
+
+  /** Reads until EOF, handling each line in order. */
+  async run(): Promise<void> {
+    this.send({
+      type: "hello",
+      protocolVersion: PROTOCOL_VERSION,
+      serverVersion: VERSION,
+    });
+    // A small reused buffer: ~9 KB per idle connection instead of ~65 KB
+    // through conn.readable (STYLE.md, section 4).
+    const buffer = new Uint8Array(2048);
+    try {
+      while (this.#closing === undefined) {
+        let n: number | null;
+        try {
+          n = await this.#conn.read(buffer);
+        } catch (error) {
+          if (this.#closing === undefined && !isPeerGoneError(error)) {
+            this.#server.logLine(
+              `[error] read from ${this.remote}: ${String(error)}`,
+            );
+          }
+          break;
+        }
+        if (n === null) break;
+        for (const framed of this.#framer.push(buffer.subarray(0, n))) {
+          if (this.#closing !== undefined) break;
+          if (framed.ok) await this.#handleLine(framed.line);
+          else await this.#handleFramingError(framed.error);
+        }
+      }
+      if (this.#closing === undefined) {
+        for (const framed of this.#framer.end()) {
+          if (framed.ok) await this.#handleLine(framed.line);
+        }
+      }
+    } finally {
+      await this.close();
+    }
+  }
+
+  /**
+   * Ends the connection once: leaves the chat, optionally says why with a
+   * `BYE` line (given at most a second to leave), and closes the socket.
+   */
+  close(code?: string, message?: string): Promise<void> {
+    this.#closing ??= this.#close(code, message);
+    return this.#closing;
+  }
+
+  async #close(
+    code: string | undefined,
+    message: string | undefined,
+  ): Promise<void> {
+    this.#wake?.();
+    await this.#leaveChat();
+    if (code !== undefined) {
+      this.send({ type: "bye", code, message: message ?? "" });
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        this.#queue.flush(),
+        new Promise((resolve) => timer = setTimeout(resolve, BYE_FLUSH_MS)),
+      ]);
+      clearTimeout(timer);
+    }
+    this.#queue.close();
+    try {
+      this.#conn.close();
+    } catch {
+      // Already closed by the peer side.
+    }
+    this.#release();
+  }
+
+  checkDeadlines(now: number): void {
+    if (this.#closing !== undefined) return;
+    if (this.#queue.checkStall()) return;
+    const options = this.#server.options;
+    if (this.#session === undefined) {
+      if (now >= this.#loginDeadline) {
+        void this.close(
+          "idle_timeout",
+          t(this.lang, "idleTimeout", {
+            seconds: Math.round((options.loginTimeoutMs ?? 60_000) / 1000),
+          }),
+        );
+      }
+      return;
+    }
+    if (this.#pingSentAt !== undefined) {
+      if (now - this.#pingSentAt >= (options.pingTimeoutMs ?? 30_000)) {
+        void this.close("ping_timeout", t(this.lang, "pingTimeout"));
+      }
+    } else if (now - this.#lastHeardAt >= (options.pingIntervalMs ?? 25_000)) {
+      this.#pingSentAt = now;
+      this.send({ type: "ping", token: `p${++this.#pingCounter}` });
+    }
+  }
+
+  async #handleFramingError(error: FramingError): Promise<void> {
+    if (error.code === "line_too_long") {
+      const max = this.#server.options.maxLineBytes ?? MAX_LINE_BYTES;
+      const message = t(this.lang, "lineTooLong", { max });
+      this.send({ type: "error", code: "line_too_long", message });
+      await this.close("line_too_long", message);
+      return;
+    }
+    this.send({
+      type: "error",
+      code: "invalid_utf8",
+      message: t(this.lang, "invalidUtf8"),
+    });
+  }
+
+  async #handleLine(line: string): Promise<void> {
+    await this.#throttleInput();
+    if (this.#closing !== undefined) return;
+    this.#lastHeardAt = this.#server.clock.now();
+    this.#pingSentAt = undefined;
+    if (line.length === 0) return;
+    const parsed = parseCommand(line);
+    switch (parsed.type) {
+      case "invalid":
+        this.send({
+          type: "error",
+          code: parsed.code,
+          message: t(this.lang, "invalidCommand", { reason: parsed.reason }),
+        });
+        return;
+      case "unknown": {
+        // So that nc or telnet works as a bare client, a logged-in client's
+        // line without a known verb is chat, checked exactly like MSG text.
+        if (this.#session === undefined) return this.#notLoggedIn();
+        const chat = parseChatText(line);
+        if (chat.type === "invalid") {
+          this.send({
+            type: "error",
+            code: chat.code,
+            message: t(this.lang, "invalidCommand", { reason: chat.reason }),
+          });
+          return;
+        }
+        return this.#chat(chat.text);
+      }
+      default:
+        return await this.#handleCommand(parsed);
+    }
+  }
+
+  /**
+   * Flood control: a client over its budget is slowed down, not served
+   * ahead of others. Reading pauses until a token is free (TCP pushes back
+   * on the sender) and it is told, at most once a second, to slow down.
+   */
+  async #throttleInput(): Promise<void> {
+    while (this.#closing === undefined && !this.#bucket.take()) {
+      if (this.#slowDownNotices.shouldNotify()) {
+        this.send({
+          type: "error",
+          code: "rate_limited",
+          message: t(this.lang, "rateLimited"),
+        });
+      }
+      const wait = Math.max(10, Math.min(1000, this.#bucket.retryAfterMs));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          this.#wake = undefined;
+          resolve();
+        }, wait);
+        this.#wake = () => {
+          clearTimeout(timer);
+          this.#wake = undefined;
+          resolve();
+        };
+      });
+    }
+  }
+
+  async #handleCommand(command: Command): Promise<void> {
+    const server = this.#server;
+    const auth = server.auth;
+    const lang = this.lang;
+    switch (command.type) {
+      case "register": {
+        if (this.#refuseWhenLoggedIn()) return;
+        const result = await auth.register(
+          command.username,
+          command.password,
+          this.address,
+        );
+        if (result.ok) {
+          this.send({ type: "register_success" });
+          this.send({ type: "recovery_code", code: result.recoveryCode });
+          server.logSecurity("register", result.username, this.remote);
+        } else {
+          this.send({
+            type: "register_failure",
+            message: failureText(lang, result.reason, {
+              min: result.minPasswordLength,
+            }),
+          });
+        }
+        return;
+      }
+      case "login": {
+        if (this.#refuseWhenLoggedIn()) return;
+        const result = await auth.login(
+          command.username,
+          command.password,
+          this.address,
+          {
+            onTerminate: (reason) => this.#terminated(reason),
+          },
+        );
+        if (!result.ok) {
+          this.send({
+            type: "auth_failure",
+            message: failureText(lang, result.reason, {
+              minutes: Math.max(
+                1,
+                Math.ceil((result.retryAfterMs ?? 0) / 60_000),
+              ),
+            }),
+          });
+          if (result.reason !== "already_logged_in") {
+            server.logSecurity(
+              "login_failure",
+              command.username,
+              this.remote,
+              result.reason,
+            );
+          }
+          return;
+        }
+        if (this.#closing !== undefined) {
+          // The peer left while its password was being checked.
+          await auth.logout(result.session);
+          return;
+        }
+        this.#enterChat(result.session);
+        return;
+      }
+      case "reset_request": {
+        await auth.requestReset(command.username, this.address);
+        this.send({
+          type: "reset_requested",
+          message: t(lang, "resetRequested"),
+        });
+        return;
+      }
+      case "reset_confirm": {
+        const result = await auth.confirmReset(
+          command.token,
+          command.newPassword,
+          this.address,
+        );
+        if (result.ok) {
+          this.send({ type: "reset_success" });
+          if (result.newRecoveryCode !== undefined) {
+            this.send({ type: "recovery_code", code: result.newRecoveryCode });
+          }
+          server.logSecurity("reset_confirmed", result.username, this.remote);
+        } else {
+          this.send({
+            type: "reset_failure",
+            message: failureText(lang, result.reason, {
+              min: result.minPasswordLength,
+              minutes: 15,
+            }),
+          });
+        }
+        return;
+      }
+      case "delete_account": {
+        const wasLoggedIn = this.#session !== undefined;
+        this.#deletingOwnAccount = true;
+        let result;
+        try {
+          result = await auth.deleteAccount(
+            command.username,
+            command.password,
+            this.address,
+          );
+        } finally {
+          this.#deletingOwnAccount = false;
+        }
+        if (result.ok) {
+          // If it was our own account, #terminated already took us out of
+          // the chat: the connection is unauthenticated again.
+          this.send({ type: "delete_success" });
+          server.logSecurity("account_deleted", result.username, this.remote);
+          if (wasLoggedIn && this.#session === undefined) {
+            this.#loginDeadline = server.clock.now() +
+              (server.options.loginTimeoutMs ?? 60_000);
+          }
+        } else {
+          this.send({
+            type: "delete_failure",
+            message: failureText(lang, result.reason, { minutes: 15 }),
+          });
+        }
+        return;
+      }
+      case "change_password": {
+        const session = this.#session;
+        if (session === undefined) return this.#notLoggedIn();
+        const result = await auth.changePassword(
+          session,
+          command.oldPassword,
+          command.newPassword,
+        );
+        if (result.ok) {
+          this.send({ type: "password_success" });
+          server.logSecurity("password_changed", session.username, this.remote);
+        } else {
+          this.send({
+            type: "password_failure",
+            message: failureText(lang, result.reason, {
+              min: result.minPasswordLength,
+              minutes: 15,
+            }),
+          });
+        }
+        return;
+      }
+      case "logout": {
+        if (this.#session === undefined) return this.#notLoggedIn();
+        await this.#leaveChat();
+        this.send({ type: "logout_success" });
+        this.#loginDeadline = server.clock.now() +
+          (server.options.loginTimeoutMs ?? 60_000);
+        return;
+      }
+      case "msg":
+        return this.#chat(command.text);
+      case "ping":
+        this.send({ type: "pong", token: command.token });
+        return;
+      case "pong":
+        return;
+    }
+  }
+
+  #chat(text: string): void {
+    const session = this.#session;
+    if (session === undefined) return this.#notLoggedIn();
+    const server = this.#server;
+    const time = server.clock.now();
+    server.broadcast(
+      {
+        type: "message",
+        id: server.nextMessageId(),
+        time,
+        sender: session.username,
+        text,
+      },
+      this,
+    );
+    if (server.logMessages) server.logLine(`${session.username}: ${text}`);
+  }
+
+  #enterChat(session: LiveSession): void {
+    const server = this.#server;
+    this.#session = session;
+    this.#lastHeardAt = server.clock.now();
+    this.#pingSentAt = undefined;
+    server.members.add(this);
+    this.send({ type: "auth_success", username: session.username });
+    this.send({
+      type: "welcome",
+      onlineCount: server.members.size,
+      username: session.username,
+    });
+    server.broadcast({
+      type: "user_joined",
+      time: server.clock.now(),
+      username: session.username,
+    }, this);
+    server.logLine(
+      t(this.lang, "logClientConnected", {
+        username: session.username,
+        address: this.remote,
+      }),
+    );
+  }
+
+  /** Leaves the chat (if in it): tells the others and frees the account's session. */
+  async #leaveChat(): Promise<void> {
+    const session = this.#session;
+    if (session === undefined) return;
+    this.#session = undefined;
+    const server = this.#server;
+    server.members.delete(this);
+    server.broadcast({
+      type: "user_left",
+      time: server.clock.now(),
+      username: session.username,
+    }, this);
+    server.logLine(
+      t(this.lang, "logClientDisconnected", {
+        username: session.username,
+        count: server.members.size,
+      }),
+    );
+    await server.auth.logout(session);
+  }
+
+  /** The account's session was ended by a reset or deletion. */
+  #terminated(reason: SessionEndReason): void {
+    const session = this.#session;
+    if (session === undefined) return;
+    // The manager already released the session; only the chat side remains.
+    this.#session = undefined;
+    const server = this.#server;
+    server.members.delete(this);
+    server.broadcast({
+      type: "user_left",
+      time: server.clock.now(),
+      username: session.username,
+    }, this);
+    server.logLine(
+      t(this.lang, "logClientDisconnected", {
+        username: session.username,
+        count: server.members.size,
+      }),
+    );
+    if (this.#closing !== undefined) return;
+    if (reason === "account_deleted" && this.#deletingOwnAccount) return;
+    const key: MessageKey = reason === "password_reset"
+      ? "sessionPasswordReset"
+      : "sessionAccountDeleted";
+    void this.close(reason, t(this.lang, key));
+  }
+
+  #refuseWhenLoggedIn(): boolean {
+    if (this.#session === undefined) return false;
+    this.send({
+      type: "error",
+      code: "already_logged_in",
+      message: t(this.lang, "alreadyAuthenticated"),
+    });
+    return true;
+  }
+
+  #notLoggedIn(): void {
+    this.send({
+      type: "error",
+      code: "not_logged_in",
+      message: t(this.lang, "notLoggedIn"),
+    });
+  }
+}
+
+const FAILURE_KEYS: Record<string, MessageKey> = {
+  "invalid_username": "invalidUsername",
+  "reserved_username": "reservedUsername",
+  "username_taken": "usernameTaken",
+  "password_too_short": "passwordTooShort",
+  "password_too_long": "passwordTooLong",
+  "invalid_credentials": "invalidCredentials",
+  "throttled": "throttled",
+  "already_logged_in": "alreadyLoggedIn",
+  "invalid_token": "invalidToken",
+  "not_logged_in": "notLoggedIn",
+};
+
+function failureText(
+  lang: Lang,
+  reason: string,
+  params: MessageParams,
+): string {
+  const key = FAILURE_KEYS[reason];
+  return key === undefined ? reason : t(lang, key, params);
+}
+
+const encoder = new TextEncoder();
+
+function encode(line: string): Uint8Array {
+  return encoder.encode(`${line}\n`);
+}
+
+/** Writes a one-line refusal without waiting on the peer, then closes. */
+function refuse(conn: Deno.Conn, line: string): void {
+  const done = () => {
+    try {
+      conn.close();
+    } catch {
+      // Already closed.
+    }
+  };
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  Promise.race([
+    conn.write(encode(line)),
+    new Promise((resolve) => timer = setTimeout(resolve, BYE_FLUSH_MS)),
+  ]).catch(() => {}).finally(() => {
+    clearTimeout(timer);
+    done();
+  });
+}

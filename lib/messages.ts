@@ -1,0 +1,254 @@
+/**
+ * The message catalog: every user-facing sentence of server and client, in
+ * Chinese (the seed's language, the default) and English.
+ *
+ * @example
+ * ```ts
+ * import { t } from "./messages.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(t("zh", "welcome", { username: "小王", count: 1 }), "欢迎 小王！当前在线用户数: 1");
+ * assert.equal(t("en", "welcome", { username: "Bob", count: 2 }), "Welcome Bob! Users online: 2");
+ * ```
+ *
+ * @module
+ */
+
+/** A supported interface language. */
+export type Lang = "zh" | "en";
+
+/** Every supported language. */
+export const LANGS: readonly Lang[] = ["zh", "en"];
+
+const CATALOG = {
+  // Server console
+  serverStarted: {
+    zh: "[服务器] 启动成功，监听 {host}:{port}",
+    en: "[Server] Started, listening on {host}:{port}",
+  },
+  serverWaiting: {
+    zh: "[服务器] 等待客户端连接...",
+    en: "[Server] Waiting for clients...",
+  },
+  serverStopping: {
+    zh: "[服务器] 正在关闭...",
+    en: "[Server] Shutting down...",
+  },
+  serverStopped: {
+    zh: "[服务器] 已关闭",
+    en: "[Server] Stopped",
+  },
+  portInUse: {
+    zh:
+      "[错误] 端口 {port} 已被占用 ({host}:{port})\n[提示] 是否已有服务器在运行？可以用 --port 换一个端口，或稍后重试",
+    en:
+      "[Error] Port {port} is already in use ({host}:{port})\n[Hint] Is another server running? Choose another port with --port, or retry later",
+  },
+  cannotListen: {
+    zh: "[错误] 无法监听 {host}:{port}: {reason}",
+    en: "[Error] Cannot listen on {host}:{port}: {reason}",
+  },
+  databaseError: {
+    zh: "[错误] 数据库错误: {reason}",
+    en: "[Error] Database error: {reason}",
+  },
+  logClientConnected: {
+    zh: "【客户端连接】{username} ({address})",
+    en: "[Client connected] {username} ({address})",
+  },
+  logClientDisconnected: {
+    zh: "【客户端断开】{username} (在线用户数: {count})",
+    en: "[Client disconnected] {username} (users online: {count})",
+  },
+  logResetToken: {
+    zh:
+      "【重置令牌】用户 {username} 的密码重置令牌: {token} (有效期至 {expires}，请通过可靠渠道转交本人)",
+    en:
+      "[Reset token] Password reset token for {username}: {token} (valid until {expires}; pass it on through a trusted channel)",
+  },
+  logSecurity: {
+    zh: "【安全】{event} {username} ({address}) {detail}",
+    en: "[Security] {event} {username} ({address}) {detail}",
+  },
+  logAcceptError: {
+    zh: "[警告] 接受连接失败: {reason}，稍后重试",
+    en: "[Warning] Cannot accept connections: {reason}; retrying shortly",
+  },
+  // Operator subcommands
+  opNoSuchUser: {
+    zh: "[错误] 用户不存在: {user}",
+    en: "[Error] No such user: {user}",
+  },
+  opResetTokenHowTo: {
+    zh:
+      "[提示] 请把令牌交给本人；对方在客户端选择「3. 重置密码」并输入令牌。令牌 30 分钟内有效，只能使用一次",
+    en:
+      '[Hint] Give the token to the account\'s owner; they choose "3. Reset password" in the client and enter it. Valid for 30 minutes, single use',
+  },
+  opUsersHeader: {
+    zh: "共 {count} 个账户 (用户名 / 注册时间 / 最后在线):",
+    en: "{count} accounts (username / created / last seen):",
+  },
+  opCannotRead: {
+    zh: "[错误] 无法导入 {file}: {reason}",
+    en: "[Error] Cannot import {file}: {reason}",
+  },
+  opImported: { zh: "已导入 {count} 个账户", en: "Imported {count} accounts" },
+  opSkipped: { zh: "跳过 {count} 项:", en: "Skipped {count} entries:" },
+  opDeleted: { zh: "已删除账户: {user}", en: "Deleted account: {user}" },
+  // Replies to clients
+  registerSuccess: { zh: "注册成功！", en: "Registration successful!" },
+  invalidUsername: {
+    zh: "用户名无效：只能包含字母、数字、_ 和 -，长度 1-32 个字符",
+    en: "Invalid username: use 1-32 letters, digits, _ or -",
+  },
+  reservedUsername: {
+    zh: "该用户名为系统保留，请换一个",
+    en: "That username is reserved; choose another",
+  },
+  usernameTaken: { zh: "用户名已存在", en: "Username already exists" },
+  passwordTooShort: {
+    zh: "密码长度至少 {min} 个字符",
+    en: "Password must be at least {min} characters",
+  },
+  passwordTooLong: {
+    zh: "密码过长（最多 1024 字节）",
+    en: "Password is too long (at most 1024 bytes)",
+  },
+  invalidCredentials: {
+    zh: "用户名或密码错误",
+    en: "Invalid username or password",
+  },
+  throttled: {
+    zh: "尝试次数过多，请 {minutes} 分钟后再试",
+    en: "Too many attempts; try again in {minutes} minutes",
+  },
+  alreadyLoggedIn: {
+    zh: "该用户已在其他地方登录",
+    en: "This user is already logged in elsewhere",
+  },
+  resetRequested: {
+    zh:
+      "如果该账户存在，重置令牌已交给服务器管理员；请向管理员索取令牌，或使用注册时获得的恢复码。令牌 30 分钟内有效",
+    en:
+      "If the account exists, a reset token was handed to the server operator; ask them for it, or use the recovery code you got at registration. Tokens are valid for 30 minutes",
+  },
+  invalidToken: {
+    zh: "令牌无效或已过期",
+    en: "Invalid or expired token",
+  },
+  notLoggedIn: {
+    zh:
+      "请先登录（可用命令: REGISTER, LOGIN, RESET_REQUEST, RESET_CONFIRM, DELETE_ACCOUNT）",
+    en:
+      "Log in first (commands: REGISTER, LOGIN, RESET_REQUEST, RESET_CONFIRM, DELETE_ACCOUNT)",
+  },
+  alreadyAuthenticated: {
+    zh: "已登录；请先 LOGOUT",
+    en: "Already logged in; LOGOUT first",
+  },
+  invalidCommand: {
+    zh: "命令格式错误: {reason}",
+    en: "Invalid command: {reason}",
+  },
+  lineTooLong: {
+    zh: "消息过长（最多 {max} 字节），连接已关闭",
+    en: "Line too long (at most {max} bytes); closing the connection",
+  },
+  invalidUtf8: {
+    zh: "消息不是有效的 UTF-8，已忽略",
+    en: "Line is not valid UTF-8; ignored",
+  },
+  rateLimited: {
+    zh: "发送过快，请放慢速度；部分消息未被发送",
+    en: "Slow down: you are sending too fast; some lines were dropped",
+  },
+  idleTimeout: {
+    zh: "{seconds} 秒内未登录，连接已关闭",
+    en: "Not logged in within {seconds} seconds; closing the connection",
+  },
+  pingTimeout: {
+    zh: "连接无响应，已断开",
+    en: "Connection unresponsive; closing it",
+  },
+  sendQueueFull: {
+    zh: "接收消息过慢，连接已关闭",
+    en: "Receiving too slowly; closing the connection",
+  },
+  tooManyConnections: {
+    zh: "来自该地址的连接过多（最多 {max} 个）",
+    en: "Too many connections from this address (at most {max})",
+  },
+  serverFull: {
+    zh: "服务器已满（最多 {max} 个连接），请稍后再试",
+    en: "The server is full (at most {max} connections); try again later",
+  },
+  shutdown: {
+    zh: "服务器正在关闭",
+    en: "The server is shutting down",
+  },
+  sessionPasswordReset: {
+    zh: "账户密码已被重置，请重新登录",
+    en: "The account's password was reset; log in again",
+  },
+  sessionAccountDeleted: {
+    zh: "账户已被删除",
+    en: "The account was deleted",
+  },
+  passwordChanged: { zh: "密码已修改", en: "Password changed" },
+  welcome: {
+    zh: "欢迎 {username}！当前在线用户数: {count}",
+    en: "Welcome {username}! Users online: {count}",
+  },
+  userJoined: {
+    zh: "{username} 加入了聊天室",
+    en: "{username} joined the chat",
+  },
+  userLeft: {
+    zh: "{username} 离开了聊天室",
+    en: "{username} left the chat",
+  },
+} as const satisfies Record<string, Record<Lang, string>>;
+
+/** A key of the message catalog. */
+export type MessageKey = keyof typeof CATALOG;
+
+/** Values substituted for `{name}` placeholders. */
+export type MessageParams = Record<string, string | number>;
+
+/**
+ * Looks up `key` in `lang` and fills `{name}` placeholders from `params`.
+ * A placeholder without a value is left as is, so a missing value shows.
+ */
+export function t(
+  lang: Lang,
+  key: MessageKey,
+  params: MessageParams = {},
+): string {
+  return CATALOG[key][lang].replace(
+    /\{(\w+)\}/g,
+    (match, name: string) =>
+      Object.hasOwn(params, name) ? String(params[name]) : match,
+  );
+}
+
+/**
+ * Picks the interface language: an explicit choice wins, then `LANG`-style
+ * locale strings (`en_US.UTF-8` → en, `zh_CN.UTF-8` → zh). Anything else,
+ * including `C`/`POSIX`, keeps the seed's Chinese.
+ *
+ * @returns the language, or `undefined` if `explicit` is given but unknown.
+ */
+export function resolveLang(
+  explicit: string | undefined,
+  locale: string | undefined,
+): Lang | undefined {
+  if (explicit !== undefined) {
+    const lower = explicit.trim().toLowerCase();
+    return (LANGS as readonly string[]).includes(lower)
+      ? lower as Lang
+      : undefined;
+  }
+  if (locale !== undefined && /^en([_.@-]|$)/i.test(locale)) return "en";
+  return "zh";
+}

@@ -1,0 +1,220 @@
+/**
+ * Server command line: flags and environment variables validated into a
+ * typed configuration. Flags override the environment, which overrides the
+ * defaults. Pure: the caller passes `args` and an environment lookup.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { type Lang, resolveLang } from "./messages.ts";
+
+/** Settings for serving chat. */
+export interface ServerConfig {
+  /** Address to listen on. @default {"0.0.0.0"} */
+  host: string;
+  /** TCP port; 0 picks a free one. @default {5000} */
+  port: number;
+  /** SQLite database file. @default {"./tcpchat.db"} */
+  db: string;
+  /** Global cap on concurrent connections. @default {10000} */
+  maxClients: number;
+  /** Cap on concurrent connections per address. @default {16} */
+  maxPerAddress: number;
+  /** Whether loopback is exempt from per-address caps. @default {true} */
+  exemptLoopback: boolean;
+  /** Minimum password length for new passwords. @default {8} */
+  minPasswordLength: number;
+  /** Interface language of the console and replies. @default {"zh"} */
+  lang: Lang;
+  /** Log each chat message on the console, as the seed does. @default {true} */
+  logMessages: boolean;
+}
+
+/** What the command line asks for. */
+export type ServerCommand =
+  | { kind: "help" }
+  | { kind: "version" }
+  | { kind: "serve"; config: ServerConfig }
+  | {
+    kind: "operator";
+    name: OperatorCommandName;
+    args: string[];
+    config: ServerConfig;
+  };
+
+/** Operator subcommands that work on the database, also beside a running server. */
+export const OPERATOR_COMMANDS = {
+  "reset-token": 1,
+  "users": 0,
+  "import-credentials": 1,
+  "delete-user": 1,
+} as const;
+
+/** Name of an operator subcommand. */
+export type OperatorCommandName = keyof typeof OPERATOR_COMMANDS;
+
+/** Environment variable for each flag. */
+export const ENV_VARS = {
+  host: "TCPCHAT_HOST",
+  port: "TCPCHAT_PORT",
+  db: "TCPCHAT_DB",
+  "max-clients": "TCPCHAT_MAX_CLIENTS",
+  "max-per-address": "TCPCHAT_MAX_PER_ADDRESS",
+  "no-loopback-exemption": "TCPCHAT_NO_LOOPBACK_EXEMPTION",
+  "min-password-length": "TCPCHAT_MIN_PASSWORD_LENGTH",
+  lang: "TCPCHAT_LANG",
+  quiet: "TCPCHAT_QUIET",
+} as const;
+
+/** Usage text for `--help` and flag errors. */
+export const SERVER_USAGE = `用法 / Usage:
+  tcpchat-server [options]                  start the chat server
+  tcpchat-server reset-token <user>         issue a password reset token for <user>
+  tcpchat-server users                      list accounts (created, last seen)
+  tcpchat-server import-credentials <file>  import the old program's credentials.json
+  tcpchat-server delete-user <user>         delete an account
+
+Options (each also settable by the environment variable shown):
+  --host <addr>              listen address (default 0.0.0.0)          TCPCHAT_HOST
+  --port <n>                 TCP port, 0 picks a free one (default 5000) TCPCHAT_PORT
+  --db <file>                SQLite database (default ./tcpchat.db)    TCPCHAT_DB
+  --max-clients <n>          concurrent connections (default 10000)    TCPCHAT_MAX_CLIENTS
+  --max-per-address <n>      connections per address (default 16)      TCPCHAT_MAX_PER_ADDRESS
+  --no-loopback-exemption    apply the per-address cap to 127.0.0.1/::1 too
+                                                                       TCPCHAT_NO_LOOPBACK_EXEMPTION=1
+  --min-password-length <n>  minimum password length (default 8)       TCPCHAT_MIN_PASSWORD_LENGTH
+  --lang zh|en               console and reply language (default zh)   TCPCHAT_LANG (or LANG=en_*)
+  --quiet                    do not log each chat message              TCPCHAT_QUIET=1
+  --help                     show this help
+  --version                  show the version`;
+
+/**
+ * Parses server arguments and environment into a command.
+ *
+ * @throws {TypeError} for an unknown flag or a missing value (with
+ * `code` `ERR_PARSE_ARGS_*` from `node:util`), or a bad subcommand.
+ * @throws {RangeError} for a value out of range (e.g. a port of 70000).
+ *
+ * @example
+ * ```ts
+ * import { parseServerCommand } from "./server_config.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const command = parseServerCommand(["--port", "0"], () => undefined);
+ * assert.equal(command.kind, "serve");
+ * assert.equal(command.kind === "serve" && command.config.port, 0);
+ * ```
+ */
+export function parseServerCommand(
+  args: string[],
+  env: (name: string) => string | undefined,
+): ServerCommand {
+  const { values, positionals } = parseArgs({
+    args,
+    strict: true,
+    allowPositionals: true,
+    options: {
+      host: { type: "string" },
+      port: { type: "string" },
+      db: { type: "string" },
+      "max-clients": { type: "string" },
+      "max-per-address": { type: "string" },
+      "no-loopback-exemption": { type: "boolean" },
+      "min-password-length": { type: "string" },
+      lang: { type: "string" },
+      quiet: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+      version: { type: "boolean", short: "V" },
+    },
+  });
+  if (values.help) return { kind: "help" };
+  if (values.version) return { kind: "version" };
+
+  const pick = (name: keyof typeof ENV_VARS): string | undefined => {
+    const flag = (values as Record<string, string | boolean | undefined>)[name];
+    if (typeof flag === "string") return flag;
+    const fromEnv = env(ENV_VARS[name]);
+    return fromEnv === undefined || fromEnv === "" ? undefined : fromEnv;
+  };
+  const flagOrEnvBool = (name: keyof typeof ENV_VARS): boolean => {
+    const flag = (values as Record<string, string | boolean | undefined>)[name];
+    if (flag === true) return true;
+    const fromEnv = env(ENV_VARS[name]);
+    return fromEnv !== undefined && /^(1|true|yes|on)$/i.test(fromEnv.trim());
+  };
+
+  const langChoice = pick("lang");
+  const lang = resolveLang(langChoice, env("LC_ALL") || env("LANG"));
+  if (lang === undefined) {
+    throw new RangeError(
+      `Cannot use language "${langChoice}": expected "zh" or "en"`,
+    );
+  }
+  const host = pick("host") ?? "0.0.0.0";
+  if (host.trim() === "" || /\s/.test(host)) {
+    throw new RangeError(`Cannot listen on host "${host}": not an address`);
+  }
+  const config: ServerConfig = {
+    host,
+    port: integer("port", pick("port"), 5000, 0, 65535),
+    db: pick("db") ?? "./tcpchat.db",
+    maxClients: integer(
+      "max-clients",
+      pick("max-clients"),
+      10_000,
+      1,
+      1_000_000,
+    ),
+    maxPerAddress: integer(
+      "max-per-address",
+      pick("max-per-address"),
+      16,
+      1,
+      1_000_000,
+    ),
+    exemptLoopback: !flagOrEnvBool("no-loopback-exemption"),
+    minPasswordLength: integer(
+      "min-password-length",
+      pick("min-password-length"),
+      8,
+      1,
+      256,
+    ),
+    lang,
+    logMessages: !flagOrEnvBool("quiet"),
+  };
+
+  if (positionals.length === 0) return { kind: "serve", config };
+  const [name, ...rest] = positionals as [string, ...string[]];
+  if (!Object.hasOwn(OPERATOR_COMMANDS, name)) {
+    throw new TypeError(`Unknown command "${name}"`);
+  }
+  const operator = name as OperatorCommandName;
+  const arity = OPERATOR_COMMANDS[operator];
+  if (rest.length !== arity) {
+    throw new TypeError(
+      `Command "${operator}" takes ${arity} argument${
+        arity === 1 ? "" : "s"
+      }, got ${rest.length}`,
+    );
+  }
+  return { kind: "operator", name: operator, args: rest, config };
+}
+
+function integer(
+  name: string,
+  text: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  if (text === undefined) return fallback;
+  const value = /^\d+$/.test(text.trim()) ? Number(text.trim()) : NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new RangeError(
+      `Cannot use --${name} "${text}": expected an integer from ${min} to ${max}`,
+    );
+  }
+  return value;
+}

@@ -1,0 +1,432 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import {
+  type ChatServer,
+  type ChatServerOptions,
+  startChatServer,
+} from "../lib/chat_server.ts";
+import { ManualClock } from "../lib/clock.ts";
+import { SqliteStore } from "../lib/sqlite_store.ts";
+import { TestClient } from "./_client.ts";
+import { tempDir } from "./_util.ts";
+
+interface Harness extends AsyncDisposable {
+  server: ChatServer;
+  port: number;
+  logs: string[];
+  connect(options?: { read?: boolean }): Promise<TestClient>;
+  /** Connects, registers and logs in. */
+  user(name: string, password?: string): Promise<TestClient>;
+}
+
+async function harness(
+  options: Partial<ChatServerOptions> = {},
+): Promise<Harness> {
+  const dir = await tempDir();
+  const store = SqliteStore.open(join(dir.path, "chat.db"));
+  const logs: string[] = [];
+  const server = startChatServer({
+    store,
+    hostname: "127.0.0.1",
+    port: 0,
+    hashIterations: 1000,
+    log: (line) => logs.push(line),
+    ...options,
+  });
+  const clients: TestClient[] = [];
+  const connect = async (connectOptions: { read?: boolean } = {}) => {
+    const client = await TestClient.connect(server.addr.port, connectOptions);
+    clients.push(client);
+    return client;
+  };
+  return {
+    server,
+    port: server.addr.port,
+    logs,
+    connect,
+    async user(name, password = "password123") {
+      const client = await connect();
+      await client.registerAndLogin(name, password);
+      return client;
+    },
+    async [Symbol.asyncDispose]() {
+      await server.shutdown();
+      await Promise.all(clients.map((client) => client.close()));
+      await dir[Symbol.asyncDispose]();
+    },
+  };
+}
+
+Deno.test("server greets, registers, logs in and welcomes with the online count", async () => {
+  await using h = await harness();
+  await using alice = await h.connect();
+  assert.match(await alice.next(), /^HELLO tcpchat\/1 \S+$/);
+  await alice.send("REGISTER 小王 pass word 1");
+  assert.equal(await alice.next(), "REGISTER_SUCCESS");
+  assert.match(await alice.next(), /^RECOVERY_CODE [0-9A-Z-]+$/);
+  await alice.send("LOGIN 小王 pass word 1");
+  assert.equal(await alice.next(), "AUTH_SUCCESS 小王");
+  assert.equal(await alice.next(), "WELCOME 1 小王");
+  assert.ok(
+    h.logs.some((line) =>
+      /^\[\d\d:\d\d:\d\d\] 【客户端连接】小王 \(127\.0\.0\.1:\d+\)$/.test(line)
+    ),
+    h.logs.join("\n"),
+  );
+});
+
+Deno.test("server relays chat to the others with a timestamp, and join and leave notices", async () => {
+  await using h = await harness();
+  const alice = await h.user("alice");
+  const bob = await h.user("bob");
+  assert.match(await alice.expect("USER_JOINED "), /^USER_JOINED \d+ bob$/);
+  await bob.send("MSG 大家好 👋");
+  assert.match(
+    await alice.expect("MESSAGE "),
+    /^MESSAGE \d+ \d+ bob 大家好 👋$/,
+  );
+  // A line without a verb is chat too (nc / telnet as a bare client).
+  await alice.send("hello from nc");
+  assert.match(
+    await bob.expect("MESSAGE "),
+    /^MESSAGE \d+ \d+ alice hello from nc$/,
+  );
+  // The sender gets no echo of its own message.
+  await alice.send("PING t1");
+  assert.equal(
+    await alice.next((line) => !line.startsWith("USER_")),
+    "PONG t1",
+  );
+  assert.ok(
+    h.logs.some((line) => /^\[\d\d:\d\d:\d\d\] bob: 大家好 👋$/.test(line)),
+  );
+  await bob.send("LOGOUT");
+  assert.equal(await bob.expect("LOGOUT_SUCCESS"), "LOGOUT_SUCCESS");
+  assert.match(await alice.expect("USER_LEFT "), /^USER_LEFT \d+ bob$/);
+  assert.ok(
+    h.logs.some((line) => /【客户端断开】bob \(在线用户数: 1\)$/.test(line)),
+    h.logs.join("\n"),
+  );
+  // After LOGOUT the same connection can log in again.
+  await bob.send("LOGIN bob password123");
+  assert.equal(await bob.expect("AUTH_SUCCESS"), "AUTH_SUCCESS bob");
+  assert.equal(await bob.expect("WELCOME"), "WELCOME 2 bob");
+  await alice.close();
+  assert.match(await bob.expect("USER_LEFT "), /^USER_LEFT \d+ alice$/);
+});
+
+Deno.test("server refuses a second login with the seed's message", async () => {
+  await using h = await harness();
+  await h.user("alice");
+  await using again = await h.connect();
+  await again.expect("HELLO");
+  await again.send("LOGIN alice password123");
+  assert.equal(await again.next(), "AUTH_FAILURE 该用户已在其他地方登录");
+});
+
+Deno.test("server answers generic failures and keeps unauthenticated clients to auth verbs", async () => {
+  await using h = await harness();
+  await h.user("alice");
+  await using c = await h.connect();
+  await c.expect("HELLO");
+  await c.send("LOGIN alice wrong-password");
+  assert.equal(await c.next(), "AUTH_FAILURE 用户名或密码错误");
+  await c.send("LOGIN nobody wrong-password");
+  assert.equal(await c.next(), "AUTH_FAILURE 用户名或密码错误");
+  await c.send("hello?");
+  assert.match(await c.next(), /^ERROR not_logged_in /);
+  await c.send("MSG hi");
+  assert.match(await c.next(), /^ERROR not_logged_in /);
+  await c.send("LOGIN");
+  assert.match(await c.next(), /^ERROR invalid_command /);
+  await c.send("RESET_REQUEST alice");
+  assert.match(await c.next(), /^RESET_REQUESTED /);
+  await c.send("RESET_REQUEST nobody");
+  const [first, second] = [c.lines.at(-1), await c.next()];
+  assert.equal(first, second);
+});
+
+Deno.test("server hands reset tokens to the operator log and ends the live session on reset", async () => {
+  await using h = await harness();
+  const alice = await h.user("alice", "old-password");
+  await using c = await h.connect();
+  await c.expect("HELLO");
+  await c.send("RESET_REQUEST alice");
+  const reply = await c.next();
+  assert.match(reply, /^RESET_REQUESTED /);
+  const tokenLine = h.logs.find((line) => line.includes("【重置令牌】"));
+  assert.ok(tokenLine, h.logs.join("\n"));
+  const token = /令牌: (\S+)/.exec(tokenLine)?.[1];
+  assert.ok(token);
+  assert.ok(
+    !c.lines.join("\n").includes(token),
+    "token must not reach the requester",
+  );
+  await c.send(`RESET_CONFIRM ${token} new-password`);
+  assert.equal(await c.next(), "RESET_SUCCESS");
+  assert.match(await alice.expect("BYE "), /^BYE password_reset /);
+  await alice.closedByServer();
+  await c.send("LOGIN alice new-password");
+  assert.equal(await c.next(), "AUTH_SUCCESS alice");
+});
+
+Deno.test("server deletes an account over the wire and returns the connection to login", async () => {
+  await using h = await harness();
+  const alice = await h.user("alice");
+  await alice.send("DELETE_ACCOUNT alice wrong-password");
+  assert.match(await alice.expect("DELETE_FAILURE"), /^DELETE_FAILURE /);
+  await alice.send("DELETE_ACCOUNT alice password123");
+  assert.equal(await alice.expect("DELETE_"), "DELETE_SUCCESS");
+  await alice.send("hello");
+  assert.match(await alice.expect("ERROR"), /^ERROR not_logged_in /);
+  await alice.send("LOGIN alice password123");
+  assert.equal(await alice.expect("AUTH_"), "AUTH_FAILURE 用户名或密码错误");
+});
+
+Deno.test("server changes a password with the length-prefixed PASSWORD verb", async () => {
+  await using h = await harness();
+  const alice = await h.user("alice", "old pass 1");
+  await alice.send("PASSWORD 10 old pass 1 new pass 2");
+  assert.equal(await alice.expect("PASSWORD_"), "PASSWORD_SUCCESS");
+  await alice.send("LOGOUT");
+  await alice.expect("LOGOUT_SUCCESS");
+  await alice.send("LOGIN alice new pass 2");
+  assert.equal(await alice.expect("AUTH_"), "AUTH_SUCCESS alice");
+});
+
+Deno.test("server closes a connection that sends a line over 8 KiB, and nobody else notices", async () => {
+  await using h = await harness();
+  const alice = await h.user("alice");
+  const bob = await h.user("bob");
+  await bob.writeRaw(new TextEncoder().encode("x".repeat(9000) + "\n"));
+  assert.match(await bob.expect("ERROR"), /^ERROR line_too_long /);
+  assert.match(await bob.expect("BYE"), /^BYE line_too_long /);
+  await bob.closedByServer();
+  await alice.expect("USER_LEFT");
+  const carol = await h.user("carol");
+  await carol.send("still here");
+  assert.match(await alice.expect("MESSAGE"), /carol still here$/);
+});
+
+Deno.test("server reports invalid UTF-8 and goes on with the next line", async () => {
+  await using h = await harness();
+  const alice = await h.user("alice");
+  const bob = await h.user("bob");
+  await bob.writeRaw(new Uint8Array([0xff, 0xfe, 0x41, 0x0a]));
+  assert.match(await bob.expect("ERROR"), /^ERROR invalid_utf8 /);
+  await bob.send("after the bad line");
+  assert.match(await alice.expect("MESSAGE"), /bob after the bad line$/);
+});
+
+Deno.test("server closes an unauthenticated connection 60 s after accept, however it trickles", async () => {
+  const clock = new ManualClock();
+  await using h = await harness({ clock, sweepIntervalMs: 0 });
+  await using c = await h.connect();
+  await c.expect("HELLO");
+  for (let i = 0; i < 5; i++) {
+    clock.advance(11_000);
+    await c.writeRaw(new TextEncoder().encode("R")); // a trickled half line
+    h.server.sweep();
+  }
+  assert.equal(c.closed, false);
+  clock.advance(5_000);
+  h.server.sweep();
+  assert.match(await c.expect("BYE"), /^BYE idle_timeout /);
+  await c.closedByServer();
+});
+
+Deno.test("server pings a silent client and frees it when no answer comes", async () => {
+  const clock = new ManualClock();
+  await using h = await harness({ clock, sweepIntervalMs: 0 });
+  const alice = await h.user("alice");
+  const bob = await h.user("bob");
+  clock.advance(25_000);
+  h.server.sweep();
+  const ping = await alice.expect("PING");
+  await bob.expect("PING");
+  await alice.send(`PONG ${ping.slice(5)}`);
+  // Let the server read the PONG before time moves on.
+  await alice.send("PING sync");
+  await alice.expect("PONG sync");
+  clock.advance(30_000);
+  h.server.sweep();
+  assert.match(await bob.expect("BYE"), /^BYE ping_timeout /);
+  await bob.closedByServer();
+  assert.equal(alice.closed, false);
+  await alice.expect("USER_LEFT");
+  // The freed account can log in again at once.
+  await using again = await h.connect();
+  await again.expect("HELLO");
+  await again.send("LOGIN bob password123");
+  assert.equal(await again.expect("AUTH_"), "AUTH_SUCCESS bob");
+});
+
+Deno.test("server slows a flooding client down without dropping its lines or delaying others", async () => {
+  await using h = await harness({ rateBurst: 10, ratePerSecond: 50 });
+  const alice = await h.user("alice");
+  const bob = await h.user("bob");
+  const flooder = await h.user("flooder");
+  await flooder.writeRaw(
+    new TextEncoder().encode(
+      Array.from({ length: 30 }, (_, i) => `flood ${i}\n`).join(""),
+    ),
+  );
+  assert.match(await flooder.expect("ERROR"), /^ERROR rate_limited /);
+  await bob.send("MSG normal traffic");
+  const received: string[] = [];
+  let bobSeen = false;
+  while (received.length < 30 || !bobSeen) {
+    const line = await alice.expect("MESSAGE");
+    if (line.includes(" flooder ")) {
+      received.push(line.replace(/^MESSAGE \d+ \d+ flooder /, ""));
+    } else if (line.endsWith("bob normal traffic")) {
+      // Bob is not queued behind the flood.
+      assert.ok(received.length < 30, "bob's line waited for the whole flood");
+      bobSeen = true;
+    }
+  }
+  assert.deepEqual(
+    received,
+    Array.from({ length: 30 }, (_, i) => `flood ${i}`),
+  );
+});
+
+Deno.test("server caps connections per address and in total, with a one-line reason", async (t) => {
+  await t.step("per address (loopback exemption off)", async () => {
+    await using h = await harness({ maxPerAddress: 2, exemptLoopback: false });
+    const a = await h.connect();
+    const b = await h.connect();
+    await a.expect("HELLO");
+    await b.expect("HELLO");
+    const c = await h.connect();
+    assert.match(await c.next(), /^BYE too_many_connections /);
+    await c.closedByServer();
+    await a.close();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const d = await h.connect();
+    assert.match(await d.next(), /^HELLO /);
+  });
+  await t.step(
+    "loopback is exempt from the per-address cap by default",
+    async () => {
+      await using h = await harness({ maxPerAddress: 2 });
+      const clients = await Promise.all([1, 2, 3, 4].map(() => h.connect()));
+      for (const client of clients) {
+        assert.match(
+          await client.next(),
+          /^HELLO /,
+        );
+      }
+    },
+  );
+  await t.step("global cap", async () => {
+    await using h = await harness({ maxClients: 2 });
+    const a = await h.connect();
+    const b = await h.connect();
+    await a.expect("HELLO");
+    await b.expect("HELLO");
+    const c = await h.connect();
+    assert.match(await c.next(), /^BYE server_full /);
+  });
+});
+
+Deno.test("server drops a client that never reads without delaying the others", async () => {
+  const clock = new ManualClock();
+  await using h = await harness({
+    clock,
+    sweepIntervalMs: 0,
+    maxQueueBytes: 256 * 1024,
+    rateBurst: 100_000,
+    ratePerSecond: 100_000,
+  });
+  const stalled = await h.connect({ read: false });
+  await stalled.writeRaw(
+    new TextEncoder().encode(
+      "REGISTER stalled password123\nLOGIN stalled password123\n",
+    ),
+  );
+  const alice = await h.user("alice");
+  const bob = await h.user("bob");
+  const text = "y".repeat(4000);
+  // 12 MB to each reader: past the kernel's socket buffers and the stalled
+  // client's 256 KiB queue bound.
+  const count = 3000;
+  // Bob sends in windows of 20 that Alice (a normal reader) keeps up with;
+  // the stalled client's share piles up until its queue bound is hit.
+  let got = 0;
+  for (let i = 0; i < count; i++) {
+    await bob.send(`MSG ${i} ${text}`);
+    if (i % 20 === 19) {
+      while (got <= i) {
+        const line = await alice.expect("MESSAGE");
+        assert.ok(line.includes(` bob ${got} `), `in order: ${got}`);
+        got++;
+      }
+    }
+  }
+  assert.equal(got, count);
+  // The stalled client is dropped either because its queue passed the bound
+  // or, if the kernel's socket buffers swallowed it all, once it has made
+  // no progress for the stall timeout.
+  const leftLine = /^USER_LEFT \d+ stalled$/;
+  if (!alice.lines.some((line) => leftLine.test(line))) {
+    clock.advance(30_000);
+    h.server.sweep();
+    await alice.next((line) => leftLine.test(line));
+  }
+  assert.ok(h.logs.some((line) => line.includes("【客户端断开】stalled")));
+});
+
+Deno.test("server delivers every message exactly once and in order to 200 clients", async () => {
+  await using h = await harness({ rateBurst: 50 });
+  const clients: TestClient[] = [];
+  for (let i = 0; i < 200; i++) clients.push(await h.user(`u${i}`));
+  // Wait until everyone is in.
+  await clients[0]!.next(
+    (line) => line === "WELCOME 1 u0" || line.endsWith(" u199"),
+    20_000,
+  );
+  const perClient = 20;
+  await Promise.all(
+    clients.map((client, i) =>
+      client.writeRaw(
+        new TextEncoder().encode(
+          Array.from({ length: perClient }, (_, n) => `MSG ${i}:${n}\n`).join(
+            "",
+          ),
+        ),
+      )
+    ),
+  );
+  await Promise.all(clients.map(async (client, me) => {
+    const next = new Map<number, number>();
+    let total = 0;
+    while (total < (clients.length - 1) * perClient) {
+      const line = await client.next((l) => l.startsWith("MESSAGE "), 30_000);
+      const [, sender, seq] = /^MESSAGE \d+ \d+ u\d+ (\d+):(\d+)$/.exec(line)!;
+      const from = Number(sender);
+      assert.notEqual(from, me, "no echo to the sender");
+      assert.equal(
+        Number(seq),
+        next.get(from) ?? 0,
+        `order from ${from} at ${me}`,
+      );
+      next.set(from, Number(seq) + 1);
+      total++;
+    }
+    assert.equal(next.size, clients.length - 1);
+  }));
+});
+
+Deno.test("server says goodbye to everyone on shutdown and closes the store", async () => {
+  const h = await harness();
+  const alice = await h.user("alice");
+  const stranger = await h.connect();
+  await stranger.expect("HELLO");
+  await h.server.shutdown();
+  assert.match(await alice.expect("BYE"), /^BYE shutdown /);
+  assert.match(await stranger.expect("BYE"), /^BYE shutdown /);
+  await alice.closedByServer();
+  await h.server.finished;
+  await h[Symbol.asyncDispose]();
+});
