@@ -38,6 +38,8 @@ import type {
 
 /** How long a reset token stays valid: 30 minutes. */
 export const RESET_TOKEN_TTL_MS = 30 * 60 * 1000;
+/** How long a session resume token stays valid: 15 minutes. */
+export const RESUME_TOKEN_TTL_MS = 15 * 60 * 1000;
 /** Default minimum password length in characters. */
 export const DEFAULT_MIN_PASSWORD_LENGTH = 8;
 /** Maximum password length in UTF-8 bytes. */
@@ -46,7 +48,10 @@ export const MAX_PASSWORD_BYTES = 1024;
 const SECRET_BYTES = 20;
 
 /** Why a live session was ended by the server. */
-export type SessionEndReason = "password_reset" | "account_deleted";
+export type SessionEndReason =
+  | "password_reset"
+  | "account_deleted"
+  | "session_resumed";
 
 /** A logged-in account, as the session registry holds it. */
 export interface LiveSession {
@@ -124,6 +129,14 @@ export type RegisterResult =
 export type LoginResult =
   | { ok: true; session: LiveSession }
   | { ok: false; reason: LoginFailure; retryAfterMs?: number };
+
+/** Why a session resumption failed; as generic as a login failure. */
+export type ResumeFailure = "invalid_credentials" | "throttled";
+
+/** Outcome of {@linkcode AuthManager.resume}. */
+export type ResumeResult =
+  | { ok: true; session: LiveSession }
+  | { ok: false; reason: ResumeFailure; retryAfterMs?: number };
 
 /** Outcome of {@linkcode AuthManager.confirmReset}. */
 export type ResetResult =
@@ -393,12 +406,95 @@ export class AuthManager {
    * Releases a live session (logout or disconnect). Idempotent: a session
    * already ended by a reset or deletion is ignored.
    */
-  async logout(session: LiveSession): Promise<void> {
+  async logout(
+    session: LiveSession,
+    options: { explicit?: boolean } = {},
+  ): Promise<void> {
     const entry = this.#sessions.get(session.usernameKey);
     if (entry?.session !== session) return;
     this.#sessions.delete(session.usernameKey);
+    // A lost connection keeps its resume token (that is what it is for); an
+    // explicit LOGOUT voids it.
+    if (options.explicit) {
+      await this.#store.revokeResumeTokens(session.accountId);
+    }
     await this.#store.touchLastSeen(session.accountId, this.#clock.now());
-    await this.#audit("logout", session.username, session.address, null);
+    await this.#audit(
+      "logout",
+      session.username,
+      session.address,
+      options.explicit ? null : "connection closed",
+    );
+  }
+
+  /**
+   * Issues a resume token for a live session (single use, valid 15 minutes,
+   * stored as a hash), voiding the account's older one. The client keeps it
+   * in memory to log back in after a dropped connection without the password.
+   */
+  async issueResumeToken(session: LiveSession): Promise<string> {
+    const token = this.#newSecret();
+    await this.#store.issueResumeToken(
+      session.accountId,
+      await hashSecret(token),
+      this.#clock.now() + RESUME_TOKEN_TTL_MS,
+    );
+    return token;
+  }
+
+  /**
+   * Handles `RESUME <username> <token>`: redeems a resume token of that
+   * account and claims its session. A live session of the account (most
+   * likely the half-open connection being replaced) is ended with
+   * `session_resumed`. Failures look exactly like failed logins.
+   */
+  async resume(
+    username: string,
+    token: string,
+    address: string,
+    hooks: LoginHooks = {},
+  ): Promise<ResumeResult> {
+    const name = normalizeUsername(username, { allowReserved: true });
+    const key = name.ok ? name.key : `\u0000invalid:${username}`;
+    const gate = this.#throttle.check(key, address);
+    if (!gate.allowed) {
+      await this.#audit(
+        "login_failure",
+        username,
+        address,
+        `resume throttled: ${gate.reason}`,
+      );
+      return {
+        ok: false,
+        reason: "throttled",
+        retryAfterMs: gate.retryAfterMs,
+      };
+    }
+    const canonical = canonicalSecret(token);
+    const account = canonical === undefined
+      ? undefined
+      : await this.#store.redeemResumeToken(
+        await sha256Hex(canonical),
+        this.#clock.now(),
+      );
+    if (account === undefined || !name.ok || account.usernameKey !== name.key) {
+      await this.#recordFailure("login_failure", key, username, address);
+      return { ok: false, reason: "invalid_credentials" };
+    }
+    this.#throttle.recordSuccess(key, address);
+    // No await between ending the old session and claiming the new one.
+    this.#terminate(account.usernameKey, "session_resumed");
+    const session: LiveSession = {
+      username: account.username,
+      usernameKey: account.usernameKey,
+      accountId: account.id,
+      isAdmin: account.isAdmin,
+      address,
+    };
+    this.#sessions.set(account.usernameKey, { session, hooks });
+    await this.#store.touchLastSeen(account.id, this.#clock.now());
+    await this.#audit("login", account.username, address, "resumed");
+    return { ok: true, session };
   }
 
   /**

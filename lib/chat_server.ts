@@ -104,6 +104,8 @@ export interface ChatServer extends AsyncDisposable {
 
 /** How long a goodbye line may take to leave before the socket is closed anyway. */
 const BYE_FLUSH_MS = 1000;
+/** How often a live session's resume token is replaced. */
+const RESUME_ROTATE_MS = 5 * 60 * 1000;
 /** Back-off after a failed accept (e.g. out of file descriptors). */
 const ACCEPT_BACKOFF_MS = 100;
 
@@ -323,6 +325,7 @@ class Connection {
   #closing: Promise<void> | undefined;
   /** Set while this connection's own DELETE_ACCOUNT is in progress. */
   #deletingOwnAccount = false;
+  #resumeIssuedAt = 0;
   #wake: (() => void) | undefined;
 
   constructor(
@@ -384,11 +387,15 @@ class Connection {
 
   /** Reads until EOF, handling each line in order. */
   async run(): Promise<void> {
-    this.send({
+    // Optional key=value fields follow the version (docs/PROTOCOL.md, 1).
+    const hello = formatReply({
       type: "hello",
       protocolVersion: PROTOCOL_VERSION,
       serverVersion: VERSION,
     });
+    this.sendBytes(
+      encode(`${hello} min_password=${this.#server.auth.minPasswordLength}`),
+    );
     // A small reused buffer: ~9 KB per idle connection instead of ~65 KB
     // through conn.readable (STYLE.md, section 4).
     const buffer = new Uint8Array(2048);
@@ -473,10 +480,34 @@ class Connection {
     if (this.#pingSentAt !== undefined) {
       if (now - this.#pingSentAt >= (options.pingTimeoutMs ?? 30_000)) {
         void this.close("ping_timeout", t(this.lang, "pingTimeout"));
+        return;
       }
     } else if (now - this.#lastHeardAt >= (options.pingIntervalMs ?? 25_000)) {
       this.#pingSentAt = now;
       this.send({ type: "ping", token: `p${++this.#pingCounter}` });
+    }
+    if (now - this.#resumeIssuedAt >= RESUME_ROTATE_MS) {
+      this.#sendResumeToken().catch((error) => this.#internalError(error));
+    }
+  }
+
+  /**
+   * A failure that is the server's, not the client's (for example the
+   * database is locked by another process): logged in full, the client gets
+   * a generic error, and the connection goes on.
+   */
+  #internalError(error: unknown): void {
+    this.#server.logLine(
+      `[error] ${this.remote}: ${
+        error instanceof Error ? error.stack ?? error.message : String(error)
+      }`,
+    );
+    if (this.#closing === undefined) {
+      this.send({
+        type: "error",
+        code: "server_error",
+        message: t(this.lang, "serverError"),
+      });
     }
   }
 
@@ -526,7 +557,12 @@ class Connection {
         return this.#chat(chat.text);
       }
       default:
-        return await this.#handleCommand(parsed);
+        try {
+          await this.#handleCommand(parsed);
+        } catch (error) {
+          this.#internalError(error);
+        }
+        return;
     }
   }
 
@@ -615,12 +651,36 @@ class Connection {
           }
           return;
         }
-        if (this.#closing !== undefined) {
-          // The peer left while its password was being checked.
-          await auth.logout(result.session);
+        await this.#enterChat(result.session);
+        return;
+      }
+      case "resume": {
+        if (this.#refuseWhenLoggedIn()) return;
+        const result = await auth.resume(
+          command.username,
+          command.token,
+          this.address,
+          { onTerminate: (reason) => this.#terminated(reason) },
+        );
+        if (!result.ok) {
+          this.send({
+            type: "auth_failure",
+            message: failureText(lang, result.reason, {
+              minutes: Math.max(
+                1,
+                Math.ceil((result.retryAfterMs ?? 0) / 60_000),
+              ),
+            }),
+          });
+          server.logSecurity(
+            "resume_failure",
+            command.username,
+            this.remote,
+            result.reason,
+          );
           return;
         }
-        this.#enterChat(result.session);
+        await this.#enterChat(result.session);
         return;
       }
       case "reset_request": {
@@ -694,6 +754,8 @@ class Connection {
         );
         if (result.ok) {
           this.send({ type: "password_success" });
+          // The change voided the old resume token.
+          await this.#sendResumeToken();
           server.logSecurity("password_changed", session.username, this.remote);
         } else {
           this.send({
@@ -708,7 +770,7 @@ class Connection {
       }
       case "logout": {
         if (this.#session === undefined) return this.#notLoggedIn();
-        await this.#leaveChat();
+        await this.#leaveChat({ explicit: true });
         this.send({ type: "logout_success" });
         this.#loginDeadline = server.clock.now() +
           (server.options.loginTimeoutMs ?? 60_000);
@@ -742,8 +804,13 @@ class Connection {
     if (server.logMessages) server.logLine(`${session.username}: ${text}`);
   }
 
-  #enterChat(session: LiveSession): void {
+  async #enterChat(session: LiveSession): Promise<void> {
     const server = this.#server;
+    if (this.#closing !== undefined) {
+      // The peer left while its credentials were being checked.
+      await server.auth.logout(session);
+      return;
+    }
     this.#session = session;
     this.#lastHeardAt = server.clock.now();
     this.#pingSentAt = undefined;
@@ -765,10 +832,23 @@ class Connection {
         address: this.remote,
       }),
     );
+    await this.#sendResumeToken();
+  }
+
+  /**
+   * Issues and sends a fresh resume token, so that a dropped connection can
+   * log back in without the password; rotated every few minutes.
+   */
+  async #sendResumeToken(): Promise<void> {
+    const session = this.#session;
+    if (session === undefined) return;
+    this.#resumeIssuedAt = this.#server.clock.now();
+    const token = await this.#server.auth.issueResumeToken(session);
+    if (this.#session === session) this.send({ type: "resume_token", token });
   }
 
   /** Leaves the chat (if in it): tells the others and frees the account's session. */
-  async #leaveChat(): Promise<void> {
+  async #leaveChat(options: { explicit?: boolean } = {}): Promise<void> {
     const session = this.#session;
     if (session === undefined) return;
     this.#session = undefined;
@@ -785,10 +865,10 @@ class Connection {
         count: server.members.size,
       }),
     );
-    await server.auth.logout(session);
+    await server.auth.logout(session, options);
   }
 
-  /** The account's session was ended by a reset or deletion. */
+  /** The account's session was ended by a reset, a deletion or a resume elsewhere. */
   #terminated(reason: SessionEndReason): void {
     const session = this.#session;
     if (session === undefined) return;
@@ -811,6 +891,8 @@ class Connection {
     if (reason === "account_deleted" && this.#deletingOwnAccount) return;
     const key: MessageKey = reason === "password_reset"
       ? "sessionPasswordReset"
+      : reason === "session_resumed"
+      ? "sessionResumed"
       : "sessionAccountDeleted";
     void this.close(reason, t(this.lang, key));
   }

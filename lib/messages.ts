@@ -195,6 +195,14 @@ const CATALOG = {
     zh: "账户已被删除",
     en: "The account was deleted",
   },
+  sessionResumed: {
+    zh: "该账户已在另一连接上恢复会话",
+    en: "The session was resumed on another connection",
+  },
+  serverError: {
+    zh: "服务器内部错误，请稍后再试",
+    en: "Internal server error; try again later",
+  },
   passwordChanged: { zh: "密码已修改", en: "Password changed" },
   welcome: {
     zh: "欢迎 {username}！当前在线用户数: {count}",
@@ -208,6 +216,156 @@ const CATALOG = {
     zh: "{username} 离开了聊天室",
     en: "{username} left the chat",
   },
+  // Client
+  clientBanner: { zh: "TCP 聊天客户端", en: "TCP Chat Client" },
+  askHost: {
+    zh: "请输入服务器地址 (默认为 localhost): ",
+    en: "Server address (default localhost): ",
+  },
+  askPort: {
+    zh: "请输入服务器端口 (默认为 5000): ",
+    en: "Server port (default 5000): ",
+  },
+  invalidPort: {
+    zh: "[错误] 端口无效: {port}（应为 1-65535）",
+    en: "[Error] Invalid port: {port} (expected 1-65535)",
+  },
+  connected: {
+    zh: "[客户端] 已连接到 {host}:{port}",
+    en: "[Client] Connected to {host}:{port}",
+  },
+  cannotConnect: {
+    zh: "[错误] 无法连接到服务器 {host}:{port}",
+    en: "[Error] Cannot connect to server {host}:{port}",
+  },
+  cannotConnectHint: {
+    zh: "[提示] 请确保服务器已启动",
+    en: "[Hint] Make sure the server is running",
+  },
+  retrying: {
+    zh: "[客户端] {seconds} 秒后重试 ({attempt}/{max})...",
+    en: "[Client] Retrying in {seconds} s ({attempt}/{max})...",
+  },
+  badGreeting: {
+    zh: "[错误] 服务器协议不兼容: {line}",
+    en: "[Error] Incompatible server protocol: {line}",
+  },
+  authMenuTitle: { zh: "认证菜单", en: "Authentication" },
+  menuLogin: { zh: "1. 登录", en: "1. Log in" },
+  menuRegister: { zh: "2. 注册", en: "2. Register" },
+  menuReset: { zh: "3. 重置密码", en: "3. Reset password" },
+  menuQuit: { zh: "4. 退出", en: "4. Quit" },
+  menuChoose: { zh: "请选择操作 (1-4): ", en: "Choose (1-4): " },
+  menuInvalid: {
+    zh: "无效的选择，请输入 1-4",
+    en: "Invalid choice; enter 1-4",
+  },
+  registerTitle: { zh: "--- 注册新账户 ---", en: "--- Register ---" },
+  loginTitle: { zh: "--- 登录 ---", en: "--- Log in ---" },
+  resetTitle: { zh: "--- 重置密码 ---", en: "--- Reset password ---" },
+  askUsername: { zh: "用户名: ", en: "Username: " },
+  askPasswordMin: {
+    zh: "密码 (至少{min}个字符): ",
+    en: "Password (at least {min} characters): ",
+  },
+  askPassword: { zh: "密码: ", en: "Password: " },
+  askConfirmPassword: { zh: "确认密码: ", en: "Confirm password: " },
+  askNewPasswordMin: {
+    zh: "新密码 (至少{min}个字符): ",
+    en: "New password (at least {min} characters): ",
+  },
+  passwordMismatch: {
+    zh: "两次输入的密码不一致",
+    en: "The passwords do not match",
+  },
+  emptyInput: { zh: "输入不能为空", en: "Input cannot be empty" },
+  registerDone: { zh: "注册成功！请登录。", en: "Registered! Please log in." },
+  recoveryCodeShow: {
+    zh: "【重要】您的恢复码: {code}",
+    en: "[Important] Your recovery code: {code}",
+  },
+  recoveryCodeSave: {
+    zh:
+      "请立即抄写并妥善保存！忘记密码时可在「3. 重置密码」中用它代替令牌。它只显示这一次，使用后会换发新的恢复码。",
+    en:
+      'Write it down now and keep it safe! If you forget your password, use it instead of a token in "3. Reset password". It is shown only this once, and a new one is issued when it is used.',
+  },
+  loginSuccess: {
+    zh: "登录成功！欢迎 {username}",
+    en: "Logged in! Welcome {username}",
+  },
+  chatTitle: { zh: "进入聊天室", en: "Chat room" },
+  chatWelcome: { zh: "欢迎 {username}！", en: "Welcome {username}!" },
+  chatStart: {
+    zh: "开始聊天 (输入 'exit' 或 'logout' 退出，/help 查看命令):",
+    en:
+      "Start chatting (type 'exit' or 'logout' to leave, /help for commands):",
+  },
+  disconnecting: {
+    zh: "[客户端] 正在断开连接...",
+    en: "[Client] Disconnecting...",
+  },
+  disconnected: { zh: "[客户端] 已断开连接", en: "[Client] Disconnected" },
+  resetExplain: {
+    zh:
+      "重置密码需要一个令牌：令牌由服务器管理员发放（管理员可在服务器上运行 reset-token 命令，或在服务器日志中看到你的申请），也可以使用注册时显示的恢复码。",
+    en:
+      "Resetting a password needs a token: the server operator hands it out (they run the reset-token command, or see your request in the server log), or use the recovery code shown when you registered.",
+  },
+  askResetUsername: {
+    zh: "用户名 (向管理员申请令牌；已有令牌或恢复码请直接回车): ",
+    en:
+      "Username (to request a token from the operator; press Enter if you already have a token or recovery code): ",
+  },
+  askToken: { zh: "令牌或恢复码: ", en: "Token or recovery code: " },
+  resetDone: {
+    zh: "密码已重置，请使用新密码登录",
+    en: "Password reset; log in with the new password",
+  },
+  connectionLost: {
+    zh: "[客户端] 与服务器的连接已断开，正在重新连接...",
+    en: "[Client] Connection to the server lost; reconnecting...",
+  },
+  reconnected: { zh: "[客户端] 已重新连接", en: "[Client] Reconnected" },
+  reconnectFailed: {
+    zh: "[错误] 无法重新连接到服务器，请稍后重新登录",
+    en: "[Error] Cannot reconnect to the server; log in again later",
+  },
+  replyTimeout: {
+    zh: "服务器在 {seconds} 秒内没有响应",
+    en: "The server did not answer within {seconds} seconds",
+  },
+  unknownSlashCommand: {
+    zh: "未知命令: {command}，输入 /help 查看可用命令（消息未发送）",
+    en:
+      "Unknown command: {command}; type /help for the list (nothing was sent)",
+  },
+  helpText: {
+    zh: "可用命令:\n" +
+      "  /help                 显示本帮助\n" +
+      "  /password             修改密码\n" +
+      "  /delete-account       删除账户（需要密码确认）\n" +
+      "  /logout, logout       登出并退出\n" +
+      "  /quit, /exit, exit    退出\n" +
+      "其他输入会作为消息发送给聊天室。",
+    en: "Commands:\n" +
+      "  /help                 show this help\n" +
+      "  /password             change your password\n" +
+      "  /delete-account       delete your account (asks for your password)\n" +
+      "  /logout, logout       log out and quit\n" +
+      "  /quit, /exit, exit    quit\n" +
+      "Anything else is sent to the room.",
+  },
+  askOldPassword: { zh: "当前密码: ", en: "Current password: " },
+  deleteConfirm: {
+    zh: "确定要永久删除账户 {username} 吗？此操作不可撤销。输入 yes 确认: ",
+    en:
+      "Permanently delete account {username}? This cannot be undone. Type yes to confirm: ",
+  },
+  deleteCancelled: { zh: "已取消", en: "Cancelled" },
+  accountDeleted: { zh: "账户已删除", en: "Account deleted" },
+  cancelled: { zh: "已取消", en: "Cancelled" },
+  rateLimitedShort: { zh: "发送过快，请稍候", en: "Slow down" },
 } as const satisfies Record<string, Record<Lang, string>>;
 
 /** A key of the message catalog. */

@@ -11,8 +11,8 @@
  * message.
  *
  * Server lines are replies to commands and, once logged in, events (`MESSAGE`,
- * `USER_JOINED`, `PING`, `BYE` …) that may arrive between a command and its
- * reply: a client dispatches on the verb, never on the order.
+ * `USER_JOINED`, `RESUME_TOKEN`, `PING`, `BYE` …) that may arrive between a
+ * command and its reply: a client dispatches on the verb, never on the order.
  *
  * @module
  */
@@ -42,6 +42,13 @@ export type Command =
   | { type: "register"; username: string; password: string }
   /** `LOGIN <username> <password>`: authenticates this connection. */
   | { type: "login"; username: string; password: string }
+  /**
+   * `RESUME <username> <token>`: authenticates this connection with the
+   * newest `RESUME_TOKEN` of an earlier session instead of the password, so
+   * that a client whose connection dropped can log back in without keeping
+   * the password. Only before login; answered like `LOGIN`.
+   */
+  | { type: "resume"; username: string; token: string }
   /** `RESET_REQUEST <username>`: asks the operator for a reset token. */
   | { type: "reset_request"; username: string }
   /** `RESET_CONFIRM <token> <new_password>`: token or recovery code. */
@@ -111,7 +118,7 @@ export type Reply =
   | { type: "recovery_code"; code: string }
   /** `REGISTER_FAILURE <message>`. */
   | { type: "register_failure"; message: string }
-  /** `AUTH_SUCCESS <username>`. */
+  /** `AUTH_SUCCESS <username>`: answers a successful `LOGIN` or `RESUME`. */
   | { type: "auth_success"; username: string }
   /** `AUTH_FAILURE <message>`. */
   | { type: "auth_failure"; message: string }
@@ -139,6 +146,14 @@ export type Reply =
    */
   | { type: "welcome"; onlineCount: number; username: string }
   /**
+   * `RESUME_TOKEN <token>`: a single-use token for `RESUME`, valid for 15
+   * minutes. Sent right after `WELCOME` on every successful `LOGIN` or
+   * `RESUME`, and again whenever the server rotates it (every 5 minutes while
+   * the session is live); each one voids the one before. The client keeps
+   * only the newest, only in memory.
+   */
+  | { type: "resume_token"; token: string }
+  /**
    * `MESSAGE <id> <time_ms> <sender> <text>`: a chat message. `id` and `time`
    * (milliseconds since the Unix epoch) are non-negative safe integers; the
    * text is the rest of the line, non-empty.
@@ -158,7 +173,11 @@ export type Reply =
    */
   | { type: "bye"; code: string; message: string };
 
-/** The `BYE` codes of protocol version 1; a client accepts others too. */
+/**
+ * The `BYE` codes of protocol version 1; a client accepts others too.
+ * `session_resumed` closes a connection whose account resumed its session
+ * from another connection with `RESUME`.
+ */
 export type ByeCode =
   | "shutdown"
   | "line_too_long"
@@ -169,7 +188,8 @@ export type ByeCode =
   | "server_full"
   | "password_reset"
   | "account_deleted"
-  | "kicked";
+  | "kicked"
+  | "session_resumed";
 
 /** A reply line that could not be parsed. */
 export interface InvalidReply {
@@ -196,6 +216,7 @@ type BareReplyType = Reply extends infer R
 const COMMAND_USAGE = {
   REGISTER: "REGISTER <username> <password>",
   LOGIN: "LOGIN <username> <password>",
+  RESUME: "RESUME <username> <token>",
   RESET_REQUEST: "RESET_REQUEST <username>",
   RESET_CONFIRM: "RESET_CONFIRM <token> <new_password>",
   LOGOUT: "LOGOUT",
@@ -270,6 +291,11 @@ const MAX_VERB_IN_REASON = 32;
  *   type: "change_password",
  *   oldPassword: "old pw€",
  *   newPassword: "new pw",
+ * });
+ * assert.deepEqual(parseCommand("RESUME 张三 q8Zt4mXwR2"), {
+ *   type: "resume",
+ *   username: "张三",
+ *   token: "q8Zt4mXwR2",
  * });
  * assert.equal(parseCommand("REGISTER bob").type, "invalid");
  * assert.deepEqual(parseCommand("login bob pw"), {
@@ -392,6 +418,24 @@ export function parseChatText(
  * assert.equal(formatCommand({ type: "ping" }), "PING");
  * assert.throws(() => formatCommand({ type: "msg", text: "  " }), RangeError);
  * ```
+ *
+ * @example Resume a session after the connection dropped
+ * ```ts
+ * import { formatCommand, parseReply } from "./protocol.ts";
+ * import assert from "node:assert/strict";
+ *
+ * // The client keeps the newest RESUME_TOKEN in memory, never the password.
+ * const reply = parseReply("RESUME_TOKEN q8Zt4mXwR2");
+ * assert.ok(reply.type === "resume_token");
+ * assert.equal(
+ *   formatCommand({ type: "resume", username: "张三", token: reply.token }),
+ *   "RESUME 张三 q8Zt4mXwR2",
+ * );
+ * assert.throws(
+ *   () => formatCommand({ type: "resume", username: "张三", token: "" }),
+ *   TypeError,
+ * );
+ * ```
  */
 export function formatCommand(command: Command): string {
   let line: string;
@@ -409,6 +453,11 @@ export function formatCommand(command: Command): string {
       }`;
       break;
     }
+    case "resume":
+      line = `RESUME ${checkToken("RESUME", "username", command.username)} ${
+        checkToken("RESUME", "token", command.token)
+      }`;
+      break;
     case "reset_request":
       line = `RESET_REQUEST ${
         checkToken("RESET_REQUEST", "username", command.username)
@@ -552,6 +601,11 @@ export function parseReply(line: string): ParsedReply {
       if (problem !== undefined) return invalidReply(verb, problem);
       return { type: "auth_success", username: rest as string };
     }
+    case "RESUME_TOKEN": {
+      const problem = tokenProblem("resume token", rest);
+      if (problem !== undefined) return invalidReply(verb, problem);
+      return { type: "resume_token", token: rest as string };
+    }
     case "HELLO":
       return parseHello(rest);
     case "WELCOME":
@@ -617,11 +671,12 @@ export function parseReply(line: string): ParsedReply {
  *
  * @param reply The reply to format.
  * @returns The line.
- * @throws {TypeError} If a username, recovery code or server version is
- * empty, contains a space, `\n` or `\r`, or is not well-formed Unicode; if a
- * username contains a control character; if an error or bye code is not a
- * snake_case word; if a ping token has a character other than visible ASCII;
- * if a number field is not a number; or if `reply.type` is not a reply type.
+ * @throws {TypeError} If a username, recovery code, resume token or server
+ * version is empty, contains a space, `\n` or `\r`, or is not well-formed
+ * Unicode; if a username contains a control character; if an error or bye
+ * code is not a snake_case word; if a ping token has a character other than
+ * visible ASCII; if a number field is not a number; or if `reply.type` is not
+ * a reply type.
  * @throws {RangeError} If `protocolVersion` is not a positive integer; if an
  * id, time or online count is not a non-negative safe integer; if a text is
  * empty; if a ping token is longer than {@linkcode MAX_PING_TOKEN_LENGTH}
@@ -642,6 +697,10 @@ export function parseReply(line: string): ParsedReply {
  *   "ERROR unknown_command Unknown command",
  * );
  * assert.equal(formatReply({ type: "reset_success" }), "RESET_SUCCESS");
+ * assert.equal(
+ *   formatReply({ type: "resume_token", token: "q8Zt4mXwR2" }),
+ *   "RESUME_TOKEN q8Zt4mXwR2",
+ * );
  * ```
  *
  * @example Format chat events
@@ -700,6 +759,11 @@ export function formatReply(reply: Reply): string {
     case "auth_success":
       line = `AUTH_SUCCESS ${
         checkName("AUTH_SUCCESS", "username", reply.username)
+      }`;
+      break;
+    case "resume_token":
+      line = `RESUME_TOKEN ${
+        checkToken("RESUME_TOKEN", "resume token", reply.token)
       }`;
       break;
     case "error":
@@ -889,6 +953,14 @@ function parseArguments(
     return space === -1
       ? { type: "reset_request", username: token }
       : "takes only a username";
+  }
+  if (verb === "RESUME") {
+    // Like a password, the token is a secret: no reason ever quotes it.
+    const resumeToken = space === -1 ? "" : args.slice(space + 1);
+    if (resumeToken === "") return "missing token";
+    return resumeToken.includes(" ")
+      ? "takes only a username and a token"
+      : { type: "resume", username: token, token: resumeToken };
   }
   const secondName = verb === "RESET_CONFIRM" ? "new password" : "password";
   const password = space === -1 ? "" : args.slice(space + 1);

@@ -27,7 +27,7 @@ import {
 export const APPLICATION_ID = 0x54435043;
 
 /** Schema version this build writes; files with a higher one are refused. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** Ordered migrations; entry `i` upgrades `user_version` i to i+1. */
 const MIGRATIONS: readonly string[] = [
@@ -59,6 +59,14 @@ const MIGRATIONS: readonly string[] = [
     detail TEXT
   );
   CREATE INDEX audit_log_username ON audit_log(username);
+  `,
+  `
+  CREATE TABLE resume_tokens (
+    token_hash TEXT PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE INDEX resume_tokens_account ON resume_tokens(account_id);
   `,
 ];
 
@@ -300,6 +308,45 @@ export class SqliteStore implements AccountStore, Disposable {
     });
   }
 
+  issueResumeToken(
+    accountId: number,
+    tokenHash: string,
+    expiresAt: number,
+  ): Promise<void> {
+    return this.#transaction(() => {
+      this.#db.prepare("DELETE FROM resume_tokens WHERE account_id = ?")
+        .run(accountId);
+      this.#db.prepare(
+        "INSERT INTO resume_tokens (token_hash, account_id, expires_at) VALUES (?, ?, ?)",
+      ).run(tokenHash, accountId, expiresAt);
+    });
+  }
+
+  redeemResumeToken(
+    tokenHash: string,
+    now: number,
+  ): Promise<AccountRecord | undefined> {
+    return this.#transaction(() => {
+      const token = this.#db.prepare(
+        `SELECT account_id AS accountId, expires_at AS expiresAt
+         FROM resume_tokens WHERE token_hash = ?`,
+      ).get(tokenHash) as { accountId: number; expiresAt: number } | undefined;
+      if (token === undefined) return undefined;
+      // Single use: gone whether or not it was still valid.
+      this.#db.prepare("DELETE FROM resume_tokens WHERE token_hash = ?")
+        .run(tokenHash);
+      if (!(now < token.expiresAt)) return undefined;
+      return this.#accountById(token.accountId);
+    });
+  }
+
+  revokeResumeTokens(accountId: number): Promise<void> {
+    return this.#run(() => {
+      this.#db.prepare("DELETE FROM resume_tokens WHERE account_id = ?")
+        .run(accountId);
+    });
+  }
+
   touchLastSeen(accountId: number, at: number): Promise<void> {
     return this.#run(() => {
       this.#db.prepare("UPDATE accounts SET last_seen_at = ? WHERE id = ?")
@@ -356,6 +403,8 @@ export class SqliteStore implements AccountStore, Disposable {
       "UPDATE accounts SET password_hash = ?, password_changed_at = ? WHERE id = ?",
     ).run(newHash, at, accountId);
     this.#db.prepare("DELETE FROM reset_tokens WHERE account_id = ?")
+      .run(accountId);
+    this.#db.prepare("DELETE FROM resume_tokens WHERE account_id = ?")
       .run(accountId);
   }
 

@@ -118,7 +118,7 @@ export interface AccountStore {
     newHash: string,
   ): Promise<boolean>;
   /**
-   * Sets a new password, voids every reset token of the account and logs
+   * Sets a new password, voids every reset and resume token of the account and logs
    * `audit`, in one transaction.
    */
   changePassword(
@@ -153,6 +153,25 @@ export interface AccountStore {
   ): Promise<RedeemResult | undefined>;
   /** Deletes an account with its tokens and logs `audit`, in one transaction. */
   deleteAccount(accountId: number, audit: AuditEntry): Promise<boolean>;
+  /**
+   * Stores a session resume token (hash only) valid until `expiresAt`,
+   * voiding the account's older one.
+   */
+  issueResumeToken(
+    accountId: number,
+    tokenHash: string,
+    expiresAt: number,
+  ): Promise<void>;
+  /**
+   * Consumes a resume token: resolves its account if it existed and
+   * `now < expiresAt`. The token is gone afterwards either way.
+   */
+  redeemResumeToken(
+    tokenHash: string,
+    now: number,
+  ): Promise<AccountRecord | undefined>;
+  /** Voids the account's resume tokens (explicit logout). */
+  revokeResumeTokens(accountId: number): Promise<void>;
   /** Records the last time an account was seen. */
   touchLastSeen(accountId: number, at: number): Promise<void>;
   /** Grants or revokes the admin role; resolves false for an unknown key. */

@@ -94,6 +94,11 @@ const commandArbitrary: fc.Arbitrary<Command> = fc.oneof(
     password: passwordArbitrary,
   }, { noNullPrototype: true }),
   fc.record({
+    type: fc.constant("resume"),
+    username: tokenArbitrary,
+    token: tokenArbitrary,
+  }, { noNullPrototype: true }),
+  fc.record({
     type: fc.constant("reset_request"),
     username: tokenArbitrary,
   }, { noNullPrototype: true }),
@@ -133,6 +138,9 @@ const replyArbitrary: fc.Arbitrary<Reply> = fc.oneof(
     noNullPrototype: true,
   }),
   fc.record({ type: fc.constant("auth_success"), username: nameArbitrary }, {
+    noNullPrototype: true,
+  }),
+  fc.record({ type: fc.constant("resume_token"), token: tokenArbitrary }, {
     noNullPrototype: true,
   }),
   fc.record({
@@ -195,6 +203,16 @@ Deno.test("parseCommand() parses every verb", async (t) => {
       type: "login",
       username: "alice",
       password: "s3cret!!",
+    }],
+    ["RESUME alice q8Zt4mXwR2", {
+      type: "resume",
+      username: "alice",
+      token: "q8Zt4mXwR2",
+    }],
+    ["RESUME 张三 令牌-1", {
+      type: "resume",
+      username: "张三",
+      token: "令牌-1",
     }],
     ["RESET_REQUEST alice", { type: "reset_request", username: "alice" }],
     ["RESET_CONFIRM 3f9a-c0de new secret", {
@@ -406,6 +424,16 @@ Deno.test("parseCommand() returns invalid for malformed arguments", async (t) =>
     ["RESET_REQUEST", "RESET_REQUEST", "missing username"],
     ["RESET_REQUEST bob extra", "RESET_REQUEST", "takes only a username"],
     ["RESET_REQUEST bob ", "RESET_REQUEST", "takes only a username"],
+    ["RESUME", "RESUME", "missing username"],
+    ["RESUME ", "RESUME", "missing username"],
+    ["RESUME bob", "RESUME", "missing token"],
+    ["RESUME bob ", "RESUME", "missing token"],
+    ["RESUME  tok", "RESUME", "username is empty"],
+    ["RESUME bob tok extra", "RESUME", "takes only a username and a token"],
+    ["RESUME bob tok ", "RESUME", "takes only a username and a token"],
+    ["RESUME bob  tok", "RESUME", "takes only a username and a token"],
+    ["RESUME bob a\rb", "RESUME", "carriage return or line feed"],
+    ["RESUME bob \ud800", "RESUME", "not well-formed Unicode"],
     ["RESET_CONFIRM", "RESET_CONFIRM", "missing token"],
     ["RESET_CONFIRM tok", "RESET_CONFIRM", "missing new password"],
     [`RESET_CONFIRM tok ${long}`, "RESET_CONFIRM", "new password is 1025"],
@@ -459,6 +487,21 @@ Deno.test("parseCommand() never repeats a password in a reason", () => {
   }
 });
 
+Deno.test("parseCommand() never repeats a resume token in a reason", () => {
+  const secret = "q8Zt4mXwR2-secret";
+  const lines = [
+    `RESUME bob ${secret} extra`,
+    `RESUME bob ${secret}\r`,
+    `RESUME bob ${secret}\ud800`,
+    `RESUME bob  ${secret}`,
+  ];
+  for (const line of lines) {
+    const result = parseCommand(line);
+    assert.ok(result.type === "invalid", line);
+    assert.ok(!result.reason.includes("q8Zt"), result.reason);
+  }
+});
+
 Deno.test("parseCommand() returns unknown for other first words", async (t) => {
   const lines = [
     "",
@@ -471,6 +514,9 @@ Deno.test("parseCommand() returns unknown for other first words", async (t) => {
     "LOGIN\tbob pw",
     "LOGOUTNOW",
     "RESET_TOKEN abc",
+    "RESUME_TOKEN abc",
+    "resume bob tok",
+    "RESUMEbob tok",
     "__proto__ x",
     "constructor",
     "msg hi",
@@ -495,6 +541,10 @@ Deno.test("formatCommand() formats every command type", async (t) => {
     ],
     [{ type: "login", username: "张三", password: "密码" }, "LOGIN 张三 密码"],
     [{ type: "reset_request", username: "bob" }, "RESET_REQUEST bob"],
+    [
+      { type: "resume", username: "张三", token: "q8Zt4mXwR2" },
+      "RESUME 张三 q8Zt4mXwR2",
+    ],
     [
       { type: "reset_confirm", token: "abc123", newPassword: "n p" },
       "RESET_CONFIRM abc123 n p",
@@ -545,6 +595,41 @@ Deno.test("formatCommand() rejects unrepresentable fields", async (t) => {
       token: "a\r",
       newPassword: "pw",
     }, TypeError],
+    ["a resume token with a space", {
+      type: "resume",
+      username: "bob",
+      token: "a b",
+    }, TypeError],
+    ["an empty resume token", {
+      type: "resume",
+      username: "bob",
+      token: "",
+    }, TypeError],
+    ["a resume username with a space", {
+      type: "resume",
+      username: "a b",
+      token: "tok",
+    }, TypeError],
+    ["a resume token with \\n", {
+      type: "resume",
+      username: "bob",
+      token: "a\nb",
+    }, TypeError],
+    ["a resume token with a lone surrogate", {
+      type: "resume",
+      username: "bob",
+      token: "\ud800",
+    }, TypeError],
+    ["a resume token that is not a string", {
+      type: "resume",
+      username: "bob",
+      token: undefined as unknown as string,
+    }, TypeError],
+    ["a resume line over the byte limit", {
+      type: "resume",
+      username: "bob",
+      token: "t".repeat(MAX_LINE_BYTES),
+    }, RangeError],
     ["an empty password", {
       type: "login",
       username: "bob",
@@ -655,6 +740,7 @@ Deno.test("parseReply() parses every reply", async (t) => {
       message: "用户名已存在",
     }],
     ["AUTH_SUCCESS 张三", { type: "auth_success", username: "张三" }],
+    ["RESUME_TOKEN q8Zt4mXwR2", { type: "resume_token", token: "q8Zt4mXwR2" }],
     ["AUTH_FAILURE Invalid username or password", {
       type: "auth_failure",
       message: "Invalid username or password",
@@ -748,6 +834,11 @@ Deno.test("parseReply() parses every reply", async (t) => {
       message: "Server is shutting down",
     }],
     ["BYE ping_timeout", { type: "bye", code: "ping_timeout", message: "" }],
+    ["BYE session_resumed Your session was resumed from another connection", {
+      type: "bye",
+      code: "session_resumed",
+      message: "Your session was resumed from another connection",
+    }],
   ];
   for (const [line, expected] of cases) {
     await t.step(line, () => {
@@ -770,6 +861,13 @@ Deno.test("parseReply() returns invalid for malformed replies", async (t) => {
     ["AUTH_SUCCESS a b", "contains a space"],
     ["AUTH_SUCCESS a\rb", "carriage return"],
     ["RECOVERY_CODE", "missing recovery code"],
+    ["RESUME_TOKEN", "missing resume token"],
+    ["RESUME_TOKEN ", "missing resume token"],
+    ["RESUME_TOKEN a b", "resume token contains a space"],
+    ["RESUME_TOKEN a\rb", "carriage return"],
+    ["RESUME_TOKEN \ud800", "not well-formed Unicode"],
+    ["RESUME bob tok", 'unknown verb "RESUME"'],
+    ["resume_token abc", "unknown verb"],
     ["RECOVERY_CODE a b", "contains a space"],
     ["HELLO", 'expected "tcpchat/<version>"'],
     ["HELLO irc/1 x", 'expected "tcpchat/<version>"'],
@@ -860,6 +958,10 @@ Deno.test("formatReply() formats every reply type", async (t) => {
       "REGISTER_FAILURE Username is taken",
     ],
     [{ type: "auth_success", username: "张三" }, "AUTH_SUCCESS 张三"],
+    [
+      { type: "resume_token", token: "q8Zt4mXwR2" },
+      "RESUME_TOKEN q8Zt4mXwR2",
+    ],
     [{ type: "auth_failure", message: "" }, "AUTH_FAILURE"],
     [
       { type: "reset_requested", message: "Ask the operator" },
@@ -915,6 +1017,10 @@ Deno.test("formatReply() formats every reply type", async (t) => {
       "BYE idle_timeout 请在 60 秒内登录",
     ],
     [{ type: "bye", code: "kicked", message: "" }, "BYE kicked"],
+    [
+      { type: "bye", code: "session_resumed", message: "Resumed elsewhere" },
+      "BYE session_resumed Resumed elsewhere",
+    ],
   ];
   for (const [reply, line] of cases) {
     await t.step(line, () => {
@@ -996,6 +1102,22 @@ Deno.test("formatReply() rejects unrepresentable fields", async (t) => {
       type: "recovery_code",
       code: "",
     }, TypeError],
+    ["an empty resume token", {
+      type: "resume_token",
+      token: "",
+    }, TypeError],
+    ["a resume token with a space", {
+      type: "resume_token",
+      token: "a b",
+    }, TypeError],
+    ["a resume token that is not a string", {
+      type: "resume_token",
+      token: 1 as unknown as string,
+    }, TypeError],
+    ["a resume token over the line limit", {
+      type: "resume_token",
+      token: "t".repeat(MAX_LINE_BYTES),
+    }, RangeError],
     ["a username with \\n", {
       type: "auth_success",
       username: "a\nb",
@@ -1191,6 +1313,7 @@ Deno.test("formatCommand() inverts parseCommand() for valid lines", () => {
       fc.constantFrom(
         "REGISTER",
         "LOGIN",
+        "RESUME",
         "RESET_REQUEST",
         "RESET_CONFIRM",
         "LOGOUT",
@@ -1229,6 +1352,7 @@ Deno.test("parseCommand() never throws on arbitrary lines", () => {
   const types = new Set([
     "register",
     "login",
+    "resume",
     "reset_request",
     "reset_confirm",
     "logout",
@@ -1248,6 +1372,8 @@ Deno.test("parseCommand() never throws on arbitrary lines", () => {
           fc.constantFrom(
             "REGISTER ",
             "LOGIN ",
+            "RESUME ",
+            "RESUME bob ",
             "PASSWORD ",
             "LOGOUT",
             "MSG ",
@@ -1332,6 +1458,7 @@ Deno.test("formatReply() inverts parseReply() for valid event lines", () => {
         "USER_JOINED",
         "USER_LEFT",
         "SYSTEM",
+        "RESUME_TOKEN",
         "PING",
         "PONG",
         "BYE",
@@ -1396,6 +1523,7 @@ Deno.test("parseReply() never throws on arbitrary lines", () => {
             "ERROR ",
             "AUTH_SUCCESS ",
             "AUTH_FAILURE",
+            "RESUME_TOKEN ",
             "WELCOME ",
             "MESSAGE ",
             "MESSAGE 1 2 ",

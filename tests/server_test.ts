@@ -60,7 +60,7 @@ async function harness(
 Deno.test("server greets, registers, logs in and welcomes with the online count", async () => {
   await using h = await harness();
   await using alice = await h.connect();
-  assert.match(await alice.next(), /^HELLO tcpchat\/1 \S+$/);
+  assert.match(await alice.next(), /^HELLO tcpchat\/1 \S+ min_password=8$/);
   await alice.send("REGISTER 小王 pass word 1");
   assert.equal(await alice.next(), "REGISTER_SUCCESS");
   assert.match(await alice.next(), /^RECOVERY_CODE [0-9A-Z-]+$/);
@@ -429,4 +429,66 @@ Deno.test("server says goodbye to everyone on shutdown and closes the store", as
   await alice.closedByServer();
   await h.server.finished;
   await h[Symbol.asyncDispose]();
+});
+
+Deno.test("server resumes a dropped session with the single-use resume token", async () => {
+  await using h = await harness();
+  const alice = await h.user("alice");
+  const first = (await alice.expect("RESUME_TOKEN ")).slice(
+    "RESUME_TOKEN ".length,
+  );
+  await alice.close();
+  await using again = await h.connect();
+  await again.expect("HELLO");
+  await again.send(`RESUME alice ${first}`);
+  assert.equal(await again.next(), "AUTH_SUCCESS alice");
+  assert.match(await again.next(), /^WELCOME 1 alice$/);
+  const second = (await again.expect("RESUME_TOKEN ")).slice(
+    "RESUME_TOKEN ".length,
+  );
+  assert.notEqual(second, first);
+  // Single use: the first token is gone, and a wrong account is refused.
+  await using thief = await h.connect();
+  await thief.expect("HELLO");
+  await thief.send(`RESUME alice ${first}`);
+  assert.equal(await thief.next(), "AUTH_FAILURE 用户名或密码错误");
+  await thief.send("RESUME alice 0000-0000-0000-0000");
+  assert.equal(await thief.next(), "AUTH_FAILURE 用户名或密码错误");
+  // Resuming takes over a live (half-open) session of the account.
+  await using third = await h.connect();
+  await third.expect("HELLO");
+  await third.send(`RESUME alice ${second}`);
+  assert.equal(await third.expect("AUTH_"), "AUTH_SUCCESS alice");
+  assert.match(await again.expect("BYE"), /^BYE session_resumed /);
+  // An explicit LOGOUT voids the token.
+  const third1 = (await third.expect("RESUME_TOKEN ")).slice(
+    "RESUME_TOKEN ".length,
+  );
+  await third.send("LOGOUT");
+  await third.expect("LOGOUT_SUCCESS");
+  await third.send(`RESUME alice ${third1}`);
+  assert.equal(await third.expect("AUTH_"), "AUTH_FAILURE 用户名或密码错误");
+});
+
+Deno.test("server accepts a resume token after a restart on the same database", async () => {
+  await using dir = await tempDir();
+  const path = join(dir.path, "chat.db");
+  const options = { hostname: "127.0.0.1", port: 0, hashIterations: 1000 };
+  const first = startChatServer({ ...options, store: SqliteStore.open(path) });
+  const alice = await TestClient.connect(first.addr.port);
+  await alice.registerAndLogin("alice");
+  const token = (await alice.expect("RESUME_TOKEN ")).slice(
+    "RESUME_TOKEN ".length,
+  );
+  await first.shutdown();
+  await alice.close();
+  const second = startChatServer({ ...options, store: SqliteStore.open(path) });
+  try {
+    await using again = await TestClient.connect(second.addr.port);
+    await again.expect("HELLO");
+    await again.send(`RESUME alice ${token}`);
+    assert.equal(await again.next(), "AUTH_SUCCESS alice");
+  } finally {
+    await second.shutdown();
+  }
 });

@@ -106,7 +106,12 @@ Deno.test("SqliteStore.open() creates the schema in a fresh file", async () => {
   const tables = raw.prepare(
     "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name",
   ).all().map((row) => row.name);
-  assert.deepEqual(tables, ["accounts", "audit_log", "reset_tokens"]);
+  assert.deepEqual(tables, [
+    "accounts",
+    "audit_log",
+    "reset_tokens",
+    "resume_tokens",
+  ]);
   assert.deepEqual(await t.store.listAccounts(), []);
   assert.deepEqual(await t.store.listAudit(), []);
 });
@@ -156,7 +161,80 @@ Deno.test("SqliteStore.open() keeps data across reopen without re-running migrat
   assert.equal(pragma(raw, "user_version"), SCHEMA_VERSION);
   assert.equal(
     count(raw, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"),
-    3,
+    4,
+  );
+});
+
+Deno.test("SqliteStore.open() migrates a version 1 database to the current schema, keeping its data", async () => {
+  await using dir = await tempDir();
+  const path = join(dir.path, "v1.db");
+  {
+    using store = SqliteStore.open(path);
+    await store.createAccount(newAccount("Alice"), audit("register", "Alice"));
+  }
+  {
+    // Turn it back into what version 1 wrote.
+    using raw = new DatabaseSync(path);
+    raw.exec("DROP TABLE resume_tokens; PRAGMA user_version = 1");
+  }
+  using store = SqliteStore.open(path);
+  assert.equal((await store.listAccounts())[0]?.username, "Alice");
+  await store.issueResumeToken(1, "r".repeat(64), Date.UTC(2030, 0, 1));
+  assert.equal(
+    (await store.redeemResumeToken("r".repeat(64), Date.UTC(2029, 0, 1)))
+      ?.username,
+    "Alice",
+  );
+  using raw = new DatabaseSync(path);
+  assert.equal(pragma(raw, "user_version"), SCHEMA_VERSION);
+});
+
+Deno.test("SqliteStore resume tokens are single use, expire, and die with a password change", async () => {
+  await using t = await tempStore();
+  const alice = (await t.store.createAccount(
+    newAccount("Alice"),
+    audit("register", "Alice"),
+  ))!;
+  const at = Date.UTC(2026, 0, 1);
+  await t.store.issueResumeToken(alice.id, "a".repeat(64), at + 1000);
+  await t.store.issueResumeToken(alice.id, "b".repeat(64), at + 1000);
+  assert.equal(
+    await t.store.redeemResumeToken("a".repeat(64), at),
+    undefined,
+    "older voided",
+  );
+  assert.equal(
+    (await t.store.redeemResumeToken("b".repeat(64), at))?.id,
+    alice.id,
+  );
+  assert.equal(
+    await t.store.redeemResumeToken("b".repeat(64), at),
+    undefined,
+    "single use",
+  );
+  await t.store.issueResumeToken(alice.id, "c".repeat(64), at + 1000);
+  assert.equal(
+    await t.store.redeemResumeToken("c".repeat(64), at + 1000),
+    undefined,
+    "expired",
+  );
+  await t.store.issueResumeToken(alice.id, "d".repeat(64), at + 1000);
+  await t.store.changePassword(
+    alice.id,
+    "h".repeat(64),
+    audit("password_changed", "Alice"),
+  );
+  assert.equal(
+    await t.store.redeemResumeToken("d".repeat(64), at),
+    undefined,
+    "password change",
+  );
+  await t.store.issueResumeToken(alice.id, "e".repeat(64), at + 1000);
+  await t.store.revokeResumeTokens(alice.id);
+  assert.equal(
+    await t.store.redeemResumeToken("e".repeat(64), at),
+    undefined,
+    "revoked",
   );
 });
 
