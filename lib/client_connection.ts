@@ -1,0 +1,325 @@
+/**
+ * The client's side of one TCP connection: connect with a timeout, read and
+ * parse server lines into a queue, answer `PING` at once, and send commands.
+ * The interactive logic in `client.ts` awaits replies from here.
+ *
+ * @module
+ */
+
+import { LineFramer } from "./line_framer.ts";
+import { isPeerGoneError } from "./outbound_queue.ts";
+import {
+  type Command,
+  formatCommand,
+  parseReply,
+  PROTOCOL_VERSION,
+  type Reply,
+} from "./protocol.ts";
+
+/** Connecting failed (refused, unreachable, timed out, bad greeting). */
+export class ConnectError extends Error {
+  /** Creates the error. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ConnectError";
+  }
+}
+
+/** No reply came in time. */
+export class ReplyTimeoutError extends Error {
+  /** Creates the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "ReplyTimeoutError";
+  }
+}
+
+/** What the server said in its greeting. */
+export interface Greeting {
+  protocolVersion: number;
+  serverVersion: string;
+  /** The server's minimum password length, if it announced one. */
+  minPasswordLength: number | undefined;
+}
+
+/** Options for {@linkcode ServerConnection.open}. */
+export interface ConnectOptions {
+  /** @default {10000} */
+  connectTimeoutMs?: number;
+  /** How long to wait for the greeting. @default {5000} */
+  greetingTimeoutMs?: number;
+}
+
+/** One connection to a TCPChat server. */
+export class ServerConnection {
+  readonly greeting: Greeting;
+  #conn: Deno.Conn;
+  #queue: Reply[] = [];
+  #waiters: (() => void)[] = [];
+  #ended = false;
+  #writeChain: Promise<void> = Promise.resolve();
+  #reader: Promise<void>;
+  #encoder = new TextEncoder();
+
+  private constructor(
+    conn: Deno.Conn,
+    greeting: Greeting,
+    framer: LineFramer,
+    rest: Reply[],
+  ) {
+    this.#conn = conn;
+    this.greeting = greeting;
+    this.#queue.push(...rest);
+    this.#reader = this.#read(framer);
+  }
+
+  /**
+   * Connects and reads the `HELLO` greeting.
+   *
+   * @throws {ConnectError} when the server cannot be reached in time or
+   * does not speak this protocol.
+   */
+  static async open(
+    hostname: string,
+    port: number,
+    options: ConnectOptions = {},
+  ): Promise<ServerConnection> {
+    const timeoutMs = options.connectTimeoutMs ?? 10_000;
+    let conn: Deno.Conn;
+    const controller = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      conn = await Promise.race([
+        Deno.connect({ hostname, port, signal: controller.signal }),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            controller.abort();
+            reject(
+              new ConnectError(
+                `Cannot connect to ${hostname}:${port}: timed out after ${timeoutMs} ms`,
+              ),
+            );
+          }, timeoutMs);
+        }),
+      ]);
+    } catch (error) {
+      if (error instanceof ConnectError) throw error;
+      throw new ConnectError(
+        `Cannot connect to ${hostname}:${port}: ${(error as Error).message}`,
+        { cause: error },
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+    try {
+      const framer = new LineFramer();
+      const { line, rest } = await readGreeting(
+        conn,
+        framer,
+        options.greetingTimeoutMs ?? 5000,
+      );
+      const hello = parseReply(line);
+      if (hello.type === "bye") {
+        throw new ConnectError(hello.message || hello.code);
+      }
+      if (
+        hello.type !== "hello" || hello.protocolVersion !== PROTOCOL_VERSION
+      ) {
+        throw new ConnectError(
+          `Cannot use server: unexpected greeting "${line.slice(0, 80)}"`,
+        );
+      }
+      const min = /(?:^| )min_password=(\d{1,3})(?: |$)/.exec(line)?.[1];
+      return new ServerConnection(
+        conn,
+        {
+          protocolVersion: hello.protocolVersion,
+          serverVersion: hello.serverVersion,
+          minPasswordLength: min === undefined ? undefined : Number(min),
+        },
+        framer,
+        rest,
+      );
+    } catch (error) {
+      try {
+        conn.close();
+      } catch {
+        // Already closed.
+      }
+      throw error instanceof ConnectError ? error : new ConnectError(
+        `Cannot connect to ${hostname}:${port}: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+  }
+
+  /** Whether the server closed the connection (or it broke). */
+  get ended(): boolean {
+    return this.#ended && this.#queue.length === 0;
+  }
+
+  /** Sends one command. Rejects if the connection is gone. */
+  send(command: Command): Promise<void> {
+    return this.sendLine(formatCommand(command));
+  }
+
+  /** Sends one raw line (a `\n` is appended). */
+  sendLine(line: string): Promise<void> {
+    const bytes = this.#encoder.encode(`${line}\n`);
+    const write = this.#writeChain.then(async () => {
+      let offset = 0;
+      while (offset < bytes.length) {
+        offset += await this.#conn.write(bytes.subarray(offset));
+      }
+    });
+    // Later writes go on even if this one failed; the caller sees the failure.
+    this.#writeChain = write.catch(() => {});
+    return write;
+  }
+
+  /**
+   * The next server line, in order; `undefined` once the connection has
+   * ended and everything was read.
+   *
+   * @throws {ReplyTimeoutError} if nothing arrives within `timeoutMs`.
+   */
+  async next(timeoutMs = Infinity): Promise<Reply | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.#queue.length === 0) {
+      if (this.#ended) return undefined;
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new ReplyTimeoutError(`No reply within ${timeoutMs} ms`);
+      }
+      await this.#wait(left);
+    }
+    return this.#queue.shift();
+  }
+
+  /**
+   * Waits for the next line whose type is one of `types`, passing every
+   * other line to `other` (events that arrive meanwhile).
+   */
+  async expect<T extends Reply["type"]>(
+    types: readonly T[],
+    timeoutMs: number,
+    other: (reply: Reply) => void = () => {},
+  ): Promise<Extract<Reply, { type: T }> | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    while (true) {
+      const reply = await this.next(Math.max(1, deadline - Date.now()));
+      if (reply === undefined) return undefined;
+      if ((types as readonly string[]).includes(reply.type)) {
+        return reply as Extract<Reply, { type: T }>;
+      }
+      other(reply);
+    }
+  }
+
+  /** Closes the connection; idempotent. */
+  async close(): Promise<void> {
+    if (!this.#ended) {
+      this.#ended = true;
+      try {
+        this.#conn.close();
+      } catch {
+        // Already closed.
+      }
+    }
+    await this.#reader;
+    this.#notify();
+  }
+
+  async #read(framer: LineFramer): Promise<void> {
+    const buffer = new Uint8Array(16 * 1024);
+    try {
+      while (!this.#ended) {
+        const n = await this.#conn.read(buffer);
+        if (n === null) break;
+        for (const framed of framer.push(buffer.subarray(0, n))) {
+          if (!framed.ok) continue; // a broken server line is skipped, not fatal
+          this.#accept(framed.line);
+        }
+      }
+    } catch (error) {
+      if (!this.#ended && !isPeerGoneError(error)) {
+        this.#queue.push({
+          type: "error",
+          code: "connection_error",
+          message: String(error),
+        });
+      }
+    }
+    if (!this.#ended) {
+      this.#ended = true;
+      try {
+        this.#conn.close();
+      } catch {
+        // Already closed.
+      }
+    }
+    this.#notify();
+  }
+
+  #accept(line: string): void {
+    const reply = parseReply(line);
+    if (reply.type === "invalid") return;
+    if (reply.type === "ping") {
+      // Answer at once, whatever the user is doing.
+      this.send({ type: "pong", token: reply.token }).catch(() => {});
+      return;
+    }
+    this.#queue.push(reply);
+    this.#notify();
+  }
+
+  #notify(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  #wait(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = Number.isFinite(ms) ? setTimeout(wake, ms) : undefined;
+      this.#waiters.push(wake);
+      function wake() {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  }
+}
+
+async function readGreeting(
+  conn: Deno.Conn,
+  framer: LineFramer,
+  timeoutMs: number,
+): Promise<{ line: string; rest: Reply[] }> {
+  const buffer = new Uint8Array(4096);
+  const deadline = Date.now() + timeoutMs;
+  while (true) {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const n = await Promise.race([
+      conn.read(buffer),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`no greeting within ${timeoutMs} ms`)),
+          Math.max(1, deadline - Date.now()),
+        );
+      }),
+    ]).finally(() => clearTimeout(timer));
+    if (n === null) throw new Error("the server closed the connection");
+    const lines = framer.push(buffer.subarray(0, n));
+    const first = lines.find((framed) => framed.ok);
+    if (first?.ok) {
+      const rest: Reply[] = [];
+      for (const framed of lines.slice(lines.indexOf(first) + 1)) {
+        if (!framed.ok) continue;
+        const reply = parseReply(framed.line);
+        if (reply.type !== "invalid") rest.push(reply);
+      }
+      return { line: first.line, rest };
+    }
+  }
+}
