@@ -219,7 +219,10 @@ class Client {
         this.#io.print(this.#t("invalidPort", { port: answer.trim() }));
       }
     }
-    this.#io.print("");
+    // A blank line after the questions, as in the seed; none if none were asked.
+    if (this.#options.host === undefined || this.#options.port === undefined) {
+      this.#io.print("");
+    }
     return [host, port];
   }
 
@@ -578,6 +581,12 @@ class ChatRoom {
   #awaiting:
     | { types: readonly string[]; resolve: (reply: Reply | undefined) => void }
     | undefined;
+  /**
+   * Stops the event pump when leaving the chat, so that it takes no more
+   * lines from the connection: the logout reply, or the 认证菜单's replies
+   * after /delete-account, belong to whoever reads next.
+   */
+  #stopPump = new AbortController();
 
   constructor(client: Client, session: Session, view: ViewContext) {
     this.#client = client;
@@ -586,6 +595,14 @@ class ChatRoom {
   }
 
   async run(): Promise<"quit" | "menu" | "fatal"> {
+    try {
+      return await this.#run();
+    } finally {
+      this.#stopPump.abort();
+    }
+  }
+
+  async #run(): Promise<"quit" | "menu" | "fatal"> {
     const client = this.#client;
     const io = client.io;
     let conn = client.connection!;
@@ -623,7 +640,7 @@ class ChatRoom {
       }
       const value = next.value;
       if (value.type !== "line") {
-        await client.disconnect(conn);
+        await this.#disconnect(conn);
         return "quit";
       }
       const result = await this.#handleLine(conn, value.line);
@@ -643,7 +660,7 @@ class ChatRoom {
     if (line === "") return undefined;
     const lower = line.toLowerCase();
     if (["exit", "logout", "/exit", "/quit", "/logout"].includes(lower)) {
-      await client.disconnect(conn);
+      await this.#disconnect(conn);
       return "quit";
     }
     if (line.startsWith("/") && !line.startsWith("//")) {
@@ -728,6 +745,12 @@ class ChatRoom {
     return "menu";
   }
 
+  /** Logs out and closes; the pump stops first so the reply reaches `disconnect`. */
+  async #disconnect(conn: ServerConnection): Promise<void> {
+    this.#stopPump.abort();
+    await this.#client.disconnect(conn);
+  }
+
   /** Sends a command and waits for its reply while the pump keeps showing events. */
   async #ask(
     conn: ServerConnection,
@@ -763,7 +786,7 @@ class ChatRoom {
     const io = this.#client.io;
     let started = false;
     while (true) {
-      const reply = await conn.next();
+      const reply = await conn.next(Infinity, this.#stopPump.signal);
       if (reply === undefined) {
         this.#settle(undefined);
         return { type: "lost" };

@@ -181,19 +181,27 @@ export class ServerConnection {
    * The next server line, in order; `undefined` once the connection has
    * ended and everything was read.
    *
+   * Once `signal` is aborted it resolves `undefined` and takes nothing
+   * from the queue, so a reader that stops listening leaves later lines to
+   * the next reader.
+   *
    * @throws {ReplyTimeoutError} if nothing arrives within `timeoutMs`.
    */
-  async next(timeoutMs = Infinity): Promise<Reply | undefined> {
+  async next(
+    timeoutMs = Infinity,
+    signal?: AbortSignal,
+  ): Promise<Reply | undefined> {
     const deadline = Date.now() + timeoutMs;
-    while (this.#queue.length === 0) {
+    while (true) {
+      if (signal?.aborted) return undefined;
+      if (this.#queue.length > 0) return this.#queue.shift();
       if (this.#ended) return undefined;
       const left = deadline - Date.now();
       if (left <= 0) {
         throw new ReplyTimeoutError(`No reply within ${timeoutMs} ms`);
       }
-      await this.#wait(left);
+      await this.#wait(left, signal);
     }
-    return this.#queue.shift();
   }
 
   /**
@@ -279,12 +287,14 @@ export class ServerConnection {
     for (const wake of waiters) wake();
   }
 
-  #wait(ms: number): Promise<void> {
+  #wait(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
       const timer = Number.isFinite(ms) ? setTimeout(wake, ms) : undefined;
       this.#waiters.push(wake);
+      signal?.addEventListener("abort", wake, { once: true });
       function wake() {
         clearTimeout(timer);
+        signal?.removeEventListener("abort", wake);
         resolve();
       }
     });

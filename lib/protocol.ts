@@ -11,8 +11,14 @@
  * message.
  *
  * Server lines are replies to commands and, once logged in, events (`MESSAGE`,
- * `USER_JOINED`, `RESUME_TOKEN`, `PING`, `BYE` …) that may arrive between a
- * command and its reply: a client dispatches on the verb, never on the order.
+ * `USER_JOINED`, `PRIVATE`, `RESUME_TOKEN`, `PING`, `BYE` …) that may arrive
+ * between a command and its reply: a client dispatches on the verb, never on
+ * the order.
+ *
+ * Once logged in, a client is in one room at a time (the lobby, `大厅`, to
+ * begin with), can send private messages (`PRIVMSG`), page through a room's
+ * history (`HISTORY`), and, as an administrator, moderate (`KICK`, `MUTE`,
+ * `UNMUTE`, `DELETE`).
  *
  * @module
  */
@@ -35,6 +41,18 @@ export const MAX_MESSAGE_BYTES = 4096;
 
 /** Longest `PING`/`PONG` token, in characters (visible ASCII only). */
 export const MAX_PING_TOKEN_LENGTH = 64;
+
+/** Longest `KICK` or `MUTE` reason, in UTF-8 bytes. */
+export const MAX_REASON_BYTES = 200;
+
+/** Longest `STATUS` text, in characters (Unicode code points). */
+export const MAX_STATUS_LENGTH = 100;
+
+/** Most messages one `HISTORY` command may ask for (at least 1). */
+export const MAX_HISTORY_COUNT = 100;
+
+/** Longest mute in minutes (seven days); a `MUTE` asks for at least 1. */
+export const MAX_MUTE_MINUTES = 10080;
 
 /** A well-formed command sent by a client. */
 export type Command =
@@ -73,12 +91,67 @@ export type Command =
   /** `PING` or `PING <token>`: the server answers `PONG` with the token. */
   | { type: "ping"; token?: string }
   /** `PONG` or `PONG <token>`: the answer to a server's `PING <token>`. */
-  | { type: "pong"; token?: string };
+  | { type: "pong"; token?: string }
+  /**
+   * `JOIN <room>`: moves to the room, creating it if nobody is in it yet.
+   * A room is one word; the server applies the username rules to it.
+   */
+  | { type: "join"; room: string }
+  /** `LEAVE`: moves back to the lobby, `大厅`. */
+  | { type: "leave" }
+  /** `ROOMS`: asks for the `ROOM_LIST`. */
+  | { type: "rooms" }
+  /**
+   * `PRIVMSG <username> <text>`: a private message. The text is the rest of
+   * the line, checked as for `msg`.
+   */
+  | { type: "privmsg"; to: string; text: string }
+  /**
+   * `USERS` (the current room) or `USERS all` (everyone online): asks for a
+   * `USER_LIST`.
+   */
+  | { type: "users"; all: boolean }
+  /**
+   * `HISTORY <count>`, `HISTORY <count> before <id>` or
+   * `HISTORY <count> after <id>`: asks for up to `count` (1 to
+   * {@linkcode MAX_HISTORY_COUNT}) messages of the current room: the newest,
+   * the newest older than `before`, or the oldest newer than `after`. Never
+   * both `before` and `after`.
+   */
+  | { type: "history"; count: number; before?: number; after?: number }
+  /**
+   * `KICK <username>` or `KICK <username> <reason>` (administrators only):
+   * disconnects the user. The reason is the rest of the line, at most
+   * {@linkcode MAX_REASON_BYTES} bytes with a visible character.
+   */
+  | { type: "kick"; user: string; reason?: string }
+  /**
+   * `MUTE <username> <minutes>` or `MUTE <username> <minutes> <reason>`
+   * (administrators only): stops the user from posting for 1 to
+   * {@linkcode MAX_MUTE_MINUTES} minutes. The reason is as for `kick`.
+   */
+  | { type: "mute"; user: string; minutes: number; reason?: string }
+  /** `UNMUTE <username>` (administrators only): lifts a mute. */
+  | { type: "unmute"; user: string }
+  /**
+   * `DELETE <message_id>` (administrators only): removes a room message from
+   * the room and its history.
+   */
+  | { type: "delete_message"; id: number }
+  /**
+   * `STATUS <text>` sets the profile status (at most
+   * {@linkcode MAX_STATUS_LENGTH} characters with a visible one); a bare
+   * `STATUS`, `text: ""`, clears it.
+   */
+  | { type: "status"; text: string }
+  /** `WHOIS <username>`: asks for the user's `WHOIS_INFO`. */
+  | { type: "whois"; user: string };
 
 /**
  * The `ERROR` code a server answers an {@linkcode InvalidCommand} with:
- * `empty_message` and `message_too_long` for chat text, `invalid_command`
- * for everything else.
+ * `empty_message` and `message_too_long` for user-authored text (the text of
+ * `MSG` and `PRIVMSG`, a `KICK` or `MUTE` reason, a `STATUS`),
+ * `invalid_command` for everything else.
  */
 export type InvalidCommandCode =
   | "invalid_command"
@@ -171,7 +244,108 @@ export type Reply =
    * `BYE <code> <message>`: the server is about to close the connection;
    * `code` is a snake_case word, usually a {@linkcode ByeCode}.
    */
-  | { type: "bye"; code: string; message: string };
+  | { type: "bye"; code: string; message: string }
+  /**
+   * `JOINED <room> <member_count>`: this connection is now in `room`, which
+   * has `memberCount` members including it. Answers `JOIN` and `LEAVE`, and
+   * is sent at login, after `RESUME_TOKEN`.
+   */
+  | { type: "joined"; room: string; memberCount: number }
+  /**
+   * `ROOM_LIST <room>=<count> …`: answers `ROOMS`; a bare `ROOM_LIST` has no
+   * rooms. Room names contain no `=`.
+   */
+  | {
+    type: "room_list";
+    rooms: Array<{ name: string; memberCount: number }>;
+  }
+  /**
+   * `USER_LIST <scope> <username> …`: answers `USERS`. The scope is a room
+   * name, or `*` for everyone online; the list of users may be empty.
+   */
+  | { type: "user_list"; scope: string; users: string[] }
+  /**
+   * `PRIVATE <id> <time_ms> <from> <to> <text>`: a private message, sent to
+   * its recipient and, as a copy, to its sender. The text is the rest of the
+   * line, non-empty.
+   */
+  | {
+    type: "private";
+    id: number;
+    time: number;
+    from: string;
+    to: string;
+    text: string;
+  }
+  /** `PM_QUEUED <to>`: the recipient is offline; the message is stored. */
+  | { type: "pm_queued"; to: string }
+  /**
+   * `PM_DELIVERED <to> <count>`: `count` of your stored messages to `to`
+   * were delivered when they logged in.
+   */
+  | { type: "pm_delivered"; to: string; count: number }
+  /**
+   * `OFFLINE_BEGIN <count>`: `count` stored `PRIVATE` lines follow at login,
+   * then `OFFLINE_END`.
+   */
+  | { type: "offline_begin"; count: number }
+  /** `OFFLINE_END`: ends the stored private messages. */
+  | { type: "offline_end" }
+  /**
+   * `HISTORY_BEGIN <room> <count>`: `count` `HISTORY_MESSAGE` lines of
+   * `room` follow, oldest first, then `HISTORY_END`.
+   */
+  | { type: "history_begin"; room: string; count: number }
+  /**
+   * `HISTORY_MESSAGE <id> <time_ms> <sender> <text>`: a room message from
+   * the history, with the fields of `MESSAGE`.
+   */
+  | {
+    type: "history_message";
+    id: number;
+    time: number;
+    sender: string;
+    text: string;
+  }
+  /**
+   * `HISTORY_END <room> <more>`: ends a history; `more` (`1`) says that
+   * there are further messages in the direction paged.
+   */
+  | { type: "history_end"; room: string; more: boolean }
+  /**
+   * `MESSAGE_DELETED <id> <by>`: an administrator removed message `id` from
+   * the room and its history.
+   */
+  | { type: "message_deleted"; id: number; by: string }
+  /**
+   * `MUTED <until_ms> <reason>`: you cannot post until `until`; an empty
+   * reason is sent as a bare `MUTED <until_ms>`.
+   */
+  | { type: "muted"; until: number; reason: string }
+  /** `UNMUTED`: an administrator lifted your mute. */
+  | { type: "unmuted" }
+  /**
+   * `WHOIS_INFO <user> <registered_ms> <online> <last_seen_ms> <room>
+   * <admin> <status>`: answers `WHOIS`. Flags are `0` or `1`; an unknown
+   * last-seen time or room is `-`; an empty status is sent without its
+   * space, so the line ends after the admin flag.
+   */
+  | {
+    type: "whois_info";
+    user: string;
+    registeredAt: number;
+    online: boolean;
+    lastSeenAt: number | null;
+    room: string | null;
+    admin: boolean;
+    status: string;
+  }
+  /**
+   * `OK <code> <message>`: a moderation or profile command succeeded;
+   * `code` is a snake_case word, usually an {@linkcode OkCode}. An empty
+   * message is sent as a bare `OK <code>`.
+   */
+  | { type: "ok"; code: string; message: string };
 
 /**
  * The `BYE` codes of protocol version 1; a client accepts others too.
@@ -190,6 +364,38 @@ export type ByeCode =
   | "account_deleted"
   | "kicked"
   | "session_resumed";
+
+/**
+ * The `ERROR` codes of protocol version 1 (see `docs/PROTOCOL.md`); a client
+ * accepts others too and shows their message.
+ */
+export type ErrorCode =
+  | InvalidCommandCode
+  | "line_too_long"
+  | "invalid_utf8"
+  | "not_logged_in"
+  | "already_logged_in"
+  | "rate_limited"
+  | "unknown_command"
+  | "no_such_user"
+  | "no_such_message"
+  | "offline_queue_full"
+  | "not_admin"
+  | "muted"
+  | "invalid_room"
+  | "user_offline";
+
+/**
+ * The `OK` codes of protocol version 1, one per command that answers with
+ * `OK`; a client accepts others too.
+ */
+export type OkCode =
+  | "kicked"
+  | "muted"
+  | "unmuted"
+  | "deleted"
+  | "status_set"
+  | "status_cleared";
 
 /** A reply line that could not be parsed. */
 export interface InvalidReply {
@@ -225,9 +431,52 @@ const COMMAND_USAGE = {
   MSG: "MSG <text>",
   PING: "PING [<token>]",
   PONG: "PONG [<token>]",
+  JOIN: "JOIN <room>",
+  LEAVE: "LEAVE",
+  ROOMS: "ROOMS",
+  PRIVMSG: "PRIVMSG <username> <text>",
+  USERS: "USERS [all]",
+  HISTORY: "HISTORY <count> [before <id> | after <id>]",
+  KICK: "KICK <username> [<reason>]",
+  MUTE: "MUTE <username> <minutes> [<reason>]",
+  UNMUTE: "UNMUTE <username>",
+  DELETE: "DELETE <message_id>",
+  STATUS: "STATUS [<text>]",
+  WHOIS: "WHOIS <username>",
 } as const;
 
 type CommandVerb = keyof typeof COMMAND_USAGE;
+
+// The verbs of rooms, private messages, history, moderation and profiles.
+const FEATURE_VERBS = new Set(
+  [
+    "JOIN",
+    "LEAVE",
+    "ROOMS",
+    "PRIVMSG",
+    "USERS",
+    "HISTORY",
+    "KICK",
+    "MUTE",
+    "UNMUTE",
+    "DELETE",
+    "STATUS",
+    "WHOIS",
+  ] as const,
+);
+
+type FeatureVerb = typeof FEATURE_VERBS extends Set<infer V> ? V : never;
+type AccountVerb = Exclude<CommandVerb, FeatureVerb | "MSG">;
+
+/** How long a user-authored text may be, and in which unit. */
+interface TextLimit {
+  max: number;
+  unit: "bytes" | "characters";
+}
+
+const MESSAGE_LIMIT: TextLimit = { max: MAX_MESSAGE_BYTES, unit: "bytes" };
+const REASON_LIMIT: TextLimit = { max: MAX_REASON_BYTES, unit: "bytes" };
+const STATUS_LIMIT: TextLimit = { max: MAX_STATUS_LENGTH, unit: "characters" };
 
 const BARE_REPLIES: Record<string, BareReplyType> = {
   REGISTER_SUCCESS: "register_success",
@@ -235,6 +484,8 @@ const BARE_REPLIES: Record<string, BareReplyType> = {
   DELETE_SUCCESS: "delete_success",
   PASSWORD_SUCCESS: "password_success",
   LOGOUT_SUCCESS: "logout_success",
+  OFFLINE_END: "offline_end",
+  UNMUTED: "unmuted",
 };
 
 const MESSAGE_REPLIES: Record<string, MessageReplyType> = {
@@ -246,6 +497,23 @@ const MESSAGE_REPLIES: Record<string, MessageReplyType> = {
   PASSWORD_FAILURE: "password_failure",
 };
 
+type FeatureReplyVerb =
+  | "JOINED"
+  | "ROOM_LIST"
+  | "USER_LIST"
+  | "PRIVATE"
+  | "PM_QUEUED"
+  | "PM_DELIVERED"
+  | "OFFLINE_BEGIN"
+  | "HISTORY_BEGIN"
+  | "HISTORY_END"
+  | "MESSAGE_DELETED"
+  | "MUTED"
+  | "WHOIS_INFO"
+  | "OK";
+
+// Stands for "none" in WHOIS_INFO: no last-seen time, no room.
+const NONE = "-";
 const PROTOCOL_NAME = "tcpchat/";
 const ERROR_CODE_PATTERN = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/;
 const POSITIVE_INTEGER_PATTERN = /^[1-9][0-9]*$/;
@@ -272,6 +540,12 @@ const MAX_VERB_IN_REASON = 32;
  * whose first word is not a verb (verbs are case-sensitive) gives
  * `{ type: "unknown", line }`; a logged-in client's unknown line is chat, to
  * be checked with {@linkcode parseChatText}.
+ *
+ * User-authored texts (of `MSG` and `PRIVMSG`, a `KICK` or `MUTE` reason, a
+ * `STATUS`) are the rest of the line and are returned unchanged; a blank
+ * one gives code `empty_message` and one over its limit `message_too_long`.
+ * Numbers are decimal without leading zeros; `HISTORY` counts and `MUTE`
+ * minutes out of range are invalid.
  *
  * @param line One line as returned by the line framer.
  * @returns The command, or why it is not one.
@@ -318,12 +592,67 @@ const MAX_VERB_IN_REASON = 32;
  * assert.equal(blank.type, "invalid");
  * assert.equal(blank.type === "invalid" && blank.code, "empty_message");
  * ```
+ *
+ * @example Relay a private message
+ * ```ts
+ * import { formatCommand, formatReply, parseCommand, parseReply } from "./protocol.ts";
+ * import assert from "node:assert/strict";
+ *
+ * // 小王's client sends PRIVMSG; the text is the rest of the line.
+ * const line = formatCommand({ type: "privmsg", to: "张三", text: "在吗？ 😀" });
+ * assert.equal(line, "PRIVMSG 张三 在吗？ 😀");
+ * const command = parseCommand(line);
+ * assert.ok(command.type === "privmsg");
+ * // The server sends PRIVATE to 张三 and, as a copy, to 小王.
+ * const event = formatReply({
+ *   type: "private",
+ *   id: 42,
+ *   time: 1764081035000,
+ *   from: "小王",
+ *   to: command.to,
+ *   text: command.text,
+ * });
+ * assert.equal(event, "PRIVATE 42 1764081035000 小王 张三 在吗？ 😀");
+ * assert.deepEqual(parseReply(event), {
+ *   type: "private",
+ *   id: 42,
+ *   time: 1764081035000,
+ *   from: "小王",
+ *   to: "张三",
+ *   text: "在吗？ 😀",
+ * });
+ * assert.equal(parseCommand("PRIVMSG 张三").type, "invalid");
+ * ```
+ *
+ * @example Parse room, history and moderation commands
+ * ```ts
+ * import { parseCommand } from "./protocol.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(parseCommand("JOIN 技术"), { type: "join", room: "技术" });
+ * assert.deepEqual(parseCommand("HISTORY 50 before 1200"), {
+ *   type: "history",
+ *   count: 50,
+ *   before: 1200,
+ * });
+ * assert.deepEqual(parseCommand("MUTE 张三 30 刷屏"), {
+ *   type: "mute",
+ *   user: "张三",
+ *   minutes: 30,
+ *   reason: "刷屏",
+ * });
+ * assert.deepEqual(parseCommand("STATUS"), { type: "status", text: "" });
+ * assert.equal(parseCommand("HISTORY 101").type, "invalid");
+ * ```
  */
 export function parseCommand(line: string): ParsedCommand {
   const [verb, args] = splitWord(line);
   if (!Object.hasOwn(COMMAND_USAGE, verb)) return { type: "unknown", line };
   if (verb === "MSG") return parseChatText(args ?? "");
-  const result = parseArguments(verb as Exclude<CommandVerb, "MSG">, args);
+  if (FEATURE_VERBS.has(verb as FeatureVerb)) {
+    return parseFeatureCommand(verb as FeatureVerb, args);
+  }
+  const result = parseArguments(verb as AccountVerb, args);
   if (typeof result === "string") {
     return invalidCommand(verb as CommandVerb, "invalid_command", result);
   }
@@ -375,14 +704,20 @@ export function parseChatText(
  *
  * @param command The command to format.
  * @returns The line.
- * @throws {TypeError} If a field is not a string, a username or token is
- * empty or contains a space, a field contains `\n` or `\r` or is not
- * well-formed Unicode, a ping token has a character other than visible
- * ASCII, or `command.type` is not a command type.
+ * @throws {TypeError} If a field is not a string (or number, or boolean) as
+ * it should be, a username, room or token is empty or contains a space, a
+ * field contains `\n` or `\r` or is not well-formed Unicode, a ping token
+ * has a character other than visible ASCII, a `history` command has both
+ * `before` and `after`, or `command.type` is not a command type.
  * @throws {RangeError} If a password is empty or longer than
- * {@linkcode MAX_PASSWORD_BYTES} bytes, a message text is blank or longer
- * than {@linkcode MAX_MESSAGE_BYTES} bytes, a ping token is longer than
- * {@linkcode MAX_PING_TOKEN_LENGTH} characters, or the line would be longer
+ * {@linkcode MAX_PASSWORD_BYTES} bytes; a message text is blank or longer
+ * than {@linkcode MAX_MESSAGE_BYTES} bytes; a reason is blank (or `""`) or
+ * longer than {@linkcode MAX_REASON_BYTES} bytes; a status other than `""`
+ * is blank or longer than {@linkcode MAX_STATUS_LENGTH} characters; a
+ * history count is not an integer from 1 to {@linkcode MAX_HISTORY_COUNT},
+ * mute minutes not one from 1 to {@linkcode MAX_MUTE_MINUTES}, or a message
+ * id not a non-negative safe integer; a ping token is longer than
+ * {@linkcode MAX_PING_TOKEN_LENGTH} characters; or the line would be longer
  * than {@linkcode MAX_LINE_BYTES} bytes.
  *
  * @example Format commands
@@ -487,24 +822,81 @@ export function formatCommand(command: Command): string {
       } ${oldPassword} ${newPassword}`;
       break;
     }
-    case "msg": {
-      if (typeof command.text !== "string") {
-        throw new TypeError("Cannot format MSG: text is not a string");
-      }
-      const problem = chatTextProblem(command.text);
-      if (problem !== undefined) {
-        const [code, description] = problem;
-        const message = `Cannot format MSG: ${description}`;
-        throw code === "invalid_command"
-          ? new TypeError(message)
-          : new RangeError(message);
-      }
-      line = `MSG ${command.text}`;
+    case "msg":
+      line = `MSG ${checkUserText("MSG", "text", command.text, MESSAGE_LIMIT)}`;
       break;
-    }
     case "ping":
     case "pong":
       line = withPingToken(command.type.toUpperCase(), command.token);
+      break;
+    case "join":
+      line = `JOIN ${checkToken("JOIN", "room", command.room)}`;
+      break;
+    case "leave":
+      line = "LEAVE";
+      break;
+    case "rooms":
+      line = "ROOMS";
+      break;
+    case "privmsg":
+      line = `PRIVMSG ${checkToken("PRIVMSG", "username", command.to)} ${
+        checkUserText("PRIVMSG", "text", command.text, MESSAGE_LIMIT)
+      }`;
+      break;
+    case "users":
+      line = checkFlag("USERS", "all", command.all) ? "USERS all" : "USERS";
+      break;
+    case "history": {
+      const count = checkRange(
+        "HISTORY",
+        "count",
+        command.count,
+        1,
+        MAX_HISTORY_COUNT,
+      );
+      const { before, after } = command;
+      if (before !== undefined && after !== undefined) {
+        throw new TypeError(
+          "Cannot format HISTORY: before and after are mutually exclusive",
+        );
+      }
+      line = before !== undefined
+        ? `HISTORY ${count} before ${checkCount("HISTORY", "before", before)}`
+        : after !== undefined
+        ? `HISTORY ${count} after ${checkCount("HISTORY", "after", after)}`
+        : `HISTORY ${count}`;
+      break;
+    }
+    case "kick":
+      line = withReason(
+        `KICK ${checkToken("KICK", "username", command.user)}`,
+        command.reason,
+      );
+      break;
+    case "mute":
+      line = withReason(
+        `MUTE ${checkToken("MUTE", "username", command.user)} ${
+          checkRange("MUTE", "minutes", command.minutes, 1, MAX_MUTE_MINUTES)
+        }`,
+        command.reason,
+      );
+      break;
+    case "unmute":
+    case "whois": {
+      const verb = command.type.toUpperCase();
+      line = `${verb} ${checkToken(verb, "username", command.user)}`;
+      break;
+    }
+    case "delete_message":
+      line = `DELETE ${checkCount("DELETE", "message id", command.id)}`;
+      break;
+    case "status":
+      // An empty status is the bare verb, which clears it.
+      line = command.text === ""
+        ? "STATUS"
+        : `STATUS ${
+          checkUserText("STATUS", "status", command.text, STATUS_LIMIT)
+        }`;
       break;
     default:
       throw new TypeError(
@@ -521,8 +913,10 @@ export function formatCommand(command: Command): string {
  *
  * Never throws. Control characters in a message or text are replaced by a
  * space, as {@linkcode formatReply} does, so it is always safe to print; a
- * username that contains one makes the line invalid. Text after the server
- * version in `HELLO` is reserved and ignored.
+ * username (or room name) that contains one makes the line invalid. Text
+ * after the server version in `HELLO` is reserved and ignored. An optional
+ * trailing text (of `OK`, `MUTED`, `WHOIS_INFO`) that is empty is sent
+ * without its space, so a line that ends in that space is invalid.
  *
  * @param line One line as returned by the line framer.
  * @returns The reply, or `{ type: "invalid", reason }`.
@@ -629,7 +1023,8 @@ export function parseReply(line: string): ParsedReply {
         };
     }
     case "MESSAGE":
-      return parseMessage(rest);
+    case "HISTORY_MESSAGE":
+      return parseMessage(verb, rest);
     case "SYSTEM": {
       const fields = readFields(rest, ["time"]);
       if (typeof fields === "string") return invalidReply(verb, fields);
@@ -647,6 +1042,22 @@ export function parseReply(line: string): ParsedReply {
       const problem = pingTokenProblem(rest);
       if (problem !== undefined) return invalidReply(verb, problem);
       return { type, token: rest };
+    }
+    case "JOINED":
+    case "ROOM_LIST":
+    case "USER_LIST":
+    case "PRIVATE":
+    case "PM_QUEUED":
+    case "PM_DELIVERED":
+    case "OFFLINE_BEGIN":
+    case "HISTORY_BEGIN":
+    case "HISTORY_END":
+    case "MESSAGE_DELETED":
+    case "MUTED":
+    case "WHOIS_INFO":
+    case "OK": {
+      const result = parseFeatureReply(verb as FeatureReplyVerb, rest);
+      return typeof result === "string" ? invalidReply(verb, result) : result;
     }
   }
   const shown = verb.length > MAX_VERB_IN_REASON
@@ -667,21 +1078,25 @@ export function parseReply(line: string): ParsedReply {
  * Rather than throw, control characters in them (`\r`, `\n`, tab, escape and
  * the other C0 and C1 controls) are each replaced by a space, because they
  * come from catalogs and other people's input; lone surrogates become U+FFFD.
- * An empty message is sent as the bare verb; an empty text cannot be sent.
+ * An empty message (or `MUTED` reason, or `WHOIS_INFO` status) is sent
+ * without its space; an empty text cannot be sent. In `WHOIS_INFO`, `null`
+ * is sent as `-`.
  *
  * @param reply The reply to format.
  * @returns The line.
- * @throws {TypeError} If a username, recovery code, resume token or server
- * version is empty, contains a space, `\n` or `\r`, or is not well-formed
- * Unicode; if a username contains a control character; if an error or bye
- * code is not a snake_case word; if a ping token has a character other than
- * visible ASCII; if a number field is not a number; or if `reply.type` is not
- * a reply type.
+ * @throws {TypeError} If a username, room name, scope, recovery code, resume
+ * token or server version is empty, contains a space, `\n` or `\r`, or is
+ * not well-formed Unicode; if a username or room name contains a control
+ * character; if a `ROOM_LIST` room name contains `=`, or the `WHOIS_INFO`
+ * room is `-`; if an error, bye or ok code is not a snake_case word; if a
+ * ping token has a character other than visible ASCII; if a number, boolean
+ * or array field is not one; or if `reply.type` is not a reply type.
  * @throws {RangeError} If `protocolVersion` is not a positive integer; if an
- * id, time or online count is not a non-negative safe integer; if a text is
- * empty; if a ping token is longer than {@linkcode MAX_PING_TOKEN_LENGTH}
+ * id, time or count is not a non-negative safe integer; if a text is empty;
+ * if a ping token is longer than {@linkcode MAX_PING_TOKEN_LENGTH}
  * characters; or if the line would be longer than
- * {@linkcode MAX_LINE_BYTES} bytes.
+ * {@linkcode MAX_LINE_BYTES} bytes (a long `ROOM_LIST` or `USER_LIST`, for
+ * example).
  *
  * @example Format replies
  * ```ts
@@ -722,6 +1137,38 @@ export function parseReply(line: string): ParsedReply {
  *   formatReply({ type: "bye", code: "shutdown", message: "Server is shutting down" }),
  *   "BYE shutdown Server is shutting down",
  * );
+ * ```
+ *
+ * @example Format room, history and profile replies
+ * ```ts
+ * import { formatReply } from "./protocol.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(
+ *   formatReply({
+ *     type: "room_list",
+ *     rooms: [{ name: "大厅", memberCount: 5 }, { name: "技术", memberCount: 3 }],
+ *   }),
+ *   "ROOM_LIST 大厅=5 技术=3",
+ * );
+ * assert.equal(
+ *   formatReply({ type: "history_end", room: "技术", more: true }),
+ *   "HISTORY_END 技术 1",
+ * );
+ * assert.equal(
+ *   formatReply({
+ *     type: "whois_info",
+ *     user: "张三",
+ *     registeredAt: 1764000000000,
+ *     online: false,
+ *     lastSeenAt: 1764081090000,
+ *     room: null,
+ *     admin: false,
+ *     status: "",
+ *   }),
+ *   "WHOIS_INFO 张三 1764000000000 0 1764081090000 - 0",
+ * );
+ * assert.equal(formatReply({ type: "ok", code: "kicked", message: "" }), "OK kicked");
  * ```
  */
 export function formatReply(reply: Reply): string {
@@ -769,16 +1216,10 @@ export function formatReply(reply: Reply): string {
     case "error":
     case "bye": {
       const verb = reply.type === "error" ? "ERROR" : "BYE";
-      if (
-        typeof reply.code !== "string" || !ERROR_CODE_PATTERN.test(reply.code)
-      ) {
-        throw new TypeError(
-          `Cannot format ${verb}: ${reply.type} code "${
-            String(reply.code)
-          }" is not a snake_case word`,
-        );
-      }
-      line = withMessage(`${verb} ${reply.code}`, reply.message);
+      line = withMessage(
+        `${verb} ${checkCode(verb, reply.type, reply.code)}`,
+        reply.message,
+      );
       break;
     }
     case "logout_success":
@@ -820,6 +1261,111 @@ export function formatReply(reply: Reply): string {
     case "delete_failure":
     case "password_failure":
       line = withMessage(reply.type.toUpperCase(), reply.message);
+      break;
+    case "joined":
+      line = `JOINED ${checkName("JOINED", "room", reply.room)} ${
+        checkCount("JOINED", "member count", reply.memberCount)
+      }`;
+      break;
+    case "room_list":
+      line = [
+        "ROOM_LIST",
+        ...checkArray("ROOM_LIST", "rooms", reply.rooms).map(
+          (room) => {
+            if (typeof room !== "object" || room === null) {
+              throw new TypeError(
+                "Cannot format ROOM_LIST: a room is not an object",
+              );
+            }
+            const { name, memberCount } = room as {
+              name: unknown;
+              memberCount: unknown;
+            };
+            const checked = checkName("ROOM_LIST", "room name", name);
+            if (checked.includes("=")) {
+              throw new TypeError(
+                `Cannot format ROOM_LIST: room name contains "="`,
+              );
+            }
+            return `${checked}=${
+              checkCount("ROOM_LIST", "member count", memberCount)
+            }`;
+          },
+        ),
+      ].join(" ");
+      break;
+    case "user_list":
+      line = [
+        "USER_LIST",
+        checkName("USER_LIST", "scope", reply.scope),
+        ...checkArray("USER_LIST", "users", reply.users).map((user) =>
+          checkName("USER_LIST", "username", user)
+        ),
+      ].join(" ");
+      break;
+    case "private":
+      line = `PRIVATE ${checkCount("PRIVATE", "id", reply.id)} ${
+        checkCount("PRIVATE", "time", reply.time)
+      } ${checkName("PRIVATE", "sender", reply.from)} ${
+        checkName("PRIVATE", "recipient", reply.to)
+      } ${checkText("PRIVATE", reply.text)}`;
+      break;
+    case "pm_queued":
+      line = `PM_QUEUED ${checkName("PM_QUEUED", "recipient", reply.to)}`;
+      break;
+    case "pm_delivered":
+      line = `PM_DELIVERED ${
+        checkName("PM_DELIVERED", "recipient", reply.to)
+      } ${checkCount("PM_DELIVERED", "count", reply.count)}`;
+      break;
+    case "offline_begin":
+      line = `OFFLINE_BEGIN ${
+        checkCount("OFFLINE_BEGIN", "count", reply.count)
+      }`;
+      break;
+    case "offline_end":
+      line = "OFFLINE_END";
+      break;
+    case "history_begin":
+      line = `HISTORY_BEGIN ${checkName("HISTORY_BEGIN", "room", reply.room)} ${
+        checkCount("HISTORY_BEGIN", "count", reply.count)
+      }`;
+      break;
+    case "history_message":
+      line = `HISTORY_MESSAGE ${
+        checkCount("HISTORY_MESSAGE", "id", reply.id)
+      } ${checkCount("HISTORY_MESSAGE", "time", reply.time)} ${
+        checkName("HISTORY_MESSAGE", "sender", reply.sender)
+      } ${checkText("HISTORY_MESSAGE", reply.text)}`;
+      break;
+    case "history_end":
+      line = `HISTORY_END ${checkName("HISTORY_END", "room", reply.room)} ${
+        checkFlag("HISTORY_END", "more", reply.more) ? 1 : 0
+      }`;
+      break;
+    case "message_deleted":
+      line = `MESSAGE_DELETED ${
+        checkCount("MESSAGE_DELETED", "id", reply.id)
+      } ${checkName("MESSAGE_DELETED", "deleter", reply.by)}`;
+      break;
+    case "muted":
+      line = withMessage(
+        `MUTED ${checkCount("MUTED", "until time", reply.until)}`,
+        reply.reason,
+        "reason",
+      );
+      break;
+    case "unmuted":
+      line = "UNMUTED";
+      break;
+    case "whois_info":
+      line = formatWhoisInfo(reply);
+      break;
+    case "ok":
+      line = withMessage(
+        `OK ${checkCode("OK", "ok", reply.code)}`,
+        reply.message,
+      );
       break;
     default:
       throw new TypeError(
@@ -876,24 +1422,41 @@ function invalidCommand(
 function chatTextProblem(
   text: string,
 ): [InvalidCommandCode, string] | undefined {
-  if (text === "") return ["empty_message", "text is empty"];
+  return userTextProblem("text", text, MESSAGE_LIMIT);
+}
+
+/**
+ * Returns why `text` is not a user-authored text (a chat or private message,
+ * a reason, a status) within `limit`, with the code to answer.
+ */
+function userTextProblem(
+  name: string,
+  text: string,
+  limit: TextLimit,
+): [InvalidCommandCode, string] | undefined {
+  if (text === "") return ["empty_message", `${name} is empty`];
   if (text.includes("\r") || text.includes("\n")) {
-    return ["invalid_command", "text contains a carriage return or line feed"];
+    return [
+      "invalid_command",
+      `${name} contains a carriage return or line feed`,
+    ];
   }
   if (!text.isWellFormed()) {
-    return ["invalid_command", "text is not well-formed Unicode"];
+    return ["invalid_command", `${name} is not well-formed Unicode`];
   }
   if (!VISIBLE_PATTERN.test(text)) {
     return [
       "empty_message",
-      "text has only white space and control characters",
+      `${name} has only white space and control characters`,
     ];
   }
-  const length = utf8ByteLength(text);
-  if (length > MAX_MESSAGE_BYTES) {
+  const length = limit.unit === "bytes"
+    ? utf8ByteLength(text)
+    : codePointLength(text);
+  if (length > limit.max) {
     return [
       "message_too_long",
-      `text is ${length} bytes, longer than the limit of ${MAX_MESSAGE_BYTES}`,
+      `${name} is ${length} ${limit.unit}, longer than the limit of ${limit.max}`,
     ];
   }
   return undefined;
@@ -927,7 +1490,7 @@ function withPingToken(verb: string, token: unknown): string {
 
 /** Returns a command, or a problem description for an `invalid` result. */
 function parseArguments(
-  verb: Exclude<CommandVerb, "MSG">,
+  verb: AccountVerb,
   args: string | undefined,
 ): Command | string {
   if (verb === "LOGOUT") {
@@ -1015,7 +1578,130 @@ function parseChangePassword(args: string): Command | string {
   return { type: "change_password", oldPassword, newPassword };
 }
 
-function firstField(verb: Exclude<CommandVerb, "MSG">): string {
+/** A problem with a command: a reason for `invalid_command`, or a code too. */
+type CommandProblem = string | [InvalidCommandCode, string];
+
+/** Parses a room, private message, history, moderation or profile verb. */
+function parseFeatureCommand(
+  verb: FeatureVerb,
+  args: string | undefined,
+): Command | InvalidCommand {
+  const result = parseFeatureArguments(verb, args);
+  if (typeof result === "string") {
+    return invalidCommand(verb, "invalid_command", result);
+  }
+  if (Array.isArray(result)) return invalidCommand(verb, result[0], result[1]);
+  return result;
+}
+
+function parseFeatureArguments(
+  verb: FeatureVerb,
+  args: string | undefined,
+): Command | CommandProblem {
+  switch (verb) {
+    case "LEAVE":
+      return args === undefined ? { type: "leave" } : "takes no arguments";
+    case "ROOMS":
+      return args === undefined ? { type: "rooms" } : "takes no arguments";
+    case "USERS":
+      if (args === undefined) return { type: "users", all: false };
+      return args === "all"
+        ? { type: "users", all: true }
+        : 'takes "all" or nothing';
+    case "STATUS":
+      // A bare STATUS clears the status; "STATUS " is not a second spelling.
+      if (args === undefined) return { type: "status", text: "" };
+      return userTextProblem("status", args, STATUS_LIMIT) ??
+        { type: "status", text: args };
+  }
+  const firstName = verb === "JOIN"
+    ? "room"
+    : verb === "HISTORY"
+    ? "count"
+    : verb === "DELETE"
+    ? "message id"
+    : "username";
+  if (args === undefined || args === "") return `missing ${firstName}`;
+  if (args.includes("\r") || args.includes("\n")) {
+    return "line contains a carriage return or line feed";
+  }
+  if (!args.isWellFormed()) return "line is not well-formed Unicode";
+  const [first, rest] = splitWord(args);
+  if (verb === "HISTORY") return parseHistory(first, rest);
+  if (verb === "DELETE") {
+    if (rest !== undefined) return "takes only a message id";
+    const id = parseCount("message id", first);
+    return typeof id === "string" ? id : { type: "delete_message", id };
+  }
+  if (first === "") {
+    return `${firstName} is empty (separate fields with one space)`;
+  }
+  switch (verb) {
+    case "JOIN":
+      return rest === undefined
+        ? { type: "join", room: first }
+        : "takes only a room name";
+    case "UNMUTE":
+    case "WHOIS":
+      if (rest !== undefined) return "takes only a username";
+      return { type: verb === "UNMUTE" ? "unmute" : "whois", user: first };
+    case "PRIVMSG": {
+      // As with MSG, a missing text is an empty message.
+      const text = rest ?? "";
+      return userTextProblem("text", text, MESSAGE_LIMIT) ??
+        { type: "privmsg", to: first, text };
+    }
+    case "KICK":
+      if (rest === undefined) return { type: "kick", user: first };
+      return userTextProblem("reason", rest, REASON_LIMIT) ??
+        { type: "kick", user: first, reason: rest };
+    case "MUTE": {
+      if (rest === undefined) return "missing minutes";
+      const [minutesText, reason] = splitWord(rest);
+      const minutes = parseRange("minutes", minutesText, 1, MAX_MUTE_MINUTES);
+      if (typeof minutes === "string") return minutes;
+      if (reason === undefined) return { type: "mute", user: first, minutes };
+      return userTextProblem("reason", reason, REASON_LIMIT) ??
+        { type: "mute", user: first, minutes, reason };
+    }
+  }
+}
+
+/** Parses the arguments of `HISTORY <count> [before <id> | after <id>]`. */
+function parseHistory(
+  countText: string,
+  rest: string | undefined,
+): Command | CommandProblem {
+  const count = parseRange("count", countText, 1, MAX_HISTORY_COUNT);
+  if (typeof count === "string") return count;
+  if (rest === undefined) return { type: "history", count };
+  const [keyword, idText] = splitWord(rest);
+  if (keyword !== "before" && keyword !== "after") {
+    return 'expected "before <id>" or "after <id>" after the count';
+  }
+  if (idText === undefined) return "missing id";
+  const id = parseCount("id", idText);
+  if (typeof id === "string") return id;
+  return keyword === "before"
+    ? { type: "history", count, before: id }
+    : { type: "history", count, after: id };
+}
+
+/** Parses an integer from `min` to `max` written without leading zeros. */
+function parseRange(
+  name: string,
+  text: string,
+  min: number,
+  max: number,
+): number | string {
+  const value = Number(text);
+  if (!COUNT_PATTERN.test(text) || !(value >= min && value <= max)) {
+    return `${name} must be a number from ${min} to ${max} without leading zeros`;
+  }
+  return value;
+}
+
+function firstField(verb: AccountVerb): string {
   switch (verb) {
     case "RESET_CONFIRM":
       return "token";
@@ -1070,6 +1756,57 @@ function checkName(verb: string, name: string, value: unknown): string {
     throw new TypeError(`Cannot format ${verb}: ${problem}`);
   }
   return token;
+}
+
+/** Checks a user-authored text as {@linkcode userTextProblem} does. */
+function checkUserText(
+  verb: string,
+  name: string,
+  value: unknown,
+  limit: TextLimit,
+): string {
+  if (typeof value !== "string") {
+    throw new TypeError(`Cannot format ${verb}: ${name} is not a string`);
+  }
+  const problem = userTextProblem(name, value, limit);
+  if (problem === undefined) return value;
+  const [code, description] = problem;
+  const message = `Cannot format ${verb}: ${description}`;
+  throw code === "invalid_command"
+    ? new TypeError(message)
+    : new RangeError(message);
+}
+
+/** Appends ` <reason>` to a `KICK` or `MUTE` line unless it is undefined. */
+function withReason(head: string, reason: unknown): string {
+  if (reason === undefined) return head;
+  const verb = head.slice(0, head.indexOf(" "));
+  return `${head} ${checkUserText(verb, "reason", reason, REASON_LIMIT)}`;
+}
+
+function checkFlag(verb: string, name: string, value: unknown): boolean {
+  if (typeof value !== "boolean") {
+    throw new TypeError(`Cannot format ${verb}: ${name} is not a boolean`);
+  }
+  return value;
+}
+
+function checkRange(
+  verb: string,
+  name: string,
+  value: unknown,
+  min: number,
+  max: number,
+): string {
+  if (typeof value !== "number") {
+    throw new TypeError(`Cannot format ${verb}: ${name} is not a number`);
+  }
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(
+      `Cannot format ${verb}: ${name} must be an integer from ${min} to ${max}, got ${value}`,
+    );
+  }
+  return String(value);
 }
 
 function checkCount(verb: string, name: string, value: unknown): string {
@@ -1135,9 +1872,55 @@ function checkLineLength(what: string, line: string): string {
   return line;
 }
 
-function withMessage(head: string, message: unknown): string {
+function formatWhoisInfo(
+  reply: Extract<Reply, { type: "whois_info" }>,
+): string {
+  const verb = "WHOIS_INFO";
+  const fields = [
+    verb,
+    checkName(verb, "username", reply.user),
+    checkCount(verb, "registered time", reply.registeredAt),
+    checkFlag(verb, "online", reply.online) ? "1" : "0",
+    reply.lastSeenAt === null
+      ? NONE
+      : checkCount(verb, "last seen time", reply.lastSeenAt),
+    reply.room === null ? NONE : checkName(verb, "room", reply.room),
+    checkFlag(verb, "admin", reply.admin) ? "1" : "0",
+  ];
+  // "-" stands for no room, so a room of that name cannot be sent.
+  if (reply.room === NONE) {
+    throw new TypeError(`Cannot format ${verb}: room "${NONE}" is reserved`);
+  }
+  return withMessage(fields.join(" "), reply.status, "status");
+}
+
+function checkCode(verb: string, kind: string, value: unknown): string {
+  if (typeof value !== "string" || !ERROR_CODE_PATTERN.test(value)) {
+    throw new TypeError(
+      `Cannot format ${verb}: ${kind} code "${
+        String(value)
+      }" is not a snake_case word`,
+    );
+  }
+  return value;
+}
+
+function checkArray(verb: string, name: string, value: unknown): unknown[] {
+  if (!Array.isArray(value)) {
+    throw new TypeError(`Cannot format ${verb}: ${name} is not an array`);
+  }
+  return value;
+}
+
+/** Appends ` <message>`, sanitized, unless it is empty. */
+function withMessage(
+  head: string,
+  message: unknown,
+  name = "message",
+): string {
   if (typeof message !== "string") {
-    throw new TypeError(`Cannot format reply: message is not a string`);
+    const verb = head.split(" ", 1)[0];
+    throw new TypeError(`Cannot format ${verb}: ${name} is not a string`);
   }
   const text = sanitizeMessage(message);
   return text === "" ? head : `${head} ${text}`;
@@ -1193,21 +1976,24 @@ function parseCount(name: string, text: string): number | string {
   return value;
 }
 
-function parseMessage(rest: string | undefined): ParsedReply {
+function parseMessage(
+  verb: "MESSAGE" | "HISTORY_MESSAGE",
+  rest: string | undefined,
+): ParsedReply {
   const fields = readFields(rest, ["id", "time", "sender"]);
-  if (typeof fields === "string") return invalidReply("MESSAGE", fields);
+  if (typeof fields === "string") return invalidReply(verb, fields);
   const [idText, timeText, sender] = fields.words as [string, string, string];
   const id = parseCount("id", idText);
-  if (typeof id === "string") return invalidReply("MESSAGE", id);
+  if (typeof id === "string") return invalidReply(verb, id);
   const time = parseCount("time", timeText);
-  if (typeof time === "string") return invalidReply("MESSAGE", time);
+  if (typeof time === "string") return invalidReply(verb, time);
   const problem = nameProblem("sender", sender);
-  if (problem !== undefined) return invalidReply("MESSAGE", problem);
+  if (problem !== undefined) return invalidReply(verb, problem);
   if (fields.tail === undefined || fields.tail === "") {
-    return invalidReply("MESSAGE", "missing text");
+    return invalidReply(verb, "missing text");
   }
   return {
-    type: "message",
+    type: verb === "MESSAGE" ? "message" : "history_message",
     id,
     time,
     sender,
@@ -1215,8 +2001,210 @@ function parseMessage(rest: string | undefined): ParsedReply {
   };
 }
 
+/**
+ * Parses the arguments of a room, private message, history, moderation or
+ * profile reply; a string is why they are malformed.
+ */
+function parseFeatureReply(
+  verb: FeatureReplyVerb,
+  rest: string | undefined,
+): Reply | string {
+  switch (verb) {
+    case "JOINED":
+    case "HISTORY_BEGIN":
+    case "PM_DELIVERED": {
+      // A name, then a count, which ends the line.
+      const name = verb === "PM_DELIVERED" ? "recipient" : "room";
+      const countName = verb === "JOINED" ? "member count" : "count";
+      const fields = readFields(rest, [name]);
+      if (typeof fields === "string") return fields;
+      const value = fields.words[0] as string;
+      const problem = nameProblem(name, value);
+      if (problem !== undefined) return problem;
+      const count = parseCountField(countName, fields.tail);
+      if (typeof count === "string") return count;
+      return verb === "JOINED"
+        ? { type: "joined", room: value, memberCount: count }
+        : verb === "HISTORY_BEGIN"
+        ? { type: "history_begin", room: value, count }
+        : { type: "pm_delivered", to: value, count };
+    }
+    case "ROOM_LIST": {
+      if (rest === undefined) return { type: "room_list", rooms: [] };
+      const rooms: Array<{ name: string; memberCount: number }> = [];
+      for (const entry of rest.split(" ")) {
+        const equals = entry.indexOf("=");
+        if (equals === -1) return "expected <room>=<count> entries";
+        const name = entry.slice(0, equals);
+        const problem = nameProblem("room name", name);
+        if (problem !== undefined) return problem;
+        const memberCount = parseCount("member count", entry.slice(equals + 1));
+        if (typeof memberCount === "string") return memberCount;
+        rooms.push({ name, memberCount });
+      }
+      return { type: "room_list", rooms };
+    }
+    case "USER_LIST": {
+      if (rest === undefined) return "missing scope";
+      const [scope, ...users] = rest.split(" ") as [string, ...string[]];
+      const problem = nameProblem("scope", scope) ??
+        users.map((user) => nameProblem("username", user)).find((p) =>
+          p !== undefined
+        );
+      if (problem !== undefined) return problem;
+      return { type: "user_list", scope, users };
+    }
+    case "PRIVATE": {
+      const fields = readFields(rest, ["id", "time", "sender", "recipient"]);
+      if (typeof fields === "string") return fields;
+      const [idText, timeText, from, to] = fields.words as [
+        string,
+        string,
+        string,
+        string,
+      ];
+      const id = parseCount("id", idText);
+      if (typeof id === "string") return id;
+      const time = parseCount("time", timeText);
+      if (typeof time === "string") return time;
+      const problem = nameProblem("sender", from) ??
+        nameProblem("recipient", to);
+      if (problem !== undefined) return problem;
+      if (fields.tail === undefined || fields.tail === "") {
+        return "missing text";
+      }
+      const text = sanitizeMessage(fields.tail);
+      return { type: "private", id, time, from, to, text };
+    }
+    case "PM_QUEUED":
+      return nameProblem("recipient", rest) ??
+        { type: "pm_queued", to: rest as string };
+    case "OFFLINE_BEGIN": {
+      const count = parseCountField("count", rest);
+      return typeof count === "string"
+        ? count
+        : { type: "offline_begin", count };
+    }
+    case "HISTORY_END": {
+      const fields = readFields(rest, ["room"]);
+      if (typeof fields === "string") return fields;
+      const room = fields.words[0] as string;
+      const problem = nameProblem("room", room);
+      if (problem !== undefined) return problem;
+      const more = parseFlag("more flag", fields.tail);
+      return typeof more === "string"
+        ? more
+        : { type: "history_end", room, more };
+    }
+    case "MESSAGE_DELETED": {
+      const fields = readFields(rest, ["id"]);
+      if (typeof fields === "string") return fields;
+      const id = parseCount("id", fields.words[0] as string);
+      if (typeof id === "string") return id;
+      return nameProblem("deleter", fields.tail) ??
+        { type: "message_deleted", id, by: fields.tail as string };
+    }
+    case "MUTED": {
+      const fields = readFields(rest, ["until time"]);
+      if (typeof fields === "string") return fields;
+      const until = parseCount("until time", fields.words[0] as string);
+      if (typeof until === "string") return until;
+      const reason = optionalText(fields.tail);
+      return reason === undefined
+        ? "reason is empty (an empty reason is sent without its space)"
+        : { type: "muted", until, reason };
+    }
+    case "WHOIS_INFO":
+      return parseWhoisInfo(rest);
+    case "OK": {
+      if (rest === undefined) return "missing ok code";
+      const [code, message] = splitWord(rest);
+      if (!ERROR_CODE_PATTERN.test(code)) {
+        return "ok code is not a snake_case word";
+      }
+      const text = optionalText(message);
+      return text === undefined
+        ? "message is empty (an empty message is sent without its space)"
+        : { type: "ok", code, message: text };
+    }
+  }
+}
+
+function parseWhoisInfo(rest: string | undefined): Reply | string {
+  const fields = readFields(rest, [
+    "username",
+    "registered time",
+    "online flag",
+    "last seen time",
+    "room",
+    "admin flag",
+  ]);
+  if (typeof fields === "string") return fields;
+  const [user, registeredText, onlineText, lastSeenText, roomText, adminText] =
+    fields.words as [string, string, string, string, string, string];
+  const userProblem = nameProblem("username", user);
+  if (userProblem !== undefined) return userProblem;
+  const registeredAt = parseCount("registered time", registeredText);
+  if (typeof registeredAt === "string") return registeredAt;
+  const online = parseFlag("online flag", onlineText);
+  if (typeof online === "string") return online;
+  const lastSeenAt = lastSeenText === NONE
+    ? null
+    : parseCount("last seen time", lastSeenText);
+  if (typeof lastSeenAt === "string") return lastSeenAt;
+  const roomProblem = nameProblem("room", roomText);
+  if (roomProblem !== undefined) return roomProblem;
+  const admin = parseFlag("admin flag", adminText);
+  if (typeof admin === "string") return admin;
+  const status = optionalText(fields.tail);
+  if (status === undefined) {
+    return "status is empty (an empty status is sent without its space)";
+  }
+  return {
+    type: "whois_info",
+    user,
+    registeredAt,
+    online,
+    lastSeenAt,
+    room: roomText === NONE ? null : roomText,
+    admin,
+    status,
+  };
+}
+
+/** Parses a count that ends the line; undefined means it is missing. */
+function parseCountField(
+  name: string,
+  text: string | undefined,
+): number | string {
+  return text === undefined ? `missing ${name}` : parseCount(name, text);
+}
+
+/** Parses `0` or `1`, which ends the line. */
+function parseFlag(name: string, text: string | undefined): boolean | string {
+  if (text === undefined) return `missing ${name}`;
+  if (text === "0" || text === "1") return text === "1";
+  return `${name} must be "0" or "1"`;
+}
+
+/**
+ * Reads an optional trailing text: absent is `""`, present is sanitized, and
+ * present but empty (a line that ends in a space) is undefined, because an
+ * empty text is sent without its space.
+ */
+function optionalText(text: string | undefined): string | undefined {
+  if (text === undefined) return "";
+  return text === "" ? undefined : sanitizeMessage(text);
+}
+
 function invalidReply(verb: string, problem: string): InvalidReply {
   return { type: "invalid", reason: `Cannot parse ${verb}: ${problem}` };
+}
+
+function codePointLength(text: string): number {
+  let length = 0;
+  for (const _ of text) length++;
+  return length;
 }
 
 function utf8ByteLength(text: string): number {

@@ -1,5 +1,6 @@
 /**
- * The embedded SQLite implementation of {@linkcode AccountStore}, on
+ * The embedded SQLite implementation of {@linkcode AccountStore} and
+ * {@linkcode ChatStore}, on
  * `node:sqlite`. One file, WAL mode with `synchronous=FULL`, migrations by
  * `PRAGMA user_version`, and a refusal (never a silent reset) for any file it
  * does not understand.
@@ -18,8 +19,14 @@ import {
   type AuditEntry,
   type AuditEventType,
   type AuditQuery,
+  type ChatStore,
+  type HistoryPage,
+  type HistoryQuery,
+  type Mute,
   type NewAccount,
+  type QueueOfflineResult,
   type RedeemResult,
+  type StoredMessage,
   StoreError,
 } from "./store.ts";
 
@@ -27,10 +34,14 @@ import {
 export const APPLICATION_ID = 0x54435043;
 
 /** Schema version this build writes; files with a higher one are refused. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
-/** Ordered migrations; entry `i` upgrades `user_version` i to i+1. */
-const MIGRATIONS: readonly string[] = [
+/**
+ * Ordered migrations; entry `i` upgrades `user_version` i to i+1. Exported so
+ * tests can build a database as an older version wrote it. Never edit an
+ * entry that has shipped: append a new one.
+ */
+export const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE accounts (
     id INTEGER PRIMARY KEY,
@@ -68,6 +79,34 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX resume_tokens_account ON resume_tokens(account_id);
   `,
+  `
+  ALTER TABLE accounts ADD COLUMN status TEXT NOT NULL DEFAULT '';
+  CREATE TABLE messages (
+    id INTEGER PRIMARY KEY,
+    room TEXT,
+    sender TEXT NOT NULL,
+    recipient TEXT,
+    text TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    deleted_at INTEGER
+  );
+  CREATE INDEX messages_room ON messages(room, id);
+  CREATE INDEX messages_created_at ON messages(created_at);
+  CREATE TABLE offline_queue (
+    message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+    recipient_account_id INTEGER NOT NULL
+      REFERENCES accounts(id) ON DELETE CASCADE,
+    queued_at INTEGER NOT NULL
+  );
+  CREATE INDEX offline_queue_recipient
+    ON offline_queue(recipient_account_id, message_id);
+  CREATE TABLE mutes (
+    account_id INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+    until INTEGER NOT NULL,
+    reason TEXT,
+    "by" TEXT
+  );
+  `,
 ];
 
 /** Options for {@linkcode SqliteStore.open}. */
@@ -84,12 +123,19 @@ export interface SqliteStoreOptions {
 const ACCOUNT_COLUMNS = `id, username, username_key AS usernameKey,
   password_hash AS passwordHash, recovery_code_hash AS recoveryCodeHash,
   is_admin AS isAdmin, created_at AS createdAt, last_seen_at AS lastSeenAt,
-  password_changed_at AS passwordChangedAt`;
+  password_changed_at AS passwordChangedAt, status`;
 
 type AccountRow = Omit<AccountRecord, "isAdmin"> & { isAdmin: number };
 
-/** {@linkcode AccountStore} on one SQLite file. */
-export class SqliteStore implements AccountStore, Disposable {
+/** Message columns aliased to camelCase, so rows map straight onto records. */
+const MESSAGE_COLUMNS =
+  "id, room, sender, recipient, text, created_at AS createdAt";
+
+/** Rows deleted per transaction by {@linkcode SqliteStore.pruneMessages}. */
+const PRUNE_BATCH = 1_000;
+
+/** {@linkcode AccountStore} and {@linkcode ChatStore} on one SQLite file. */
+export class SqliteStore implements AccountStore, ChatStore, Disposable {
   /** The database file path (or `:memory:`). */
   readonly path: string;
   #db: DatabaseSync;
@@ -398,6 +444,238 @@ export class SqliteStore implements AccountStore, Disposable {
     });
   }
 
+  // -------------------------------------------------------------------------
+  // ChatStore
+
+  maxMessageId(): Promise<number> {
+    return this.#run(() => {
+      const row = this.#db.prepare("SELECT max(id) AS id FROM messages")
+        .get() as { id: number | null };
+      return row.id === null ? 0 : Number(row.id);
+    });
+  }
+
+  insertMessages(messages: readonly StoredMessage[]): Promise<void> {
+    if (messages.length === 0) return Promise.resolve();
+    return this.#transaction(() => {
+      const insert = this.#db.prepare(
+        `INSERT INTO messages (id, room, sender, recipient, text, created_at)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+      );
+      for (const message of messages) {
+        insert.run(
+          message.id,
+          message.room,
+          message.sender,
+          message.recipient,
+          message.text,
+          message.createdAt,
+        );
+      }
+    });
+  }
+
+  getMessage(id: number): Promise<StoredMessage | undefined> {
+    return this.#run(() => {
+      const row = this.#db.prepare(
+        `SELECT ${MESSAGE_COLUMNS} FROM messages
+         WHERE id = ? AND deleted_at IS NULL`,
+      ).get(id) as StoredMessage | undefined;
+      return row && toMessage(row);
+    });
+  }
+
+  roomHistory(room: string, query: HistoryQuery): Promise<HistoryPage> {
+    const { count, before, after } = query;
+    if (before !== undefined && after !== undefined) {
+      return Promise.reject(
+        new TypeError(
+          "Cannot read room history: before and after are mutually exclusive",
+        ),
+      );
+    }
+    if (!Number.isSafeInteger(count) || count < 0) {
+      return Promise.reject(
+        new RangeError(
+          `Cannot read room history: count must be an integer of 0 or more, got ${count}`,
+        ),
+      );
+    }
+    const params: SQLInputValue[] = [room];
+    let sql = `SELECT ${MESSAGE_COLUMNS} FROM messages
+      WHERE room = ? AND deleted_at IS NULL`;
+    if (after !== undefined) {
+      sql += " AND id > ? ORDER BY id ASC";
+      params.push(after);
+    } else if (before !== undefined) {
+      sql += " AND id < ? ORDER BY id DESC";
+      params.push(before);
+    } else {
+      sql += " ORDER BY id DESC";
+    }
+    // One extra row tells whether more remain without a second query.
+    sql += " LIMIT ?";
+    params.push(count + 1);
+    return this.#run(() => {
+      const rows = this.#db.prepare(sql).all(
+        ...params,
+      ) as unknown as StoredMessage[];
+      const more = rows.length > count;
+      const messages = rows.slice(0, count).map(toMessage);
+      if (after === undefined) messages.reverse();
+      return { messages, more };
+    });
+  }
+
+  deleteMessage(
+    id: number,
+    at: number,
+    audit?: AuditEntry,
+  ): Promise<StoredMessage | undefined> {
+    return this.#transaction(() => {
+      const row = this.#db.prepare(
+        `UPDATE messages SET deleted_at = ?
+         WHERE id = ? AND deleted_at IS NULL
+         RETURNING ${MESSAGE_COLUMNS}`,
+      ).get(at, id) as StoredMessage | undefined;
+      if (row === undefined) return undefined;
+      if (audit !== undefined) this.#insertAudit(audit);
+      return toMessage(row);
+    });
+  }
+
+  async pruneMessages(olderThan: number, limit = 10_000): Promise<number> {
+    if (!Number.isSafeInteger(limit) || limit < 0) {
+      throw new RangeError(
+        `Cannot prune messages: limit must be an integer of 0 or more, got ${limit}`,
+      );
+    }
+    let deleted = 0;
+    while (deleted < limit) {
+      const batch = Math.min(PRUNE_BATCH, limit - deleted);
+      const changes = await this.#transaction(() =>
+        Number(
+          this.#db.prepare(
+            `DELETE FROM messages WHERE id IN (
+               SELECT id FROM messages
+               WHERE created_at < ?
+                 AND id < (SELECT max(id) FROM messages)
+                 AND NOT EXISTS (
+                   SELECT 1 FROM offline_queue WHERE message_id = messages.id
+                 )
+               ORDER BY created_at
+               LIMIT ?
+             )`,
+          ).run(olderThan, batch).changes,
+        )
+      );
+      deleted += changes;
+      if (changes < batch) break;
+      // node:sqlite is synchronous: let sockets and other store calls run
+      // between batches.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    return deleted;
+  }
+
+  queueOffline(
+    message: StoredMessage,
+    recipientAccountId: number,
+    maxQueued: number,
+  ): Promise<QueueOfflineResult> {
+    return this.#transaction(() => {
+      const { n } = this.#db.prepare(
+        "SELECT count(*) AS n FROM offline_queue WHERE recipient_account_id = ?",
+      ).get(recipientAccountId) as { n: number };
+      if (n >= maxQueued) return "full";
+      this.#db.prepare(
+        `INSERT INTO messages (id, room, sender, recipient, text, created_at)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+      ).run(
+        message.id,
+        message.room,
+        message.sender,
+        message.recipient,
+        message.text,
+        message.createdAt,
+      );
+      this.#db.prepare(
+        `INSERT INTO offline_queue (message_id, recipient_account_id, queued_at)
+         VALUES (?, ?, ?)`,
+      ).run(message.id, recipientAccountId, message.createdAt);
+      return "queued";
+    });
+  }
+
+  takeOffline(recipientAccountId: number): Promise<StoredMessage[]> {
+    return this.#transaction(() => {
+      const rows = this.#db.prepare(
+        `SELECT m.id, m.room, m.sender, m.recipient, m.text,
+                m.created_at AS createdAt
+         FROM offline_queue q JOIN messages m ON m.id = q.message_id
+         WHERE q.recipient_account_id = ? AND m.deleted_at IS NULL
+         ORDER BY m.id`,
+      ).all(recipientAccountId) as unknown as StoredMessage[];
+      this.#db.prepare(
+        "DELETE FROM offline_queue WHERE recipient_account_id = ?",
+      ).run(recipientAccountId);
+      return rows.map(toMessage);
+    });
+  }
+
+  setMute(
+    accountId: number,
+    until: number,
+    reason: string | null,
+    by: string | null,
+    audit: AuditEntry,
+  ): Promise<boolean> {
+    return this.#transaction(() => {
+      const exists = this.#db.prepare("SELECT 1 FROM accounts WHERE id = ?")
+        .get(accountId);
+      if (exists === undefined) return false;
+      this.#db.prepare(
+        `INSERT INTO mutes (account_id, until, reason, "by") VALUES (?, ?, ?, ?)
+         ON CONFLICT (account_id) DO UPDATE
+           SET until = excluded.until, reason = excluded.reason,
+               "by" = excluded."by"`,
+      ).run(accountId, until, reason, by);
+      this.#insertAudit(audit);
+      return true;
+    });
+  }
+
+  clearMute(accountId: number, audit: AuditEntry): Promise<boolean> {
+    return this.#transaction(() => {
+      const row = this.#db.prepare(
+        "DELETE FROM mutes WHERE account_id = ? RETURNING until",
+      ).get(accountId) as { until: number } | undefined;
+      if (row === undefined || !(audit.at < Number(row.until))) return false;
+      this.#insertAudit(audit);
+      return true;
+    });
+  }
+
+  getMute(accountId: number, now: number): Promise<Mute | undefined> {
+    return this.#run(() => {
+      const row = this.#db.prepare(
+        `SELECT until, reason, "by" FROM mutes
+         WHERE account_id = ? AND until > ?`,
+      ).get(accountId, now) as Mute | undefined;
+      return row &&
+        { until: Number(row.until), reason: row.reason, by: row.by };
+    });
+  }
+
+  setStatus(accountId: number, status: string): Promise<boolean> {
+    return this.#run(() => {
+      const result = this.#db.prepare(
+        "UPDATE accounts SET status = ? WHERE id = ?",
+      ).run(status, accountId);
+      return result.changes === 1;
+    });
+  }
+
   #setPassword(accountId: number, newHash: string, at: number): void {
     this.#db.prepare(
       "UPDATE accounts SET password_hash = ?, password_changed_at = ? WHERE id = ?",
@@ -593,5 +871,16 @@ function toAccount(row: AccountRow): AccountRecord {
     createdAt: Number(row.createdAt),
     lastSeenAt: row.lastSeenAt === null ? null : Number(row.lastSeenAt),
     passwordChangedAt: Number(row.passwordChangedAt),
+  };
+}
+
+function toMessage(row: StoredMessage): StoredMessage {
+  return {
+    id: Number(row.id),
+    room: row.room,
+    sender: row.sender,
+    recipient: row.recipient,
+    text: row.text,
+    createdAt: Number(row.createdAt),
   };
 }

@@ -1,6 +1,6 @@
 /**
- * The storage interface the account domain (and later the chat hub) talks
- * to. The embedded default is {@linkcode SqliteStore} in `sqlite_store.ts`;
+ * The storage interfaces the account domain ({@linkcode AccountStore}) and the
+ * chat hub ({@linkcode ChatStore}) talk to. The embedded default is {@linkcode SqliteStore} in `sqlite_store.ts`;
  * another database can implement the same interface without touching callers.
  *
  * Every method that changes more than one row is one transaction, and
@@ -30,6 +30,8 @@ export interface AccountRecord {
   lastSeenAt: number | null;
   /** Last time the password was set, ms since the epoch. */
   passwordChangedAt: number;
+  /** Profile status line set by the user; `""` when none. */
+  status: string;
 }
 
 /** Fields needed to create an account. */
@@ -59,7 +61,12 @@ export type AuditEventType =
   | "delete_failure"
   | "legacy_import"
   | "admin_granted"
-  | "admin_revoked";
+  | "admin_revoked"
+  | "kick"
+  | "mute"
+  | "unmute"
+  | "delete_message"
+  | "status";
 
 /** One audit log entry. Never holds a password or a token. */
 export interface AuditEntry {
@@ -184,6 +191,149 @@ export interface AccountStore {
   appendAudit(entry: AuditEntry): Promise<void>;
   /** Reads audit entries, newest first. */
   listAudit(query?: AuditQuery): Promise<AuditEntry[]>;
+}
+
+/**
+ * One chat message as stored. Exactly one of `room` (a room message) and
+ * `recipient` (a private message) is set.
+ */
+export interface StoredMessage {
+  /**
+   * Assigned by the server in memory (see {@linkcode ChatStore.maxMessageId}),
+   * so a message can be broadcast with its id before its batched write.
+   */
+  id: number;
+  /** The room it was sent to, or `null` for a private message. */
+  room: string | null;
+  /** The sender's display name. */
+  sender: string;
+  /** The recipient's display name for a private message, else `null`. */
+  recipient: string | null;
+  /** The message text. */
+  text: string;
+  /** Send time, ms since the epoch. */
+  createdAt: number;
+}
+
+/** Which page of a room's history {@linkcode ChatStore.roomHistory} reads. */
+export interface HistoryQuery {
+  /** At most this many messages (an integer, 0 or more). */
+  count: number;
+  /** The `count` newest messages with an id below this one. */
+  before?: number;
+  /** The `count` oldest messages with an id above this one. */
+  after?: number;
+}
+
+/** One page of room history. */
+export interface HistoryPage {
+  /** Oldest first. */
+  messages: StoredMessage[];
+  /**
+   * Whether more messages remain beyond the page: older ones for `before`
+   * (or no cursor), newer ones for `after`.
+   */
+  more: boolean;
+}
+
+/** A mute in force. */
+export interface Mute {
+  /** End of the mute, ms since the epoch (exclusive). */
+  until: number;
+  /** Why the account was muted, if given. */
+  reason: string | null;
+  /** Who muted it (a username or `operator`), if known. */
+  by: string | null;
+}
+
+/** What {@linkcode ChatStore.queueOffline} did. */
+export type QueueOfflineResult = "queued" | "full";
+
+/**
+ * Persistence for chat: message history, the offline queue for private
+ * messages, mutes and profile status.
+ *
+ * Room history is written in batches (see `history_writer.ts`): a reader that
+ * must see every message already broadcast awaits `HistoryWriter.flush()`
+ * before {@linkcode ChatStore.roomHistory} or
+ * {@linkcode ChatStore.getMessage}.
+ */
+export interface ChatStore {
+  /** The highest message id ever stored, or 0 if none. */
+  maxMessageId(): Promise<number>;
+  /**
+   * Inserts messages with their ids, all in one transaction: either every
+   * message is stored or none is (for example on a duplicate id).
+   */
+  insertMessages(messages: readonly StoredMessage[]): Promise<void>;
+  /** Reads one message; resolves `undefined` if unknown or deleted. */
+  getMessage(id: number): Promise<StoredMessage | undefined>;
+  /**
+   * Reads a page of a room's messages, deleted ones excluded, oldest first in
+   * the page. With `before`: the `count` newest with a smaller id; with
+   * `after`: the `count` oldest with a larger id; with neither: the newest
+   * `count`.
+   *
+   * @throws {TypeError} if both `before` and `after` are given.
+   * @throws {RangeError} if `count` is not an integer of 0 or more.
+   */
+  roomHistory(room: string, query: HistoryQuery): Promise<HistoryPage>;
+  /**
+   * Marks a message deleted at `at` and, if given, logs `audit` in the same
+   * transaction. Resolves the message if it existed and was not deleted yet,
+   * else `undefined` (and logs nothing).
+   */
+  deleteMessage(
+    id: number,
+    at: number,
+    audit?: AuditEntry,
+  ): Promise<StoredMessage | undefined>;
+  /**
+   * Deletes up to `limit` messages created before `olderThan`, in
+   * transactions of at most 1,000 rows so writers are never held up long.
+   * Never deletes a message still queued offline, nor the newest message
+   * (which keeps {@linkcode ChatStore.maxMessageId} from going back). Resolves
+   * how many were deleted; call again while it equals `limit`.
+   */
+  pruneMessages(olderThan: number, limit?: number): Promise<number>;
+  /**
+   * Queues a private message for an account that is offline, in one
+   * transaction that commits before the promise resolves: resolves `"full"`,
+   * writing nothing, if the account already has `maxQueued` or more messages
+   * queued; otherwise stores the message and its queue entry.
+   */
+  queueOffline(
+    message: StoredMessage,
+    recipientAccountId: number,
+    maxQueued: number,
+  ): Promise<QueueOfflineResult>;
+  /**
+   * Takes every message queued for the account, oldest first, and removes
+   * the queue entries in the same transaction, so each is handed out once,
+   * even across restarts. Messages deleted meanwhile are dropped.
+   */
+  takeOffline(recipientAccountId: number): Promise<StoredMessage[]>;
+  /**
+   * Mutes an account until `until` (replacing any mute) and logs `audit`, in
+   * one transaction. Resolves false, writing nothing, for an unknown account.
+   */
+  setMute(
+    accountId: number,
+    until: number,
+    reason: string | null,
+    by: string | null,
+    audit: AuditEntry,
+  ): Promise<boolean>;
+  /**
+   * Lifts an account's mute and logs `audit`, in one transaction. Resolves
+   * whether a mute still in force at `audit.at` was lifted; an expired one is
+   * removed without an audit entry.
+   */
+  clearMute(accountId: number, audit: AuditEntry): Promise<boolean>;
+  /** The account's mute if one is in force at `now` (`now < until`). */
+  getMute(accountId: number, now: number): Promise<Mute | undefined>;
+  /** Sets the profile status line; resolves false for an unknown account. */
+  setStatus(accountId: number, status: string): Promise<boolean>;
 }
 
 /** Why a store could not be opened or used. */

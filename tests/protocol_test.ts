@@ -4,10 +4,14 @@ import {
   type Command,
   formatCommand,
   formatReply,
+  MAX_HISTORY_COUNT,
   MAX_LINE_BYTES,
   MAX_MESSAGE_BYTES,
+  MAX_MUTE_MINUTES,
   MAX_PASSWORD_BYTES,
   MAX_PING_TOKEN_LENGTH,
+  MAX_REASON_BYTES,
+  MAX_STATUS_LENGTH,
   parseChatText,
   parseCommand,
   type ParsedCommand,
@@ -69,6 +73,29 @@ const chatTextArbitrary = textArbitrary(1, 80).map((s) => {
 // Text of a MESSAGE or SYSTEM event: non-empty, already sanitized.
 const eventTextArbitrary = textArbitrary(1, 80).map(sanitizeMessage);
 
+// A KICK or MUTE reason: like chat text, but every unit is at most 8 bytes,
+// so 25 units stay within MAX_REASON_BYTES.
+const reasonArbitrary = textArbitrary(1, 25).map((s) => {
+  const text = s.replaceAll(/[\r\n]/g, " ");
+  return VISIBLE.test(text) ? text : `${text}因`;
+});
+
+// A STATUS text: every unit is at most 2 code points, so 40 units stay within
+// MAX_STATUS_LENGTH; "" clears the status.
+const statusArbitrary = fc.oneof(
+  fc.constant(""),
+  textArbitrary(1, 40).map((s) => {
+    const text = s.replaceAll(/[\r\n]/g, " ");
+    return VISIBLE.test(text) ? text : `${text}忙`;
+  }),
+);
+
+// Room names as a server sends them: names without "=" (for ROOM_LIST) and,
+// as "-" stands for no room in WHOIS_INFO, never exactly "-".
+const roomArbitrary = nameArbitrary.map((s) =>
+  s === "-" ? "_" : s.replaceAll("=", "_")
+);
+
 const pingTokenArbitrary = fc.stringMatching(/^[\x21-\x7e]{1,64}$/);
 
 const countArbitrary = fc.oneof(
@@ -117,6 +144,58 @@ const commandArbitrary: fc.Arbitrary<Command> = fc.oneof(
     noNullPrototype: true,
   }),
   pingArbitrary,
+  fc.record({ type: fc.constant("join"), room: tokenArbitrary }, {
+    noNullPrototype: true,
+  }),
+  fc.record({ type: fc.constantFrom("leave", "rooms") }, {
+    noNullPrototype: true,
+  }),
+  fc.record({
+    type: fc.constant("privmsg"),
+    to: tokenArbitrary,
+    text: chatTextArbitrary,
+  }, { noNullPrototype: true }),
+  fc.record({ type: fc.constant("users"), all: fc.boolean() }, {
+    noNullPrototype: true,
+  }),
+  // HISTORY with neither, or one, of before and after.
+  fc.oneof(
+    fc.record({
+      type: fc.constant("history"),
+      count: fc.integer({ min: 1, max: MAX_HISTORY_COUNT }),
+    }, { noNullPrototype: true }),
+    fc.record({
+      type: fc.constant("history"),
+      count: fc.integer({ min: 1, max: MAX_HISTORY_COUNT }),
+      before: countArbitrary,
+    }, { noNullPrototype: true }),
+    fc.record({
+      type: fc.constant("history"),
+      count: fc.integer({ min: 1, max: MAX_HISTORY_COUNT }),
+      after: countArbitrary,
+    }, { noNullPrototype: true }),
+  ),
+  fc.record({
+    type: fc.constant("kick"),
+    user: tokenArbitrary,
+    reason: reasonArbitrary,
+  }, { requiredKeys: ["type", "user"], noNullPrototype: true }),
+  fc.record({
+    type: fc.constant("mute"),
+    user: tokenArbitrary,
+    minutes: fc.integer({ min: 1, max: MAX_MUTE_MINUTES }),
+    reason: reasonArbitrary,
+  }, { requiredKeys: ["type", "user", "minutes"], noNullPrototype: true }),
+  fc.record({
+    type: fc.constantFrom("unmute", "whois"),
+    user: tokenArbitrary,
+  }, { noNullPrototype: true }),
+  fc.record({ type: fc.constant("delete_message"), id: countArbitrary }, {
+    noNullPrototype: true,
+  }),
+  fc.record({ type: fc.constant("status"), text: statusArbitrary }, {
+    noNullPrototype: true,
+  }),
 ) as fc.Arbitrary<Command>;
 
 const replyArbitrary: fc.Arbitrary<Reply> = fc.oneof(
@@ -182,6 +261,89 @@ const replyArbitrary: fc.Arbitrary<Reply> = fc.oneof(
     text: eventTextArbitrary,
   }, { noNullPrototype: true }),
   pingArbitrary,
+  fc.record({
+    type: fc.constantFrom("offline_end", "unmuted"),
+  }, { noNullPrototype: true }),
+  fc.record({
+    type: fc.constant("joined"),
+    room: roomArbitrary,
+    memberCount: countArbitrary,
+  }, { noNullPrototype: true }),
+  fc.record({
+    type: fc.constant("room_list"),
+    rooms: fc.array(
+      fc.record({ name: roomArbitrary, memberCount: countArbitrary }, {
+        noNullPrototype: true,
+      }),
+      { maxLength: 5 },
+    ),
+  }, { noNullPrototype: true }),
+  fc.record({
+    type: fc.constant("user_list"),
+    scope: fc.oneof(fc.constant("*"), roomArbitrary),
+    users: fc.array(nameArbitrary, { maxLength: 5 }),
+  }, { noNullPrototype: true }),
+  fc.record({
+    type: fc.constant("private"),
+    id: countArbitrary,
+    time: countArbitrary,
+    from: nameArbitrary,
+    to: nameArbitrary,
+    text: eventTextArbitrary,
+  }, { noNullPrototype: true }),
+  fc.record({ type: fc.constant("pm_queued"), to: nameArbitrary }, {
+    noNullPrototype: true,
+  }),
+  fc.record({
+    type: fc.constant("pm_delivered"),
+    to: nameArbitrary,
+    count: countArbitrary,
+  }, { noNullPrototype: true }),
+  fc.record({ type: fc.constant("offline_begin"), count: countArbitrary }, {
+    noNullPrototype: true,
+  }),
+  fc.record({
+    type: fc.constant("history_begin"),
+    room: roomArbitrary,
+    count: countArbitrary,
+  }, { noNullPrototype: true }),
+  fc.record({
+    type: fc.constant("history_message"),
+    id: countArbitrary,
+    time: countArbitrary,
+    sender: nameArbitrary,
+    text: eventTextArbitrary,
+  }, { noNullPrototype: true }),
+  fc.record({
+    type: fc.constant("history_end"),
+    room: roomArbitrary,
+    more: fc.boolean(),
+  }, { noNullPrototype: true }),
+  fc.record({
+    type: fc.constant("message_deleted"),
+    id: countArbitrary,
+    by: nameArbitrary,
+  }, { noNullPrototype: true }),
+  fc.record({
+    type: fc.constant("muted"),
+    until: countArbitrary,
+    reason: messageArbitrary,
+  }, { noNullPrototype: true }),
+  fc.record({
+    type: fc.constant("whois_info"),
+    user: nameArbitrary,
+    registeredAt: countArbitrary,
+    online: fc.boolean(),
+    lastSeenAt: fc.option(countArbitrary, { nil: null }),
+    room: fc.option(roomArbitrary, { nil: null }),
+    admin: fc.boolean(),
+    status: messageArbitrary,
+  }, { noNullPrototype: true }),
+  fc.record({
+    type: fc.constant("ok"),
+    code: snakeCaseArbitrary,
+    message: messageArbitrary,
+  }, { noNullPrototype: true }),
 ) as fc.Arbitrary<Reply>;
 
 Deno.test("protocol constants", () => {
@@ -190,6 +352,10 @@ Deno.test("protocol constants", () => {
   assert.equal(MAX_PASSWORD_BYTES, 1024);
   assert.equal(MAX_MESSAGE_BYTES, 4096);
   assert.equal(MAX_PING_TOKEN_LENGTH, 64);
+  assert.equal(MAX_REASON_BYTES, 200);
+  assert.equal(MAX_STATUS_LENGTH, 100);
+  assert.equal(MAX_HISTORY_COUNT, 100);
+  assert.equal(MAX_MUTE_MINUTES, 10080);
 });
 
 Deno.test("parseCommand() parses every verb", async (t) => {
@@ -470,6 +636,219 @@ Deno.test("parseCommand() returns invalid for malformed arguments", async (t) =>
   }
 });
 
+Deno.test("parseCommand() parses room, history, moderation and profile verbs", async (t) => {
+  const cases: [string, Command][] = [
+    ["JOIN 技术", { type: "join", room: "技术" }],
+    ["JOIN 大厅", { type: "join", room: "大厅" }],
+    ["JOIN dev_ops-2", { type: "join", room: "dev_ops-2" }],
+    ["LEAVE", { type: "leave" }],
+    ["ROOMS", { type: "rooms" }],
+    ["PRIVMSG 张三 在吗？", { type: "privmsg", to: "张三", text: "在吗？" }],
+    ["PRIVMSG bob  two  spaces ", {
+      type: "privmsg",
+      to: "bob",
+      text: " two  spaces ",
+    }],
+    ["PRIVMSG bob PRIVMSG bob hi", {
+      type: "privmsg",
+      to: "bob",
+      text: "PRIVMSG bob hi",
+    }],
+    ["PRIVMSG bob a\tb", { type: "privmsg", to: "bob", text: "a\tb" }],
+    [`PRIVMSG bob ${"字".repeat(1365)}`, {
+      type: "privmsg",
+      to: "bob",
+      text: "字".repeat(1365),
+    }],
+    ["USERS", { type: "users", all: false }],
+    ["USERS all", { type: "users", all: true }],
+    ["HISTORY 1", { type: "history", count: 1 }],
+    ["HISTORY 100", { type: "history", count: 100 }],
+    ["HISTORY 20 before 1200", { type: "history", count: 20, before: 1200 }],
+    ["HISTORY 20 after 0", { type: "history", count: 20, after: 0 }],
+    ["HISTORY 5 before 9007199254740991", {
+      type: "history",
+      count: 5,
+      before: Number.MAX_SAFE_INTEGER,
+    }],
+    ["KICK 张三", { type: "kick", user: "张三" }],
+    ["KICK 张三 刷屏 请注意", {
+      type: "kick",
+      user: "张三",
+      reason: "刷屏 请注意",
+    }],
+    ["KICK bob  spaced", { type: "kick", user: "bob", reason: " spaced" }],
+    [`KICK bob ${"é".repeat(MAX_REASON_BYTES / 2)}`, {
+      type: "kick",
+      user: "bob",
+      reason: "é".repeat(MAX_REASON_BYTES / 2),
+    }],
+    ["MUTE 张三 30", { type: "mute", user: "张三", minutes: 30 }],
+    ["MUTE 张三 1 刷屏", {
+      type: "mute",
+      user: "张三",
+      minutes: 1,
+      reason: "刷屏",
+    }],
+    ["MUTE bob 10080 one week", {
+      type: "mute",
+      user: "bob",
+      minutes: MAX_MUTE_MINUTES,
+      reason: "one week",
+    }],
+    ["UNMUTE 张三", { type: "unmute", user: "张三" }],
+    ["DELETE 0", { type: "delete_message", id: 0 }],
+    ["DELETE 1764", { type: "delete_message", id: 1764 }],
+    ["STATUS", { type: "status", text: "" }],
+    ["STATUS 在忙 😀", { type: "status", text: "在忙 😀" }],
+    ["STATUS  away ", { type: "status", text: " away " }],
+    [`STATUS ${"😀".repeat(MAX_STATUS_LENGTH)}`, {
+      type: "status",
+      text: "😀".repeat(MAX_STATUS_LENGTH),
+    }],
+    ["WHOIS 张三", { type: "whois", user: "张三" }],
+  ];
+  for (const [line, expected] of cases) {
+    await t.step(JSON.stringify(line.slice(0, 40)), () => {
+      assert.deepEqual(parseCommand(line), expected);
+      assert.equal(formatCommand(expected), line);
+    });
+  }
+});
+
+Deno.test("parseCommand() rejects malformed room, history, moderation and profile verbs", async (t) => {
+  const cases: [string, string, string, string][] = [
+    ["JOIN", "JOIN", "invalid_command", "missing room"],
+    ["JOIN ", "JOIN", "invalid_command", "missing room"],
+    ["JOIN  技术", "JOIN", "invalid_command", "room is empty"],
+    ["JOIN 技术 ", "JOIN", "invalid_command", "takes only a room name"],
+    ["JOIN a b", "JOIN", "invalid_command", "takes only a room name"],
+    ["JOIN a\rb", "JOIN", "invalid_command", "carriage return or line feed"],
+    ["JOIN \ud800", "JOIN", "invalid_command", "not well-formed Unicode"],
+    ["LEAVE ", "LEAVE", "invalid_command", "takes no arguments"],
+    ["LEAVE 大厅", "LEAVE", "invalid_command", "takes no arguments"],
+    ["ROOMS all", "ROOMS", "invalid_command", "takes no arguments"],
+    ["PRIVMSG", "PRIVMSG", "invalid_command", "missing username"],
+    ["PRIVMSG ", "PRIVMSG", "invalid_command", "missing username"],
+    ["PRIVMSG  hi", "PRIVMSG", "invalid_command", "username is empty"],
+    ["PRIVMSG bob", "PRIVMSG", "empty_message", "text is empty"],
+    ["PRIVMSG bob ", "PRIVMSG", "empty_message", "text is empty"],
+    ["PRIVMSG bob \u3000 \t", "PRIVMSG", "empty_message", "only white space"],
+    ["PRIVMSG bob a\nb", "PRIVMSG", "invalid_command", "line feed"],
+    [
+      `PRIVMSG bob ${"x".repeat(MAX_MESSAGE_BYTES + 1)}`,
+      "PRIVMSG",
+      "message_too_long",
+      "text is 4097 bytes, longer than the limit of 4096",
+    ],
+    ["USERS ", "USERS", "invalid_command", 'takes "all" or nothing'],
+    ["USERS ALL", "USERS", "invalid_command", 'takes "all" or nothing'],
+    ["USERS all ", "USERS", "invalid_command", 'takes "all" or nothing'],
+    ["USERS 大厅", "USERS", "invalid_command", 'takes "all" or nothing'],
+    ["HISTORY", "HISTORY", "invalid_command", "missing count"],
+    ["HISTORY ", "HISTORY", "invalid_command", "missing count"],
+    [
+      "HISTORY 0",
+      "HISTORY",
+      "invalid_command",
+      "count must be a number from 1 to 100",
+    ],
+    ["HISTORY 101", "HISTORY", "invalid_command", "from 1 to 100"],
+    ["HISTORY 020", "HISTORY", "invalid_command", "without leading zeros"],
+    ["HISTORY -1", "HISTORY", "invalid_command", "from 1 to 100"],
+    ["HISTORY 1e1", "HISTORY", "invalid_command", "from 1 to 100"],
+    ["HISTORY x", "HISTORY", "invalid_command", "from 1 to 100"],
+    [
+      "HISTORY 99999999999999999999",
+      "HISTORY",
+      "invalid_command",
+      "from 1 to 100",
+    ],
+    ["HISTORY 5 ", "HISTORY", "invalid_command", 'expected "before <id>"'],
+    ["HISTORY 5 since 3", "HISTORY", "invalid_command", 'or "after <id>"'],
+    ["HISTORY 5 BEFORE 3", "HISTORY", "invalid_command", "expected"],
+    ["HISTORY 5 before", "HISTORY", "invalid_command", "missing id"],
+    ["HISTORY 5 before ", "HISTORY", "invalid_command", "id is not"],
+    ["HISTORY 5 before 03", "HISTORY", "invalid_command", "id is not"],
+    ["HISTORY 5 after -3", "HISTORY", "invalid_command", "id is not"],
+    ["HISTORY 5 before 3 after 4", "HISTORY", "invalid_command", "id is not"],
+    [
+      "HISTORY 5 after 9007199254740992",
+      "HISTORY",
+      "invalid_command",
+      "id is not",
+    ],
+    ["KICK", "KICK", "invalid_command", "missing username"],
+    ["KICK  bob", "KICK", "invalid_command", "username is empty"],
+    ["KICK bob ", "KICK", "empty_message", "reason is empty"],
+    ["KICK bob    ", "KICK", "empty_message", "reason has only white space"],
+    [
+      `KICK bob ${"x".repeat(MAX_REASON_BYTES + 1)}`,
+      "KICK",
+      "message_too_long",
+      "reason is 201 bytes, longer than the limit of 200",
+    ],
+    ["MUTE", "MUTE", "invalid_command", "missing username"],
+    ["MUTE bob", "MUTE", "invalid_command", "missing minutes"],
+    ["MUTE bob ", "MUTE", "invalid_command", "minutes must be a number"],
+    ["MUTE bob 0", "MUTE", "invalid_command", "from 1 to 10080"],
+    ["MUTE bob 10081", "MUTE", "invalid_command", "from 1 to 10080"],
+    ["MUTE bob 05", "MUTE", "invalid_command", "without leading zeros"],
+    ["MUTE bob 1.5", "MUTE", "invalid_command", "from 1 to 10080"],
+    ["MUTE bob 30 ", "MUTE", "empty_message", "reason is empty"],
+    ["MUTE bob 30 \u3000", "MUTE", "empty_message", "only white space"],
+    [
+      `MUTE bob 30 ${"字".repeat(67)}`,
+      "MUTE",
+      "message_too_long",
+      "reason is 201 bytes",
+    ],
+    ["UNMUTE", "UNMUTE", "invalid_command", "missing username"],
+    ["UNMUTE bob now", "UNMUTE", "invalid_command", "takes only a username"],
+    ["UNMUTE bob ", "UNMUTE", "invalid_command", "takes only a username"],
+    ["DELETE", "DELETE", "invalid_command", "missing message id"],
+    ["DELETE ", "DELETE", "invalid_command", "missing message id"],
+    ["DELETE x", "DELETE", "invalid_command", "message id is not"],
+    ["DELETE 07", "DELETE", "invalid_command", "without leading zeros"],
+    ["DELETE -7", "DELETE", "invalid_command", "message id is not"],
+    ["DELETE 7 8", "DELETE", "invalid_command", "takes only a message id"],
+    ["DELETE 7 ", "DELETE", "invalid_command", "takes only a message id"],
+    ["STATUS ", "STATUS", "empty_message", "status is empty"],
+    ["STATUS   ", "STATUS", "empty_message", "only white space"],
+    ["STATUS a\rb", "STATUS", "invalid_command", "carriage return"],
+    ["STATUS \udc00", "STATUS", "invalid_command", "not well-formed Unicode"],
+    [
+      `STATUS ${"x".repeat(MAX_STATUS_LENGTH + 1)}`,
+      "STATUS",
+      "message_too_long",
+      "status is 101 characters, longer than the limit of 100",
+    ],
+    [
+      `STATUS ${"😀".repeat(MAX_STATUS_LENGTH + 1)}`,
+      "STATUS",
+      "message_too_long",
+      "101 characters",
+    ],
+    ["WHOIS", "WHOIS", "invalid_command", "missing username"],
+    ["WHOIS  bob", "WHOIS", "invalid_command", "username is empty"],
+    ["WHOIS bob x", "WHOIS", "invalid_command", "takes only a username"],
+  ];
+  for (const [line, verb, code, problem] of cases) {
+    await t.step(JSON.stringify(line.slice(0, 40)), () => {
+      const result = parseCommand(line);
+      assert.ok(result.type === "invalid", JSON.stringify(result));
+      assert.equal(result.verb, verb);
+      assert.equal(result.code, code);
+      assert.ok(
+        result.reason.startsWith(`Cannot parse ${verb}: `),
+        result.reason,
+      );
+      assert.ok(result.reason.includes(problem), result.reason);
+      assert.ok(result.reason.includes("(usage: "), result.reason);
+    });
+  }
+});
+
 Deno.test("parseCommand() never repeats a password in a reason", () => {
   const secret = "hunter2-very-secret";
   const lines = [
@@ -715,6 +1094,170 @@ Deno.test("formatCommand() rejects unrepresentable fields", async (t) => {
     const password = "é".repeat(MAX_PASSWORD_BYTES / 2);
     const command: Command = { type: "login", username: "bob", password };
     assert.deepEqual(parseCommand(formatCommand(command)), command);
+  });
+});
+
+Deno.test("formatCommand() rejects unrepresentable room, history, moderation and profile fields", async (t) => {
+  const cases: [string, Command, ErrorConstructor][] = [
+    ["an empty room", { type: "join", room: "" }, TypeError],
+    ["a room with a space", { type: "join", room: "a b" }, TypeError],
+    ["a room that is not a string", {
+      type: "join",
+      room: 1 as unknown as string,
+    }, TypeError],
+    ["a private message to nobody", {
+      type: "privmsg",
+      to: "",
+      text: "hi",
+    }, TypeError],
+    ["an empty private message", {
+      type: "privmsg",
+      to: "bob",
+      text: "",
+    }, RangeError],
+    ["a blank private message", {
+      type: "privmsg",
+      to: "bob",
+      text: "\u3000 ",
+    }, RangeError],
+    ["a private message over the byte limit", {
+      type: "privmsg",
+      to: "bob",
+      text: "x".repeat(MAX_MESSAGE_BYTES + 1),
+    }, RangeError],
+    ["a private message with \\n", {
+      type: "privmsg",
+      to: "bob",
+      text: "a\nb",
+    }, TypeError],
+    ["a private message that is not a string", {
+      type: "privmsg",
+      to: "bob",
+      text: undefined as unknown as string,
+    }, TypeError],
+    ["a users flag that is not a boolean", {
+      type: "users",
+      all: "all" as unknown as boolean,
+    }, TypeError],
+    ["a history count of 0", { type: "history", count: 0 }, RangeError],
+    ["a history count over the limit", {
+      type: "history",
+      count: MAX_HISTORY_COUNT + 1,
+    }, RangeError],
+    ["a fractional history count", {
+      type: "history",
+      count: 1.5,
+    }, RangeError],
+    ["a history count that is not a number", {
+      type: "history",
+      count: "5" as unknown as number,
+    }, TypeError],
+    ["both before and after", {
+      type: "history",
+      count: 5,
+      before: 10,
+      after: 2,
+    }, TypeError],
+    ["a negative before id", {
+      type: "history",
+      count: 5,
+      before: -1,
+    }, RangeError],
+    ["an unsafe after id", {
+      type: "history",
+      count: 5,
+      after: 2 ** 53,
+    }, RangeError],
+    ["a kick of nobody", { type: "kick", user: "" }, TypeError],
+    ["an empty kick reason", {
+      type: "kick",
+      user: "bob",
+      reason: "",
+    }, RangeError],
+    ["a blank kick reason", {
+      type: "kick",
+      user: "bob",
+      reason: "  ",
+    }, RangeError],
+    ["a kick reason over the byte limit", {
+      type: "kick",
+      user: "bob",
+      reason: "x".repeat(MAX_REASON_BYTES + 1),
+    }, RangeError],
+    ["a kick reason with \\r", {
+      type: "kick",
+      user: "bob",
+      reason: "a\rb",
+    }, TypeError],
+    ["a kick reason that is not a string", {
+      type: "kick",
+      user: "bob",
+      reason: 3 as unknown as string,
+    }, TypeError],
+    ["a mute of 0 minutes", {
+      type: "mute",
+      user: "bob",
+      minutes: 0,
+    }, RangeError],
+    ["a mute over the limit", {
+      type: "mute",
+      user: "bob",
+      minutes: MAX_MUTE_MINUTES + 1,
+    }, RangeError],
+    ["a fractional mute", {
+      type: "mute",
+      user: "bob",
+      minutes: 2.5,
+    }, RangeError],
+    ["mute minutes that are not a number", {
+      type: "mute",
+      user: "bob",
+      minutes: null as unknown as number,
+    }, TypeError],
+    ["a mute reason over the byte limit", {
+      type: "mute",
+      user: "bob",
+      minutes: 5,
+      reason: "字".repeat(67),
+    }, RangeError],
+    ["an unmute of a name with a space", {
+      type: "unmute",
+      user: "a b",
+    }, TypeError],
+    ["a whois of nobody", { type: "whois", user: "" }, TypeError],
+    ["a negative message id", {
+      type: "delete_message",
+      id: -1,
+    }, RangeError],
+    ["a message id that is not a number", {
+      type: "delete_message",
+      id: "7" as unknown as number,
+    }, TypeError],
+    ["a blank status", { type: "status", text: " " }, RangeError],
+    ["a status over the length limit", {
+      type: "status",
+      text: "😀".repeat(MAX_STATUS_LENGTH + 1),
+    }, RangeError],
+    ["a status with \\n", { type: "status", text: "a\nb" }, TypeError],
+    ["a status that is not a string", {
+      type: "status",
+      text: undefined as unknown as string,
+    }, TypeError],
+  ];
+  for (const [name, command, errorClass] of cases) {
+    await t.step(name, () => {
+      assert.throws(() => formatCommand(command), errorClass);
+    });
+  }
+  await t.step("an undefined reason, before or after is left out", () => {
+    assert.equal(
+      formatCommand({ type: "kick", user: "bob", reason: undefined }),
+      "KICK bob",
+    );
+    assert.equal(
+      formatCommand({ type: "history", count: 3, before: undefined, after: 9 }),
+      "HISTORY 3 after 9",
+    );
   });
 });
 
@@ -1258,6 +1801,478 @@ Deno.test("formatReply() relays the longest MSG from the longest name", () => {
   assert.deepEqual(parseReply(line), reply);
 });
 
+Deno.test("parseReply() and formatReply() handle room, history and profile replies", async (t) => {
+  const cases: [string, Reply][] = [
+    ["JOINED 大厅 1", { type: "joined", room: "大厅", memberCount: 1 }],
+    ["JOINED 技术 0", { type: "joined", room: "技术", memberCount: 0 }],
+    ["ROOM_LIST", { type: "room_list", rooms: [] }],
+    ["ROOM_LIST 大厅=5", {
+      type: "room_list",
+      rooms: [{ name: "大厅", memberCount: 5 }],
+    }],
+    ["ROOM_LIST 大厅=5 技术=3 dev-ops_2=0", {
+      type: "room_list",
+      rooms: [
+        { name: "大厅", memberCount: 5 },
+        { name: "技术", memberCount: 3 },
+        { name: "dev-ops_2", memberCount: 0 },
+      ],
+    }],
+    ["USER_LIST 大厅 张三 李四", {
+      type: "user_list",
+      scope: "大厅",
+      users: ["张三", "李四"],
+    }],
+    ["USER_LIST * 张三", { type: "user_list", scope: "*", users: ["张三"] }],
+    ["USER_LIST 技术", { type: "user_list", scope: "技术", users: [] }],
+    ["PRIVATE 42 1764081035000 张三 小王 在吗？", {
+      type: "private",
+      id: 42,
+      time: 1764081035000,
+      from: "张三",
+      to: "小王",
+      text: "在吗？",
+    }],
+    ["PRIVATE 0 0 bob bob  spaced  ", {
+      type: "private",
+      id: 0,
+      time: 0,
+      from: "bob",
+      to: "bob",
+      text: " spaced  ",
+    }],
+    ["PM_QUEUED 张三", { type: "pm_queued", to: "张三" }],
+    ["PM_DELIVERED 张三 3", { type: "pm_delivered", to: "张三", count: 3 }],
+    ["OFFLINE_BEGIN 2", { type: "offline_begin", count: 2 }],
+    ["OFFLINE_END", { type: "offline_end" }],
+    ["HISTORY_BEGIN 大厅 20", {
+      type: "history_begin",
+      room: "大厅",
+      count: 20,
+    }],
+    ["HISTORY_BEGIN 技术 0", { type: "history_begin", room: "技术", count: 0 }],
+    ["HISTORY_MESSAGE 17 1764081035000 张三 大家好 😀", {
+      type: "history_message",
+      id: 17,
+      time: 1764081035000,
+      sender: "张三",
+      text: "大家好 😀",
+    }],
+    ["HISTORY_END 大厅 1", { type: "history_end", room: "大厅", more: true }],
+    ["HISTORY_END 大厅 0", { type: "history_end", room: "大厅", more: false }],
+    ["MESSAGE_DELETED 17 管理员小李", {
+      type: "message_deleted",
+      id: 17,
+      by: "管理员小李",
+    }],
+    ["MUTED 1764084635000 刷屏", {
+      type: "muted",
+      until: 1764084635000,
+      reason: "刷屏",
+    }],
+    ["MUTED 1764084635000", {
+      type: "muted",
+      until: 1764084635000,
+      reason: "",
+    }],
+    ["MUTED 5  ", { type: "muted", until: 5, reason: " " }],
+    ["UNMUTED", { type: "unmuted" }],
+    ["WHOIS_INFO 张三 1764000000000 1 - 技术 0 在忙 😀", {
+      type: "whois_info",
+      user: "张三",
+      registeredAt: 1764000000000,
+      online: true,
+      lastSeenAt: null,
+      room: "技术",
+      admin: false,
+      status: "在忙 😀",
+    }],
+    ["WHOIS_INFO 李四 1764000000000 0 1764081090000 - 1", {
+      type: "whois_info",
+      user: "李四",
+      registeredAt: 1764000000000,
+      online: false,
+      lastSeenAt: 1764081090000,
+      room: null,
+      admin: true,
+      status: "",
+    }],
+    ["WHOIS_INFO bob 0 0 - - 0  away ", {
+      type: "whois_info",
+      user: "bob",
+      registeredAt: 0,
+      online: false,
+      lastSeenAt: null,
+      room: null,
+      admin: false,
+      status: " away ",
+    }],
+    ["OK kicked 已将 张三 踢出", {
+      type: "ok",
+      code: "kicked",
+      message: "已将 张三 踢出",
+    }],
+    ["OK status_set", { type: "ok", code: "status_set", message: "" }],
+    ["BYE kicked 刷屏", { type: "bye", code: "kicked", message: "刷屏" }],
+    ["ERROR offline_queue_full 张三 的离线消息已满", {
+      type: "error",
+      code: "offline_queue_full",
+      message: "张三 的离线消息已满",
+    }],
+  ];
+  for (const [line, reply] of cases) {
+    await t.step(line, () => {
+      assert.deepEqual(parseReply(line), reply);
+      assert.equal(formatReply(reply), line);
+    });
+  }
+});
+
+Deno.test("parseReply() returns invalid for malformed room, history and profile replies", async (t) => {
+  const cases: [string, string][] = [
+    ["JOINED", "missing room"],
+    ["JOINED 大厅", "missing member count"],
+    ["JOINED 大厅 ", "member count is not"],
+    ["JOINED  1", "missing room"],
+    ["JOINED 大厅 01", "member count is not"],
+    ["JOINED 大厅 1 x", "member count is not"],
+    ["JOINED a\u001b 1", "room contains a control character"],
+    ["ROOM_LIST ", "expected <room>=<count>"],
+    ["ROOM_LIST 大厅", "expected <room>=<count>"],
+    ["ROOM_LIST 大厅=", "member count is not"],
+    ["ROOM_LIST =3", "missing room name"],
+    ["ROOM_LIST 大厅=5  技术=3", "expected <room>=<count>"],
+    ["ROOM_LIST 大厅=5 ", "expected <room>=<count>"],
+    ["ROOM_LIST a=b=3", "member count is not"],
+    ["ROOM_LIST 大厅=-1", "member count is not"],
+    ["ROOM_LIST a\u0007=1", "room name contains a control character"],
+    ["USER_LIST", "missing scope"],
+    ["USER_LIST ", "missing scope"],
+    ["USER_LIST 大厅 ", "missing username"],
+    ["USER_LIST 大厅 张三  李四", "missing username"],
+    ["USER_LIST 大厅 a\u009b", "username contains a control character"],
+    ["PRIVATE", "missing id"],
+    ["PRIVATE 1 2 bob", "missing recipient"],
+    ["PRIVATE 1 2 bob alice", "missing text"],
+    ["PRIVATE 1 2 bob alice ", "missing text"],
+    ["PRIVATE 01 2 bob alice hi", "id is not"],
+    ["PRIVATE 1 x bob alice hi", "time is not"],
+    ["PRIVATE 1 2  alice hi", "missing sender"],
+    ["PRIVATE 1 2 bob  hi", "missing recipient"],
+    ["PRIVATE 1 2 b\u001b alice hi", "sender contains a control character"],
+    ["PM_QUEUED", "missing recipient"],
+    ["PM_QUEUED ", "missing recipient"],
+    ["PM_QUEUED a b", "recipient contains a space"],
+    ["PM_DELIVERED bob", "missing count"],
+    ["PM_DELIVERED bob -1", "count is not"],
+    ["PM_DELIVERED 3", "missing count"],
+    ["OFFLINE_BEGIN", "missing count"],
+    ["OFFLINE_BEGIN ", "count is not"],
+    ["OFFLINE_BEGIN 1 2", "count is not"],
+    ["OFFLINE_END 0", "takes no arguments"],
+    ["OFFLINE_END ", "takes no arguments"],
+    ["HISTORY_BEGIN 大厅", "missing count"],
+    ["HISTORY_BEGIN 大厅 x", "count is not"],
+    ["HISTORY_MESSAGE 1 2 bob", "missing text"],
+    ["HISTORY_MESSAGE 1 2 bob ", "missing text"],
+    ["HISTORY_MESSAGE 1 002 bob hi", "time is not"],
+    ["HISTORY_END", "missing room"],
+    ["HISTORY_END 大厅", "missing more flag"],
+    ["HISTORY_END 大厅 2", 'more flag must be "0" or "1"'],
+    ["HISTORY_END 大厅 01", 'must be "0" or "1"'],
+    ["HISTORY_END 大厅 1 ", 'must be "0" or "1"'],
+    ["MESSAGE_DELETED", "missing id"],
+    ["MESSAGE_DELETED 17", "missing deleter"],
+    ["MESSAGE_DELETED 17 ", "missing deleter"],
+    ["MESSAGE_DELETED x bob", "id is not"],
+    ["MESSAGE_DELETED 17 a b", "deleter contains a space"],
+    ["MUTED", "missing until time"],
+    ["MUTED x", "until time is not"],
+    ["MUTED 5 ", "reason is empty"],
+    ["MUTED -5 spam", "until time is not"],
+    ["UNMUTED now", "takes no arguments"],
+    ["WHOIS_INFO", "missing username"],
+    ["WHOIS_INFO bob 0 1 - 大厅", "missing admin flag"],
+    ["WHOIS_INFO bob 0 1 - 大厅 0 ", "status is empty"],
+    ["WHOIS_INFO bob x 1 - 大厅 0", "registered time is not"],
+    ["WHOIS_INFO bob 0 2 - 大厅 0", 'online flag must be "0" or "1"'],
+    ["WHOIS_INFO bob 0 1 never 大厅 0", "last seen time is not"],
+    ["WHOIS_INFO bob 0 1 - 大厅 yes", 'admin flag must be "0" or "1"'],
+    ["WHOIS_INFO bob 0 1 -  0", "missing room"],
+    ["WHOIS_INFO a\u0001 0 1 - - 0", "username contains a control character"],
+    ["OK", "missing ok code"],
+    ["OK ", "ok code is not a snake_case word"],
+    ["OK Kicked x", "ok code is not a snake_case word"],
+    ["OK kicked ", "message is empty"],
+  ];
+  for (const [line, problem] of cases) {
+    await t.step(JSON.stringify(line), () => {
+      const result = parseReply(line);
+      assert.ok(result.type === "invalid", JSON.stringify(result));
+      const verb = line.split(" ", 1)[0];
+      assert.ok(
+        result.reason.startsWith(`Cannot parse ${verb}: `),
+        result.reason,
+      );
+      assert.ok(result.reason.includes(problem), result.reason);
+    });
+  }
+});
+
+Deno.test("formatReply() sanitizes room, history and profile texts", () => {
+  assert.equal(
+    formatReply({
+      type: "private",
+      id: 1,
+      time: 2,
+      from: "bob",
+      to: "alice",
+      text: "hi\r\n\u001b[2J",
+    }),
+    "PRIVATE 1 2 bob alice hi   [2J",
+  );
+  assert.equal(
+    formatReply({
+      type: "history_message",
+      id: 1,
+      time: 2,
+      sender: "bob",
+      text: "\ud800\t",
+    }),
+    "HISTORY_MESSAGE 1 2 bob \ufffd ",
+  );
+  assert.equal(
+    formatReply({ type: "muted", until: 9, reason: "spam\nspam" }),
+    "MUTED 9 spam spam",
+  );
+  assert.equal(
+    formatReply({ type: "ok", code: "status_set", message: "\u0007" }),
+    "OK status_set  ",
+  );
+  assert.equal(
+    formatReply({
+      type: "whois_info",
+      user: "bob",
+      registeredAt: 1,
+      online: true,
+      lastSeenAt: null,
+      room: "大厅",
+      admin: false,
+      status: "\u001b[31mred",
+    }),
+    "WHOIS_INFO bob 1 1 - 大厅 0  [31mred",
+  );
+  assert.deepEqual(parseReply("PRIVATE 1 2 bob alice a\tb"), {
+    type: "private",
+    id: 1,
+    time: 2,
+    from: "bob",
+    to: "alice",
+    text: "a b",
+  });
+  assert.deepEqual(parseReply("OK kicked \u009b"), {
+    type: "ok",
+    code: "kicked",
+    message: " ",
+  });
+});
+
+Deno.test("formatReply() rejects unrepresentable room, history and profile fields", async (t) => {
+  const whois: Reply = {
+    type: "whois_info",
+    user: "bob",
+    registeredAt: 0,
+    online: true,
+    lastSeenAt: null,
+    room: "大厅",
+    admin: false,
+    status: "",
+  };
+  const cases: [string, Reply, ErrorConstructor][] = [
+    ["an empty room", {
+      type: "joined",
+      room: "",
+      memberCount: 1,
+    }, TypeError],
+    ["a room with a control character", {
+      type: "joined",
+      room: "a\u001b",
+      memberCount: 1,
+    }, TypeError],
+    ["a negative member count", {
+      type: "joined",
+      room: "大厅",
+      memberCount: -1,
+    }, RangeError],
+    ["rooms that are not an array", {
+      type: "room_list",
+      rooms: "大厅=1" as unknown as [],
+    }, TypeError],
+    ["a room entry that is not an object", {
+      type: "room_list",
+      rooms: [null as unknown as { name: string; memberCount: number }],
+    }, TypeError],
+    ["a room name with =", {
+      type: "room_list",
+      rooms: [{ name: "a=b", memberCount: 1 }],
+    }, TypeError],
+    ["a room name with a space", {
+      type: "room_list",
+      rooms: [{ name: "a b", memberCount: 1 }],
+    }, TypeError],
+    ["a fractional member count", {
+      type: "room_list",
+      rooms: [{ name: "大厅", memberCount: 0.5 }],
+    }, RangeError],
+    ["a room list over the line limit", {
+      type: "room_list",
+      rooms: Array.from({ length: 1000 }, (_, i) => ({
+        name: `room${i}`,
+        memberCount: i,
+      })),
+    }, RangeError],
+    ["an empty scope", {
+      type: "user_list",
+      scope: "",
+      users: [],
+    }, TypeError],
+    ["users that are not an array", {
+      type: "user_list",
+      scope: "*",
+      users: undefined as unknown as string[],
+    }, TypeError],
+    ["an empty username in a list", {
+      type: "user_list",
+      scope: "*",
+      users: ["bob", ""],
+    }, TypeError],
+    ["a user list over the line limit", {
+      type: "user_list",
+      scope: "*",
+      users: Array.from({ length: 2000 }, (_, i) => `user${i}`),
+    }, RangeError],
+    ["an empty private text", {
+      type: "private",
+      id: 1,
+      time: 2,
+      from: "bob",
+      to: "alice",
+      text: "",
+    }, RangeError],
+    ["a private recipient with a space", {
+      type: "private",
+      id: 1,
+      time: 2,
+      from: "bob",
+      to: "a b",
+      text: "hi",
+    }, TypeError],
+    ["an unsafe private id", {
+      type: "private",
+      id: 2 ** 53,
+      time: 2,
+      from: "bob",
+      to: "alice",
+      text: "hi",
+    }, RangeError],
+    ["an empty queued recipient", { type: "pm_queued", to: "" }, TypeError],
+    ["a delivered count that is not a number", {
+      type: "pm_delivered",
+      to: "bob",
+      count: "2" as unknown as number,
+    }, TypeError],
+    ["a negative offline count", {
+      type: "offline_begin",
+      count: -1,
+    }, RangeError],
+    ["a fractional history count", {
+      type: "history_begin",
+      room: "大厅",
+      count: 1.5,
+    }, RangeError],
+    ["an empty history text", {
+      type: "history_message",
+      id: 1,
+      time: 2,
+      sender: "bob",
+      text: "",
+    }, RangeError],
+    ["a more flag that is not a boolean", {
+      type: "history_end",
+      room: "大厅",
+      more: 1 as unknown as boolean,
+    }, TypeError],
+    ["a deleter with a space", {
+      type: "message_deleted",
+      id: 1,
+      by: "a b",
+    }, TypeError],
+    ["an infinite mute", {
+      type: "muted",
+      until: Infinity,
+      reason: "",
+    }, RangeError],
+    ["a mute reason that is not a string", {
+      type: "muted",
+      until: 1,
+      reason: undefined as unknown as string,
+    }, TypeError],
+    ["the room -", { ...whois, room: "-" }, TypeError],
+    ["an undefined room", {
+      ...whois,
+      room: undefined as unknown as null,
+    }, TypeError],
+    ["an online flag that is not a boolean", {
+      ...whois,
+      online: 1 as unknown as boolean,
+    }, TypeError],
+    ["an admin flag that is not a boolean", {
+      ...whois,
+      admin: "0" as unknown as boolean,
+    }, TypeError],
+    ["a negative last seen time", { ...whois, lastSeenAt: -1 }, RangeError],
+    ["a status that is not a string", {
+      ...whois,
+      status: null as unknown as string,
+    }, TypeError],
+    ["an ok code that is not snake_case", {
+      type: "ok",
+      code: "Kicked",
+      message: "",
+    }, TypeError],
+    ["an ok message over the line limit", {
+      type: "ok",
+      code: "kicked",
+      message: "x".repeat(MAX_LINE_BYTES),
+    }, RangeError],
+  ];
+  for (const [name, reply, errorClass] of cases) {
+    await t.step(name, () => {
+      assert.throws(() => formatReply(reply), errorClass);
+    });
+  }
+});
+
+Deno.test("formatReply() relays the longest PRIVMSG between the longest names", () => {
+  // 32 four-byte code points: the longest username lib/username.ts allows.
+  const from = "𠀀".repeat(32);
+  const to = "𠀁".repeat(32);
+  const text = "😀".repeat(MAX_MESSAGE_BYTES / 4);
+  const command = parseCommand(`PRIVMSG ${to} ${text}`);
+  assert.ok(command.type === "privmsg");
+  const reply: Reply = {
+    type: "private",
+    id: Number.MAX_SAFE_INTEGER,
+    time: Number.MAX_SAFE_INTEGER,
+    from,
+    to: command.to,
+    text: command.text,
+  };
+  const line = formatReply(reply);
+  assert.ok(byteLength(line) <= MAX_LINE_BYTES);
+  assert.deepEqual(parseReply(line), reply);
+});
+
 Deno.test("parseCommand() inverts formatCommand() for every command", () => {
   fc.assert(
     fc.property(commandArbitrary, (command) => {
@@ -1306,6 +2321,13 @@ Deno.test("formatCommand() inverts parseCommand() for valid lines", () => {
       "\r",
       "é",
       "\u3000",
+      "all",
+      "before",
+      "after",
+      "100",
+      "101",
+      "10080",
+      "大厅",
     ),
   );
   const verbLine = fc
@@ -1323,6 +2345,18 @@ Deno.test("formatCommand() inverts parseCommand() for valid lines", () => {
         "MSG",
         "PING",
         "PONG",
+        "JOIN",
+        "LEAVE",
+        "ROOMS",
+        "PRIVMSG",
+        "USERS",
+        "HISTORY",
+        "KICK",
+        "MUTE",
+        "UNMUTE",
+        "DELETE",
+        "STATUS",
+        "WHOIS",
       ),
       fc.array(fragment, { maxLength: 6 }),
     )
@@ -1348,6 +2382,74 @@ Deno.test("formatCommand() inverts parseCommand() for valid lines", () => {
   );
 });
 
+Deno.test("formatCommand() inverts parseCommand() for valid room, history and moderation lines", () => {
+  // Lines shaped like each verb's arguments, with near misses in every field;
+  // whenever one parses as a command, formatting it gives back the line.
+  const word = fc.oneof(
+    textArbitrary(0, 4),
+    fc.constantFrom("", "张三", "大厅", "all", "-"),
+  );
+  const number = fc.constantFrom(
+    "0",
+    "1",
+    "7",
+    "100",
+    "101",
+    "10080",
+    "10081",
+    "01",
+    "-1",
+    "1.0",
+    "9007199254740991",
+    "9007199254740992",
+    "",
+  );
+  const keyword = fc.constantFrom("before", "after", "Before", "", "since");
+  const rest = fc.array(
+    fc.oneof(textArbitrary(0, 6), fc.constantFrom("", " ", "\u3000", "理由")),
+    { maxLength: 3 },
+  );
+  const shapes: [string, fc.Arbitrary<string>[]][] = [
+    ["JOIN", [word]],
+    ["LEAVE", []],
+    ["ROOMS", []],
+    ["PRIVMSG", [word]],
+    ["USERS", []],
+    ["HISTORY", [number]],
+    ["HISTORY", [number, keyword, number]],
+    ["KICK", [word]],
+    ["MUTE", [word, number]],
+    ["UNMUTE", [word]],
+    ["DELETE", [number]],
+    ["STATUS", []],
+    ["WHOIS", [word]],
+  ];
+  const line = fc
+    .constantFrom(...shapes)
+    .chain(([verb, fields]) =>
+      fc.tuple(fc.tuple(...fields), rest).map(([words, tail]) =>
+        [verb, ...words, ...tail].join(" ")
+      )
+    );
+  let valid = 0;
+  fc.assert(
+    fc.property(line, (line) => {
+      const parsed: ParsedCommand = parseCommand(line);
+      if (parsed.type === "invalid") {
+        assert.equal(parsed.verb, line.split(" ", 1)[0]);
+        assert.ok(parsed.reason.includes("(usage: "), parsed.reason);
+      } else {
+        assert.notEqual(parsed.type, "unknown");
+        assert.equal(formatCommand(parsed as Command), line);
+        valid++;
+      }
+    }),
+    { seed: SEED, numRuns: 2000 },
+  );
+  // Enough lines were valid for the property to mean something.
+  assert.ok(valid > 200, `only ${valid} valid lines`);
+});
+
 Deno.test("parseCommand() never throws on arbitrary lines", () => {
   const types = new Set([
     "register",
@@ -1361,6 +2463,18 @@ Deno.test("parseCommand() never throws on arbitrary lines", () => {
     "msg",
     "ping",
     "pong",
+    "join",
+    "leave",
+    "rooms",
+    "privmsg",
+    "users",
+    "history",
+    "kick",
+    "mute",
+    "unmute",
+    "delete_message",
+    "status",
+    "whois",
     "invalid",
     "unknown",
   ]);
@@ -1379,6 +2493,19 @@ Deno.test("parseCommand() never throws on arbitrary lines", () => {
             "MSG ",
             "PING ",
             "PONG",
+            "JOIN ",
+            "LEAVE",
+            "PRIVMSG bob ",
+            "USERS ",
+            "HISTORY 5 ",
+            "HISTORY 5 before ",
+            "KICK bob ",
+            "MUTE bob ",
+            "MUTE bob 5 ",
+            "UNMUTE ",
+            "DELETE ",
+            "STATUS ",
+            "WHOIS ",
           ),
           fc.string({ unit: "binary", maxLength: 40 }),
         ).map(([verb, rest]) => verb + rest),
@@ -1485,6 +2612,85 @@ Deno.test("formatReply() inverts parseReply() for valid event lines", () => {
   );
 });
 
+Deno.test("formatReply() inverts parseReply() for valid room, history and profile lines", () => {
+  // Lines shaped like each verb's fields, with near misses in every field
+  // (empty, leading zeros, "-", "=", spaces …) and free fragments; whenever
+  // one parses and has no control characters, formatting it gives back the
+  // same line. Unlike ERROR and BYE, these have no exception: an empty
+  // optional text is sent without its space, and a line with one is invalid.
+  const name = fc.oneof(
+    textArbitrary(0, 4),
+    fc.constantFrom("", "大厅", "张三", "-", "*", "a=b"),
+  );
+  const number = fc.constantFrom(
+    "0",
+    "1",
+    "17",
+    "1764081035000",
+    "9007199254740991",
+    "9007199254740992",
+    "01",
+    "-1",
+    "-",
+    "",
+  );
+  const flag = fc.constantFrom("0", "1", "2", "01", "", "-");
+  const code = fc.oneof(
+    snakeCaseArbitrary,
+    fc.constantFrom("", "Kicked", "a__b"),
+  );
+  const pair = fc.oneof(
+    fc.tuple(name, number).map(([room, count]) => `${room}=${count}`),
+    name,
+  );
+  const rest = fc.array(
+    fc.oneof(textArbitrary(0, 6), fc.constantFrom("", " ", "刷屏")),
+    { maxLength: 3 },
+  );
+  const shapes: [string, fc.Arbitrary<string>[]][] = [
+    ["JOINED", [name, number]],
+    ["ROOM_LIST", []],
+    ["ROOM_LIST", [pair]],
+    ["ROOM_LIST", [pair, pair, pair]],
+    ["USER_LIST", [name]],
+    ["USER_LIST", [name, name, name]],
+    ["PRIVATE", [number, number, name, name]],
+    ["PM_QUEUED", [name]],
+    ["PM_DELIVERED", [name, number]],
+    ["OFFLINE_BEGIN", [number]],
+    ["OFFLINE_END", []],
+    ["HISTORY_BEGIN", [name, number]],
+    ["HISTORY_MESSAGE", [number, number, name]],
+    ["HISTORY_END", [name, flag]],
+    ["MESSAGE_DELETED", [number, name]],
+    ["MUTED", [number]],
+    ["UNMUTED", []],
+    ["WHOIS_INFO", [name, number, flag, number, name, flag]],
+    ["OK", [code]],
+  ];
+  const line = fc
+    .constantFrom(...shapes)
+    .chain(([verb, fields]) =>
+      fc.tuple(fc.tuple(...fields), rest, fc.boolean()).map(
+        // Half the lines stop after the fields: the tail is optional.
+        ([words, tail, withTail]) =>
+          [verb, ...words, ...(withTail ? tail : [])].join(" "),
+      )
+    );
+  let valid = 0;
+  fc.assert(
+    fc.property(line, (line) => {
+      const parsed = parseReply(line);
+      if (parsed.type === "invalid" || CONTROL.test(line)) return;
+      assert.equal(formatReply(parsed), line);
+      valid++;
+    }),
+    { seed: SEED, numRuns: 2000 },
+  );
+  // Enough lines were valid for the property to mean something.
+  assert.ok(valid > 200, `only ${valid} valid lines`);
+});
+
 Deno.test("formatReply() sends any chat text as one printable line", () => {
   fc.assert(
     fc.property(
@@ -1531,6 +2737,23 @@ Deno.test("parseReply() never throws on arbitrary lines", () => {
             "SYSTEM 0 ",
             "PING ",
             "BYE ",
+            "JOINED ",
+            "ROOM_LIST ",
+            "ROOM_LIST a=1 ",
+            "USER_LIST ",
+            "PRIVATE 1 2 ",
+            "PRIVATE 1 2 a b ",
+            "PM_DELIVERED ",
+            "OFFLINE_BEGIN ",
+            "HISTORY_BEGIN ",
+            "HISTORY_MESSAGE 1 2 ",
+            "HISTORY_END a ",
+            "MESSAGE_DELETED ",
+            "MUTED ",
+            "MUTED 1 ",
+            "WHOIS_INFO ",
+            "WHOIS_INFO a 1 1 - b ",
+            "OK ",
           ),
           fc.string({ unit: "binary", maxLength: 40 }),
         ).map(([verb, rest]) => verb + rest),

@@ -4,6 +4,7 @@ import { DatabaseSync } from "node:sqlite";
 import { sha256Hex } from "../lib/password_hash.ts";
 import {
   APPLICATION_ID,
+  MIGRATIONS,
   SCHEMA_VERSION,
   SqliteStore,
   type SqliteStoreOptions,
@@ -18,6 +19,17 @@ import {
 import { tempDir, tempStore } from "./_util.ts";
 
 const isWindows = Deno.build.os === "windows";
+
+/** Every table the current schema has, by name. */
+const TABLES = [
+  "accounts",
+  "audit_log",
+  "messages",
+  "mutes",
+  "offline_queue",
+  "reset_tokens",
+  "resume_tokens",
+];
 
 function audit(
   event: AuditEventType,
@@ -106,12 +118,8 @@ Deno.test("SqliteStore.open() creates the schema in a fresh file", async () => {
   const tables = raw.prepare(
     "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name",
   ).all().map((row) => row.name);
-  assert.deepEqual(tables, [
-    "accounts",
-    "audit_log",
-    "reset_tokens",
-    "resume_tokens",
-  ]);
+  assert.deepEqual(tables, TABLES);
+  assert.equal(SCHEMA_VERSION, MIGRATIONS.length);
   assert.deepEqual(await t.store.listAccounts(), []);
   assert.deepEqual(await t.store.listAudit(), []);
 });
@@ -161,7 +169,7 @@ Deno.test("SqliteStore.open() keeps data across reopen without re-running migrat
   assert.equal(pragma(raw, "user_version"), SCHEMA_VERSION);
   assert.equal(
     count(raw, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"),
-    4,
+    TABLES.length,
   );
 });
 
@@ -169,16 +177,20 @@ Deno.test("SqliteStore.open() migrates a version 1 database to the current schem
   await using dir = await tempDir();
   const path = join(dir.path, "v1.db");
   {
-    using store = SqliteStore.open(path);
-    await store.createAccount(newAccount("Alice"), audit("register", "Alice"));
-  }
-  {
-    // Turn it back into what version 1 wrote.
+    // Build the file as version 1 wrote it.
     using raw = new DatabaseSync(path);
-    raw.exec("DROP TABLE resume_tokens; PRAGMA user_version = 1");
+    raw.exec(MIGRATIONS[0]!);
+    raw.exec(`PRAGMA application_id = ${APPLICATION_ID}`);
+    raw.exec("PRAGMA user_version = 1");
+    raw.exec(
+      `INSERT INTO accounts (username, username_key, password_hash,
+         created_at, password_changed_at)
+       VALUES ('Alice', 'alice', '${"h".repeat(64)}', 1000, 1000)`,
+    );
   }
   using store = SqliteStore.open(path);
   assert.equal((await store.listAccounts())[0]?.username, "Alice");
+  assert.equal((await store.listAccounts())[0]?.status, "");
   await store.issueResumeToken(1, "r".repeat(64), Date.UTC(2030, 0, 1));
   assert.equal(
     (await store.redeemResumeToken("r".repeat(64), Date.UTC(2029, 0, 1)))
@@ -397,6 +409,7 @@ Deno.test("SqliteStore.createAccount() returns the stored record", async () => {
     createdAt: 5_000,
     lastSeenAt: null,
     passwordChangedAt: 5_000,
+    status: "",
   });
   assert.equal(typeof account.id, "number");
   assert.deepEqual(await t.store.getAccount("alice"), account);

@@ -236,6 +236,16 @@ Deno.test("TtyIo.readChatLine() reports Ctrl+C as interrupt and Ctrl+D on an emp
   }
 });
 
+Deno.test("TtyIo.readChatLine() treats a lone Escape as a key that changes nothing", async () => {
+  using tty = setup();
+  const line = tty.io.readChatLine("> ");
+  tty.input.push("ab\x1b");
+  // A lone ESC is released as the Escape key after a short idle time.
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  tty.input.push("c\r");
+  assert.deepEqual(await line, { type: "line", line: "abc" });
+});
+
 Deno.test("TtyIo.print() above a half-typed chat line redraws the prompt, buffer and cursor", async () => {
   using tty = setup();
   const line = tty.io.readChatLine("> ");

@@ -1,0 +1,668 @@
+/**
+ * End-to-end tests of `client.ts`: each test spawns a real `server.ts` on
+ * 127.0.0.1 port 0 and the real client process with piped stdin, and drives
+ * the client by writing lines to its stdin as a user would type them,
+ * waiting for each prompt first.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { TestClient } from "./_client.ts";
+import { tempDir } from "./_util.ts";
+
+const SERVER_PATH = fileURLToPath(new URL("../server.ts", import.meta.url));
+const CLIENT_PATH = fileURLToPath(new URL("../client.ts", import.meta.url));
+const PERMISSIONS = [
+  "--allow-net",
+  "--allow-read",
+  "--allow-write",
+  "--allow-env",
+];
+/** Bound on every wait for a child process. */
+const WAIT_MS = 15_000;
+const IS_WINDOWS = Deno.build.os === "windows";
+
+/**
+ * The children's environment: the seed's Chinese whatever the host's
+ * locale, no colors, and no TCPCHAT_* settings leaking in.
+ */
+const CHILD_ENV: Record<string, string> = {
+  LANG: "C.UTF-8",
+  LC_ALL: "",
+  NO_COLOR: "1",
+  TCPCHAT_HOST: "",
+  TCPCHAT_PORT: "",
+  TCPCHAT_DB: "",
+  TCPCHAT_MAX_CLIENTS: "",
+  TCPCHAT_MAX_PER_ADDRESS: "",
+  TCPCHAT_NO_LOOPBACK_EXEMPTION: "",
+  TCPCHAT_MIN_PASSWORD_LENGTH: "",
+  TCPCHAT_LANG: "",
+  TCPCHAT_QUIET: "",
+};
+
+const STARTED = /^\[服务器\] 启动成功，监听 127\.0\.0\.1:(\d+)$/m;
+const CLOCK = String.raw`\[\d\d:\d\d:\d\d\]`;
+const RULE = "=".repeat(50);
+const MENU_PROMPT = "请选择操作 (1-4): ";
+const PASSWORD = "password123";
+
+/** Rejects with a clear message if `promise` takes longer than `ms`. */
+async function within<T>(
+  promise: Promise<T>,
+  ms: number,
+  what: string,
+): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`Timed out after ${ms} ms: ${what}`)),
+          ms,
+        );
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/**
+ * A spawned child whose output is collected as text, with a cursor so that
+ * tests wait for output in order: {@linkcode Child.expect} finds the next
+ * match after the previous one.
+ */
+class Child implements AsyncDisposable {
+  readonly name: string;
+  readonly process: Deno.ChildProcess;
+  /** Everything written to stdout so far. */
+  stdout = "";
+  /** Everything written to stderr so far. */
+  stderr = "";
+  /** Resolves when the process has exited and both pipes are drained. */
+  readonly done: Promise<Deno.CommandStatus>;
+  #stdin: WritableStreamDefaultWriter<Uint8Array> | undefined;
+  #cursor = 0;
+  #exited = false;
+  #waiters: (() => void)[] = [];
+  #encoder = new TextEncoder();
+
+  constructor(
+    name: string,
+    args: string[],
+    options: { cwd: string; stdin: boolean },
+  ) {
+    this.name = name;
+    this.process = new Deno.Command(Deno.execPath(), {
+      args,
+      cwd: options.cwd,
+      env: CHILD_ENV,
+      stdin: options.stdin ? "piped" : "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    if (options.stdin) this.#stdin = this.process.stdin.getWriter();
+    const pumps = Promise.all([
+      this.#pump(this.process.stdout, (text) => this.stdout += text),
+      this.#pump(this.process.stderr, (text) => this.stderr += text),
+    ]);
+    this.done = Promise.all([this.process.status, pumps]).then(([status]) => {
+      this.#exited = true;
+      this.#notify();
+      return status;
+    });
+  }
+
+  /** Whether the process has exited (and its output is complete). */
+  get exited(): boolean {
+    return this.#exited;
+  }
+
+  /** The output after the cursor (what has not been matched yet). */
+  get unread(): string {
+    return this.stdout.slice(this.#cursor);
+  }
+
+  /** Where the cursor is, for {@linkcode Child.since}. */
+  get mark(): number {
+    return this.#cursor;
+  }
+
+  /** The stdout written from `mark` on. */
+  since(mark: number): string {
+    return this.stdout.slice(mark);
+  }
+
+  /**
+   * Waits for `pattern` in stdout after the cursor, then moves the cursor
+   * past the match.
+   */
+  async expect(
+    pattern: string | RegExp,
+    ms = WAIT_MS,
+  ): Promise<RegExpExecArray> {
+    const regexp = typeof pattern === "string"
+      ? new RegExp(escapeRegExp(pattern))
+      : pattern;
+    const deadline = Date.now() + ms;
+    while (true) {
+      const match = regexp.exec(this.unread);
+      if (match !== null) {
+        this.#cursor += match.index + match[0].length;
+        return match;
+      }
+      const left = deadline - Date.now();
+      if (this.#exited || left <= 0) {
+        throw new Error(
+          `${this.name} ${
+            this.#exited ? "exited" : "timed out"
+          } waiting for ${regexp}\n${this.describe()}`,
+        );
+      }
+      await this.#wait(left);
+    }
+  }
+
+  /** Waits for `prompt`, then types `line` and Enter. */
+  async answer(prompt: string | RegExp, line: string): Promise<void> {
+    await this.expect(prompt);
+    await this.type(line);
+  }
+
+  /** Writes `line` and a newline to stdin. */
+  async type(line: string): Promise<void> {
+    assert.ok(this.#stdin !== undefined, `${this.name} has no stdin`);
+    await this.#stdin.write(this.#encoder.encode(`${line}\n`));
+  }
+
+  /** Waits (bounded) for the exit; resolves the exit code. */
+  async exitCode(ms = WAIT_MS): Promise<number> {
+    const status = await within(
+      this.done,
+      ms,
+      `${this.name} exit\n${this.describe()}`,
+    );
+    return status.code;
+  }
+
+  /** The output so far, for failure messages. */
+  describe(): string {
+    return `--- ${this.name} stdout\n${this.stdout}\n--- ${this.name} stderr\n${this.stderr}`;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (!this.#exited) {
+      try {
+        this.process.kill("SIGKILL");
+      } catch {
+        // Already gone.
+      }
+    }
+    await this.#closeStdin();
+    await this.done;
+  }
+
+  async #closeStdin(): Promise<void> {
+    const stdin = this.#stdin;
+    this.#stdin = undefined;
+    if (stdin === undefined) return;
+    try {
+      await stdin.close();
+    } catch {
+      // The process is gone: the pipe is broken.
+    }
+  }
+
+  async #pump(
+    stream: ReadableStream<Uint8Array>,
+    add: (text: string) => void,
+  ): Promise<void> {
+    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+      add(chunk);
+      this.#notify();
+    }
+  }
+
+  #notify(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  #wait(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.#waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+}
+
+/** Starts `server.ts` on `port` (0: any) with `db`; resolves it and its port. */
+async function startServer(
+  dir: string,
+  db: string,
+  port = 0,
+): Promise<{ server: Child; port: number }> {
+  const server = new Child("server", [
+    "run",
+    ...PERMISSIONS,
+    SERVER_PATH,
+    "--host",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--db",
+    db,
+  ], { cwd: dir, stdin: false });
+  try {
+    const match = await server.expect(STARTED);
+    return { server, port: Number(match[1]) };
+  } catch (error) {
+    await server[Symbol.asyncDispose]();
+    throw error;
+  }
+}
+
+/**
+ * Starts `server.ts` again on the port a killed server used, retrying while
+ * the port is still taken.
+ */
+async function restartServer(
+  dir: string,
+  db: string,
+  port: number,
+): Promise<Child> {
+  const deadline = Date.now() + 5000;
+  while (true) {
+    const server = new Child("server", [
+      "run",
+      ...PERMISSIONS,
+      SERVER_PATH,
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--db",
+      db,
+    ], { cwd: dir, stdin: false });
+    const started = await Promise.race([
+      server.expect(STARTED).then(() => true, () => false),
+      server.done.then(() => false),
+    ]);
+    if (started) return server;
+    await server[Symbol.asyncDispose]();
+    if (Date.now() > deadline) {
+      throw new Error(`Cannot restart the server\n${server.describe()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** Spawns `client.ts args` with piped stdin. */
+function startClient(dir: string, args: string[]): Child {
+  return new Child(
+    "client",
+    ["run", ...PERMISSIONS, CLIENT_PATH, ...args],
+    { cwd: dir, stdin: true },
+  );
+}
+
+function clientArgs(port: number): string[] {
+  return ["--host", "127.0.0.1", "--port", String(port)];
+}
+
+/** Registers accounts directly over the protocol, to shorten a test. */
+async function registerAccounts(
+  port: number,
+  usernames: string[],
+): Promise<void> {
+  await using raw = await TestClient.connect(port);
+  await raw.expect("HELLO ");
+  for (const username of usernames) {
+    await raw.send(`REGISTER ${username} ${PASSWORD}`);
+    await raw.expect("REGISTER_SUCCESS");
+  }
+}
+
+/** A raw protocol client logged in as `username` (already registered). */
+async function loggedIn(port: number, username: string): Promise<TestClient> {
+  const raw = await TestClient.connect(port);
+  try {
+    await raw.expect("HELLO ");
+    await raw.send(`LOGIN ${username} ${PASSWORD}`);
+    await raw.expect(`AUTH_SUCCESS ${username}`);
+    await raw.expect("WELCOME ");
+  } catch (error) {
+    await raw.close();
+    throw error;
+  }
+  return raw;
+}
+
+/** From the connected line through the menu prompt (the seed's 认证菜单). */
+async function expectMenu(client: Child): Promise<void> {
+  await client.expect(
+    `\n${RULE}\n         认证菜单\n${RULE}\n1. 登录\n2. 注册\n3. 重置密码\n4. 退出\n${RULE}\n${MENU_PROMPT}`,
+  );
+}
+
+/** Chooses 1 and logs in; resolves once the chat has started. */
+async function login(
+  client: Child,
+  username: string,
+  password = PASSWORD,
+): Promise<void> {
+  await client.type("1");
+  await client.answer("\n--- 登录 ---\n用户名: ", username);
+  await client.answer("密码: ", password);
+  await client.expect(
+    new RegExp(`\n${CLOCK} 【成功】登录成功！欢迎 ${username}\n`),
+  );
+  await client.expect(`${RULE}\n         进入聊天室\n${RULE}\n`);
+  await client.expect(`欢迎 ${username}！\n`);
+  await client.expect(/\n【系统】欢迎 \S+！当前在线用户数: \d+\n/);
+  await client.expect("\n开始聊天 (输入 'exit' 或 'logout' 退出");
+}
+
+/** Chooses 2 and registers; resolves the recovery code shown. */
+async function register(
+  client: Child,
+  username: string,
+  password = PASSWORD,
+): Promise<string> {
+  await client.type("2");
+  await client.answer("\n--- 注册新账户 ---\n用户名: ", username);
+  await client.answer("密码 (至少8个字符): ", password);
+  await client.answer("确认密码: ", password);
+  await client.expect(new RegExp(`\n${CLOCK} 【成功】注册成功！\n`));
+  const code = await client.expect(/【重要】您的恢复码: (\S+)\n/);
+  await client.expect("\n注册成功！请登录。\n");
+  await client.expect(`\n${MENU_PROMPT}`);
+  return code[1]!;
+}
+
+/** Types `exit` (or `logout`) in the chat; checks the goodbye and exit code 0. */
+async function exitChat(client: Child, command = "exit"): Promise<void> {
+  const start = Date.now();
+  await client.type(command);
+  await client.expect("[客户端] 正在断开连接...\n");
+  await client.expect("[客户端] 已断开连接\n");
+  assert.equal(await client.exitCode(), 0, client.describe());
+  // LOGOUT_SUCCESS comes at once; leaving must not wait out the 5 s timeout.
+  const ms = Date.now() - start;
+  assert.ok(ms < 4000, `leaving took ${ms} ms`);
+}
+
+/**
+ * The seed's 连接示例, from the banner to leaving the chat (with `logout`
+ * as in the seed when the address is asked, else with `exit`).
+ */
+async function seedFlow(options: { prompts: boolean }): Promise<void> {
+  await using dir = await tempDir();
+  const started = await startServer(dir.path, join(dir.path, "chat.db"));
+  await using server = started.server;
+  const port = started.port;
+  await registerAccounts(port, ["bob"]);
+
+  await using client = startClient(
+    dir.path,
+    options.prompts ? [] : clientArgs(port),
+  );
+  await client.expect(`${RULE}\n         TCP 聊天客户端\n${RULE}\n`);
+  if (options.prompts) {
+    await client.answer("\n请输入服务器地址 (默认为 localhost): ", "127.0.0.1");
+    await client.answer("请输入服务器端口 (默认为 5000): ", String(port));
+  }
+  await client.expect(`\n[客户端] 已连接到 127.0.0.1:${port}\n`);
+  await expectMenu(client);
+  // The transcript so far, line for line as in the seed.
+  const questions = options.prompts
+    ? "请输入服务器地址 (默认为 localhost): 127.0.0.1\n" +
+      `请输入服务器端口 (默认为 5000): ${port}\n\n`
+    : "";
+  assert.equal(
+    client.stdout,
+    `\n${RULE}\n         TCP 聊天客户端\n${RULE}\n\n${questions}` +
+      `[客户端] 已连接到 127.0.0.1:${port}\n` +
+      `\n${RULE}\n         认证菜单\n${RULE}\n` +
+      `1. 登录\n2. 注册\n3. 重置密码\n4. 退出\n${RULE}\n${MENU_PROMPT}`,
+  );
+
+  await register(client, "小王");
+  await login(client, "小王");
+  assert.match(client.stdout, /\n【系统】欢迎 小王！当前在线用户数: 1\n/);
+
+  await using bob = await loggedIn(port, "bob");
+  await client.expect("【系统】bob 加入了聊天室\n");
+  await client.type("你好，大家好");
+  await bob.next((line) => /^MESSAGE \d+ \d+ 小王 你好，大家好$/.test(line));
+  await client.expect(new RegExp(`${CLOCK} 小王: 你好，大家好\n`));
+  await bob.send("MSG hi");
+  await client.expect(new RegExp(`${CLOCK} bob: hi\n`));
+
+  await exitChat(client, options.prompts ? "logout" : "exit");
+  await bob.expect("USER_LEFT ");
+  // The password was typed three times and never shown.
+  assert.ok(!client.stdout.includes(PASSWORD), client.describe());
+  assert.ok(!server.stdout.includes(PASSWORD), server.describe());
+  assert.equal(client.stderr, "");
+}
+
+Deno.test("client.ts runs the seed's 连接示例 with --host and --port", async () => {
+  await seedFlow({ prompts: false });
+});
+
+Deno.test("client.ts runs the seed's 连接示例, asking for the server address and port", async () => {
+  await seedFlow({ prompts: true });
+});
+
+Deno.test("client.ts shows a wrong password as 【错误】 and quits with 4", async () => {
+  await using dir = await tempDir();
+  const started = await startServer(dir.path, join(dir.path, "chat.db"));
+  await using _server = started.server;
+  await registerAccounts(started.port, ["小王"]);
+
+  await using client = startClient(dir.path, clientArgs(started.port));
+  await expectMenu(client);
+  await client.type("1");
+  await client.answer("用户名: ", "小王");
+  await client.answer("密码: ", "wrong-password");
+  await client.expect(new RegExp(`\n${CLOCK} 【错误】用户名或密码错误\n`));
+  await client.answer(MENU_PROMPT, "4");
+  assert.equal(await client.exitCode(), 0, client.describe());
+  assert.ok(!client.stdout.includes("wrong-password"), client.describe());
+  assert.doesNotMatch(client.stdout, /进入聊天室/);
+});
+
+Deno.test("client.ts resets a password with a token from the operator or with the recovery code", async () => {
+  await using dir = await tempDir();
+  const started = await startServer(dir.path, join(dir.path, "chat.db"));
+  await using server = started.server;
+
+  await using client = startClient(dir.path, clientArgs(started.port));
+  await expectMenu(client);
+  const recoveryCode = await register(client, "小王");
+
+  // With a token: ask for it by username; the operator reads it in the log.
+  await client.type("3");
+  await client.expect("\n--- 重置密码 ---\n");
+  await client.answer(
+    "用户名 (向管理员申请令牌；已有令牌或恢复码请直接回车): ",
+    "小王",
+  );
+  await client.expect("【系统】如果该账户存在，重置令牌已交给服务器管理员");
+  const token = (await server.expect(
+    /【重置令牌】用户 小王 的密码重置令牌: (\S+) /,
+  ))[1]!;
+  await client.answer("令牌或恢复码: ", token);
+  await client.answer("新密码 (至少8个字符): ", "newpassword1");
+  await client.answer("确认密码: ", "newpassword1");
+  await client.expect(
+    new RegExp(`\n${CLOCK} 【成功】密码已重置，请使用新密码登录\n`),
+  );
+  await client.expect(MENU_PROMPT);
+  await client.type("1");
+  await client.answer("用户名: ", "小王");
+  await client.answer("密码: ", PASSWORD);
+  await client.expect(/【错误】用户名或密码错误\n/);
+  await client.expect(MENU_PROMPT);
+  await client.type("1");
+  await client.answer("用户名: ", "小王");
+  await client.answer("密码: ", "newpassword1");
+  await client.expect("【成功】登录成功！欢迎 小王\n");
+  await client.expect("开始聊天");
+  await exitChat(client);
+
+  // With the recovery code: no username, just Enter.
+  await using again = startClient(dir.path, clientArgs(started.port));
+  await expectMenu(again);
+  await again.type("3");
+  await again.answer(
+    "用户名 (向管理员申请令牌；已有令牌或恢复码请直接回车): ",
+    "",
+  );
+  await again.answer("令牌或恢复码: ", recoveryCode);
+  await again.answer("新密码 (至少8个字符): ", "newpassword2");
+  await again.answer("确认密码: ", "newpassword2");
+  await again.expect("【成功】密码已重置，请使用新密码登录\n");
+  const next = (await again.expect(/【重要】您的恢复码: (\S+)\n/))[1]!;
+  assert.notEqual(next, recoveryCode);
+  await again.expect(MENU_PROMPT);
+  await login(again, "小王", "newpassword2");
+  await exitChat(again);
+
+  for (const secret of [PASSWORD, "newpassword1", "newpassword2"]) {
+    assert.ok(!client.stdout.includes(secret), client.describe());
+    assert.ok(!again.stdout.includes(secret), again.describe());
+  }
+});
+
+Deno.test("client.ts /delete-account deletes the account after the password and yes", async () => {
+  await using dir = await tempDir();
+  const started = await startServer(dir.path, join(dir.path, "chat.db"));
+  await using _server = started.server;
+  await registerAccounts(started.port, ["小王"]);
+
+  await using client = startClient(dir.path, clientArgs(started.port));
+  await expectMenu(client);
+  await login(client, "小王");
+  await client.type("/delete-account");
+  await client.answer("密码: ", PASSWORD);
+  await client.answer("确定要永久删除账户 小王 吗？", "yes");
+  await client.expect(new RegExp(`\n${CLOCK} 【成功】账户已删除\n`));
+  await expectMenu(client);
+  await client.type("1");
+  await client.answer("用户名: ", "小王");
+  await client.answer("密码: ", PASSWORD);
+  await client.expect("【错误】用户名或密码错误\n");
+  await client.answer(MENU_PROMPT, "4");
+  assert.equal(await client.exitCode(), 0, client.describe());
+  assert.ok(!client.stdout.includes(PASSWORD), client.describe());
+});
+
+Deno.test("client.ts answers an unknown /command with a hint and sends nothing", async () => {
+  await using dir = await tempDir();
+  const started = await startServer(dir.path, join(dir.path, "chat.db"));
+  await using _server = started.server;
+  await registerAccounts(started.port, ["小王", "bob"]);
+
+  await using client = startClient(dir.path, clientArgs(started.port));
+  await expectMenu(client);
+  await login(client, "小王");
+  await using bob = await loggedIn(started.port, "bob");
+  await client.expect("【系统】bob 加入了聊天室\n");
+  await client.type("/foo bar");
+  await client.expect(/【错误】未知命令: \/foo，输入 \/help 查看可用命令/);
+  await client.type("after");
+  await bob.next((line) => / 小王 after$/.test(line));
+  // "after" is the only chat message bob got: "/foo bar" was never sent.
+  const messages = bob.lines.filter((line) => line.startsWith("MESSAGE "));
+  assert.equal(messages.length, 1, bob.lines.join("\n"));
+  assert.match(messages[0]!, /^MESSAGE \d+ \d+ 小王 after$/);
+  await exitChat(client);
+});
+
+Deno.test("client.ts retries a closed port, then exits 1 with the seed's error", async () => {
+  await using dir = await tempDir();
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+
+  const start = Date.now();
+  await using client = startClient(dir.path, clientArgs(port));
+  await client.expect(`[错误] 无法连接到服务器 127.0.0.1:${port}\n`);
+  await client.expect("[提示] 请确保服务器已启动\n");
+  assert.equal(await client.exitCode(), 1, client.describe());
+  const attempts = client.stdout.split("[错误] 无法连接到服务器").length - 1;
+  assert.equal(attempts, 4, client.describe());
+  assert.doesNotMatch(client.stdout, /认证菜单/);
+  assert.equal(client.stderr, "");
+  // 1 + 2 + 4 s of back-off.
+  assert.ok(Date.now() - start >= 7000, `${Date.now() - start} ms`);
+});
+
+Deno.test("client.ts reconnects after the server restarts and resumes without the password", async () => {
+  await using dir = await tempDir();
+  const db = join(dir.path, "chat.db");
+  const started = await startServer(dir.path, db);
+  const port = started.port;
+  await using first = started.server;
+  await registerAccounts(port, ["小王", "bob"]);
+
+  await using client = startClient(dir.path, clientArgs(port));
+  await expectMenu(client);
+  await login(client, "小王");
+  {
+    // Once bob's message shows, the RESUME_TOKEN sent before it was read.
+    await using bob = await loggedIn(port, "bob");
+    await bob.send("MSG sync");
+    await client.expect(new RegExp(`${CLOCK} bob: sync\n`));
+  }
+
+  first.process.kill("SIGKILL");
+  await first.exitCode();
+  await client.expect("[客户端] 与服务器的连接已断开，正在重新连接...\n");
+  const lostAt = client.mark;
+  await using second = await restartServer(dir.path, db, port);
+  await client.expect("[客户端] 已重新连接\n");
+  await using bob = await loggedIn(port, "bob");
+  await client.type("又回来了");
+  await bob.next((line) => /^MESSAGE \d+ \d+ 小王 又回来了$/.test(line));
+  await second.expect("小王: 又回来了");
+  assert.doesNotMatch(client.since(lostAt), /密码:/, client.describe());
+  assert.doesNotMatch(client.since(lostAt), /认证菜单/, client.describe());
+  await exitChat(client);
+});
+
+Deno.test({
+  name: "client.ts shows the server's shutdown and exits 0 by itself",
+  ignore: IS_WINDOWS,
+  async fn() {
+    await using dir = await tempDir();
+    const started = await startServer(dir.path, join(dir.path, "chat.db"));
+    await using server = started.server;
+    await registerAccounts(started.port, ["小王"]);
+
+    await using client = startClient(dir.path, clientArgs(started.port));
+    await expectMenu(client);
+    await login(client, "小王");
+    server.process.kill("SIGINT");
+    await client.expect("【系统】服务器正在关闭\n");
+    await client.expect("[客户端] 已断开连接\n");
+    assert.equal(await client.exitCode(), 0, client.describe());
+    assert.equal(await server.exitCode(), 0, server.describe());
+    assert.doesNotMatch(client.stdout, /正在重新连接/);
+  },
+});
