@@ -30,6 +30,7 @@ import {
 import { SqliteStore } from "./lib/sqlite_store.ts";
 import { StoreError } from "./lib/store.ts";
 import { formatClockTime, formatDateTime } from "./lib/time_format.ts";
+import { normalizeUsername } from "./lib/username.ts";
 import { VERSION } from "./lib/version.ts";
 
 export { type ChatServer, type ChatServerOptions, startChatServer };
@@ -104,6 +105,7 @@ async function serve(config: ServerConfig): Promise<number> {
       exemptLoopback: config.exemptLoopback,
       minPasswordLength: config.minPasswordLength,
       logMessages: config.logMessages,
+      historyDays: config.historyDays,
       log: (line) => console.log(line),
       signal: stop.signal,
     });
@@ -223,6 +225,30 @@ async function runOperatorCommand(
           console.log(t(lang, "opSkipped", { count: report.skipped.length }));
           for (const skip of report.skipped) console.log(`  - ${skip.reason}`);
         }
+        return 0;
+      }
+      case "grant-admin":
+      case "revoke-admin": {
+        const user = args[0] ?? "";
+        const key = normalizeUsername(user, { allowReserved: true });
+        const account = key.ok ? await store.getAccount(key.key) : undefined;
+        const grant = name === "grant-admin";
+        if (account === undefined) {
+          console.error(t(lang, "opNoSuchUser", { user }));
+          return 1;
+        }
+        await store.setAdmin(account.usernameKey, grant, {
+          at: Date.now(),
+          event: grant ? "admin_granted" : "admin_revoked",
+          username: account.username,
+          address: "operator",
+          detail: null,
+        });
+        console.log(
+          t(lang, grant ? "opAdminGranted" : "opAdminRevoked", {
+            user: account.username,
+          }),
+        );
         return 0;
       }
       case "delete-user": {

@@ -24,6 +24,7 @@ import {
   t,
 } from "./messages.ts";
 import { isPeerGoneError, OutboundQueue } from "./outbound_queue.ts";
+import { type ChatMember, ChatService } from "./chat_service.ts";
 import {
   type Command,
   formatReply,
@@ -80,6 +81,8 @@ export interface ChatServerOptions {
   ratePerSecond?: number;
   /** How often deadlines are checked; 0 disables the timer (tests call `sweep()`). @default {1000} */
   sweepIntervalMs?: number;
+  /** Days of chat history kept. @default {30} */
+  historyDays?: number;
   /** Minimum password length. @default {8} */
   minPasswordLength?: number;
   /** PBKDF2 iterations (tests lower it). @default {600000} */
@@ -131,15 +134,14 @@ class Server implements ChatServer {
   readonly options: ChatServerOptions;
   readonly limits: ConnectionLimits;
   readonly connections = new Set<Connection>();
-  /** Authenticated connections, in login order: the chat room. */
-  readonly members = new Set<Connection>();
+  /** Rooms, messages, history and moderation for logged-in members. */
+  readonly chat: ChatService;
   #listener: Deno.Listener;
   #store: SqliteStore;
   #log: (line: string) => void;
   #sweepTimer: ReturnType<typeof setInterval> | undefined;
   #stopping: Promise<void> | undefined;
   #acceptLoop: Promise<void>;
-  #nextMessageId = 1;
   #acceptErrorLogged = false;
 
   constructor(listener: Deno.Listener, options: ChatServerOptions) {
@@ -170,6 +172,13 @@ class Server implements ChatServer {
           expires: formatClockTime(delivery.expiresAt),
         }));
       },
+    });
+    this.chat = new ChatService({
+      store: options.store,
+      clock: this.clock,
+      lang: this.lang,
+      historyDays: options.historyDays,
+      log: (line) => this.logLine(line),
     });
     const sweepEvery = options.sweepIntervalMs ?? 1000;
     if (sweepEvery > 0) {
@@ -208,21 +217,12 @@ class Server implements ChatServer {
     return this.options.logMessages ?? true;
   }
 
-  nextMessageId(): number {
-    return this.#nextMessageId++;
-  }
-
-  /** Encodes `reply` once and queues the same bytes for every member but `except`. */
-  broadcast(reply: Reply, except?: Connection): void {
-    const bytes = encode(formatReply(reply));
-    for (const member of this.members) {
-      if (member !== except) member.sendBytes(bytes);
-    }
-  }
-
   sweep(): void {
     const now = this.clock.now();
     for (const connection of this.connections) connection.checkDeadlines(now);
+    this.chat.sweep().catch((error) =>
+      this.logLine(`[error] history maintenance: ${String(error)}`)
+    );
   }
 
   shutdown(): Promise<void> {
@@ -246,6 +246,9 @@ class Server implements ChatServer {
       [...this.connections].map((connection) =>
         connection.close("shutdown", t(this.lang, "shutdown"))
       ),
+    );
+    await this.chat.close().catch((error) =>
+      this.logLine(`[error] final history write: ${String(error)}`)
     );
     this.#store.close();
   }
@@ -307,7 +310,7 @@ class Server implements ChatServer {
 }
 
 /** One client connection and its state machine. */
-class Connection {
+class Connection implements ChatMember {
   readonly remote: string;
   readonly address: string;
   #server: Server;
@@ -375,6 +378,27 @@ class Connection {
 
   get lang(): Lang {
     return this.#server.lang;
+  }
+
+  // ChatMember: valid while this connection is in the chat (logged in).
+  get username(): string {
+    return this.#session?.username ?? "";
+  }
+
+  get usernameKey(): string {
+    return this.#session?.usernameKey ?? "";
+  }
+
+  get accountId(): number {
+    return this.#session?.accountId ?? -1;
+  }
+
+  deliver(bytes: Uint8Array): void {
+    this.#queue.push(bytes);
+  }
+
+  disconnect(code: string, message: string): void {
+    void this.close(code, message);
   }
 
   send(reply: Reply): void {
@@ -776,13 +800,18 @@ class Connection {
           (server.options.loginTimeoutMs ?? 60_000);
         return;
       }
-      case "msg":
-        return this.#chat(command.text);
       case "ping":
         this.send({ type: "pong", token: command.token });
         return;
       case "pong":
         return;
+      default: {
+        // Rooms, private messages, history, moderation, profiles.
+        if (this.#session === undefined) return this.#notLoggedIn();
+        if (command.type === "msg") return this.#chat(command.text);
+        await server.chat.handle(this, command);
+        return;
+      }
     }
   }
 
@@ -790,17 +819,7 @@ class Connection {
     const session = this.#session;
     if (session === undefined) return this.#notLoggedIn();
     const server = this.#server;
-    const time = server.clock.now();
-    server.broadcast(
-      {
-        type: "message",
-        id: server.nextMessageId(),
-        time,
-        sender: session.username,
-        text,
-      },
-      this,
-    );
+    server.chat.say(this, text);
     if (server.logMessages) server.logLine(`${session.username}: ${text}`);
   }
 
@@ -814,18 +833,13 @@ class Connection {
     this.#session = session;
     this.#lastHeardAt = server.clock.now();
     this.#pingSentAt = undefined;
-    server.members.add(this);
     this.send({ type: "auth_success", username: session.username });
     this.send({
       type: "welcome",
-      onlineCount: server.members.size,
+      // Counting this member, who enters the chat just below.
+      onlineCount: server.chat.onlineCount + 1,
       username: session.username,
     });
-    server.broadcast({
-      type: "user_joined",
-      time: server.clock.now(),
-      username: session.username,
-    }, this);
     server.logLine(
       t(this.lang, "logClientConnected", {
         username: session.username,
@@ -833,6 +847,9 @@ class Connection {
       }),
     );
     await this.#sendResumeToken();
+    if (this.#session !== session) return;
+    // JOINED 大厅, its history, waiting private messages; USER_JOINED to the room.
+    await server.chat.enter(this);
   }
 
   /**
@@ -851,18 +868,14 @@ class Connection {
   async #leaveChat(options: { explicit?: boolean } = {}): Promise<void> {
     const session = this.#session;
     if (session === undefined) return;
-    this.#session = undefined;
     const server = this.#server;
-    server.members.delete(this);
-    server.broadcast({
-      type: "user_left",
-      time: server.clock.now(),
-      username: session.username,
-    }, this);
+    // Out of the hub while the member still has its name.
+    server.chat.exit(this);
+    this.#session = undefined;
     server.logLine(
       t(this.lang, "logClientDisconnected", {
         username: session.username,
-        count: server.members.size,
+        count: server.chat.onlineCount,
       }),
     );
     await server.auth.logout(session, options);
@@ -873,18 +886,13 @@ class Connection {
     const session = this.#session;
     if (session === undefined) return;
     // The manager already released the session; only the chat side remains.
-    this.#session = undefined;
     const server = this.#server;
-    server.members.delete(this);
-    server.broadcast({
-      type: "user_left",
-      time: server.clock.now(),
-      username: session.username,
-    }, this);
+    server.chat.exit(this);
+    this.#session = undefined;
     server.logLine(
       t(this.lang, "logClientDisconnected", {
         username: session.username,
-        count: server.members.size,
+        count: server.chat.onlineCount,
       }),
     );
     if (this.#closing !== undefined) return;

@@ -95,6 +95,14 @@ const CATALOG = {
   },
   opImported: { zh: "已导入 {count} 个账户", en: "Imported {count} accounts" },
   opSkipped: { zh: "跳过 {count} 项:", en: "Skipped {count} entries:" },
+  opAdminGranted: {
+    zh: "已授予 {user} 管理员权限",
+    en: "{user} is now an administrator",
+  },
+  opAdminRevoked: {
+    zh: "已撤销 {user} 的管理员权限",
+    en: "{user} is no longer an administrator",
+  },
   opDeleted: { zh: "已删除账户: {user}", en: "Deleted account: {user}" },
   // Replies to clients
   registerSuccess: { zh: "注册成功！", en: "Registration successful!" },
@@ -216,6 +224,39 @@ const CATALOG = {
     zh: "{username} 离开了聊天室",
     en: "{username} left the chat",
   },
+  // Chat features (server replies)
+  invalidRoom: {
+    zh: "房间名无效: {room}（1-32 个字母、数字、_ 或 -）",
+    en: "Invalid room name: {room} (1-32 letters, digits, _ or -)",
+  },
+  noSuchUser: { zh: "用户不存在: {user}", en: "No such user: {user}" },
+  userOffline: { zh: "{user} 不在线", en: "{user} is not online" },
+  offlineQueueFull: {
+    zh: "{user} 的离线消息已满（最多 {max} 条），消息未发送",
+    en: "{user}'s offline queue is full (at most {max}); message not sent",
+  },
+  notAdmin: {
+    zh: "只有管理员可以执行此操作",
+    en: "Only administrators can do that",
+  },
+  kickedDefault: {
+    zh: "你已被管理员移出聊天室",
+    en: "You were kicked by an administrator",
+  },
+  okKicked: { zh: "已将 {user} 移出聊天室", en: "Kicked {user}" },
+  okMuted: {
+    zh: "{user} 已被禁言 {minutes} 分钟",
+    en: "{user} is muted for {minutes} minutes",
+  },
+  okUnmuted: { zh: "{user} 已解除禁言", en: "{user} is no longer muted" },
+  okDeleted: { zh: "消息 {id} 已删除", en: "Message {id} deleted" },
+  noSuchMessage: { zh: "消息不存在: {id}", en: "No such message: {id}" },
+  mutedNoStatus: {
+    zh: "禁言期间不能修改签名",
+    en: "You cannot change your status while muted",
+  },
+  okStatusSet: { zh: "个性签名已更新", en: "Status updated" },
+  okStatusCleared: { zh: "个性签名已清除", en: "Status cleared" },
   // Client
   clientBanner: { zh: "TCP 聊天客户端", en: "TCP Chat Client" },
   askHost: {

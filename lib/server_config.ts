@@ -29,6 +29,8 @@ export interface ServerConfig {
   lang: Lang;
   /** Log each chat message on the console, as the seed does. @default {true} */
   logMessages: boolean;
+  /** Days of chat history kept. @default {30} */
+  historyDays: number;
 }
 
 /** What the command line asks for. */
@@ -49,6 +51,8 @@ export const OPERATOR_COMMANDS = {
   "users": 0,
   "import-credentials": 1,
   "delete-user": 1,
+  "grant-admin": 1,
+  "revoke-admin": 1,
 } as const;
 
 /** Name of an operator subcommand. */
@@ -65,6 +69,7 @@ export const ENV_VARS = {
   "min-password-length": "TCPCHAT_MIN_PASSWORD_LENGTH",
   lang: "TCPCHAT_LANG",
   quiet: "TCPCHAT_QUIET",
+  "history-days": "TCPCHAT_HISTORY_DAYS",
 } as const;
 
 /** Usage text for `--help` and flag errors. */
@@ -74,6 +79,8 @@ export const SERVER_USAGE = `用法 / Usage:
   tcpchat-server users                      list accounts (created, last seen)
   tcpchat-server import-credentials <file>  import the old program's credentials.json
   tcpchat-server delete-user <user>         delete an account
+  tcpchat-server grant-admin <user>         give <user> the administrator role
+  tcpchat-server revoke-admin <user>        take the administrator role away
 
 Options (each also settable by the environment variable shown):
   --host <addr>              listen address (default 0.0.0.0)          TCPCHAT_HOST
@@ -85,6 +92,7 @@ Options (each also settable by the environment variable shown):
                                                                        TCPCHAT_NO_LOOPBACK_EXEMPTION=1
   --min-password-length <n>  minimum password length (default 8)       TCPCHAT_MIN_PASSWORD_LENGTH
   --lang zh|en               console and reply language (default zh)   TCPCHAT_LANG (or LANG=en_*)
+  --history-days <n>         days of chat history kept (default 30)    TCPCHAT_HISTORY_DAYS
   --quiet                    do not log each chat message              TCPCHAT_QUIET=1
   --help                     show this help
   --version                  show the version`;
@@ -124,6 +132,7 @@ export function parseServerCommand(
       "min-password-length": { type: "string" },
       lang: { type: "string" },
       quiet: { type: "boolean" },
+      "history-days": { type: "string" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "V" },
     },
@@ -183,6 +192,7 @@ export function parseServerCommand(
     ),
     lang,
     logMessages: !flagOrEnvBool("quiet"),
+    historyDays: integer("history-days", pick("history-days"), 30, 1, 36500),
   };
 
   if (positionals.length === 0) return { kind: "serve", config };

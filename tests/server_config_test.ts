@@ -35,6 +35,7 @@ const DEFAULTS: ServerConfig = {
   minPasswordLength: 8,
   lang: "zh",
   logMessages: true,
+  historyDays: 30,
 };
 
 Deno.test("parseServerCommand() uses the defaults with no flags and no environment", () => {
@@ -77,6 +78,7 @@ Deno.test("parseServerCommand() reads each environment variable", async (t) => {
   const cases: [string, string, Partial<ServerConfig>][] = [
     [ENV_VARS.host, "127.0.0.1", { host: "127.0.0.1" }],
     [ENV_VARS.port, "7000", { port: 7000 }],
+    [ENV_VARS["history-days"], "7", { historyDays: 7 }],
     [ENV_VARS.port, "0", { port: 0 }],
     [ENV_VARS.db, "/var/lib/tcpchat.db", { db: "/var/lib/tcpchat.db" }],
     [ENV_VARS["max-clients"], "99", { maxClients: 99 }],
@@ -111,6 +113,7 @@ Deno.test("parseServerCommand() names the documented environment variables", () 
     "min-password-length": "TCPCHAT_MIN_PASSWORD_LENGTH",
     lang: "TCPCHAT_LANG",
     quiet: "TCPCHAT_QUIET",
+    "history-days": "TCPCHAT_HISTORY_DAYS",
   });
   for (const name of Object.values(ENV_VARS)) {
     assert.ok(SERVER_USAGE.includes(name), `usage mentions ${name}`);

@@ -111,6 +111,7 @@ Deno.test("server relays chat to the others with a timestamp, and join and leave
   await bob.send("LOGIN bob password123");
   assert.equal(await bob.expect("AUTH_SUCCESS"), "AUTH_SUCCESS bob");
   assert.equal(await bob.expect("WELCOME"), "WELCOME 2 bob");
+  assert.equal(await bob.expect("JOINED"), "JOINED 大厅 2");
   await alice.close();
   assert.match(await bob.expect("USER_LEFT "), /^USER_LEFT \d+ alice$/);
 });

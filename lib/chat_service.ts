@@ -1,0 +1,746 @@
+/**
+ * Chat features for logged-in members: rooms, room messages with batched
+ * history, private and offline messages, user lists, history paging,
+ * moderation and profiles. The connection layer (`chat_server.ts`) calls
+ * one method per command; this module knows users, rooms and the store, and
+ * talks to members only through {@linkcode ChatMember}.
+ *
+ * @module
+ */
+
+import { type Clock, SYSTEM_CLOCK } from "./clock.ts";
+import { HistoryWriter } from "./history_writer.ts";
+import {
+  Hub,
+  LOBBY,
+  type Member,
+  normalizeRoomName,
+  type RoomSummary,
+} from "./hub.ts";
+import {
+  type Lang,
+  type MessageKey,
+  type MessageParams,
+  t,
+} from "./messages.ts";
+import { type Command, formatReply, type Reply } from "./protocol.ts";
+import type {
+  AccountStore,
+  AuditEntry,
+  ChatStore,
+  StoredMessage,
+} from "./store.ts";
+import { normalizeUsername } from "./username.ts";
+
+/** Messages sent on joining a room. */
+export const JOIN_HISTORY_COUNT = 20;
+/** Undelivered private messages kept per recipient. */
+export const MAX_OFFLINE_PER_RECIPIENT = 1000;
+
+/** A logged-in connection as the chat service sees it. */
+export interface ChatMember extends Member {
+  /** The account's id. */
+  readonly accountId: number;
+  /** Source address, for the audit log. */
+  readonly address: string;
+  /** Sends one reply to this member. */
+  send(reply: Reply): void;
+  /** Ends the member's connection with a `BYE`. */
+  disconnect(code: string, message: string): void;
+}
+
+/** Options for {@linkcode ChatService}. */
+export interface ChatServiceOptions {
+  store: AccountStore & ChatStore;
+  /** @default {SYSTEM_CLOCK} */
+  clock?: Clock;
+  /** Language of server-made texts (OK messages). @default {"zh"} */
+  lang?: Lang;
+  /** Days of history kept. @default {30} */
+  historyDays?: number;
+  /** Receives a line for the server log. @default {() => {}} */
+  log?: (line: string) => void;
+  /** Group-commit delay for history writes. @default {50} */
+  historyFlushDelayMs?: number;
+}
+
+type ChatCommand = Extract<
+  Command,
+  {
+    type:
+      | "msg"
+      | "join"
+      | "leave"
+      | "rooms"
+      | "privmsg"
+      | "users"
+      | "history"
+      | "kick"
+      | "mute"
+      | "unmute"
+      | "delete_message"
+      | "status"
+      | "whois";
+  }
+>;
+
+const CHAT_COMMANDS: ReadonlySet<string> = new Set<ChatCommand["type"]>([
+  "msg",
+  "join",
+  "leave",
+  "rooms",
+  "privmsg",
+  "users",
+  "history",
+  "kick",
+  "mute",
+  "unmute",
+  "delete_message",
+  "status",
+  "whois",
+]);
+
+/** Whether a command is handled by {@linkcode ChatService.handle}. */
+export function isChatCommand(command: Command): command is ChatCommand {
+  return CHAT_COMMANDS.has(command.type);
+}
+
+interface MuteState {
+  until: number;
+  reason: string;
+}
+
+/** The chat side of the server. */
+export class ChatService {
+  readonly hub = new Hub<ChatMember>();
+  #store: AccountStore & ChatStore;
+  #clock: Clock;
+  #lang: Lang;
+  #log: (line: string) => void;
+  #history: HistoryWriter;
+  #historyMs: number;
+  #nextId = 0;
+  #ready: Promise<void>;
+  #mutes = new Map<ChatMember, MuteState>();
+  #encoder = new TextEncoder();
+  #lastPrune = 0;
+
+  /** Creates the service; message ids continue after the store's largest. */
+  constructor(options: ChatServiceOptions) {
+    this.#store = options.store;
+    this.#clock = options.clock ?? SYSTEM_CLOCK;
+    this.#lang = options.lang ?? "zh";
+    this.#log = options.log ?? (() => {});
+    this.#historyMs = (options.historyDays ?? 30) * 24 * 60 * 60 * 1000;
+    this.#history = new HistoryWriter(this.#store, {
+      flushDelayMs: options.historyFlushDelayMs ?? 50,
+      onError: (error, lost) =>
+        this.#log(
+          `[error] history write failed, ${lost} message(s) not stored: ${
+            String(error)
+          }`,
+        ),
+    });
+    this.#ready = this.#store.maxMessageId().then((max) => {
+      this.#nextId = Math.max(this.#nextId, max + 1);
+    });
+  }
+
+  /** Number of members online. */
+  get onlineCount(): number {
+    return this.hub.onlineCount;
+  }
+
+  /**
+   * Brings a logged-in member into the lobby: `JOINED`, the lobby's
+   * history, waiting private messages, and `USER_JOINED` to the lobby.
+   * The caller has already sent `AUTH_SUCCESS`, `WELCOME`, `RESUME_TOKEN`.
+   */
+  async enter(member: ChatMember): Promise<void> {
+    await this.#ready;
+    const joined = this.hub.enter(member);
+    const mute = await this.#store.getMute(member.accountId, this.#clock.now());
+    if (mute !== undefined) {
+      this.#mutes.set(member, { until: mute.until, reason: mute.reason ?? "" });
+    }
+    this.#roomNotice(joined.name, {
+      type: "user_joined",
+      username: member.username,
+    }, member);
+    member.send({
+      type: "joined",
+      room: joined.name,
+      memberCount: joined.memberCount,
+    });
+    await this.#sendHistory(member, joined.name, { count: JOIN_HISTORY_COUNT });
+    await this.#deliverOffline(member);
+    if (mute !== undefined) {
+      member.send({
+        type: "muted",
+        until: mute.until,
+        reason: mute.reason ?? "",
+      });
+    }
+  }
+
+  /** Takes a member out of the chat; resolves the room it left. */
+  exit(member: ChatMember): string | undefined {
+    this.#mutes.delete(member);
+    const room = this.hub.exit(member);
+    if (room !== undefined) {
+      this.#roomNotice(room, { type: "user_left", username: member.username });
+    }
+    return room;
+  }
+
+  /** Handles one chat command from a logged-in member. */
+  async handle(member: ChatMember, command: ChatCommand): Promise<void> {
+    await this.#ready;
+    switch (command.type) {
+      case "msg":
+        return this.say(member, command.text);
+      case "join":
+        return await this.#join(member, command.room);
+      case "leave":
+        return await this.#join(member, LOBBY);
+      case "rooms":
+        return member.send({
+          type: "room_list",
+          rooms: fitList(this.#roomList(), roomsLine),
+        });
+      case "users":
+        return this.#users(member, command.all);
+      case "privmsg":
+        return await this.#privmsg(member, command.to, command.text);
+      case "history":
+        return await this.#sendHistory(
+          member,
+          this.hub.roomOf(member) ?? LOBBY,
+          command,
+        );
+      case "kick":
+        return await this.#kick(member, command.user, command.reason);
+      case "mute":
+        return await this.#mute(
+          member,
+          command.user,
+          command.minutes,
+          command.reason,
+        );
+      case "unmute":
+        return await this.#unmute(member, command.user);
+      case "delete_message":
+        return await this.#deleteMessage(member, command.id);
+      case "status":
+        return await this.#status(member, command.text);
+      case "whois":
+        return await this.#whois(member, command.user);
+    }
+  }
+
+  /** A room message: checked for a mute, stored (batched), relayed to the room. */
+  say(member: ChatMember, text: string): void {
+    if (this.#refuseMuted(member)) return;
+    const room = this.hub.roomOf(member) ?? LOBBY;
+    const message: StoredMessage = {
+      id: this.#nextId++,
+      room,
+      sender: member.username,
+      recipient: null,
+      text,
+      createdAt: this.#clock.now(),
+    };
+    this.#history.append(message);
+    const bytes = this.#encode({
+      type: "message",
+      id: message.id,
+      time: message.createdAt,
+      sender: message.sender,
+      text: message.text,
+    });
+    this.hub.deliverToRoom(room, bytes, member);
+  }
+
+  /** Periodic work: drops history older than the retention, about hourly. */
+  async sweep(): Promise<void> {
+    const now = this.#clock.now();
+    if (now - this.#lastPrune < 60 * 60 * 1000) return;
+    this.#lastPrune = now;
+    await this.#history.flush();
+    const removed = await this.#store.pruneMessages(now - this.#historyMs);
+    if (removed > 0) {
+      this.#log(
+        `[history] pruned ${removed} message(s) older than the retention`,
+      );
+    }
+  }
+
+  /** Writes every buffered history message. */
+  flush(): Promise<void> {
+    return this.#history.flush();
+  }
+
+  /** Flushes history and stops timers. */
+  async close(): Promise<void> {
+    await this.#history.close();
+  }
+
+  async #join(member: ChatMember, roomName: string): Promise<void> {
+    const name = normalizeRoomName(roomName);
+    if (!name.ok || name.name === "-") {
+      member.send({
+        type: "error",
+        code: "invalid_room",
+        message: this.#t("invalidRoom", { room: roomName }),
+      });
+      return;
+    }
+    const moved = this.hub.join(member, name.name);
+    if (moved.left !== undefined) {
+      this.#roomNotice(moved.left, {
+        type: "user_left",
+        username: member.username,
+      });
+      this.#roomNotice(moved.joined.name, {
+        type: "user_joined",
+        username: member.username,
+      }, member);
+    }
+    member.send({
+      type: "joined",
+      room: moved.joined.name,
+      memberCount: moved.joined.memberCount,
+    });
+    await this.#sendHistory(member, moved.joined.name, {
+      count: JOIN_HISTORY_COUNT,
+    });
+  }
+
+  #users(member: ChatMember, all: boolean): void {
+    if (all) {
+      const names = this.hub.online().map((m) => m.username);
+      member.send({
+        type: "user_list",
+        scope: "*",
+        users: fitList(names, (list) => usersLine("*", list)),
+      });
+      return;
+    }
+    const room = this.hub.roomOf(member) ?? LOBBY;
+    const names = this.hub.membersOf(room).map((m) => m.username);
+    member.send({
+      type: "user_list",
+      scope: room,
+      users: fitList(names, (list) => usersLine(room, list)),
+    });
+  }
+
+  async #privmsg(member: ChatMember, to: string, text: string): Promise<void> {
+    if (this.#refuseMuted(member)) return;
+    const name = normalizeUsername(to, { allowReserved: true });
+    const account = name.ok
+      ? await this.#store.getAccount(name.key)
+      : undefined;
+    if (!name.ok || account === undefined) {
+      member.send({
+        type: "error",
+        code: "no_such_user",
+        message: this.#t("noSuchUser", { user: to }),
+      });
+      return;
+    }
+    const message: StoredMessage = {
+      id: this.#nextId++,
+      room: null,
+      sender: member.username,
+      recipient: account.username,
+      text,
+      createdAt: this.#clock.now(),
+    };
+    const line: Reply = {
+      type: "private",
+      id: message.id,
+      time: message.createdAt,
+      from: message.sender,
+      to: account.username,
+      text,
+    };
+    const recipient = this.hub.find(account.username);
+    if (recipient !== undefined) {
+      this.#history.append(message);
+      const bytes = this.#encode(line);
+      recipient.deliver(bytes);
+      if (recipient !== member) member.deliver(bytes);
+      return;
+    }
+    // Offline: stored durably before anyone is told it was queued.
+    const queued = await this.#store.queueOffline(
+      message,
+      account.id,
+      MAX_OFFLINE_PER_RECIPIENT,
+    );
+    if (queued === "full") {
+      member.send({
+        type: "error",
+        code: "offline_queue_full",
+        message: this.#t("offlineQueueFull", {
+          user: account.username,
+          max: MAX_OFFLINE_PER_RECIPIENT,
+        }),
+      });
+      return;
+    }
+    member.send(line);
+    member.send({ type: "pm_queued", to: account.username });
+  }
+
+  async #deliverOffline(member: ChatMember): Promise<void> {
+    const waiting = await this.#store.takeOffline(member.accountId);
+    if (waiting.length === 0) return;
+    member.send({ type: "offline_begin", count: waiting.length });
+    const bySender = new Map<string, number>();
+    for (const message of waiting) {
+      member.send({
+        type: "private",
+        id: message.id,
+        time: message.createdAt,
+        from: message.sender,
+        to: member.username,
+        text: message.text,
+      });
+      bySender.set(message.sender, (bySender.get(message.sender) ?? 0) + 1);
+    }
+    member.send({ type: "offline_end" });
+    for (const [sender, count] of bySender) {
+      this.hub.find(sender)?.send({
+        type: "pm_delivered",
+        to: member.username,
+        count,
+      });
+    }
+  }
+
+  async #sendHistory(
+    member: ChatMember,
+    room: string,
+    query: { count: number; before?: number; after?: number },
+  ): Promise<void> {
+    // Batched writes must be visible to the read.
+    await this.#history.flush();
+    const page = await this.#store.roomHistory(room, {
+      count: query.count,
+      before: query.before,
+      after: query.after,
+    });
+    member.send({ type: "history_begin", room, count: page.messages.length });
+    for (const message of page.messages) {
+      member.send({
+        type: "history_message",
+        id: message.id,
+        time: message.createdAt,
+        sender: message.sender,
+        text: message.text,
+      });
+    }
+    member.send({ type: "history_end", room, more: page.more });
+  }
+
+  async #kick(
+    member: ChatMember,
+    user: string,
+    reason: string | undefined,
+  ): Promise<void> {
+    if (!(await this.#isAdmin(member, "kick", user))) return;
+    const target = this.hub.find(user);
+    if (target === undefined) {
+      const exists = await this.#accountOf(user);
+      member.send(
+        exists === undefined
+          ? {
+            type: "error",
+            code: "no_such_user",
+            message: this.#t("noSuchUser", { user }),
+          }
+          : {
+            type: "error",
+            code: "user_offline",
+            message: this.#t("userOffline", { user }),
+          },
+      );
+      return;
+    }
+    await this.#store.revokeResumeTokens(target.accountId);
+    await this.#audit("kick", member, target.username, reason ?? null);
+    target.disconnect("kicked", reason ?? this.#t("kickedDefault"));
+    member.send({
+      type: "ok",
+      code: "kicked",
+      message: this.#t("okKicked", { user: target.username }),
+    });
+  }
+
+  async #mute(
+    member: ChatMember,
+    user: string,
+    minutes: number,
+    reason: string | undefined,
+  ): Promise<void> {
+    if (!(await this.#isAdmin(member, "mute", user))) return;
+    const account = await this.#accountOf(user);
+    if (account === undefined) {
+      member.send({
+        type: "error",
+        code: "no_such_user",
+        message: this.#t("noSuchUser", { user }),
+      });
+      return;
+    }
+    const now = this.#clock.now();
+    const until = now + minutes * 60_000;
+    await this.#store.setMute(
+      account.id,
+      until,
+      reason ?? null,
+      member.username,
+      {
+        at: now,
+        event: "mute",
+        username: account.username,
+        address: member.address,
+        detail: `by ${member.username} for ${minutes} min${
+          reason ? `: ${reason}` : ""
+        }`,
+      },
+    );
+    const target = this.hub.find(account.username);
+    if (target !== undefined) {
+      this.#mutes.set(target, { until, reason: reason ?? "" });
+      target.send({ type: "muted", until, reason: reason ?? "" });
+    }
+    member.send({
+      type: "ok",
+      code: "muted",
+      message: this.#t("okMuted", { user: account.username, minutes }),
+    });
+  }
+
+  async #unmute(member: ChatMember, user: string): Promise<void> {
+    if (!(await this.#isAdmin(member, "unmute", user))) return;
+    const account = await this.#accountOf(user);
+    if (account === undefined) {
+      member.send({
+        type: "error",
+        code: "no_such_user",
+        message: this.#t("noSuchUser", { user }),
+      });
+      return;
+    }
+    await this.#store.clearMute(account.id, {
+      at: this.#clock.now(),
+      event: "unmute",
+      username: account.username,
+      address: member.address,
+      detail: `by ${member.username}`,
+    });
+    const target = this.hub.find(account.username);
+    if (target !== undefined && this.#mutes.delete(target)) {
+      target.send({ type: "unmuted" });
+    }
+    member.send({
+      type: "ok",
+      code: "unmuted",
+      message: this.#t("okUnmuted", { user: account.username }),
+    });
+  }
+
+  async #deleteMessage(member: ChatMember, id: number): Promise<void> {
+    if (!(await this.#isAdmin(member, "delete_message", `#${id}`))) return;
+    await this.#history.flush();
+    const existing = await this.#store.getMessage(id);
+    const deleted = existing === undefined || existing.room === null
+      ? undefined
+      : await this.#store.deleteMessage(
+        id,
+        this.#clock.now(),
+        {
+          at: this.#clock.now(),
+          event: "delete_message",
+          username: existing.sender,
+          address: member.address,
+          detail: `message ${id} in ${existing.room} by ${member.username}`,
+        },
+      );
+    if (deleted === undefined || deleted.room === null) {
+      member.send({
+        type: "error",
+        code: "no_such_message",
+        message: this.#t("noSuchMessage", { id }),
+      });
+      return;
+    }
+    this.hub.deliverToRoom(
+      deleted.room,
+      this.#encode({ type: "message_deleted", id, by: member.username }),
+    );
+    member.send({
+      type: "ok",
+      code: "deleted",
+      message: this.#t("okDeleted", { id }),
+    });
+  }
+
+  async #status(member: ChatMember, text: string): Promise<void> {
+    if (this.#mutes.has(member) && this.#isMuted(member)) {
+      member.send({
+        type: "error",
+        code: "muted",
+        message: this.#t("mutedNoStatus"),
+      });
+      return;
+    }
+    await this.#store.setStatus(member.accountId, text);
+    member.send(
+      text === ""
+        ? {
+          type: "ok",
+          code: "status_cleared",
+          message: this.#t("okStatusCleared"),
+        }
+        : { type: "ok", code: "status_set", message: this.#t("okStatusSet") },
+    );
+  }
+
+  async #whois(member: ChatMember, user: string): Promise<void> {
+    const account = await this.#accountOf(user);
+    if (account === undefined) {
+      member.send({
+        type: "error",
+        code: "no_such_user",
+        message: this.#t("noSuchUser", { user }),
+      });
+      return;
+    }
+    const online = this.hub.find(account.username);
+    member.send({
+      type: "whois_info",
+      user: account.username,
+      registeredAt: account.createdAt,
+      online: online !== undefined,
+      lastSeenAt: account.lastSeenAt,
+      room: online === undefined ? null : this.hub.roomOf(online) ?? null,
+      admin: account.isAdmin,
+      status: account.status,
+    });
+  }
+
+  /** Checks the admin role in the store (so a grant or revoke applies at once). */
+  async #isAdmin(
+    member: ChatMember,
+    action: "kick" | "mute" | "unmute" | "delete_message",
+    target: string,
+  ): Promise<boolean> {
+    const account = await this.#store.getAccount(member.usernameKey);
+    if (account?.isAdmin) return true;
+    await this.#audit(action, member, target, "refused: not_admin");
+    member.send({
+      type: "error",
+      code: "not_admin",
+      message: this.#t("notAdmin"),
+    });
+    return false;
+  }
+
+  #refuseMuted(member: ChatMember): boolean {
+    if (!this.#isMuted(member)) return false;
+    const mute = this.#mutes.get(member)!;
+    member.send({ type: "muted", until: mute.until, reason: mute.reason });
+    return true;
+  }
+
+  #isMuted(member: ChatMember): boolean {
+    const mute = this.#mutes.get(member);
+    if (mute === undefined) return false;
+    if (this.#clock.now() < mute.until) return true;
+    this.#mutes.delete(member);
+    return false;
+  }
+
+  async #accountOf(user: string) {
+    const name = normalizeUsername(user, { allowReserved: true });
+    return name.ok ? await this.#store.getAccount(name.key) : undefined;
+  }
+
+  /** The lobby first, then rooms by member count. */
+  #roomList(): RoomSummary[] {
+    const [lobby, ...rest] = this.hub.rooms();
+    rest.sort((a, b) =>
+      b.memberCount - a.memberCount || a.name.localeCompare(b.name)
+    );
+    return lobby === undefined ? rest : [lobby, ...rest];
+  }
+
+  #roomNotice(
+    room: string,
+    event: { type: "user_joined" | "user_left"; username: string },
+    except?: ChatMember,
+  ): void {
+    this.hub.deliverToRoom(
+      room,
+      this.#encode({ ...event, time: this.#clock.now() }),
+      except,
+    );
+  }
+
+  async #audit(
+    event: AuditEntry["event"],
+    member: ChatMember,
+    target: string,
+    detail: string | null,
+  ): Promise<void> {
+    await this.#store.appendAudit({
+      at: this.#clock.now(),
+      event,
+      username: target,
+      address: member.address,
+      detail: `by ${member.username}${detail ? `: ${detail}` : ""}`,
+    });
+  }
+
+  #encode(reply: Reply): Uint8Array {
+    return this.#encoder.encode(`${formatReply(reply)}\n`);
+  }
+
+  #t(key: MessageKey, params?: MessageParams): string {
+    return t(this.#lang, key, params);
+  }
+}
+
+const MAX_LIST_LINE = 8000;
+
+/** Keeps as many entries as fit on one line (docs/PROTOCOL.md, limits). */
+function fitList<T>(items: T[], line: (items: T[]) => string): T[] {
+  if (new TextEncoder().encode(line(items)).length <= MAX_LIST_LINE) {
+    return items;
+  }
+  let low = 0;
+  let high = items.length;
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2);
+    if (
+      new TextEncoder().encode(line(items.slice(0, mid))).length <=
+        MAX_LIST_LINE
+    ) low = mid;
+    else high = mid - 1;
+  }
+  return items.slice(0, low);
+}
+
+function roomsLine(rooms: RoomSummary[]): string {
+  return `ROOM_LIST ${
+    rooms.map((room) => `${room.name}=${room.memberCount}`).join(" ")
+  }`;
+}
+
+function usersLine(scope: string, users: string[]): string {
+  return `USER_LIST ${scope} ${users.join(" ")}`;
+}
