@@ -17,13 +17,18 @@ import {
 } from "./lib/client_connection.ts";
 import {
   chatLine,
+  chatPrompt,
   errorLine,
+  headingLine,
+  mutedRefusalLine,
   renderEvent,
   successLine,
   systemLine,
   type ViewContext,
 } from "./lib/client_view.ts";
 import { COLOR_PALETTE, PLAIN_PALETTE, shouldUseColor } from "./lib/colors.ts";
+import { emojiTable, expandShortcodes } from "./lib/emoji.ts";
+import { LOBBY } from "./lib/hub.ts";
 import {
   type Lang,
   type MessageKey,
@@ -31,7 +36,13 @@ import {
   resolveLang,
   t,
 } from "./lib/messages.ts";
-import type { Command, Reply } from "./lib/protocol.ts";
+import {
+  type Command,
+  formatCommand,
+  MAX_HISTORY_COUNT,
+  MAX_MUTE_MINUTES,
+  type Reply,
+} from "./lib/protocol.ts";
 import { type ClientIo, LineIo, TtyIo } from "./lib/terminal_io.ts";
 import { VERSION } from "./lib/version.ts";
 
@@ -572,6 +583,40 @@ class Client {
   }
 }
 
+/** Messages one `/history` asks for by default, and at most. */
+const HISTORY_DEFAULT = 20;
+/** Messages asked for per page when catching up after a reconnect. */
+const CATCH_UP_PAGE = MAX_HISTORY_COUNT;
+/** Pages of missed messages shown at most after a reconnect. */
+const CATCH_UP_MAX_PAGES = 5;
+/** Message ids remembered to skip duplicates (per room). */
+const MAX_SHOWN_IDS = 2000;
+
+type Outcome = "quit" | "menu" | "fatal";
+
+/** A history block being received, and what it answers. */
+interface HistoryBlock {
+  /**
+   * `auto`: sent after `JOINED`; `paged`: answers `/history`; `catch_up`:
+   * the messages missed while reconnecting; `skip`: not shown.
+   */
+  kind: "auto" | "paged" | "catch_up" | "skip";
+  count: number;
+  /** Largest id in the block, to ask for the next page of a catch-up. */
+  newest: number | undefined;
+}
+
+/** A reconnect in progress: back to `room`, then what was missed there. */
+interface CatchUp {
+  room: string;
+  /** Whether the server has put the user back in `room`. */
+  inRoom: boolean;
+  /** Pages of missed messages received so far. */
+  pages: number;
+  /** Missed messages shown so far. */
+  shown: number;
+}
+
 /** The chat phase: events from the server and lines from the user, at once. */
 class ChatRoom {
   #client: Client;
@@ -587,6 +632,21 @@ class ChatRoom {
    * after /delete-account, belong to whoever reads next.
    */
   #stopPump = new AbortController();
+  /** Whether the welcome and the seed's 开始聊天 line were shown. */
+  #started = false;
+  /** The room the user is in, as the server names it. */
+  #room = LOBBY;
+  /** Smallest and largest message id seen in the room, for paging. */
+  #oldestId: number | undefined;
+  #newestId: number | undefined;
+  /** Ids of the room's messages shown, to skip them when they come again. */
+  #shownIds = new Set<number>();
+  /** Set by `JOINED`: the next history block is the automatic one. */
+  #afterJoined = false;
+  #block: HistoryBlock | undefined;
+  #catchUp: CatchUp | undefined;
+  /** The mute the server told about, to recognize a refused message. */
+  #mute: { until: number; reason: string } | undefined;
 
   constructor(client: Client, session: Session, view: ViewContext) {
     this.#client = client;
@@ -594,7 +654,7 @@ class ChatRoom {
     this.#view = view;
   }
 
-  async run(): Promise<"quit" | "menu" | "fatal"> {
+  async run(): Promise<Outcome> {
     try {
       return await this.#run();
     } finally {
@@ -602,12 +662,12 @@ class ChatRoom {
     }
   }
 
-  async #run(): Promise<"quit" | "menu" | "fatal"> {
+  async #run(): Promise<Outcome> {
     const client = this.#client;
     const io = client.io;
     let conn = client.connection!;
     let events = this.#pump(conn);
-    let input = io.readChatLine("> ");
+    let input = io.readChatLine(chatPrompt(this.#room));
     let greeted = false;
     while (true) {
       if (!greeted) {
@@ -624,6 +684,8 @@ class ChatRoom {
         if (end.type === "bye") {
           const line = renderEvent(end.reply, this.#view);
           if (line !== undefined) io.print(line);
+          // After any other BYE (kicked, shutdown, session_resumed …) a
+          // resume would fail or undo someone's decision.
           const resumable = end.reply.code === "ping_timeout" ||
             end.reply.code === "send_queue_full";
           if (!resumable) {
@@ -635,6 +697,7 @@ class ChatRoom {
         const outcome = await client.resume(this.#session);
         if (outcome !== "resumed") return outcome;
         conn = client.connection!;
+        this.#startCatchUp(conn);
         events = this.#pump(conn);
         continue;
       }
@@ -645,7 +708,7 @@ class ChatRoom {
       }
       const result = await this.#handleLine(conn, value.line);
       if (result !== undefined) return result;
-      input = io.readChatLine("> ");
+      input = io.readChatLine(chatPrompt(this.#room));
     }
   }
 
@@ -665,6 +728,7 @@ class ChatRoom {
     }
     if (line.startsWith("/") && !line.startsWith("//")) {
       const [command = ""] = line.split(/\s+/, 1);
+      const rest = line.slice(command.length).trim();
       switch (command.toLowerCase()) {
         case "/help":
           io.print(client.t("helpText"));
@@ -674,6 +738,96 @@ class ChatRoom {
           return undefined;
         case "/delete-account":
           return await this.#deleteAccount(conn);
+        case "/join": {
+          const room = /^\S+$/.exec(rest)?.[0];
+          if (room === undefined) return this.#usage("usageJoin");
+          await this.#move(conn, { type: "join", room });
+          return undefined;
+        }
+        case "/leave":
+          await this.#move(conn, { type: "leave" });
+          return undefined;
+        case "/rooms":
+          await this.#send(conn, { type: "rooms" });
+          return undefined;
+        case "/users": {
+          if (rest !== "" && rest.toLowerCase() !== "all") {
+            return this.#usage("usageUsers");
+          }
+          await this.#send(conn, { type: "users", all: rest !== "" });
+          return undefined;
+        }
+        case "/msg": {
+          // The message's own text is the one sent: PRIVATE comes back.
+          const match = /^(\S+)\s+(\S[\s\S]*)$/.exec(rest);
+          if (match === null) return this.#usage("usageMsg");
+          await this.#send(conn, {
+            type: "privmsg",
+            to: match[1]!,
+            text: expandShortcodes(match[2]!),
+          });
+          return undefined;
+        }
+        case "/history":
+          return await this.#askHistory(conn, rest);
+        case "/kick": {
+          const match = /^(\S+)(?:\s+(\S[\s\S]*))?$/.exec(rest);
+          if (match === null) return this.#usage("usageKick");
+          await this.#send(conn, {
+            type: "kick",
+            user: match[1]!,
+            reason: match[2],
+          });
+          return undefined;
+        }
+        case "/mute": {
+          const match = /^(\S+)\s+(\d{1,6})(?:\s+(\S[\s\S]*))?$/.exec(rest);
+          const minutes = Number(match?.[2]);
+          if (match === null || minutes < 1 || minutes > MAX_MUTE_MINUTES) {
+            return this.#usage("usageMute");
+          }
+          await this.#send(conn, {
+            type: "mute",
+            user: match[1]!,
+            minutes,
+            reason: match[3],
+          });
+          return undefined;
+        }
+        case "/unmute": {
+          const user = /^\S+$/.exec(rest)?.[0];
+          if (user === undefined) return this.#usage("usageUnmute");
+          await this.#send(conn, { type: "unmute", user });
+          return undefined;
+        }
+        case "/delete": {
+          const id = /^\d{1,15}$/.test(rest) ? Number(rest) : undefined;
+          if (id === undefined) return this.#usage("usageDelete");
+          await this.#send(conn, { type: "delete_message", id });
+          return undefined;
+        }
+        case "/status":
+          // A bare /status clears it.
+          await this.#send(conn, {
+            type: "status",
+            text: expandShortcodes(rest),
+          });
+          return undefined;
+        case "/whois": {
+          const user = /^\S+$/.exec(rest)?.[0];
+          if (user === undefined) return this.#usage("usageWhois");
+          await this.#send(conn, { type: "whois", user });
+          return undefined;
+        }
+        case "/emoji":
+          io.print(
+            [
+              client.t("viewEmojiTitle"),
+              ...emojiTable().map((row) => `  ${row}`),
+            ]
+              .join("\n"),
+          );
+          return undefined;
         default:
           io.print(
             errorLine(
@@ -686,14 +840,104 @@ class ChatRoom {
       }
     }
     // "//text" sends "/text" literally.
-    const text = line.startsWith("//") ? typed.trimStart().slice(1) : typed;
-    try {
-      await conn.send({ type: "msg", text });
-    } catch {
-      return undefined; // The event pump notices the broken connection.
+    const text = expandShortcodes(
+      line.startsWith("//") ? typed.trimStart().slice(1) : typed,
+    );
+    if (await this.#send(conn, { type: "msg", text })) {
+      io.print(chatLine(this.#session.username, text, Date.now(), this.#view));
     }
-    io.print(chatLine(this.#session.username, text, Date.now(), this.#view));
     return undefined;
+  }
+
+  /** `/join` and `/leave`: waits for `JOINED`, so the next prompt names the room. */
+  async #move(
+    conn: ServerConnection,
+    command: Extract<Command, { type: "join" | "leave" }>,
+  ): Promise<void> {
+    if (!this.#checkFormat(command)) return;
+    const reply = await this.#ask(conn, command, ["joined", "error"]);
+    if (reply?.type === "error") this.#client.failure(reply);
+  }
+
+  /** `/history [n]`: pages back from the oldest message seen in the room. */
+  async #askHistory(conn: ServerConnection, rest: string): Promise<undefined> {
+    if (rest !== "" && !/^\d{1,6}$/.test(rest)) {
+      return this.#usage("usageHistory");
+    }
+    const count = rest === ""
+      ? HISTORY_DEFAULT
+      : Math.min(Math.max(Number(rest), 1), MAX_HISTORY_COUNT);
+    await this.#send(
+      conn,
+      this.#oldestId === undefined
+        ? { type: "history", count }
+        : { type: "history", count, before: this.#oldestId },
+    );
+    return undefined;
+  }
+
+  /** Shows a usage error for a command typed without its arguments. */
+  #usage(key: MessageKey): undefined {
+    const client = this.#client;
+    client.io.print(
+      errorLine(
+        client.t("usageError", { usage: client.t(key) }),
+        Date.now(),
+        this.#view,
+      ),
+    );
+    return undefined;
+  }
+
+  /** Whether `command` can be sent; if not, says why. */
+  #checkFormat(command: Command): boolean {
+    try {
+      formatCommand(command);
+      return true;
+    } catch (error) {
+      if (!(error instanceof TypeError)) throw error;
+      this.#client.io.print(
+        errorLine(
+          this.#client.t("cannotSend", { reason: error.message }),
+          Date.now(),
+          this.#view,
+        ),
+      );
+      return false;
+    }
+  }
+
+  /** Sends a command whose answer the event pump shows; false if not sent. */
+  async #send(conn: ServerConnection, command: Command): Promise<boolean> {
+    if (!this.#checkFormat(command)) return false;
+    try {
+      await conn.send(command);
+      return true;
+    } catch {
+      return false; // The event pump notices the broken connection.
+    }
+  }
+
+  /**
+   * After a resume: back into the room the user was in (the server puts a
+   * resumed session in the lobby), then the messages missed meanwhile.
+   */
+  #startCatchUp(conn: ServerConnection): void {
+    const room = this.#room;
+    this.#catchUp = { room, inRoom: false, pages: 0, shown: 0 };
+    this.#block = undefined;
+    this.#afterJoined = false;
+    // The server repeats a standing mute after the resume: not a refusal.
+    this.#mute = undefined;
+    const commands: Command[] = room === LOBBY ? [] : [{ type: "join", room }];
+    commands.push({
+      type: "history",
+      count: CATCH_UP_PAGE,
+      after: this.#newestId ?? 0,
+    });
+    for (const command of commands) {
+      conn.send(command).catch(() => {}); // The pump notices a broken connection.
+    }
   }
 
   async #changePassword(conn: ServerConnection): Promise<void> {
@@ -783,14 +1027,15 @@ class ChatRoom {
   ): Promise<
     { type: "lost" } | { type: "bye"; reply: Extract<Reply, { type: "bye" }> }
   > {
-    const io = this.#client.io;
-    let started = false;
     while (true) {
       const reply = await conn.next(Infinity, this.#stopPump.signal);
       if (reply === undefined) {
         this.#settle(undefined);
         return { type: "lost" };
       }
+      // The room changes before anything that follows JOINED is shown,
+      // whoever waits for it.
+      if (reply.type === "joined") this.#joined(reply);
       if (this.#awaiting?.types.includes(reply.type)) {
         this.#settle(reply);
         continue;
@@ -802,24 +1047,180 @@ class ChatRoom {
         case "resume_token":
           this.#session.resumeToken = reply.token;
           continue;
-        case "welcome": {
-          io.print(renderEvent(reply, this.#view)!);
-          if (!started) {
-            started = true;
-            io.print("");
-            io.print(this.#client.t("chatStart"));
-            io.print("");
-          }
-          continue;
+        default:
+          this.#show(reply);
+      }
+    }
+  }
+
+  /** Shows one event, keeping track of the room, its messages and mutes. */
+  #show(reply: Reply): void {
+    const io = this.#client.io;
+    const view = this.#view;
+    const now = Date.now();
+    const print = (line: string | undefined) => {
+      if (line !== undefined) io.print(line);
+    };
+    switch (reply.type) {
+      case "welcome":
+        // After a resume the user is still in the chat: no second welcome.
+        if (this.#started) return;
+        this.#started = true;
+        print(renderEvent(reply, view));
+        io.print("");
+        io.print(this.#client.t("chatStart"));
+        io.print("");
+        return;
+      case "auth_success":
+      case "pong":
+      case "logout_success":
+      case "joined": // shown by #joined
+        return;
+      case "message":
+      case "user_joined":
+      case "user_left":
+        // Until a resumed session is back in its room, the lobby's events
+        // are not the user's.
+        if (this.#catchUp !== undefined && !this.#catchUp.inRoom) return;
+        if (reply.type === "message" && !this.#see(reply.id)) return;
+        print(renderEvent(reply, view, now));
+        return;
+      case "history_begin":
+      case "history_message":
+      case "history_end":
+        this.#historyEvent(reply);
+        return;
+      case "muted": {
+        const known = this.#mute;
+        if (
+          known !== undefined && known.until === reply.until &&
+          known.reason === reply.reason && reply.until > now
+        ) {
+          // The mute the user was told about: this answers a message.
+          print(mutedRefusalLine(reply, view, now));
+          return;
         }
-        case "auth_success":
-        case "pong":
-        case "logout_success":
-          continue;
-        default: {
-          const line = renderEvent(reply, this.#view, Date.now());
-          if (line !== undefined) io.print(line);
+        this.#mute = { until: reply.until, reason: reply.reason };
+        print(renderEvent(reply, view, now));
+        return;
+      }
+      case "unmuted":
+        this.#mute = undefined;
+        print(renderEvent(reply, view, now));
+        return;
+      default:
+        print(renderEvent(reply, view, now));
+    }
+  }
+
+  #joined(reply: Extract<Reply, { type: "joined" }>): void {
+    this.#afterJoined = true;
+    const catchUp = this.#catchUp;
+    if (catchUp !== undefined) {
+      // A resumed session: the lobby first, then the user's room again.
+      if (reply.room === catchUp.room) catchUp.inRoom = true;
+      this.#room = reply.room;
+      return;
+    }
+    this.#room = reply.room;
+    this.#oldestId = undefined;
+    this.#newestId = undefined;
+    this.#shownIds.clear();
+    this.#client.io.print(renderEvent(reply, this.#view)!);
+  }
+
+  /** Notes a room message as shown; false if it was shown already. */
+  #see(id: number): boolean {
+    if (this.#shownIds.has(id)) return false;
+    this.#shownIds.add(id);
+    if (this.#shownIds.size > MAX_SHOWN_IDS) {
+      const [first] = this.#shownIds;
+      this.#shownIds.delete(first!);
+    }
+    this.#oldestId = Math.min(this.#oldestId ?? id, id);
+    this.#newestId = Math.max(this.#newestId ?? id, id);
+    return true;
+  }
+
+  #historyEvent(
+    reply: Extract<
+      Reply,
+      { type: "history_begin" | "history_message" | "history_end" }
+    >,
+  ): void {
+    const io = this.#client.io;
+    const view = this.#view;
+    if (reply.type === "history_begin") {
+      const auto = this.#afterJoined;
+      this.#afterJoined = false;
+      const kind = auto
+        ? this.#catchUp === undefined ? "auto" : "skip"
+        : this.#catchUp?.inRoom
+        ? "catch_up"
+        : "paged";
+      this.#block = { kind, count: reply.count, newest: undefined };
+      if (kind === "auto" || kind === "paged") {
+        const line = renderEvent(reply, view);
+        if (line !== undefined) io.print(line);
+      }
+      return;
+    }
+    const block = this.#block ?? { kind: "paged", count: 0, newest: undefined };
+    if (reply.type === "history_message") {
+      block.newest = Math.max(block.newest ?? reply.id, reply.id);
+      if (block.kind === "skip") return;
+      if (block.kind === "catch_up") {
+        // The user's own messages were shown as they were typed.
+        if (reply.sender === this.#session.username) {
+          this.#see(reply.id);
+          return;
         }
+        if (!this.#see(reply.id)) return;
+        if (this.#catchUp!.shown++ === 0) {
+          io.print(headingLine("viewCatchUpBegin", view));
+        }
+        io.print(chatLine(reply.sender, reply.text, reply.time, view));
+        return;
+      }
+      if (this.#see(reply.id)) io.print(renderEvent(reply, view)!);
+      return;
+    }
+    this.#block = undefined;
+    switch (block.kind) {
+      case "skip":
+        return;
+      case "auto":
+        if (block.count > 0) io.print(renderEvent(reply, view)!);
+        return;
+      case "paged":
+        io.print(
+          block.count > 0
+            ? renderEvent(reply, view)!
+            : systemLine(this.#client.t("viewHistoryNone"), view),
+        );
+        return;
+      case "catch_up": {
+        const catchUp = this.#catchUp!;
+        catchUp.pages++;
+        const conn = this.#client.connection;
+        if (
+          reply.more && block.newest !== undefined &&
+          catchUp.pages < CATCH_UP_MAX_PAGES && conn !== undefined
+        ) {
+          conn.send({
+            type: "history",
+            count: CATCH_UP_PAGE,
+            after: block.newest,
+          }).catch(() => {}); // The pump notices a broken connection.
+          return;
+        }
+        this.#catchUp = undefined;
+        io.print(
+          catchUp.shown > 0
+            ? headingLine("viewCatchUpEnd", view)
+            : systemLine(this.#client.t("viewCatchUpNone"), view),
+        );
+        return;
       }
     }
   }

@@ -13,7 +13,13 @@
  * @module
  */
 
+import { dirname, resolve } from "node:path";
 import { AuthManager } from "./auth_manager.ts";
+import {
+  certificateFingerprint,
+  loadOrCreateServerCertificate,
+  localAddresses,
+} from "./lib/tls_cert.ts";
 import {
   type ChatServer,
   type ChatServerOptions,
@@ -86,6 +92,17 @@ export async function main(args: string[]): Promise<number> {
 
 async function serve(config: ServerConfig): Promise<number> {
   const lang = config.lang;
+  let certificate: ServerCertificateInfo | undefined;
+  try {
+    certificate = config.tls === undefined
+      ? undefined
+      : await loadCertificate(config);
+  } catch (error) {
+    console.error(
+      t(lang, "tlsCertError", { reason: (error as Error).message }),
+    );
+    return 1;
+  }
   let store: SqliteStore;
   try {
     store = SqliteStore.open(config.db);
@@ -106,15 +123,21 @@ async function serve(config: ServerConfig): Promise<number> {
       minPasswordLength: config.minPasswordLength,
       logMessages: config.logMessages,
       historyDays: config.historyDays,
+      tls: certificate === undefined ? undefined : {
+        certPem: certificate.certPem,
+        keyPem: certificate.keyPem,
+        port: config.tls?.port,
+      },
+      requireTls: config.tls?.requireTls,
       log: (line) => console.log(line),
       signal: stop.signal,
     });
   } catch (error) {
     store.close();
     if (error instanceof Deno.errors.AddrInUse) {
-      console.error(
-        t(lang, "portInUse", { host: config.host, port: config.port }),
-      );
+      // Either port may be the taken one; name the one in the message.
+      const port = /:(\d+)/.exec((error as Error).message)?.[1] ?? config.port;
+      console.error(t(lang, "portInUse", { host: config.host, port }));
     } else {
       console.error(
         t(lang, "cannotListen", {
@@ -130,6 +153,17 @@ async function serve(config: ServerConfig): Promise<number> {
     t(lang, "serverStarted", { host: config.host, port: server.addr.port }),
   );
   console.log(t(lang, "serverWaiting"));
+  if (server.tlsAddr !== undefined && certificate !== undefined) {
+    if (certificate.createdPath !== undefined) {
+      console.log(t(lang, "tlsCertCreated", { path: certificate.createdPath }));
+    }
+    console.log(
+      t(lang, "tlsListening", { host: config.host, port: server.tlsAddr.port }),
+    );
+    console.log(
+      t(lang, "tlsFingerprint", { fingerprint: certificate.fingerprint }),
+    );
+  }
 
   const onSignal = () => {
     console.log(`\n${t(lang, "serverStopping")}`);
@@ -148,6 +182,41 @@ async function serve(config: ServerConfig): Promise<number> {
   }
   console.log(t(lang, "serverStopped"));
   return 0;
+}
+
+interface ServerCertificateInfo {
+  certPem: string;
+  keyPem: string;
+  fingerprint: string;
+  /** Set when a self-signed certificate was made on this start. */
+  createdPath: string | undefined;
+}
+
+/** The operator's PEM files, or a self-signed pair kept next to the database. */
+async function loadCertificate(
+  config: ServerConfig,
+): Promise<ServerCertificateInfo> {
+  const tls = config.tls!;
+  if (tls.certFile !== undefined && tls.keyFile !== undefined) {
+    const certPem = await Deno.readTextFile(tls.certFile);
+    const keyPem = await Deno.readTextFile(tls.keyFile);
+    return {
+      certPem,
+      keyPem,
+      fingerprint: await certificateFingerprint(certPem),
+      createdPath: undefined,
+    };
+  }
+  const dir = dirname(resolve(config.db));
+  const made = await loadOrCreateServerCertificate(dir, {
+    ipAddresses: localAddresses(),
+  });
+  return {
+    certPem: made.certPem,
+    keyPem: made.keyPem,
+    fingerprint: made.fingerprint,
+    createdPath: made.created ? made.certPath : undefined,
+  };
 }
 
 async function runOperatorCommand(

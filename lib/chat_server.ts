@@ -31,6 +31,7 @@ import {
   MAX_LINE_BYTES,
   parseChatText,
   parseCommand,
+  pemToDer,
   PROTOCOL_VERSION,
   type Reply,
 } from "./protocol.ts";
@@ -87,12 +88,35 @@ export interface ChatServerOptions {
   minPasswordLength?: number;
   /** PBKDF2 iterations (tests lower it). @default {600000} */
   hashIterations?: number;
+  /**
+   * Serve TLS on a second port with this certificate.
+   * @default {undefined}
+   */
+  tls?: TlsOptions;
+  /**
+   * With `tls`: the plain port answers only `HELLO`, `CERT` and `PING`, so
+   * nobody logs in or chats in clear text.
+   * @default {false}
+   */
+  requireTls?: boolean;
+}
+
+/** The TLS listener's certificate and port. */
+export interface TlsOptions {
+  /** PEM certificate (chain). */
+  certPem: string;
+  /** PEM private key. */
+  keyPem: string;
+  /** TLS port; 0 picks a free one. @default {5001} */
+  port?: number;
 }
 
 /** A running chat server, shaped like `Deno.serve`'s result. */
 export interface ChatServer extends AsyncDisposable {
   /** The bound address (with the real port when 0 was asked). */
   readonly addr: Deno.NetAddr;
+  /** The TLS listener's address, when TLS is on. */
+  readonly tlsAddr: Deno.NetAddr | undefined;
   /** Resolves once the server has fully stopped. */
   readonly finished: Promise<void>;
   /** The account domain, for operator actions in the same process. */
@@ -117,12 +141,27 @@ const ACCEPT_BACKOFF_MS = 100;
  * example `Deno.errors.AddrInUse`); the caller reports that.
  */
 export function startChatServer(options: ChatServerOptions): ChatServer {
+  const hostname = options.hostname ?? "0.0.0.0";
   const listener = Deno.listen({
-    hostname: options.hostname ?? "0.0.0.0",
+    hostname,
     port: options.port ?? 5000,
     transport: "tcp",
   });
-  return new Server(listener, options);
+  let tlsListener: Deno.TlsListener | undefined;
+  if (options.tls !== undefined) {
+    try {
+      tlsListener = Deno.listenTls({
+        hostname,
+        port: options.tls.port ?? 5001,
+        cert: options.tls.certPem,
+        key: options.tls.keyPem,
+      });
+    } catch (error) {
+      listener.close();
+      throw error;
+    }
+  }
+  return new Server(listener, tlsListener, options);
 }
 
 class Server implements ChatServer {
@@ -137,6 +176,10 @@ class Server implements ChatServer {
   /** Rooms, messages, history and moderation for logged-in members. */
   readonly chat: ChatService;
   #listener: Deno.Listener;
+  #tlsListener: Deno.TlsListener | undefined;
+  readonly tlsAddr: Deno.NetAddr | undefined;
+  /** The TLS certificate as base64 DER, for `CERT`. */
+  readonly certificateDer: string | undefined;
   #store: SqliteStore;
   #log: (line: string) => void;
   #sweepTimer: ReturnType<typeof setInterval> | undefined;
@@ -144,9 +187,18 @@ class Server implements ChatServer {
   #acceptLoop: Promise<void>;
   #acceptErrorLogged = false;
 
-  constructor(listener: Deno.Listener, options: ChatServerOptions) {
+  constructor(
+    listener: Deno.Listener,
+    tlsListener: Deno.TlsListener | undefined,
+    options: ChatServerOptions,
+  ) {
     this.#listener = listener;
+    this.#tlsListener = tlsListener;
     this.addr = listener.addr as Deno.NetAddr;
+    this.tlsAddr = tlsListener?.addr as Deno.NetAddr | undefined;
+    this.certificateDer = options.tls === undefined
+      ? undefined
+      : pemToDer(options.tls.certPem);
     this.options = options;
     this.#store = options.store;
     this.lang = options.lang ?? "zh";
@@ -184,7 +236,10 @@ class Server implements ChatServer {
     if (sweepEvery > 0) {
       this.#sweepTimer = setInterval(() => this.sweep(), sweepEvery);
     }
-    this.#acceptLoop = this.#accept();
+    this.#acceptLoop = Promise.all([
+      this.#accept(listener, false),
+      tlsListener === undefined ? undefined : this.#accept(tlsListener, true),
+    ]).then(() => {});
     this.finished = this.#acceptLoop.then(() => this.shutdown());
     options.signal?.addEventListener("abort", () => void this.shutdown(), {
       once: true,
@@ -236,10 +291,12 @@ class Server implements ChatServer {
 
   async #shutdown(): Promise<void> {
     if (this.#sweepTimer !== undefined) clearInterval(this.#sweepTimer);
-    try {
-      this.#listener.close();
-    } catch {
-      // Already closed.
+    for (const listener of [this.#listener, this.#tlsListener]) {
+      try {
+        listener?.close();
+      } catch {
+        // Already closed.
+      }
     }
     await this.#acceptLoop;
     await Promise.all(
@@ -253,11 +310,11 @@ class Server implements ChatServer {
     this.#store.close();
   }
 
-  async #accept(): Promise<void> {
+  async #accept(listener: Deno.Listener, secure: boolean): Promise<void> {
     while (true) {
-      let conn: Deno.TcpConn;
+      let conn: Deno.Conn;
       try {
-        conn = await this.#listener.accept() as Deno.TcpConn;
+        conn = await listener.accept();
       } catch (error) {
         if (
           this.#stopping !== undefined ||
@@ -279,11 +336,11 @@ class Server implements ChatServer {
         continue;
       }
       this.#acceptErrorLogged = false;
-      this.#admit(conn);
+      this.#admit(conn, secure);
     }
   }
 
-  #admit(conn: Deno.TcpConn): void {
+  #admit(conn: Deno.Conn, secure: boolean): void {
     const remote = conn.remoteAddr as Deno.NetAddr;
     const slot = this.limits.tryAcquire(remote.hostname);
     if (!slot.ok) {
@@ -296,12 +353,13 @@ class Server implements ChatServer {
       return;
     }
     try {
-      conn.setNoDelay(true);
-      conn.setKeepAlive(true);
+      // TLS connections do not expose these; plain TCP ones do.
+      (conn as Partial<Deno.TcpConn>).setNoDelay?.(true);
+      (conn as Partial<Deno.TcpConn>).setKeepAlive?.(true);
     } catch {
       // Not fatal: the application-level ping still finds dead peers.
     }
-    const connection = new Connection(this, conn, remote, slot.release);
+    const connection = new Connection(this, conn, remote, slot.release, secure);
     this.connections.add(connection);
     connection.run().catch((error) => {
       this.logLine(`[error] connection ${connection.remote}: ${String(error)}`);
@@ -314,7 +372,9 @@ class Connection implements ChatMember {
   readonly remote: string;
   readonly address: string;
   #server: Server;
-  #conn: Deno.TcpConn;
+  #conn: Deno.Conn;
+  /** Whether this connection came in on the TLS port. */
+  readonly secure: boolean;
   #release: () => void;
   #framer: LineFramer;
   #queue: OutboundQueue;
@@ -333,10 +393,12 @@ class Connection implements ChatMember {
 
   constructor(
     server: Server,
-    conn: Deno.TcpConn,
+    conn: Deno.Conn,
     remote: Deno.NetAddr,
     release: () => void,
+    secure: boolean,
   ) {
+    this.secure = secure;
     this.#server = server;
     this.#conn = conn;
     this.#release = release;
@@ -418,7 +480,13 @@ class Connection implements ChatMember {
       serverVersion: VERSION,
     });
     this.sendBytes(
-      encode(`${hello} min_password=${this.#server.auth.minPasswordLength}`),
+      encode(
+        `${hello} min_password=${this.#server.auth.minPasswordLength}${
+          this.#server.tlsAddr === undefined
+            ? ""
+            : ` tls_port=${this.#server.tlsAddr.port}`
+        }`,
+      ),
     );
     // A small reused buffer: ~9 KB per idle connection instead of ~65 KB
     // through conn.readable (STYLE.md, section 4).
@@ -429,7 +497,14 @@ class Connection implements ChatMember {
         try {
           n = await this.#conn.read(buffer);
         } catch (error) {
-          if (this.#closing === undefined && !isPeerGoneError(error)) {
+          // On the TLS port, a failed handshake (plain text, a client that
+          // distrusts the certificate) ends only this connection, quietly.
+          const handshakeFailed = this.secure &&
+            error instanceof Deno.errors.InvalidData;
+          if (
+            this.#closing === undefined && !isPeerGoneError(error) &&
+            !handshakeFailed
+          ) {
             this.#server.logLine(
               `[error] read from ${this.remote}: ${String(error)}`,
             );
@@ -557,6 +632,20 @@ class Connection implements ChatMember {
     this.#pingSentAt = undefined;
     if (line.length === 0) return;
     const parsed = parseCommand(line);
+    if (parsed.type === "cert") return this.#sendCertificate();
+    if (
+      this.#plainRestricted && parsed.type !== "ping" && parsed.type !== "pong"
+    ) {
+      // --require-tls: nothing but the certificate over clear text.
+      this.send({
+        type: "error",
+        code: "tls_required",
+        message: t(this.lang, "tlsRequired", {
+          port: this.#server.tlsAddr?.port ?? 0,
+        }),
+      });
+      return;
+    }
     switch (parsed.type) {
       case "invalid":
         this.send({
@@ -809,6 +898,7 @@ class Connection implements ChatMember {
         // Rooms, private messages, history, moderation, profiles.
         if (this.#session === undefined) return this.#notLoggedIn();
         if (command.type === "msg") return this.#chat(command.text);
+        if (command.type === "cert") return this.#sendCertificate();
         await server.chat.handle(this, command);
         return;
       }
@@ -903,6 +993,29 @@ class Connection implements ChatMember {
       ? "sessionResumed"
       : "sessionAccountDeleted";
     void this.close(reason, t(this.lang, key));
+  }
+
+  /** `--require-tls` and this is the plain port. */
+  get #plainRestricted(): boolean {
+    return !this.secure && this.#server.options.requireTls === true &&
+      this.#server.tlsAddr !== undefined;
+  }
+
+  #sendCertificate(): void {
+    const server = this.#server;
+    if (server.tlsAddr === undefined || server.certificateDer === undefined) {
+      this.send({
+        type: "error",
+        code: "no_tls",
+        message: t(this.lang, "noTls"),
+      });
+      return;
+    }
+    this.send({
+      type: "cert",
+      port: server.tlsAddr.port,
+      der: server.certificateDer,
+    });
   }
 
   #refuseWhenLoggedIn(): boolean {

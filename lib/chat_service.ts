@@ -23,7 +23,12 @@ import {
   type MessageParams,
   t,
 } from "./messages.ts";
-import { type Command, formatReply, type Reply } from "./protocol.ts";
+import {
+  type Command,
+  formatReply,
+  type Reply,
+  sanitizeMessage,
+} from "./protocol.ts";
 import type {
   AccountStore,
   AuditEntry,
@@ -244,10 +249,14 @@ export class ChatService {
     const room = this.hub.roomOf(member) ?? LOBBY;
     const message: StoredMessage = {
       id: this.#nextId++,
-      room,
+      // Stored under the room's key: "Dev" and "dev" share one history.
+      room: roomKey(room),
       sender: member.username,
       recipient: null,
-      text,
+      // Stored with control characters replaced (docs/PROTOCOL.md, 11): a
+      // NUL does not survive SQLite, and a text cut to "" there would break
+      // every later history block of the room.
+      text: sanitizeMessage(text),
       createdAt: this.#clock.now(),
     };
     this.#history.append(message);
@@ -354,7 +363,7 @@ export class ChatService {
       room: null,
       sender: member.username,
       recipient: account.username,
-      text,
+      text: sanitizeMessage(text),
       createdAt: this.#clock.now(),
     };
     const line: Reply = {
@@ -395,7 +404,12 @@ export class ChatService {
   }
 
   async #deliverOffline(member: ChatMember): Promise<void> {
-    const waiting = await this.#store.takeOffline(member.accountId);
+    // One that expired before its recipient logged in is never delivered
+    // (docs/PROTOCOL.md, 11, Private messages); the store keeps queued
+    // messages out of pruneMessages(), so they are dropped here.
+    const oldest = this.#clock.now() - this.#historyMs;
+    const waiting = (await this.#store.takeOffline(member.accountId))
+      .filter((message) => message.createdAt >= oldest);
     if (waiting.length === 0) return;
     member.send({ type: "offline_begin", count: waiting.length });
     const bySender = new Map<string, number>();
@@ -427,7 +441,7 @@ export class ChatService {
   ): Promise<void> {
     // Batched writes must be visible to the read.
     await this.#history.flush();
-    const page = await this.#store.roomHistory(room, {
+    const page = await this.#store.roomHistory(roomKey(room), {
       count: query.count,
       before: query.before,
       after: query.after,
@@ -469,13 +483,16 @@ export class ChatService {
       );
       return;
     }
+    // Read before disconnect(), which takes the member out of the chat.
+    const username = target.username;
     await this.#store.revokeResumeTokens(target.accountId);
-    await this.#audit("kick", member, target.username, reason ?? null);
-    target.disconnect("kicked", reason ?? this.#t("kickedDefault"));
+    await this.#audit("kick", member, username, reason ?? null);
+    // Without a reason, a bare `BYE kicked` (docs/PROTOCOL.md, 12, KICK).
+    target.disconnect("kicked", reason ?? "");
     member.send({
       type: "ok",
       code: "kicked",
-      message: this.#t("okKicked", { user: target.username }),
+      message: this.#t("okKicked", { user: username }),
     });
   }
 
@@ -626,7 +643,8 @@ export class ChatService {
       user: account.username,
       registeredAt: account.createdAt,
       online: online !== undefined,
-      lastSeenAt: account.lastSeenAt,
+      // "-" while online (the store's value is the login time then).
+      lastSeenAt: online === undefined ? account.lastSeenAt : null,
       room: online === undefined ? null : this.hub.roomOf(online) ?? null,
       admin: account.isAdmin,
       status: account.status,
@@ -733,6 +751,12 @@ function fitList<T>(items: T[], line: (items: T[]) => string): T[] {
     else high = mid - 1;
   }
   return items.slice(0, low);
+}
+
+/** The key a room's messages are stored under. */
+function roomKey(room: string): string {
+  const name = normalizeRoomName(room);
+  return name.ok ? name.key : room;
 }
 
 function roomsLine(rooms: RoomSummary[]): string {

@@ -40,6 +40,8 @@ export interface Greeting {
   serverVersion: string;
   /** The server's minimum password length, if it announced one. */
   minPasswordLength: number | undefined;
+  /** The server's TLS port, if it announced one. */
+  tlsPort: number | undefined;
 }
 
 /** Options for {@linkcode ServerConnection.open}. */
@@ -48,6 +50,11 @@ export interface ConnectOptions {
   connectTimeoutMs?: number;
   /** How long to wait for the greeting. @default {5000} */
   greetingTimeoutMs?: number;
+  /**
+   * Connect with TLS, trusting only these PEM certificates.
+   * @default {undefined}
+   */
+  caCerts?: string[];
 }
 
 /** One connection to a TCPChat server. */
@@ -90,7 +97,9 @@ export class ServerConnection {
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       conn = await Promise.race([
-        Deno.connect({ hostname, port, signal: controller.signal }),
+        options.caCerts === undefined
+          ? Deno.connect({ hostname, port, signal: controller.signal })
+          : connectTls(hostname, port, options.caCerts),
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => {
             controller.abort();
@@ -130,12 +139,14 @@ export class ServerConnection {
         );
       }
       const min = /(?:^| )min_password=(\d{1,3})(?: |$)/.exec(line)?.[1];
+      const tlsPort = /(?:^| )tls_port=(\d{1,5})(?: |$)/.exec(line)?.[1];
       return new ServerConnection(
         conn,
         {
           protocolVersion: hello.protocolVersion,
           serverVersion: hello.serverVersion,
           minPasswordLength: min === undefined ? undefined : Number(min),
+          tlsPort: tlsPort === undefined ? undefined : Number(tlsPort),
         },
         framer,
         rest,
@@ -299,6 +310,29 @@ export class ServerConnection {
       }
     });
   }
+}
+
+/**
+ * Connects with TLS and completes the handshake, so that a certificate the
+ * client does not trust fails here, as a connect error.
+ */
+async function connectTls(
+  hostname: string,
+  port: number,
+  caCerts: string[],
+): Promise<Deno.Conn> {
+  const conn = await Deno.connectTls({ hostname, port, caCerts });
+  try {
+    await conn.handshake();
+  } catch (error) {
+    try {
+      conn.close();
+    } catch {
+      // Already closed.
+    }
+    throw error;
+  }
+  return conn;
 }
 
 async function readGreeting(

@@ -1,15 +1,18 @@
 /**
  * How the client shows server events: the seed's display formats
  * (`[14:30:35] 张三: 大家好`, `【系统】…`, `[14:30:15] 【成功】…`,
- * `[14:30:15] 【错误】…`), in the chosen language and palette. Pure.
+ * `[14:30:15] 【错误】…`) and those of `docs/PROTOCOL.md` for rooms, private
+ * messages, history, moderation and profiles, in the chosen language and
+ * palette. Pure.
  *
  * @module
  */
 
 import type { Palette } from "./colors.ts";
-import { type Lang, t } from "./messages.ts";
+import { LOBBY } from "./hub.ts";
+import { type Lang, type MessageKey, t } from "./messages.ts";
 import type { Reply } from "./protocol.ts";
-import { formatClockTime } from "./time_format.ts";
+import { formatClockTime, formatDateTime } from "./time_format.ts";
 
 /** What rendering needs to know. */
 export interface ViewContext {
@@ -73,6 +76,112 @@ export function chatLine(
 }
 
 /**
+ * A message from a room's history: `[HH:MM:SS] name: text` like
+ * {@linkcode chatLine}, dimmed so that it reads as history (own messages keep
+ * their color).
+ *
+ * @example
+ * ```ts
+ * import { historyLine } from "./client_view.ts";
+ * import { PLAIN_PALETTE } from "./colors.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const time = new Date(2026, 0, 1, 14, 13, 20).getTime();
+ * const view = { lang: "zh" as const, palette: PLAIN_PALETTE };
+ * assert.equal(historyLine("李四", "部署好了", time, view), "[14:13:20] 李四: 部署好了");
+ * ```
+ */
+export function historyLine(
+  sender: string,
+  text: string,
+  time: number,
+  view: ViewContext,
+): string {
+  const { palette } = view;
+  const own = view.ownName !== undefined && sender === view.ownName;
+  const body = own
+    ? palette.own(`${sender}: ${text}`)
+    : palette.dim(`${sender}: ${text}`);
+  return `${stamp(time, view)} ${body}`;
+}
+
+/**
+ * A private message: `[HH:MM:SS] [私聊] 张三 → 你: 在吗？` to the user, or
+ * `[HH:MM:SS] [私聊] 你 → 张三: 在的` for the copy of one they sent.
+ */
+export function privateLine(
+  reply: Extract<Reply, { type: "private" }>,
+  view: ViewContext,
+): string {
+  const { palette } = view;
+  const you = t(view.lang, "viewYou");
+  const tag = palette.system(t(view.lang, "viewPrivateTag"));
+  const sent = view.ownName !== undefined && reply.from === view.ownName;
+  if (sent) {
+    const to = reply.to === view.ownName ? you : reply.to;
+    return `${stamp(reply.time, view)} ${tag} ${
+      palette.own(`${you} → ${to}: ${reply.text}`)
+    }`;
+  }
+  const to = view.ownName === undefined ? reply.to : you;
+  return `${stamp(reply.time, view)} ${tag} ${
+    palette.other(reply.from)
+  } → ${to}: ${reply.text}`;
+}
+
+/** A block heading such as `--- 历史消息 ---`, from the catalog. */
+export function headingLine(
+  key: MessageKey,
+  view: ViewContext,
+  params?: Record<string, string | number>,
+): string {
+  return view.palette.system(t(view.lang, key, params));
+}
+
+/**
+ * The end of a mute for display: local `HH:MM:SS`, with the date in front
+ * (`YYYY-MM-DD HH:MM:SS`) when it is not on the local day of `now`.
+ */
+export function formatMuteEnd(until: number, now: number): string {
+  const day = formatDateTime(until).slice(0, 10);
+  const clock = formatClockTime(until);
+  return day === formatDateTime(now).slice(0, 10) ? clock : `${day} ${clock}`;
+}
+
+/**
+ * `[HH:MM:SS] 【错误】你正在禁言中（至 15:30:35，原因: 刷屏），消息未发送`: a
+ * `MUTED` that answered a message the user tried to post.
+ */
+export function mutedRefusalLine(
+  reply: Extract<Reply, { type: "muted" }>,
+  view: ViewContext,
+  now: number,
+): string {
+  const until = formatMuteEnd(reply.until, now);
+  const text = reply.reason === ""
+    ? t(view.lang, "viewMutedRefused", { until })
+    : t(view.lang, "viewMutedRefusedReason", { until, reason: reply.reason });
+  return errorLine(text, now, view);
+}
+
+/**
+ * The prompt of the chat line: the seed's `> ` in the lobby, `[技术] > ` in
+ * any other room.
+ *
+ * @example
+ * ```ts
+ * import { chatPrompt } from "./client_view.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(chatPrompt("大厅"), "> ");
+ * assert.equal(chatPrompt("技术"), "[技术] > ");
+ * ```
+ */
+export function chatPrompt(room: string): string {
+  return room === LOBBY ? "> " : `[${room}] > `;
+}
+
+/**
  * The display line for a server event, or `undefined` for lines that are
  * not shown (replies the client handles itself, `PING`, `RESUME_TOKEN` …).
  *
@@ -122,12 +231,154 @@ export function renderEvent(
     case "system":
       return systemLine(reply.text, view);
     case "bye":
+      if (reply.code === "kicked") return kickedLine(reply.message, view);
       return systemLine(reply.message || reply.code, view);
     case "error":
       return errorLine(reply.message || reply.code, now, view);
+    case "joined":
+      return systemLine(
+        t(view.lang, "viewJoined", {
+          room: reply.room,
+          count: reply.memberCount,
+        }),
+        view,
+      );
+    case "room_list": {
+      const rooms = reply.rooms.map((room) =>
+        `${room.name} (${room.memberCount})`
+      );
+      return systemLine(
+        t(view.lang, "viewRoomList", { rooms: list(rooms, view) }),
+        view,
+      );
+    }
+    case "user_list":
+      return systemLine(
+        t(view.lang, reply.scope === "*" ? "viewUsersAll" : "viewUsersInRoom", {
+          room: reply.scope,
+          count: reply.users.length,
+          users: list(reply.users, view),
+        }),
+        view,
+      );
+    case "history_begin":
+      return reply.count === 0
+        ? undefined
+        : headingLine("viewHistoryBegin", view);
+    case "history_message":
+      return historyLine(reply.sender, reply.text, reply.time, view);
+    case "history_end":
+      // The caller knows whether the block was empty (then nothing is shown).
+      return headingLine(
+        reply.more ? "viewHistoryEndMore" : "viewHistoryEnd",
+        view,
+      );
+    case "private":
+      return privateLine(reply, view);
+    case "pm_queued":
+      return systemLine(t(view.lang, "viewPmQueued", { user: reply.to }), view);
+    case "pm_delivered":
+      return systemLine(
+        t(view.lang, "viewPmDelivered", { user: reply.to, count: reply.count }),
+        view,
+      );
+    case "offline_begin":
+      return headingLine("viewOfflineBegin", view, { count: reply.count });
+    case "offline_end":
+      return headingLine("viewOfflineEnd", view);
+    case "message_deleted":
+      return systemLine(t(view.lang, "viewMessageDeleted"), view);
+    case "muted": {
+      const until = formatMuteEnd(reply.until, now);
+      return systemLine(
+        reply.reason === ""
+          ? t(view.lang, "viewMuted", { until })
+          : t(view.lang, "viewMutedReason", { until, reason: reply.reason }),
+        view,
+      );
+    }
+    case "unmuted":
+      return systemLine(t(view.lang, "viewUnmuted"), view);
+    case "whois_info":
+      return systemLine(whoisText(reply, view.lang), view);
+    case "ok":
+      return successLine(
+        reply.message || okFallback(reply.code, view.lang),
+        now,
+        view,
+      );
     default:
       return undefined;
   }
+}
+
+/**
+ * `张三: 在线，房间 技术，注册于 2025-11-24，状态: 在忙` or
+ * `李四（管理员）: 离线，最后在线 2025-11-25 14:31:30，注册于 2025-11-24`.
+ */
+export function whoisText(
+  reply: Extract<Reply, { type: "whois_info" }>,
+  lang: Lang,
+): string {
+  const params = {
+    user: reply.user,
+    admin: reply.admin ? t(lang, "viewWhoisAdmin") : "",
+    room: reply.room ?? "-",
+    registered: formatDateTime(reply.registeredAt).slice(0, 10),
+    lastSeen: reply.lastSeenAt === null
+      ? "-"
+      : `${formatDateTime(reply.lastSeenAt).slice(0, 10)} ${
+        formatClockTime(reply.lastSeenAt)
+      }`,
+  };
+  const key: MessageKey = reply.online
+    ? "viewWhoisOnline"
+    : reply.lastSeenAt === null
+    ? "viewWhoisNeverSeen"
+    : "viewWhoisOffline";
+  const status = reply.status === ""
+    ? ""
+    : t(lang, "viewWhoisStatus", { status: reply.status });
+  return t(lang, key, params) + status;
+}
+
+const OK_FALLBACKS: Record<string, MessageKey> = {
+  kicked: "viewOkKicked",
+  muted: "viewOkMuted",
+  unmuted: "viewOkUnmuted",
+  deleted: "viewOkDeleted",
+  "status_set": "viewOkStatusSet",
+  "status_cleared": "viewOkStatusCleared",
+};
+
+/** The catalog's text for an `OK` code sent without a message. */
+function okFallback(code: string, lang: Lang): string {
+  const key = Object.hasOwn(OK_FALLBACKS, code)
+    ? OK_FALLBACKS[code]
+    : undefined;
+  return key === undefined ? code : t(lang, key);
+}
+
+/**
+ * `【系统】你已被管理员移出聊天室: 刷屏`. A server sends its own default text
+ * when the administrator gave no reason; that shows without a reason.
+ */
+function kickedLine(reason: string, view: ViewContext): string {
+  const bare = reason === "" ||
+    reason === t("zh", "kickedDefault") ||
+    reason === t("en", "kickedDefault");
+  return systemLine(
+    bare
+      ? t(view.lang, "viewKicked")
+      : t(view.lang, "viewKickedReason", { reason }),
+    view,
+  );
+}
+
+function list(items: readonly string[], view: ViewContext): string {
+  return items.length === 0
+    ? t(view.lang, "viewNone")
+    : items.join(t(view.lang, "viewListSeparator"));
 }
 
 function stamp(time: number, view: ViewContext): string {

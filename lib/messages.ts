@@ -224,6 +224,29 @@ const CATALOG = {
     zh: "{username} 离开了聊天室",
     en: "{username} left the chat",
   },
+  // Encrypted transport
+  tlsRequired: {
+    zh: "本服务器只接受加密连接，请使用 TLS 端口 {port}（客户端加 --tls）",
+    en:
+      "This server accepts encrypted connections only: use TLS port {port} (client flag --tls)",
+  },
+  noTls: { zh: "本服务器未启用 TLS", en: "This server has no TLS" },
+  tlsListening: {
+    zh: "[服务器] TLS 已启用，监听 {host}:{port}",
+    en: "[Server] TLS enabled, listening on {host}:{port}",
+  },
+  tlsFingerprint: {
+    zh: "[服务器] 证书指纹 (SHA-256): {fingerprint}",
+    en: "[Server] Certificate fingerprint (SHA-256): {fingerprint}",
+  },
+  tlsCertCreated: {
+    zh: "[服务器] 已生成自签名证书: {path}",
+    en: "[Server] Generated a self-signed certificate: {path}",
+  },
+  tlsCertError: {
+    zh: "[错误] 无法加载 TLS 证书: {reason}",
+    en: "[Error] Cannot load the TLS certificate: {reason}",
+  },
   // Chat features (server replies)
   invalidRoom: {
     zh: "房间名无效: {room}（1-32 个字母、数字、_ 或 -）",
@@ -383,20 +406,173 @@ const CATALOG = {
   },
   helpText: {
     zh: "可用命令:\n" +
-      "  /help                 显示本帮助\n" +
-      "  /password             修改密码\n" +
-      "  /delete-account       删除账户（需要密码确认）\n" +
-      "  /logout, logout       登出并退出\n" +
-      "  /quit, /exit, exit    退出\n" +
-      "其他输入会作为消息发送给聊天室。",
+      "  /help                         显示本帮助\n" +
+      "  /join <房间名>                进入房间（没有则创建）\n" +
+      "  /leave                        回到大厅\n" +
+      "  /rooms                        列出房间\n" +
+      "  /users [all]                  本房间（或全部）在线用户\n" +
+      "  /msg <用户名> <消息>          发送私聊（对方离线时上线后送达）\n" +
+      "  /history [条数]               查看更早的历史消息（默认 20，最多 100）\n" +
+      "  /whois <用户名>               查看用户资料\n" +
+      "  /status [签名]                设置个性签名（不带内容则清除）\n" +
+      "  /emoji                        列出表情短码，如 :smile:\n" +
+      "  /kick <用户名> [原因]         踢出用户（管理员）\n" +
+      "  /mute <用户名> <分钟> [原因]  禁言用户（管理员）\n" +
+      "  /unmute <用户名>              解除禁言（管理员）\n" +
+      "  /delete <消息编号>            删除消息（管理员）\n" +
+      "  /password                     修改密码\n" +
+      "  /delete-account               删除账户（需要密码确认）\n" +
+      "  /logout, logout               登出并退出\n" +
+      "  /quit, /exit, exit            退出\n" +
+      "其他输入会作为消息发送到当前房间（以 // 开头可发送以 / 开头的消息）。",
     en: "Commands:\n" +
-      "  /help                 show this help\n" +
-      "  /password             change your password\n" +
-      "  /delete-account       delete your account (asks for your password)\n" +
-      "  /logout, logout       log out and quit\n" +
-      "  /quit, /exit, exit    quit\n" +
-      "Anything else is sent to the room.",
+      "  /help                            show this help\n" +
+      "  /join <room>                     go to a room (created if needed)\n" +
+      "  /leave                           go back to the lobby\n" +
+      "  /rooms                           list the rooms\n" +
+      "  /users [all]                     who is online here (or anywhere)\n" +
+      "  /msg <user> <text>               send a private message (kept for offline users)\n" +
+      "  /history [count]                 show older messages (default 20, at most 100)\n" +
+      "  /whois <user>                    show a user's profile\n" +
+      "  /status [text]                   set your status (without text: clear it)\n" +
+      "  /emoji                           list emoji shortcodes such as :smile:\n" +
+      "  /kick <user> [reason]            disconnect a user (administrators)\n" +
+      "  /mute <user> <minutes> [reason]  mute a user (administrators)\n" +
+      "  /unmute <user>                   lift a mute (administrators)\n" +
+      "  /delete <message-id>             delete a message (administrators)\n" +
+      "  /password                        change your password\n" +
+      "  /delete-account                  delete your account (asks for your password)\n" +
+      "  /logout, logout                  log out and quit\n" +
+      "  /quit, /exit, exit               quit\n" +
+      "Anything else is sent to the current room (start with // to send a line that begins with /).",
   },
+  // Client: rooms, private messages, history, moderation and profiles
+  viewJoined: {
+    zh: "你已进入房间 {room}（当前 {count} 人）",
+    en: "You are now in room {room} ({count} here)",
+  },
+  viewRoomList: { zh: "房间列表: {rooms}", en: "Rooms: {rooms}" },
+  viewUsersInRoom: {
+    zh: "房间 {room} 的在线用户 ({count}): {users}",
+    en: "Online in room {room} ({count}): {users}",
+  },
+  viewUsersAll: {
+    zh: "所有在线用户 ({count}): {users}",
+    en: "Everyone online ({count}): {users}",
+  },
+  viewListSeparator: { zh: ", ", en: ", " },
+  viewNone: { zh: "（无）", en: "(none)" },
+  viewHistoryBegin: { zh: "--- 历史消息 ---", en: "--- History ---" },
+  viewHistoryEnd: {
+    zh: "--- 以上为历史消息 ---",
+    en: "--- End of history ---",
+  },
+  viewHistoryEndMore: {
+    zh: "--- 以上为历史消息（还有更早的消息）---",
+    en: "--- End of history (there are older messages) ---",
+  },
+  viewHistoryNone: {
+    zh: "没有更早的历史消息",
+    en: "There are no older messages",
+  },
+  viewCatchUpBegin: {
+    zh: "--- 断线期间的消息 ---",
+    en: "--- Messages while you were away ---",
+  },
+  viewCatchUpEnd: {
+    zh: "--- 以上为断线期间的消息 ---",
+    en: "--- End of the messages while you were away ---",
+  },
+  viewCatchUpNone: {
+    zh: "断线期间没有新消息",
+    en: "No messages while you were away",
+  },
+  viewPrivateTag: { zh: "[私聊]", en: "[PM]" },
+  viewYou: { zh: "你", en: "you" },
+  viewPmQueued: {
+    zh: "{user} 不在线，消息将在其上线后送达",
+    en: "{user} is offline; the message will be delivered when they log in",
+  },
+  viewPmDelivered: {
+    zh: "你发给 {user} 的 {count} 条离线消息已送达",
+    en: "{count} offline messages of yours were delivered to {user}",
+  },
+  viewOfflineBegin: {
+    zh: "--- 离线消息 ({count}) ---",
+    en: "--- Offline messages ({count}) ---",
+  },
+  viewOfflineEnd: {
+    zh: "--- 离线消息结束 ---",
+    en: "--- End of offline messages ---",
+  },
+  viewMessageDeleted: {
+    zh: "一条消息已被管理员删除",
+    en: "A message was deleted by an administrator",
+  },
+  viewMuted: { zh: "你已被禁言至 {until}", en: "You are muted until {until}" },
+  viewMutedReason: {
+    zh: "你已被禁言至 {until}，原因: {reason}",
+    en: "You are muted until {until}; reason: {reason}",
+  },
+  viewMutedRefused: {
+    zh: "你正在禁言中（至 {until}），消息未发送",
+    en: "You are muted until {until}; the message was not sent",
+  },
+  viewMutedRefusedReason: {
+    zh: "你正在禁言中（至 {until}，原因: {reason}），消息未发送",
+    en:
+      "You are muted until {until} (reason: {reason}); the message was not sent",
+  },
+  viewUnmuted: { zh: "你的禁言已解除", en: "Your mute was lifted" },
+  viewKicked: {
+    zh: "你已被管理员移出聊天室",
+    en: "You were kicked by an administrator",
+  },
+  viewKickedReason: {
+    zh: "你已被管理员移出聊天室: {reason}",
+    en: "You were kicked by an administrator: {reason}",
+  },
+  viewWhoisOnline: {
+    zh: "{user}{admin}: 在线，房间 {room}，注册于 {registered}",
+    en: "{user}{admin}: online, in room {room}, registered {registered}",
+  },
+  viewWhoisOffline: {
+    zh: "{user}{admin}: 离线，最后在线 {lastSeen}，注册于 {registered}",
+    en: "{user}{admin}: offline, last seen {lastSeen}, registered {registered}",
+  },
+  viewWhoisNeverSeen: {
+    zh: "{user}{admin}: 离线，注册于 {registered}",
+    en: "{user}{admin}: offline, registered {registered}",
+  },
+  viewWhoisAdmin: { zh: "（管理员）", en: " (admin)" },
+  viewWhoisStatus: { zh: "，状态: {status}", en: ", status: {status}" },
+  viewOkKicked: { zh: "已将用户移出聊天室", en: "User kicked" },
+  viewOkMuted: { zh: "已禁言", en: "User muted" },
+  viewOkUnmuted: { zh: "已解除禁言", en: "Mute lifted" },
+  viewOkDeleted: { zh: "消息已删除", en: "Message deleted" },
+  viewOkStatusSet: { zh: "状态已更新", en: "Status updated" },
+  viewOkStatusCleared: { zh: "状态已清除", en: "Status cleared" },
+  viewEmojiTitle: {
+    zh: "表情短码（在消息中输入 :代码: 即可发送表情）:",
+    en: "Emoji shortcodes (type :code: in a message):",
+  },
+  usageError: {
+    zh: "用法: {usage}（未发送）",
+    en: "Usage: {usage} (nothing sent)",
+  },
+  usageJoin: { zh: "/join <房间名>", en: "/join <room>" },
+  usageMsg: { zh: "/msg <用户名> <消息>", en: "/msg <user> <text>" },
+  usageUsers: { zh: "/users [all]", en: "/users [all]" },
+  usageHistory: { zh: "/history [条数 1-100]", en: "/history [count 1-100]" },
+  usageKick: { zh: "/kick <用户名> [原因]", en: "/kick <user> [reason]" },
+  usageMute: {
+    zh: "/mute <用户名> <分钟数 1-10080> [原因]",
+    en: "/mute <user> <minutes 1-10080> [reason]",
+  },
+  usageUnmute: { zh: "/unmute <用户名>", en: "/unmute <user>" },
+  usageDelete: { zh: "/delete <消息编号>", en: "/delete <message-id>" },
+  usageWhois: { zh: "/whois <用户名>", en: "/whois <user>" },
+  cannotSend: { zh: "无法发送: {reason}", en: "Cannot send: {reason}" },
   askOldPassword: { zh: "当前密码: ", en: "Current password: " },
   deleteConfirm: {
     zh: "确定要永久删除账户 {username} 吗？此操作不可撤销。输入 yes 确认: ",

@@ -20,6 +20,11 @@
  * history (`HISTORY`), and, as an administrator, moderate (`KICK`, `MUTE`,
  * `UNMUTE`, `DELETE`).
  *
+ * For an encrypted connection, a client asks the plain port for the server's
+ * certificate with `CERT` (answered by `CERT <tls_port> <base64_der>`), pins
+ * it, and connects again to the TLS port with {@linkcode derToPem}'s PEM as
+ * its only trusted CA; the protocol is then the same, from `HELLO` on.
+ *
  * @module
  */
 
@@ -47,6 +52,9 @@ export const MAX_REASON_BYTES = 200;
 
 /** Longest `STATUS` text, in characters (Unicode code points). */
 export const MAX_STATUS_LENGTH = 100;
+
+/** Highest TCP port number, the upper bound of a `CERT` reply's TLS port. */
+export const MAX_PORT = 65535;
 
 /** Most messages one `HISTORY` command may ask for (at least 1). */
 export const MAX_HISTORY_COUNT = 100;
@@ -92,6 +100,12 @@ export type Command =
   | { type: "ping"; token?: string }
   /** `PONG` or `PONG <token>`: the answer to a server's `PING <token>`. */
   | { type: "pong"; token?: string }
+  /**
+   * `CERT`: asks for the server's TLS certificate (`CERT <tls_port>
+   * <base64_der>`, or `ERROR no_tls` without TLS). Allowed in any state, so
+   * that a client can fetch it over the plain port before it logs in.
+   */
+  | { type: "cert" }
   /**
    * `JOIN <room>`: moves to the room, creating it if nobody is in it yet.
    * A room is one word; the server applies the username rules to it.
@@ -241,6 +255,14 @@ export type Reply =
   /** `PONG` or `PONG <token>`: the answer to a client's `PING`. */
   | { type: "pong"; token?: string }
   /**
+   * `CERT <tls_port> <base64_der>`: answers `CERT`. `port` is the TLS
+   * listener's port, 1 to {@linkcode MAX_PORT}; `der` is the certificate in
+   * DER, as padded standard base64 (`[A-Za-z0-9+/]+={0,2}`, a multiple of 4
+   * characters, zero padding bits) without spaces or line breaks. Turn it
+   * into a CA for `Deno.connectTls` with {@linkcode derToPem}.
+   */
+  | { type: "cert"; port: number; der: string }
+  /**
    * `BYE <code> <message>`: the server is about to close the connection;
    * `code` is a snake_case word, usually a {@linkcode ByeCode}.
    */
@@ -367,7 +389,9 @@ export type ByeCode =
 
 /**
  * The `ERROR` codes of protocol version 1 (see `docs/PROTOCOL.md`); a client
- * accepts others too and shows their message.
+ * accepts others too and shows their message. `no_tls` answers `CERT` on a
+ * server without TLS; `tls_required` answers every line but `CERT`, `PING`
+ * and `PONG` on the plain port of a server started with `--require-tls`.
  */
 export type ErrorCode =
   | InvalidCommandCode
@@ -383,7 +407,9 @@ export type ErrorCode =
   | "not_admin"
   | "muted"
   | "invalid_room"
-  | "user_offline";
+  | "user_offline"
+  | "no_tls"
+  | "tls_required";
 
 /**
  * The `OK` codes of protocol version 1, one per command that answers with
@@ -431,6 +457,7 @@ const COMMAND_USAGE = {
   MSG: "MSG <text>",
   PING: "PING [<token>]",
   PONG: "PONG [<token>]",
+  CERT: "CERT",
   JOIN: "JOIN <room>",
   LEAVE: "LEAVE",
   ROOMS: "ROOMS",
@@ -530,6 +557,14 @@ const HAS_CONTROL_PATTERN = /[\u0000-\u001f\u007f-\u009f]/;
 // deno-lint-ignore no-control-regex -- matching control characters is the point
 const VISIBLE_PATTERN = /[^\s\u0000-\u001f\u007f-\u009f]/u;
 const MAX_VERB_IN_REASON = 32;
+const BASE64_PATTERN = /^[A-Za-z0-9+/]+={0,2}$/;
+// Before "==" only 2 of a character's 6 bits carry data, before "=" only 4;
+// the rest must be zero.
+const BASE64_PADDING_PATTERN = /(?:[^=]|[AQgw]==|[AEIMQUYcgkosw048]=)$/;
+const PEM_BEGIN = "-----BEGIN CERTIFICATE-----";
+const PEM_END = "-----END CERTIFICATE-----";
+const PEM_LINE_LENGTH = 64;
+const PEM_WHITE_SPACE_PATTERN = /[\t\n\v\f\r ]/g;
 
 /**
  * Parses one line sent by a client (without its line ending).
@@ -571,6 +606,7 @@ const MAX_VERB_IN_REASON = 32;
  *   username: "张三",
  *   token: "q8Zt4mXwR2",
  * });
+ * assert.deepEqual(parseCommand("CERT"), { type: "cert" });
  * assert.equal(parseCommand("REGISTER bob").type, "invalid");
  * assert.deepEqual(parseCommand("login bob pw"), {
  *   type: "unknown",
@@ -829,6 +865,9 @@ export function formatCommand(command: Command): string {
     case "pong":
       line = withPingToken(command.type.toUpperCase(), command.token);
       break;
+    case "cert":
+      line = "CERT";
+      break;
     case "join":
       line = `JOIN ${checkToken("JOIN", "room", command.room)}`;
       break;
@@ -1043,6 +1082,20 @@ export function parseReply(line: string): ParsedReply {
       if (problem !== undefined) return invalidReply(verb, problem);
       return { type, token: rest };
     }
+    case "CERT": {
+      const fields = readFields(rest, ["TLS port"]);
+      if (typeof fields === "string") return invalidReply(verb, fields);
+      const port = parseRange(
+        "TLS port",
+        fields.words[0] as string,
+        1,
+        MAX_PORT,
+      );
+      if (typeof port === "string") return invalidReply(verb, port);
+      const problem = base64Problem("certificate", fields.tail);
+      if (problem !== undefined) return invalidReply(verb, problem);
+      return { type: "cert", port, der: fields.tail as string };
+    }
     case "JOINED":
     case "ROOM_LIST":
     case "USER_LIST":
@@ -1089,10 +1142,13 @@ export function parseReply(line: string): ParsedReply {
  * not well-formed Unicode; if a username or room name contains a control
  * character; if a `ROOM_LIST` room name contains `=`, or the `WHOIS_INFO`
  * room is `-`; if an error, bye or ok code is not a snake_case word; if a
- * ping token has a character other than visible ASCII; if a number, boolean
- * or array field is not one; or if `reply.type` is not a reply type.
- * @throws {RangeError} If `protocolVersion` is not a positive integer; if an
- * id, time or count is not a non-negative safe integer; if a text is empty;
+ * ping token has a character other than visible ASCII; if a `CERT`
+ * certificate is not padded standard base64 (see {@linkcode derToPem}); if a
+ * number, boolean or array field is not one; or if `reply.type` is not a
+ * reply type.
+ * @throws {RangeError} If `protocolVersion` is not a positive integer; if a
+ * `CERT` port is not an integer from 1 to {@linkcode MAX_PORT}; if an id,
+ * time or count is not a non-negative safe integer; if a text is empty;
  * if a ping token is longer than {@linkcode MAX_PING_TOKEN_LENGTH}
  * characters; or if the line would be longer than
  * {@linkcode MAX_LINE_BYTES} bytes (a long `ROOM_LIST` or `USER_LIST`, for
@@ -1254,6 +1310,11 @@ export function formatReply(reply: Reply): string {
     case "pong":
       line = withPingToken(reply.type.toUpperCase(), reply.token);
       break;
+    case "cert":
+      line = `CERT ${checkRange("CERT", "TLS port", reply.port, 1, MAX_PORT)} ${
+        checkBase64("CERT", "certificate", reply.der)
+      }`;
+      break;
     case "register_failure":
     case "auth_failure":
     case "reset_requested":
@@ -1397,6 +1458,87 @@ export function sanitizeMessage(text: string): string {
   return text.toWellFormed().replace(CONTROL_PATTERN, " ");
 }
 
+/**
+ * Wraps a certificate, given as the standard base64 of its DER encoding (the
+ * `der` of a `CERT` reply), in a PEM `CERTIFICATE` block: the base64 in lines
+ * of 64 characters between the `BEGIN` and `END` lines, with a final line
+ * feed. This is the form `Deno.connectTls({ caCerts })` takes.
+ *
+ * @param base64Der The certificate as padded standard base64, without
+ * spaces or line breaks.
+ * @returns The PEM text.
+ * @throws {TypeError} If `base64Der` is not a string, or not padded standard
+ * base64 with zero padding bits (as `CERT` requires).
+ *
+ * @example Trust the certificate a server sent
+ * ```ts
+ * import { derToPem, parseReply } from "./protocol.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const reply = parseReply("CERT 5001 MIIBszCCAVmgAwIBAgIQ");
+ * assert.ok(reply.type === "cert");
+ * assert.equal(
+ *   derToPem(reply.der),
+ *   "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIQ\n-----END CERTIFICATE-----\n",
+ * );
+ * // Then: Deno.connectTls({ hostname, port: reply.port, caCerts: [that PEM] }).
+ * assert.throws(() => derToPem("not base64!"), TypeError);
+ * ```
+ */
+export function derToPem(base64Der: string): string {
+  if (typeof base64Der !== "string") {
+    throw new TypeError("Cannot make PEM: certificate is not a string");
+  }
+  const problem = base64Problem("certificate", base64Der);
+  if (problem !== undefined) {
+    throw new TypeError(`Cannot make PEM: ${problem}`);
+  }
+  const lines = [PEM_BEGIN];
+  for (let index = 0; index < base64Der.length; index += PEM_LINE_LENGTH) {
+    lines.push(base64Der.slice(index, index + PEM_LINE_LENGTH));
+  }
+  lines.push(PEM_END, "");
+  return lines.join("\n");
+}
+
+/**
+ * Extracts the certificate from PEM text as the standard base64 of its DER
+ * encoding, ready to send in a `CERT` reply: the body of the first
+ * `-----BEGIN CERTIFICATE-----` block, with its line breaks and other white
+ * space removed. Text around the block, and further blocks (the rest of a
+ * chain, a key), are ignored; `\r\n` line endings are fine.
+ *
+ * Never throws.
+ *
+ * @param pem PEM text, such as the contents of a certificate file.
+ * @returns The base64 DER, or undefined if there is no `CERTIFICATE` block,
+ * it has no `END` line, or its body is not padded standard base64.
+ *
+ * @example Send a certificate file in a CERT reply
+ * ```ts
+ * import { formatReply, pemToDer } from "./protocol.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const pem = "-----BEGIN CERTIFICATE-----\r\nMIIBszCC\r\nAVmgAwIB\r\n" +
+ *   "-----END CERTIFICATE-----\r\n";
+ * const der = pemToDer(pem);
+ * assert.equal(der, "MIIBszCCAVmgAwIB");
+ * assert.equal(formatReply({ type: "cert", port: 5001, der }), "CERT 5001 MIIBszCCAVmgAwIB");
+ * assert.equal(pemToDer("-----BEGIN PRIVATE KEY-----\nMIGH\n-----END PRIVATE KEY-----\n"), undefined);
+ * ```
+ */
+export function pemToDer(pem: string): string | undefined {
+  if (typeof pem !== "string") return undefined;
+  const begin = pem.indexOf(PEM_BEGIN);
+  if (begin === -1) return undefined;
+  const start = begin + PEM_BEGIN.length;
+  const end = pem.indexOf(PEM_END, start);
+  if (end === -1) return undefined;
+  // RFC 7468 lets parsers accept white space anywhere in the base64 body.
+  const body = pem.slice(start, end).replace(PEM_WHITE_SPACE_PATTERN, "");
+  return base64Problem("certificate", body) === undefined ? body : undefined;
+}
+
 /** Splits `text` at its first space; the rest is undefined without one. */
 function splitWord(text: string): [word: string, rest: string | undefined] {
   const space = text.indexOf(" ");
@@ -1462,6 +1604,39 @@ function userTextProblem(
   return undefined;
 }
 
+/**
+ * Returns why `value` is not padded standard base64 (RFC 4648, section 4) in
+ * its one canonical spelling, if it is not.
+ */
+function base64Problem(
+  name: string,
+  value: string | undefined,
+): string | undefined {
+  if (value === undefined || value === "") return `missing ${name}`;
+  if (!BASE64_PATTERN.test(value)) {
+    return `${name} is not standard base64 (A-Z, a-z, 0-9, "+" and "/", then at most two "=", no spaces)`;
+  }
+  if (value.length % 4 !== 0) {
+    return `${name} is ${value.length} base64 characters, not a multiple of 4 (it must be padded with "=")`;
+  }
+  if (!BASE64_PADDING_PATTERN.test(value)) {
+    // Otherwise two spellings would decode to the same bytes.
+    return `${name} has non-zero padding bits in its last base64 character`;
+  }
+  return undefined;
+}
+
+function checkBase64(verb: string, name: string, value: unknown): string {
+  if (typeof value !== "string") {
+    throw new TypeError(`Cannot format ${verb}: ${name} is not a string`);
+  }
+  const problem = base64Problem(name, value);
+  if (problem !== undefined) {
+    throw new TypeError(`Cannot format ${verb}: ${problem}`);
+  }
+  return value;
+}
+
 /** Returns why `value` is not a `PING`/`PONG` token, if it is not. */
 function pingTokenProblem(value: string): string | undefined {
   if (value === "") return "token is empty";
@@ -1493,8 +1668,9 @@ function parseArguments(
   verb: AccountVerb,
   args: string | undefined,
 ): Command | string {
-  if (verb === "LOGOUT") {
-    return args === undefined ? { type: "logout" } : "takes no arguments";
+  if (verb === "LOGOUT" || verb === "CERT") {
+    if (args !== undefined) return "takes no arguments";
+    return verb === "LOGOUT" ? { type: "logout" } : { type: "cert" };
   }
   if (verb === "PING" || verb === "PONG") {
     const type = verb === "PING" ? "ping" : "pong";

@@ -31,6 +31,19 @@ export interface ServerConfig {
   logMessages: boolean;
   /** Days of chat history kept. @default {30} */
   historyDays: number;
+  /** TLS settings, when TLS is on. @default {undefined} */
+  tls: TlsConfig | undefined;
+}
+
+/** Where the TLS certificate comes from and where TLS listens. */
+export interface TlsConfig {
+  /** PEM files given by the operator; absent: self-signed next to the db. */
+  certFile: string | undefined;
+  keyFile: string | undefined;
+  /** TLS port. @default {5001} */
+  port: number;
+  /** Serve only `CERT` on the plain port. @default {false} */
+  requireTls: boolean;
 }
 
 /** What the command line asks for. */
@@ -70,6 +83,11 @@ export const ENV_VARS = {
   lang: "TCPCHAT_LANG",
   quiet: "TCPCHAT_QUIET",
   "history-days": "TCPCHAT_HISTORY_DAYS",
+  tls: "TCPCHAT_TLS",
+  "tls-cert": "TCPCHAT_TLS_CERT",
+  "tls-key": "TCPCHAT_TLS_KEY",
+  "tls-port": "TCPCHAT_TLS_PORT",
+  "require-tls": "TCPCHAT_REQUIRE_TLS",
 } as const;
 
 /** Usage text for `--help` and flag errors. */
@@ -94,6 +112,12 @@ Options (each also settable by the environment variable shown):
   --lang zh|en               console and reply language (default zh)   TCPCHAT_LANG (or LANG=en_*)
   --history-days <n>         days of chat history kept (default 30)    TCPCHAT_HISTORY_DAYS
   --quiet                    do not log each chat message              TCPCHAT_QUIET=1
+  --tls                      also serve TLS, with a self-signed certificate kept next to the database
+                                                                       TCPCHAT_TLS=1
+  --tls-cert <pem> --tls-key <pem>
+                             serve TLS with this certificate and key   TCPCHAT_TLS_CERT, TCPCHAT_TLS_KEY
+  --tls-port <n>             TLS port (default 5001)                   TCPCHAT_TLS_PORT
+  --require-tls              plain port serves only the certificate    TCPCHAT_REQUIRE_TLS=1
   --help                     show this help
   --version                  show the version`;
 
@@ -133,6 +157,11 @@ export function parseServerCommand(
       lang: { type: "string" },
       quiet: { type: "boolean" },
       "history-days": { type: "string" },
+      tls: { type: "boolean" },
+      "tls-cert": { type: "string" },
+      "tls-key": { type: "string" },
+      "tls-port": { type: "string" },
+      "require-tls": { type: "boolean" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "V" },
     },
@@ -193,6 +222,7 @@ export function parseServerCommand(
     lang,
     logMessages: !flagOrEnvBool("quiet"),
     historyDays: integer("history-days", pick("history-days"), 30, 1, 36500),
+    tls: tlsConfig(pick, flagOrEnvBool),
   };
 
   if (positionals.length === 0) return { kind: "serve", config };
@@ -210,6 +240,40 @@ export function parseServerCommand(
     );
   }
   return { kind: "operator", name: operator, args: rest, config };
+}
+
+function tlsConfig(
+  pick: (name: keyof typeof ENV_VARS) => string | undefined,
+  flag: (name: keyof typeof ENV_VARS) => boolean,
+): TlsConfig | undefined {
+  const certFile = pick("tls-cert");
+  const keyFile = pick("tls-key");
+  const requireTls = flag("require-tls");
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    throw new RangeError(
+      "Cannot use TLS: --tls-cert and --tls-key must be given together",
+    );
+  }
+  const enabled = flag("tls") || certFile !== undefined;
+  if (!enabled) {
+    if (requireTls) {
+      throw new RangeError(
+        "Cannot use --require-tls without TLS: add --tls or --tls-cert/--tls-key",
+      );
+    }
+    if (pick("tls-port") !== undefined) {
+      throw new RangeError(
+        "Cannot use --tls-port without TLS: add --tls or --tls-cert/--tls-key",
+      );
+    }
+    return undefined;
+  }
+  return {
+    certFile,
+    keyFile,
+    port: integer("tls-port", pick("tls-port"), 5001, 0, 65535),
+    requireTls,
+  };
 }
 
 function integer(

@@ -666,3 +666,357 @@ Deno.test({
     assert.doesNotMatch(client.stdout, /正在重新连接/);
   },
 });
+
+/** Waits until the server has handled every line `raw` sent before. */
+async function synced(raw: TestClient, token: string): Promise<void> {
+  await raw.send(`PING ${token}`);
+  await raw.expect(`PONG ${token}`);
+}
+
+Deno.test("client.ts /join, /users, /rooms, /status, /whois, /msg, /emoji and a non-admin /kick", async () => {
+  await using dir = await tempDir();
+  const started = await startServer(dir.path, join(dir.path, "chat.db"));
+  await using _server = started.server;
+  const port = started.port;
+  await registerAccounts(port, ["小王", "bob", "carol"]);
+
+  await using client = startClient(dir.path, clientArgs(port));
+  await expectMenu(client);
+  await login(client, "小王");
+  await client.expect("【系统】你已进入房间 大厅（当前 1 人）\n");
+  await using bob = await loggedIn(port, "bob");
+  await client.expect("【系统】bob 加入了聊天室\n");
+  await using carol = await loggedIn(port, "carol");
+  await carol.send("JOIN 技术");
+  await carol.expect("JOINED 技术 1");
+  await client.expect("【系统】carol 离开了聊天室\n");
+
+  await client.type("/join 技术");
+  await client.expect("【系统】你已进入房间 技术（当前 2 人）\n");
+  await carol.expect("USER_JOINED ");
+  await client.type("大家好 :smile:");
+  await carol.next((line) => /^MESSAGE \d+ \d+ 小王 大家好 😄$/.test(line));
+  await client.expect(new RegExp(`${CLOCK} 小王: 大家好 😄\n`));
+
+  await client.type("/users");
+  await client.expect(
+    /【系统】房间 技术 的在线用户 \(2\): (小王, carol|carol, 小王)\n/,
+  );
+  await client.type("/users all");
+  await client.expect(/【系统】所有在线用户 \(3\): \S+, \S+, \S+\n/);
+  await client.type("/rooms");
+  await client.expect("【系统】房间列表: 大厅 (1), 技术 (2)\n");
+  await client.type("/status 在忙 :coffee:");
+  await client.expect(new RegExp(`${CLOCK} 【成功】\\S+\n`));
+  await client.type("/whois 小王");
+  await client.expect(
+    /【系统】小王: 在线，房间 技术，注册于 \d{4}-\d\d-\d\d，状态: 在忙 ☕\n/,
+  );
+  await client.type("/whois bob");
+  await client.expect(/【系统】bob: 在线，房间 大厅，注册于 \d{4}-\d\d-\d\d\n/);
+  await client.type("/status");
+  await client.expect(new RegExp(`${CLOCK} 【成功】\\S+\n`));
+  await client.type("/whois nobody");
+  await client.expect(new RegExp(`${CLOCK} 【错误】用户不存在: nobody\n`));
+
+  // A private message reaches bob in the lobby; the client shows the
+  // server's copy, once.
+  await client.type("/msg bob 你好 :wave:");
+  await bob.next((line) => /^PRIVATE \d+ \d+ 小王 bob 你好 👋$/.test(line));
+  await client.expect(new RegExp(`${CLOCK} \\[私聊\\] 你 → bob: 你好 👋\n`));
+  await bob.send("PRIVMSG 小王 收到");
+  await client.expect(new RegExp(`${CLOCK} \\[私聊\\] bob → 你: 收到\n`));
+  // bob, in the lobby, never got the message said in 技术.
+  assert.ok(
+    !bob.lines.some((line) => line.includes("大家好")),
+    bob.lines.join("\n"),
+  );
+  assert.equal(client.stdout.split("你 → bob").length, 2, client.describe());
+
+  await client.type("/emoji");
+  await client.expect("表情短码");
+  await client.expect("  :smile:  😄\n");
+  await client.expect("  :thumbsup:  👍\n");
+
+  await client.type("/kick bob 刷屏");
+  await client.expect(
+    new RegExp(`${CLOCK} 【错误】只有管理员可以执行此操作\n`),
+  );
+  // Missing arguments: a usage line, nothing sent.
+  const sentBefore = bob.lines.length;
+  await client.type("/msg bob");
+  await client.expect(
+    new RegExp(`${CLOCK} 【错误】用法: /msg <用户名> <消息>（未发送）\n`),
+  );
+  await client.type("/join");
+  await client.expect("【错误】用法: /join <房间名>（未发送）\n");
+  await client.type("/mute bob soon");
+  await client.expect("【错误】用法: /mute <用户名> <分钟数 1-10080> [原因]");
+  await client.type("/help");
+  await client.expect("  /whois <用户名>");
+
+  await client.type("/leave");
+  await client.expect("【系统】你已进入房间 大厅（当前 2 人）\n");
+  await carol.expect("USER_LEFT ");
+  await synced(bob, "leave");
+  assert.ok(
+    !bob.lines.slice(sentBefore).some((line) => line.startsWith("PRIVATE ")),
+    bob.lines.join("\n"),
+  );
+  await exitChat(client);
+});
+
+Deno.test("client.ts pages history with /history and queues /msg for an offline user", async () => {
+  await using dir = await tempDir();
+  const started = await startServer(dir.path, join(dir.path, "chat.db"));
+  await using _server = started.server;
+  const port = started.port;
+  await registerAccounts(port, ["小王", "bob", "carol", "dave"]);
+
+  // 24 lobby messages, in order, within each sender's rate limit.
+  for (const name of ["bob", "carol", "dave"]) {
+    await using raw = await loggedIn(port, name);
+    for (let i = 1; i <= 8; i++) await raw.send(`MSG ${name}${i}`);
+    await synced(raw, name);
+  }
+
+  await using client = startClient(dir.path, clientArgs(port));
+  await expectMenu(client);
+  await login(client, "小王");
+  await client.expect("【系统】你已进入房间 大厅（当前 1 人）\n");
+  // The automatic block: the newest 20, bob5 … dave8.
+  await client.expect("--- 历史消息 ---\n");
+  await client.expect(new RegExp(`^${CLOCK} bob: bob5\n`, "m"));
+  await client.expect(new RegExp(`^${CLOCK} dave: dave8\n`, "m"));
+  await client.expect("--- 以上为历史消息（还有更早的消息）---\n");
+  await client.type("/history 3");
+  await client.expect("--- 历史消息 ---\n");
+  const older = await client.expect(
+    /--- 以上为历史消息（还有更早的消息）---\n/,
+  );
+  const page = client.stdout.slice(0, client.mark - older[0].length);
+  assert.match(
+    page,
+    new RegExp(`${CLOCK} bob: bob2\n${CLOCK} bob: bob3\n${CLOCK} bob: bob4\n$`),
+  );
+  await client.type("/history");
+  await client.expect(
+    new RegExp(
+      `--- 历史消息 ---\n${CLOCK} bob: bob1\n--- 以上为历史消息 ---\n`,
+    ),
+  );
+  await client.type("/history 500");
+  await client.expect("【系统】没有更早的历史消息\n");
+  await client.type("/history many");
+  await client.expect("【错误】用法: /history [条数 1-100]（未发送）\n");
+
+  // dave is offline: the message waits, and he gets it when he logs in.
+  await client.type("/msg dave 明天见 :wave:");
+  await client.expect(new RegExp(`${CLOCK} \\[私聊\\] 你 → dave: 明天见 👋\n`));
+  await client.expect("【系统】dave 不在线，消息将在其上线后送达\n");
+  await using dave = await loggedIn(port, "dave");
+  await dave.expect("OFFLINE_BEGIN 1");
+  assert.match(
+    await dave.next(),
+    /^PRIVATE \d+ \d+ 小王 dave 明天见 👋$/,
+  );
+  assert.equal(await dave.next(), "OFFLINE_END");
+  await client.expect("【系统】你发给 dave 的 1 条离线消息已送达\n");
+  await exitChat(client);
+});
+
+/**
+ * A TCP relay in front of the server that a test can cut, as a dropped
+ * network would, and open again on the same port.
+ */
+class Relay implements AsyncDisposable {
+  readonly port: number;
+  #target: number;
+  #listener: Deno.TcpListener | undefined;
+  #conns = new Set<Deno.TcpConn>();
+  #tasks = new Set<Promise<void>>();
+
+  constructor(target: number) {
+    this.#target = target;
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    this.port = listener.addr.port;
+    this.#serve(listener);
+  }
+
+  /** Closes the listener and every relayed connection. */
+  async cut(): Promise<void> {
+    this.#listener?.close();
+    this.#listener = undefined;
+    for (const conn of this.#conns) {
+      try {
+        conn.close();
+      } catch {
+        // Closed by the other direction.
+      }
+    }
+    this.#conns.clear();
+    while (this.#tasks.size > 0) await Promise.all(this.#tasks);
+  }
+
+  /** Listens again on the same port, retrying while it is still taken. */
+  async reopen(): Promise<void> {
+    const deadline = Date.now() + 5000;
+    while (true) {
+      try {
+        this.#serve(Deno.listen({ hostname: "127.0.0.1", port: this.port }));
+        return;
+      } catch (error) {
+        if (!(error instanceof Deno.errors.AddrInUse)) throw error;
+        if (Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.cut();
+  }
+
+  #serve(listener: Deno.TcpListener): void {
+    this.#listener = listener;
+    this.#track((async () => {
+      try {
+        for await (const inbound of listener) {
+          this.#conns.add(inbound);
+          let outbound: Deno.TcpConn;
+          try {
+            outbound = await Deno.connect({
+              hostname: "127.0.0.1",
+              port: this.#target,
+            });
+          } catch {
+            inbound.close();
+            continue;
+          }
+          this.#conns.add(outbound);
+          this.#track(this.#pipe(inbound, outbound));
+          this.#track(this.#pipe(outbound, inbound));
+        }
+      } catch {
+        // The listener was closed.
+      }
+    })());
+  }
+
+  async #pipe(from: Deno.TcpConn, to: Deno.TcpConn): Promise<void> {
+    const buffer = new Uint8Array(16 * 1024);
+    try {
+      while (true) {
+        const n = await from.read(buffer);
+        if (n === null) break;
+        let offset = 0;
+        while (offset < n) {
+          offset += await to.write(buffer.subarray(offset, n));
+        }
+      }
+    } catch {
+      // Cut, or the peer went away.
+    }
+    for (const conn of [from, to]) {
+      if (!this.#conns.delete(conn)) continue;
+      try {
+        conn.close();
+      } catch {
+        // Already closed.
+      }
+    }
+  }
+
+  #track(task: Promise<void>): void {
+    this.#tasks.add(task);
+    task.finally(() => this.#tasks.delete(task));
+  }
+}
+
+Deno.test("client.ts resumes into its room, shows what it missed once, and exits 0 when kicked", async () => {
+  await using dir = await tempDir();
+  const db = join(dir.path, "chat.db");
+  const started = await startServer(dir.path, db);
+  await using _server = started.server;
+  const port = started.port;
+  await registerAccounts(port, ["小王", "bob"]);
+  await using relay = new Relay(port);
+
+  await using client = startClient(dir.path, clientArgs(relay.port));
+  await expectMenu(client);
+  await login(client, "小王");
+  await client.type("/join 技术");
+  await client.expect("【系统】你已进入房间 技术（当前 1 人）\n");
+  await using bob = await loggedIn(port, "bob");
+  await bob.send("JOIN 技术");
+  await client.expect("【系统】bob 加入了聊天室\n");
+  await bob.send("MSG before");
+  await client.expect(new RegExp(`${CLOCK} bob: before\n`));
+
+  await relay.cut();
+  await client.expect("[客户端] 与服务器的连接已断开，正在重新连接...\n");
+  const lostAt = client.mark;
+  await bob.next((line) => /^USER_LEFT \d+ 小王$/.test(line));
+  await bob.send("MSG missed 1");
+  await bob.send("MSG missed 2");
+  await synced(bob, "missed");
+  await relay.reopen();
+  await client.expect("[客户端] 已重新连接\n");
+  await client.expect(
+    new RegExp(
+      `--- 断线期间的消息 ---\n${CLOCK} bob: missed 1\n${CLOCK} bob: missed 2\n--- 以上为断线期间的消息 ---\n`,
+    ),
+  );
+  // Back in 技术: what the client says reaches bob there.
+  await client.type("回来了");
+  await bob.next((line) => /^MESSAGE \d+ \d+ 小王 回来了$/.test(line));
+  const after = client.since(lostAt);
+  assert.doesNotMatch(
+    after,
+    /历史消息|bob: before|开始聊天|当前在线用户数|你已进入房间/,
+    client.describe(),
+  );
+  assert.doesNotMatch(after, /密码:|认证菜单/, client.describe());
+
+  // bob becomes an administrator and kicks 小王: no resume, exit 0.
+  const grant = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      ...PERMISSIONS,
+      SERVER_PATH,
+      "grant-admin",
+      "bob",
+      "--db",
+      db,
+    ],
+    cwd: dir.path,
+    env: CHILD_ENV,
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  assert.equal(grant.code, 0, new TextDecoder().decode(grant.stderr));
+  await bob.send("MUTE 小王 5 刷屏");
+  await bob.expect("OK muted");
+  await client.expect(/【系统】你已被禁言至 [\d :-]+，原因: 刷屏\n/);
+  await client.type("还能说话吗");
+  await client.expect(
+    new RegExp(
+      `${CLOCK} 【错误】你正在禁言中（至 [\\d :-]+，原因: 刷屏），消息未发送\n`,
+    ),
+  );
+  await client.type("/msg bob 在吗");
+  await client.expect("【错误】你正在禁言中");
+  await bob.send("UNMUTE 小王");
+  await bob.expect("OK unmuted");
+  await client.expect("【系统】你的禁言已解除\n");
+  await bob.send("KICK 小王 刷屏");
+  await bob.expect("OK kicked");
+  await client.expect("【系统】你已被管理员移出聊天室: 刷屏\n");
+  await client.expect("[客户端] 已断开连接\n");
+  assert.equal(await client.exitCode(), 0, client.describe());
+  assert.equal(
+    client.stdout.split("正在重新连接").length,
+    2,
+    client.describe(),
+  );
+});

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
   type Command,
+  derToPem,
   formatCommand,
   formatReply,
   MAX_HISTORY_COUNT,
@@ -10,12 +11,14 @@ import {
   MAX_MUTE_MINUTES,
   MAX_PASSWORD_BYTES,
   MAX_PING_TOKEN_LENGTH,
+  MAX_PORT,
   MAX_REASON_BYTES,
   MAX_STATUS_LENGTH,
   parseChatText,
   parseCommand,
   type ParsedCommand,
   parseReply,
+  pemToDer,
   PROTOCOL_VERSION,
   type Reply,
   sanitizeMessage,
@@ -104,6 +107,24 @@ const countArbitrary = fc.oneof(
   fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
 );
 
+// Bytes as a server's DER certificate would be sent: padded standard base64,
+// as btoa() writes it. Lengths 1 to 3 cover every amount of padding.
+const derBytesArbitrary = fc.uint8Array({ minLength: 1, maxLength: 200 });
+const base64DerArbitrary = derBytesArbitrary.map(toBase64);
+
+function toBase64(bytes: Uint8Array): string {
+  return btoa(String.fromCharCode(...bytes));
+}
+
+function fromBase64(text: string): Uint8Array {
+  return Uint8Array.from(atob(text), (char) => char.charCodeAt(0));
+}
+
+const portArbitrary = fc.oneof(
+  fc.constantFrom(1, 5001, MAX_PORT),
+  fc.integer({ min: 1, max: MAX_PORT }),
+);
+
 const snakeCaseArbitrary = fc.stringMatching(
   /^[a-z][a-z0-9]{0,8}(_[a-z0-9]{1,8}){0,3}$/,
 );
@@ -135,6 +156,7 @@ const commandArbitrary: fc.Arbitrary<Command> = fc.oneof(
     newPassword: passwordArbitrary,
   }, { noNullPrototype: true }),
   fc.constant({ type: "logout" }),
+  fc.constant({ type: "cert" }),
   fc.record({
     type: fc.constant("change_password"),
     oldPassword: passwordArbitrary,
@@ -222,6 +244,11 @@ const replyArbitrary: fc.Arbitrary<Reply> = fc.oneof(
   fc.record({ type: fc.constant("resume_token"), token: tokenArbitrary }, {
     noNullPrototype: true,
   }),
+  fc.record({
+    type: fc.constant("cert"),
+    port: portArbitrary,
+    der: base64DerArbitrary,
+  }, { noNullPrototype: true }),
   fc.record({
     type: fc.constantFrom(
       "register_failure",
@@ -356,6 +383,7 @@ Deno.test("protocol constants", () => {
   assert.equal(MAX_STATUS_LENGTH, 100);
   assert.equal(MAX_HISTORY_COUNT, 100);
   assert.equal(MAX_MUTE_MINUTES, 10080);
+  assert.equal(MAX_PORT, 65535);
 });
 
 Deno.test("parseCommand() parses every verb", async (t) => {
@@ -402,6 +430,7 @@ Deno.test("parseCommand() parses every verb", async (t) => {
     ["PING 42", { type: "ping", token: "42" }],
     ["PONG", { type: "pong" }],
     ["PONG k-9_Z!~", { type: "pong", token: "k-9_Z!~" }],
+    ["CERT", { type: "cert" }],
   ];
   for (const [line, expected] of cases) {
     await t.step(line, () => {
@@ -587,6 +616,9 @@ Deno.test("parseCommand() returns invalid for malformed arguments", async (t) =>
     ["LOGIN bob", "LOGIN", "missing password"],
     ["LOGOUT now", "LOGOUT", "takes no arguments"],
     ["LOGOUT ", "LOGOUT", "takes no arguments"],
+    ["CERT now", "CERT", "takes no arguments"],
+    ["CERT ", "CERT", "takes no arguments"],
+    ["CERT 5001", "CERT", "takes no arguments"],
     ["RESET_REQUEST", "RESET_REQUEST", "missing username"],
     ["RESET_REQUEST bob extra", "RESET_REQUEST", "takes only a username"],
     ["RESET_REQUEST bob ", "RESET_REQUEST", "takes only a username"],
@@ -904,6 +936,10 @@ Deno.test("parseCommand() returns unknown for other first words", async (t) => {
     "Ping",
     "PINGPONG",
     "MESSAGE 1 2 bob hi",
+    "cert",
+    "Cert",
+    "CERTS",
+    " CERT",
   ];
   for (const line of lines) {
     await t.step(JSON.stringify(line), () => {
@@ -943,6 +979,7 @@ Deno.test("formatCommand() formats every command type", async (t) => {
     [{ type: "ping", token: "1764081035000" }, "PING 1764081035000"],
     [{ type: "pong" }, "PONG"],
     [{ type: "pong", token: "a" }, "PONG a"],
+    [{ type: "cert" }, "CERT"],
   ];
   for (const [command, line] of cases) {
     await t.step(line, () => {
@@ -1382,6 +1419,23 @@ Deno.test("parseReply() parses every reply", async (t) => {
       code: "session_resumed",
       message: "Your session was resumed from another connection",
     }],
+    ["CERT 5001 MIIBszCCAVmgAwIBAgIQ", {
+      type: "cert",
+      port: 5001,
+      der: "MIIBszCCAVmgAwIBAgIQ",
+    }],
+    ["CERT 1 AA==", { type: "cert", port: 1, der: "AA==" }],
+    ["CERT 65535 +/8=", { type: "cert", port: 65535, der: "+/8=" }],
+    ["ERROR no_tls This server has no TLS listener", {
+      type: "error",
+      code: "no_tls",
+      message: "This server has no TLS listener",
+    }],
+    ["ERROR tls_required Connect with TLS to port 5001", {
+      type: "error",
+      code: "tls_required",
+      message: "Connect with TLS to port 5001",
+    }],
   ];
   for (const [line, expected] of cases) {
     await t.step(line, () => {
@@ -1472,6 +1526,31 @@ Deno.test("parseReply() returns invalid for malformed replies", async (t) => {
     ["BYE", "missing bye code"],
     ["BYE ", "bye code is not a snake_case word"],
     ["BYE Shutdown now", "bye code is not a snake_case word"],
+    ["CERT", "missing TLS port"],
+    ["CERT ", "TLS port must be a number from 1 to 65535"],
+    ["CERT 5001", "missing certificate"],
+    ["CERT 5001 ", "missing certificate"],
+    ["CERT 0 AAAA", "TLS port must be a number from 1 to 65535"],
+    ["CERT 65536 AAAA", "TLS port must be"],
+    ["CERT 05001 AAAA", "TLS port must be"],
+    ["CERT -1 AAAA", "TLS port must be"],
+    ["CERT +5001 AAAA", "TLS port must be"],
+    ["CERT 5001.0 AAAA", "TLS port must be"],
+    ["CERT ５００１ AAAA", "TLS port must be"],
+    ["CERT  5001 AAAA", "TLS port must be"],
+    ["CERT 5001  AAAA", "not standard base64"],
+    ["CERT 5001 AAAA ", "not standard base64"],
+    ["CERT 5001 AA AA", "not standard base64"],
+    ["CERT 5001 AAAA\r", "not standard base64"],
+    ["CERT 5001 AA-_", "not standard base64"],
+    ["CERT 5001 A===", "not standard base64"],
+    ["CERT 5001 =AAA", "not standard base64"],
+    ["CERT 5001 AA=A", "not standard base64"],
+    ["CERT 5001 AAA", "3 base64 characters, not a multiple of 4"],
+    ["CERT 5001 AAAAA=", "not a multiple of 4"],
+    ["CERT 5001 AB==", "non-zero padding bits"],
+    ["CERT 5001 AAB=", "non-zero padding bits"],
+    ["cert 5001 AAAA", "unknown verb"],
   ];
   for (const [line, problem] of cases) {
     await t.step(JSON.stringify(line.slice(0, 40)), () => {
@@ -1506,6 +1585,7 @@ Deno.test("formatReply() formats every reply type", async (t) => {
       "RESUME_TOKEN q8Zt4mXwR2",
     ],
     [{ type: "auth_failure", message: "" }, "AUTH_FAILURE"],
+    [{ type: "cert", port: 5001, der: "MIIB+/8=" }, "CERT 5001 MIIB+/8="],
     [
       { type: "reset_requested", message: "Ask the operator" },
       "RESET_REQUESTED Ask the operator",
@@ -1774,6 +1854,54 @@ Deno.test("formatReply() rejects unrepresentable fields", async (t) => {
       time: 0,
       sender: "bob",
       text: "x".repeat(MAX_LINE_BYTES),
+    }, RangeError],
+    ["TLS port 0", { type: "cert", port: 0, der: "AAAA" }, RangeError],
+    ["TLS port 65536", { type: "cert", port: 65536, der: "AAAA" }, RangeError],
+    ["a fractional TLS port", {
+      type: "cert",
+      port: 5001.5,
+      der: "AAAA",
+    }, RangeError],
+    ["a TLS port that is not a number", {
+      type: "cert",
+      port: "5001" as unknown as number,
+      der: "AAAA",
+    }, TypeError],
+    ["an empty certificate", { type: "cert", port: 5001, der: "" }, TypeError],
+    ["a certificate that is not a string", {
+      type: "cert",
+      port: 5001,
+      der: undefined as unknown as string,
+    }, TypeError],
+    ["a certificate with line breaks", {
+      type: "cert",
+      port: 5001,
+      der: "AAAA\nAAAA",
+    }, TypeError],
+    ["a certificate in PEM", {
+      type: "cert",
+      port: 5001,
+      der: derToPem("AAAA"),
+    }, TypeError],
+    ["a certificate in base64url", {
+      type: "cert",
+      port: 5001,
+      der: "AA-_",
+    }, TypeError],
+    [
+      "an unpadded certificate",
+      { type: "cert", port: 5001, der: "AAA" },
+      TypeError,
+    ],
+    ["a certificate with non-zero padding bits", {
+      type: "cert",
+      port: 5001,
+      der: "AB==",
+    }, TypeError],
+    ["a certificate over the line limit", {
+      type: "cert",
+      port: 5001,
+      der: "A".repeat(MAX_LINE_BYTES),
     }, RangeError],
   ];
   for (const [name, reply, errorClass] of cases) {
@@ -2345,6 +2473,7 @@ Deno.test("formatCommand() inverts parseCommand() for valid lines", () => {
         "MSG",
         "PING",
         "PONG",
+        "CERT",
         "JOIN",
         "LEAVE",
         "ROOMS",
@@ -2463,6 +2592,7 @@ Deno.test("parseCommand() never throws on arbitrary lines", () => {
     "msg",
     "ping",
     "pong",
+    "cert",
     "join",
     "leave",
     "rooms",
@@ -2493,6 +2623,7 @@ Deno.test("parseCommand() never throws on arbitrary lines", () => {
             "MSG ",
             "PING ",
             "PONG",
+            "CERT",
             "JOIN ",
             "LEAVE",
             "PRIVMSG bob ",
@@ -2737,6 +2868,8 @@ Deno.test("parseReply() never throws on arbitrary lines", () => {
             "SYSTEM 0 ",
             "PING ",
             "BYE ",
+            "CERT ",
+            "CERT 5001 ",
             "JOINED ",
             "ROOM_LIST ",
             "ROOM_LIST a=1 ",
@@ -2762,6 +2895,189 @@ Deno.test("parseReply() never throws on arbitrary lines", () => {
         assert.equal(typeof parseReply(line).type, "string");
       },
     ),
+    { seed: SEED, numRuns: 300 },
+  );
+});
+
+Deno.test("formatReply() fits a CERT with a large certificate on one line", () => {
+  // "CERT 65535 " leaves 8181 characters, so 8180 of padded base64: a DER
+  // certificate of up to 6135 bytes, many times a typical one (an ECDSA
+  // P-256 one is about 500).
+  const bytes = new Uint8Array(6135).map((_, index) => index);
+  const reply: Reply = { type: "cert", port: MAX_PORT, der: toBase64(bytes) };
+  const line = formatReply(reply);
+  assert.equal(byteLength(line), MAX_LINE_BYTES - 1);
+  assert.deepEqual(parseReply(line), reply);
+  assert.throws(
+    () => formatReply({ ...reply, der: toBase64(new Uint8Array(6136)) }),
+    RangeError,
+  );
+});
+
+Deno.test("formatReply() inverts parseReply() for valid CERT lines", () => {
+  // Lines shaped like CERT <tls_port> <base64_der>, with near misses in both
+  // fields; whenever one parses, formatting it gives back the same line.
+  const port = fc.oneof(
+    fc.constantFrom("0", "1", "5001", "65535", "65536", "05001", "-1", "", " "),
+    fc.integer({ min: 0, max: 70000 }).map(String),
+  );
+  const der = fc.oneof(
+    { arbitrary: base64DerArbitrary, weight: 3 },
+    base64DerArbitrary.map((text) => text.replaceAll("=", "")),
+    base64DerArbitrary.map((text) => `${text} `),
+    base64DerArbitrary.map((text) => text.replace(/.(=*)$/, "B$1")),
+    fc.constantFrom("", "AB==", "A===", "AA=A", "AA-_", "AAAA AAAA", "字"),
+  );
+  let valid = 0;
+  fc.assert(
+    fc.property(
+      fc.tuple(port, der, fc.boolean()),
+      ([portText, derText, withDer]) => {
+        const line = withDer
+          ? `CERT ${portText} ${derText}`
+          : `CERT ${portText}`;
+        const parsed = parseReply(line);
+        if (parsed.type === "invalid") {
+          assert.ok(parsed.reason.startsWith("Cannot parse CERT: "));
+          return;
+        }
+        assert.equal(parsed.type, "cert");
+        assert.equal(formatReply(parsed), line);
+        valid++;
+      },
+    ),
+    { seed: SEED, numRuns: 1000 },
+  );
+  // Enough lines were valid for the property to mean something.
+  assert.ok(valid > 100, `only ${valid} valid lines`);
+});
+
+Deno.test("derToPem() wraps base64 DER in a CERTIFICATE block", async (t) => {
+  const cases: [string, string][] = [
+    ["AA==", "AA=="],
+    ["A".repeat(64), "A".repeat(64)],
+    ["A".repeat(68), `${"A".repeat(64)}\n${"A".repeat(4)}`],
+    [
+      "B".repeat(124) + "AA==",
+      `${"B".repeat(64)}\n${"B".repeat(60)}AA==`,
+    ],
+    ["A".repeat(128), `${"A".repeat(64)}\n${"A".repeat(64)}`],
+  ];
+  for (const [der, body] of cases) {
+    await t.step(`${der.length} characters`, () => {
+      assert.equal(
+        derToPem(der),
+        `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----\n`,
+      );
+    });
+  }
+});
+
+Deno.test("derToPem() rejects what is not padded standard base64", async (t) => {
+  const cases: [string, unknown][] = [
+    ["empty", ""],
+    ["not a string", new Uint8Array([1, 2])],
+    ["unpadded", "AAA"],
+    ["with a line break", "AAAA\nAAAA"],
+    ["with a space", "AAAA AAAA"],
+    ["base64url", "AA-_"],
+    ["non-zero padding bits", "AB=="],
+    [
+      "already PEM",
+      "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+    ],
+  ];
+  for (const [name, value] of cases) {
+    await t.step(name, () => {
+      assert.throws(
+        () => derToPem(value as string),
+        (error: unknown) =>
+          error instanceof TypeError &&
+          error.message.startsWith("Cannot make PEM: "),
+      );
+    });
+  }
+});
+
+Deno.test("pemToDer() extracts the first CERTIFICATE block", async (t) => {
+  const block = (body: string, eol = "\n") =>
+    `-----BEGIN CERTIFICATE-----${eol}${body}${eol}-----END CERTIFICATE-----${eol}`;
+  const cases: [string, string, string | undefined][] = [
+    ["one block", block("MIIB\nszCC"), "MIIBszCC"],
+    ["CRLF line endings", block("MIIB\r\nszCC", "\r\n"), "MIIBszCC"],
+    ["no final line feed", block("AA==").trimEnd(), "AA=="],
+    ["indented and with tabs", block("  MIIB\t\n  szCC  "), "MIIBszCC"],
+    [
+      "text before and after",
+      `subject=CN=localhost\n${block("AAAA")}trailing\n`,
+      "AAAA",
+    ],
+    ["a chain: the first", block("AAAA") + block("BBBB"), "AAAA"],
+    [
+      "a key before the certificate",
+      `-----BEGIN PRIVATE KEY-----\nMIGH\n-----END PRIVATE KEY-----\n${
+        block("AAAA")
+      }`,
+      "AAAA",
+    ],
+    ["no block", "MIIBszCC", undefined],
+    ["empty", "", undefined],
+    [
+      "only a key",
+      "-----BEGIN PRIVATE KEY-----\nMIGH\n-----END PRIVATE KEY-----\n",
+      undefined,
+    ],
+    [
+      "a trusted certificate",
+      "-----BEGIN TRUSTED CERTIFICATE-----\nAAAA\n-----END TRUSTED CERTIFICATE-----\n",
+      undefined,
+    ],
+    ["no END line", "-----BEGIN CERTIFICATE-----\nAAAA\n", undefined],
+    ["an empty body", block(""), undefined],
+    ["a body that is not base64", block("AA-_"), undefined],
+    ["an unpadded body", block("AAA"), undefined],
+    [
+      "a body with a header",
+      block("Proc-Type: 4,ENCRYPTED\n\nAAAA"),
+      undefined,
+    ],
+    ["not a string", 42 as unknown as string, undefined],
+  ];
+  for (const [name, pem, expected] of cases) {
+    await t.step(name, () => {
+      assert.equal(pemToDer(pem), expected);
+    });
+  }
+});
+
+Deno.test("pemToDer() inverts derToPem()", () => {
+  fc.assert(
+    fc.property(derBytesArbitrary, (bytes) => {
+      const der = toBase64(bytes);
+      const pem = derToPem(der);
+      assert.ok(pem.split("\n").every((line) => line.length <= 64));
+      assert.equal(pemToDer(pem), der);
+      assert.equal(pemToDer(pem.replaceAll("\n", "\r\n")), der);
+      assert.deepEqual(fromBase64(der), bytes);
+      // A PEM in canonical form comes back unchanged.
+      assert.equal(derToPem(pemToDer(pem) as string), pem);
+    }),
+    { seed: SEED, numRuns: 300 },
+  );
+});
+
+Deno.test("a CERT reply carries the certificate to derToPem()", () => {
+  fc.assert(
+    fc.property(portArbitrary, derBytesArbitrary, (port, bytes) => {
+      const pem = derToPem(toBase64(bytes));
+      // The server reads its PEM file; the client gets the same bytes back.
+      const line = formatReply({ type: "cert", port, der: pemToDer(pem)! });
+      const reply = parseReply(line);
+      assert.ok(reply.type === "cert");
+      assert.equal(reply.port, port);
+      assert.equal(derToPem(reply.der), pem);
+      assert.deepEqual(fromBase64(reply.der), bytes);
+    }),
     { seed: SEED, numRuns: 300 },
   );
 });

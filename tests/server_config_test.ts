@@ -36,6 +36,7 @@ const DEFAULTS: ServerConfig = {
   lang: "zh",
   logMessages: true,
   historyDays: 30,
+  tls: undefined,
 };
 
 Deno.test("parseServerCommand() uses the defaults with no flags and no environment", () => {
@@ -114,6 +115,11 @@ Deno.test("parseServerCommand() names the documented environment variables", () 
     lang: "TCPCHAT_LANG",
     quiet: "TCPCHAT_QUIET",
     "history-days": "TCPCHAT_HISTORY_DAYS",
+    tls: "TCPCHAT_TLS",
+    "tls-cert": "TCPCHAT_TLS_CERT",
+    "tls-key": "TCPCHAT_TLS_KEY",
+    "tls-port": "TCPCHAT_TLS_PORT",
+    "require-tls": "TCPCHAT_REQUIRE_TLS",
   });
   for (const name of Object.values(ENV_VARS)) {
     assert.ok(SERVER_USAGE.includes(name), `usage mentions ${name}`);
@@ -416,4 +422,36 @@ Deno.test("parseServerCommand() reads no environment variable it does not know",
   });
   const known = new Set<string>([...Object.values(ENV_VARS), "LANG", "LC_ALL"]);
   for (const name of asked) assert.ok(known.has(name), name);
+});
+
+Deno.test("parseServerCommand() reads the TLS flags and refuses half a configuration", () => {
+  assert.deepEqual(serveConfig(["--tls"]).tls, {
+    certFile: undefined,
+    keyFile: undefined,
+    port: 5001,
+    requireTls: false,
+  });
+  assert.deepEqual(
+    serveConfig([
+      "--tls-cert",
+      "c.pem",
+      "--tls-key",
+      "k.pem",
+      "--tls-port",
+      "6001",
+      "--require-tls",
+    ]).tls,
+    { certFile: "c.pem", keyFile: "k.pem", port: 6001, requireTls: true },
+  );
+  assert.deepEqual(
+    serveConfig([], envOf({ TCPCHAT_TLS: "1" })).tls?.port,
+    5001,
+  );
+  assert.throws(() => serveConfig(["--tls-cert", "c.pem"]), RangeError);
+  assert.throws(() => serveConfig(["--require-tls"]), RangeError);
+  assert.throws(() => serveConfig(["--tls-port", "6001"]), RangeError);
+  assert.throws(
+    () => serveConfig(["--tls", "--tls-port", "70000"]),
+    RangeError,
+  );
 });
