@@ -44,6 +44,13 @@ import {
   type Reply,
 } from "./lib/protocol.ts";
 import { type ClientIo, LineIo, TtyIo } from "./lib/terminal_io.ts";
+import { KnownServers, knownServersPath } from "./lib/known_servers.ts";
+import { isLoopbackAddress } from "./lib/login_throttle.ts";
+import {
+  FingerprintMismatchError,
+  openSecureConnection,
+  TrustDeclinedError,
+} from "./lib/secure_connect.ts";
 import { VERSION } from "./lib/version.ts";
 
 /** Reply timeout for commands (the seed's 5 s). */
@@ -59,6 +66,10 @@ Options:
   --port <n>        server port (skips the prompt; env TCPCHAT_PORT)
   --user <name>     username for logging in (skips that prompt)
   --lang zh|en      interface language (default zh; env TCPCHAT_LANG, or LANG=en_*)
+  --tls             encrypt: fetch the server's certificate, confirm its fingerprint
+                    on first use (remembered per host:port), refuse if it changes
+  --ca <pem>        with --tls: trust this certificate (or CA) instead
+  --tls-port <n>    with --tls: the server's TLS port (default: as the server announces)
   --help            show this help
   --version         show the version
 
@@ -70,6 +81,12 @@ export interface ClientOptions {
   port?: number;
   user?: string;
   lang: Lang;
+  /** Connect with TLS (trust on first use, or `ca`). */
+  tls?: boolean;
+  /** PEM file of the certificate (or CA) to trust. */
+  ca?: string;
+  /** TLS port, when the server's announcement should not be used. */
+  tlsPort?: number;
 }
 
 /** Options for {@linkcode runClient}: where the console and timing come from. */
@@ -77,6 +94,8 @@ export interface RunClientOptions extends ClientOptions {
   io: ClientIo;
   /** Colored output. @default {false} */
   color?: boolean;
+  /** Known-servers file for trust on first use. @default {the user's config directory} */
+  knownServersPath?: string;
   /** Waits between connect retries (tests shorten it). @default {setTimeout} */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -95,6 +114,9 @@ export function parseClientArgs(
       port: { type: "string" },
       user: { type: "string" },
       lang: { type: "string" },
+      tls: { type: "boolean" },
+      ca: { type: "string" },
+      "tls-port": { type: "string" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "V" },
     },
@@ -115,11 +137,25 @@ export function parseClientArgs(
       `Cannot use --port "${portText}": expected an integer from 1 to 65535`,
     );
   }
+  const tlsPortText = values["tls-port"];
+  const tlsPort = tlsPortText === undefined
+    ? undefined
+    : parsePort(tlsPortText);
+  if (tlsPortText !== undefined && tlsPort === undefined) {
+    throw new RangeError(
+      `Cannot use --tls-port "${tlsPortText}": expected an integer from 1 to 65535`,
+    );
+  }
   return {
     host: values.host ?? nonEmpty(env("TCPCHAT_HOST")),
     port,
     user: values.user,
     lang,
+    // --ca or --tls-port make no sense in clear text: they imply --tls.
+    tls: values.tls === true || values.ca !== undefined ||
+      tlsPort !== undefined,
+    ca: values.ca,
+    tlsPort,
   };
 }
 
@@ -197,6 +233,7 @@ class Client {
     this.#conn = await this.#connect();
     if (this.#conn === undefined) return 1;
     io.print(this.#t("connected", { host: this.#host, port: this.#port }));
+    if (this.#options.tls) io.print(this.#t("tlsConnected"));
     try {
       while (true) {
         const session = await this.#authMenu();
@@ -241,9 +278,28 @@ class Client {
   async #connect(quiet = false): Promise<ServerConnection | undefined> {
     for (let attempt = 0;; attempt++) {
       try {
-        return await ServerConnection.open(this.#host, this.#port);
+        return this.#options.tls
+          ? await this.#openSecure()
+          : await ServerConnection.open(this.#host, this.#port);
       } catch (error) {
         if (!(error instanceof ConnectError)) throw error;
+        if (error instanceof FingerprintMismatchError) {
+          // Loud, and no retry: this may be someone in the middle.
+          const palette = this.#view.palette;
+          this.#io.print(palette.error(this.#t("tlsMismatch", {
+            server: `${this.#host}:${this.#port}`,
+            expected: error.expected,
+            actual: error.actual,
+          })));
+          return undefined;
+        }
+        if (error instanceof TrustDeclinedError) {
+          this.#io.print(this.#t("tlsDeclined"));
+          return undefined;
+        }
+        if (this.#options.tls) {
+          this.#io.print(this.#view.palette.error(error.message));
+        }
         if (!quiet || attempt === RETRY_DELAYS_MS.length) {
           this.#io.print(
             this.#view.palette.error(
@@ -264,6 +320,43 @@ class Client {
         await this.#sleep(delay);
       }
     }
+  }
+
+  /** TLS with `--ca`, or trust on first use through `CERT`. */
+  async #openSecure(): Promise<ServerConnection> {
+    let ca: string[] | undefined;
+    if (this.#options.ca !== undefined) {
+      try {
+        ca = [await Deno.readTextFile(this.#options.ca)];
+      } catch (error) {
+        throw new ConnectError(
+          `Cannot read --ca "${this.#options.ca}": ${(error as Error).message}`,
+        );
+      }
+    }
+    const path = this.#options.knownServersPath ??
+      knownServersPath((name) => Deno.env.get(name), Deno.build.os);
+    const knownServers = await KnownServers.load(path);
+    return await openSecureConnection(this.#host, this.#port, {
+      ca,
+      tlsPort: this.#options.tlsPort,
+      knownServers,
+      confirm: async (server, fingerprint) => {
+        this.#io.print(this.#t("tlsFirstUse", { server }));
+        this.#io.print(`  SHA-256: ${fingerprint}`);
+        const answer = await this.#io.ask(this.#t("tlsConfirm"));
+        return /^(y|yes|是|好)$/i.test(answer?.trim() ?? "");
+      },
+    });
+  }
+
+  /**
+   * Before a password leaves in clear text for another machine, say so
+   * (the original program never did).
+   */
+  #warnIfPlain(): void {
+    if (this.#options.tls || isLoopbackHost(this.#host)) return;
+    this.#io.print(this.#view.palette.error(this.#t("plainWarning")));
   }
 
   /** Makes sure there is a live connection, reconnecting if it broke. */
@@ -320,6 +413,7 @@ class Client {
     const username = this.#options.user ??
       (await this.#askNonEmpty("askUsername"));
     if (username === undefined) return undefined;
+    this.#warnIfPlain();
     const password = await io.askSecret(this.#t("askPassword"));
     if (password === undefined || password === "") return undefined;
     const reply = await this.#request(conn, {
@@ -351,6 +445,7 @@ class Client {
     io.print(this.#t("registerTitle"));
     const username = await this.#askNonEmpty("askUsername");
     if (username === undefined) return;
+    this.#warnIfPlain();
     const password = await this.#askNewPassword(conn, "askPasswordMin");
     if (password === undefined) return;
     const reply = await this.#request(conn, {
@@ -396,6 +491,7 @@ class Client {
     }
     const token = await this.#askNonEmpty("askToken");
     if (token === undefined) return;
+    this.#warnIfPlain();
     const newPassword = await this.#askNewPassword(conn, "askNewPasswordMin");
     if (newPassword === undefined) return;
     const reply = await this.#request(
@@ -1224,6 +1320,13 @@ class ChatRoom {
       }
     }
   }
+}
+
+/** Whether `host` names this machine (no password crosses a network then). */
+function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, "").toLowerCase();
+  return bare === "localhost" || bare.endsWith(".localhost") ||
+    isLoopbackAddress(bare);
 }
 
 function parsePort(text: string): number | undefined {

@@ -247,6 +247,35 @@ const CATALOG = {
     zh: "[错误] 无法加载 TLS 证书: {reason}",
     en: "[Error] Cannot load the TLS certificate: {reason}",
   },
+  tlsFirstUse: {
+    zh: "[安全] 首次连接 {server}，服务器证书指纹如下，请与服务器管理员核对：",
+    en:
+      "[Security] First connection to {server}; check this certificate fingerprint with the server's operator:",
+  },
+  tlsConfirm: {
+    zh: "确认信任该服务器吗？(yes/no): ",
+    en: "Trust this server? (yes/no): ",
+  },
+  tlsDeclined: {
+    zh: "[客户端] 未信任该证书，已取消连接",
+    en: "[Client] Certificate not trusted; not connecting",
+  },
+  tlsMismatch: {
+    zh:
+      "[警告] {server} 的证书指纹变了！可能有人在冒充服务器。\n  记录的指纹: {expected}\n  现在的指纹: {actual}\n已拒绝连接。如确认服务器更换了证书，请从 known_servers 文件中删除这一行。",
+    en:
+      "[WARNING] The certificate of {server} has CHANGED! Someone may be impersonating the server.\n  remembered: {expected}\n  now:        {actual}\nRefusing to connect. If the operator really replaced the certificate, delete its line from the known_servers file.",
+  },
+  plainWarning: {
+    zh:
+      "[警告] 连接未加密：密码将以明文发送到网络上。服务器支持时请使用 --tls。",
+    en:
+      "[Warning] This connection is not encrypted: the password crosses the network in clear text. Use --tls if the server supports it.",
+  },
+  tlsConnected: {
+    zh: "[客户端] 已建立加密连接 (TLS)",
+    en: "[Client] Encrypted connection (TLS)",
+  },
   // Chat features (server replies)
   invalidRoom: {
     zh: "房间名无效: {room}（1-32 个字母、数字、_ 或 -）",
