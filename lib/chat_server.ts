@@ -36,6 +36,7 @@ import {
   type Reply,
 } from "./protocol.ts";
 import { NoticeLimiter, TokenBucket } from "./rate_limiter.ts";
+import { TlsFront } from "./tls_front.ts";
 import type { SqliteStore } from "./sqlite_store.ts";
 import { formatClockTime } from "./time_format.ts";
 import { VERSION } from "./version.ts";
@@ -129,6 +130,9 @@ export interface ChatServer extends AsyncDisposable {
   shutdown(): Promise<void>;
 }
 
+/** C0 controls except LF, DEL and C1 controls: not for the operator's console. */
+// deno-lint-ignore no-control-regex -- matching control characters is the point
+const LOG_CONTROL_PATTERN = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g;
 /** How long a goodbye line may take to leave before the socket is closed anyway. */
 const BYE_FLUSH_MS = 1000;
 /** How often a live session's resume token is replaced. */
@@ -147,14 +151,16 @@ export function startChatServer(options: ChatServerOptions): ChatServer {
     port: options.port ?? 5000,
     transport: "tcp",
   });
-  let tlsListener: Deno.TlsListener | undefined;
+  let tlsListener: TlsFront | undefined;
   if (options.tls !== undefined) {
     try {
-      tlsListener = Deno.listenTls({
+      // A front keeps the public socket ours: Deno cannot close a TlsConn
+      // whose peer never sends a ClientHello (denoland/deno#14547).
+      tlsListener = TlsFront.listen({
         hostname,
         port: options.tls.port ?? 5001,
-        cert: options.tls.certPem,
-        key: options.tls.keyPem,
+        certPem: options.tls.certPem,
+        keyPem: options.tls.keyPem,
       });
     } catch (error) {
       listener.close();
@@ -176,7 +182,7 @@ class Server implements ChatServer {
   /** Rooms, messages, history and moderation for logged-in members. */
   readonly chat: ChatService;
   #listener: Deno.Listener;
-  #tlsListener: Deno.TlsListener | undefined;
+  #tlsListener: TlsFront | undefined;
   readonly tlsAddr: Deno.NetAddr | undefined;
   /** The TLS certificate as base64 DER, for `CERT`. */
   readonly certificateDer: string | undefined;
@@ -189,13 +195,13 @@ class Server implements ChatServer {
 
   constructor(
     listener: Deno.Listener,
-    tlsListener: Deno.TlsListener | undefined,
+    tlsListener: TlsFront | undefined,
     options: ChatServerOptions,
   ) {
     this.#listener = listener;
     this.#tlsListener = tlsListener;
     this.addr = listener.addr as Deno.NetAddr;
-    this.tlsAddr = tlsListener?.addr as Deno.NetAddr | undefined;
+    this.tlsAddr = tlsListener?.addr;
     this.certificateDer = options.tls === undefined
       ? undefined
       : pemToDer(options.tls.certPem);
@@ -237,8 +243,18 @@ class Server implements ChatServer {
       this.#sweepTimer = setInterval(() => this.sweep(), sweepEvery);
     }
     this.#acceptLoop = Promise.all([
-      this.#accept(listener, false),
-      tlsListener === undefined ? undefined : this.#accept(tlsListener, true),
+      this.#accept(async () => {
+        const conn = await listener.accept();
+        return { conn, remote: conn.remoteAddr as Deno.NetAddr };
+      }, false),
+      tlsListener === undefined ? undefined : this.#accept(async () => {
+        const front = await tlsListener.accept();
+        return {
+          conn: front.conn,
+          remote: front.remoteAddr,
+          abort: front.abort,
+        };
+      }, true),
     ]).then(() => {});
     this.finished = this.#acceptLoop.then(() => this.shutdown());
     options.signal?.addEventListener("abort", () => void this.shutdown(), {
@@ -250,9 +266,18 @@ class Server implements ChatServer {
     return this.connections.size;
   }
 
-  /** Logs a line prefixed with the local time, as the seed does. */
+  /**
+   * Logs a line prefixed with the local time, as the seed does. Control
+   * characters from peers (a chat text, the username of a failed LOGIN)
+   * become spaces, so nobody can drive the operator's terminal; line feeds
+   * stay, for stack traces.
+   */
   logLine(text: string): void {
-    this.#log(`[${formatClockTime(this.clock.now())}] ${text}`);
+    this.#log(
+      `[${formatClockTime(this.clock.now())}] ${
+        text.replace(LOG_CONTROL_PATTERN, " ")
+      }`,
+    );
   }
 
   /** Logs a security event (never a password or token). */
@@ -310,11 +335,14 @@ class Server implements ChatServer {
     this.#store.close();
   }
 
-  async #accept(listener: Deno.Listener, secure: boolean): Promise<void> {
+  async #accept(
+    accept: () => Promise<Accepted>,
+    secure: boolean,
+  ): Promise<void> {
     while (true) {
-      let conn: Deno.Conn;
+      let accepted: Accepted;
       try {
-        conn = await listener.accept();
+        accepted = await accept();
       } catch (error) {
         if (
           this.#stopping !== undefined ||
@@ -336,12 +364,12 @@ class Server implements ChatServer {
         continue;
       }
       this.#acceptErrorLogged = false;
-      this.#admit(conn, secure);
+      this.#admit(accepted, secure);
     }
   }
 
-  #admit(conn: Deno.Conn, secure: boolean): void {
-    const remote = conn.remoteAddr as Deno.NetAddr;
+  #admit(accepted: Accepted, secure: boolean): void {
+    const { conn, remote, abort } = accepted;
     const slot = this.limits.tryAcquire(remote.hostname);
     if (!slot.ok) {
       const message = slot.reason === "server_full"
@@ -349,7 +377,13 @@ class Server implements ChatServer {
         : t(this.lang, "tooManyConnections", {
           max: this.options.maxPerAddress ?? 16,
         });
-      refuse(conn, formatReply({ type: "bye", code: slot.reason, message }));
+      if (secure) {
+        // No handshake yet: a BYE cannot be sent over TLS; just hang up.
+        abort?.();
+        closeQuietly(conn);
+      } else {
+        refuse(conn, formatReply({ type: "bye", code: slot.reason, message }));
+      }
       return;
     }
     try {
@@ -359,7 +393,11 @@ class Server implements ChatServer {
     } catch {
       // Not fatal: the application-level ping still finds dead peers.
     }
-    const connection = new Connection(this, conn, remote, slot.release, secure);
+    const release = abort === undefined ? slot.release : () => {
+      abort();
+      slot.release();
+    };
+    const connection = new Connection(this, conn, remote, release, secure);
     this.connections.add(connection);
     connection.run().catch((error) => {
       this.logLine(`[error] connection ${connection.remote}: ${String(error)}`);
@@ -1063,6 +1101,22 @@ const encoder = new TextEncoder();
 
 function encode(line: string): Uint8Array {
   return encoder.encode(`${line}\n`);
+}
+
+/** An accepted connection, with the real client address. */
+interface Accepted {
+  conn: Deno.Conn;
+  remote: Deno.NetAddr;
+  /** Hangs up the public socket of a TLS connection at once. */
+  abort?: () => void;
+}
+
+function closeQuietly(conn: Deno.Conn): void {
+  try {
+    conn.close();
+  } catch {
+    // Already closed.
+  }
 }
 
 /** Writes a one-line refusal without waiting on the peer, then closes. */

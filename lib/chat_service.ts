@@ -517,7 +517,7 @@ export class ChatService {
     await this.#store.setMute(
       account.id,
       until,
-      reason ?? null,
+      reason === undefined ? null : sanitizeMessage(reason),
       member.username,
       {
         at: now,
@@ -615,7 +615,9 @@ export class ChatService {
       });
       return;
     }
-    await this.#store.setStatus(member.accountId, text);
+    // Stored with control characters as spaces (docs/PROTOCOL.md, 12): a
+    // NUL would cut the text short in SQLite.
+    await this.#store.setStatus(member.accountId, sanitizeMessage(text));
     member.send(
       text === ""
         ? {

@@ -148,6 +148,17 @@ Deno.test("TLS: plain text sent to the TLS port closes only that connection", as
   }
 });
 
+Deno.test("TLS: a client that never sends its ClientHello is closed at the login deadline", async () => {
+  const clock = new ManualClock();
+  await using s = await tlsServer({ clock });
+  await using silent = await TestClient.connect(s.tlsPort);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(s.server.connectionCount, 1);
+  clock.advance(60_000);
+  s.server.sweep();
+  await silent.closedByServer();
+});
+
 Deno.test("TLS: --require-tls keeps the plain port to HELLO, CERT and PING", async () => {
   await using s = await tlsServer({ requireTls: true });
   await using plain = await TestClient.connect(s.port);
