@@ -344,22 +344,12 @@ export class AuthManager {
     address: string,
     hooks: LoginHooks = {},
   ): Promise<LoginResult> {
-    const name = normalizeUsername(username, { allowReserved: true });
-    const key = name.ok ? name.key : `\u0000invalid:${username}`;
-    const gate = this.#throttle.check(key, address);
-    if (!gate.allowed) {
-      await this.#audit(
-        "login_failure",
-        username,
-        address,
-        `throttled: ${gate.reason}`,
-      );
-      return {
-        ok: false,
-        reason: "throttled",
-        retryAfterMs: gate.retryAfterMs,
-      };
-    }
+    const { name, key, refused } = await this.#gate(
+      "login_failure",
+      username,
+      address,
+    );
+    if (refused !== undefined) return refused;
     const account = name.ok
       ? await this.#store.getAccount(name.key)
       : undefined;
@@ -387,16 +377,8 @@ export class AuthManager {
       );
       return { ok: false, reason: "already_logged_in" };
     }
-    const session: LiveSession = {
-      username: current.username,
-      usernameKey: current.usernameKey,
-      accountId: current.id,
-      isAdmin: current.isAdmin,
-      address,
-    };
-    this.#sessions.set(current.usernameKey, { session, hooks });
-    const now = this.#clock.now();
-    await this.#store.touchLastSeen(current.id, now);
+    const session = this.#claim(current, address, hooks);
+    await this.#store.touchLastSeen(current.id, this.#clock.now());
     await this.#audit("login", current.username, address, null);
     if (verdict.needsRehash) await this.#rehash(current, password, address);
     return { ok: true, session };
@@ -454,22 +436,12 @@ export class AuthManager {
     address: string,
     hooks: LoginHooks = {},
   ): Promise<ResumeResult> {
-    const name = normalizeUsername(username, { allowReserved: true });
-    const key = name.ok ? name.key : `\u0000invalid:${username}`;
-    const gate = this.#throttle.check(key, address);
-    if (!gate.allowed) {
-      await this.#audit(
-        "login_failure",
-        username,
-        address,
-        `resume throttled: ${gate.reason}`,
-      );
-      return {
-        ok: false,
-        reason: "throttled",
-        retryAfterMs: gate.retryAfterMs,
-      };
-    }
+    const { name, key, refused } = await this.#gate(
+      "login_failure",
+      username,
+      address,
+    );
+    if (refused !== undefined) return refused;
     const canonical = canonicalSecret(token);
     const account = canonical === undefined
       ? undefined
@@ -484,14 +456,7 @@ export class AuthManager {
     this.#throttle.recordSuccess(key, address);
     // No await between ending the old session and claiming the new one.
     this.#terminate(account.usernameKey, "session_resumed");
-    const session: LiveSession = {
-      username: account.username,
-      usernameKey: account.usernameKey,
-      accountId: account.id,
-      isAdmin: account.isAdmin,
-      address,
-    };
-    this.#sessions.set(account.usernameKey, { session, hooks });
+    const session = this.#claim(account, address, hooks);
     await this.#store.touchLastSeen(account.id, this.#clock.now());
     await this.#audit("login", account.username, address, "resumed");
     return { ok: true, session };
@@ -647,13 +612,12 @@ export class AuthManager {
     password: string,
     address: string,
   ): Promise<DeleteResult> {
-    const name = normalizeUsername(username, { allowReserved: true });
-    const key = name.ok ? name.key : `\u0000invalid:${username}`;
-    const gate = this.#throttle.check(key, address);
-    if (!gate.allowed) {
-      await this.#audit("delete_failure", username, address, "throttled");
-      return { ok: false, reason: "throttled" };
-    }
+    const { name, key, refused } = await this.#gate(
+      "delete_failure",
+      username,
+      address,
+    );
+    if (refused !== undefined) return { ok: false, reason: "throttled" };
     const account = name.ok
       ? await this.#store.getAccount(name.key)
       : undefined;
@@ -809,6 +773,53 @@ export class AuthManager {
     const { lockedOut } = this.#throttle.recordFailure(key, address);
     await this.#audit(event, username, address, null);
     if (lockedOut) await this.#audit("lockout", username, address, null);
+  }
+
+  /**
+   * The throttle gate in front of every check of a password or token for a
+   * named account: unknown and malformed names are throttled exactly like
+   * real ones, so throttling reveals nothing.
+   */
+  async #gate(
+    event: AuditEventType,
+    username: string,
+    address: string,
+  ): Promise<{
+    name: ReturnType<typeof normalizeUsername>;
+    key: string;
+    refused?: { ok: false; reason: "throttled"; retryAfterMs: number };
+  }> {
+    const name = normalizeUsername(username, { allowReserved: true });
+    const key = name.ok ? name.key : `\u0000invalid:${username}`;
+    const gate = this.#throttle.check(key, address);
+    if (gate.allowed) return { name, key };
+    await this.#audit(event, username, address, `throttled: ${gate.reason}`);
+    return {
+      name,
+      key,
+      refused: {
+        ok: false,
+        reason: "throttled",
+        retryAfterMs: gate.retryAfterMs,
+      },
+    };
+  }
+
+  /** Registers a live session; synchronous, so callers claim without a gap. */
+  #claim(
+    account: AccountRecord,
+    address: string,
+    hooks: LoginHooks,
+  ): LiveSession {
+    const session: LiveSession = {
+      username: account.username,
+      usernameKey: account.usernameKey,
+      accountId: account.id,
+      isAdmin: account.isAdmin,
+      address,
+    };
+    this.#sessions.set(account.usernameKey, { session, hooks });
+    return session;
   }
 
   #terminate(usernameKey: string, reason: SessionEndReason): void {

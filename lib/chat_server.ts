@@ -778,30 +778,9 @@ class Connection implements ChatMember {
           command.username,
           command.password,
           this.address,
-          {
-            onTerminate: (reason) => this.#terminated(reason),
-          },
+          { onTerminate: (reason) => this.#terminated(reason) },
         );
-        if (!result.ok) {
-          this.send({
-            type: "auth_failure",
-            message: failureText(lang, result.reason, {
-              minutes: Math.max(
-                1,
-                Math.ceil((result.retryAfterMs ?? 0) / 60_000),
-              ),
-            }),
-          });
-          if (result.reason !== "already_logged_in") {
-            server.logSecurity(
-              "login_failure",
-              command.username,
-              this.remote,
-              result.reason,
-            );
-          }
-          return;
-        }
+        if (!result.ok) return this.#authFailed(command.username, result);
         await this.#enterChat(result.session);
         return;
       }
@@ -813,24 +792,7 @@ class Connection implements ChatMember {
           this.address,
           { onTerminate: (reason) => this.#terminated(reason) },
         );
-        if (!result.ok) {
-          this.send({
-            type: "auth_failure",
-            message: failureText(lang, result.reason, {
-              minutes: Math.max(
-                1,
-                Math.ceil((result.retryAfterMs ?? 0) / 60_000),
-              ),
-            }),
-          });
-          server.logSecurity(
-            "resume_failure",
-            command.username,
-            this.remote,
-            result.reason,
-          );
-          return;
-        }
+        if (!result.ok) return this.#authFailed(command.username, result);
         await this.#enterChat(result.session);
         return;
       }
@@ -1054,6 +1016,27 @@ class Connection implements ChatMember {
       port: server.tlsAddr.port,
       der: server.certificateDer,
     });
+  }
+
+  /** `AUTH_FAILURE` for a refused LOGIN or RESUME, logged unless a duplicate. */
+  #authFailed(
+    username: string,
+    result: { reason: string; retryAfterMs?: number },
+  ): void {
+    this.send({
+      type: "auth_failure",
+      message: failureText(this.lang, result.reason, {
+        minutes: Math.max(1, Math.ceil((result.retryAfterMs ?? 0) / 60_000)),
+      }),
+    });
+    if (result.reason !== "already_logged_in") {
+      this.#server.logSecurity(
+        "login_failure",
+        username,
+        this.remote,
+        result.reason,
+      );
+    }
   }
 
   #refuseWhenLoggedIn(): boolean {
