@@ -42,6 +42,7 @@ import {
   MAX_HISTORY_COUNT,
   MAX_MUTE_MINUTES,
   type Reply,
+  sanitizeMessage,
 } from "./lib/protocol.ts";
 import { type ClientIo, LineIo, TtyIo } from "./lib/terminal_io.ts";
 import { KnownServers, knownServersPath } from "./lib/known_servers.ts";
@@ -663,7 +664,12 @@ class Client {
 
   #showRecoveryCode(code: string): void {
     const palette = this.#view.palette;
-    this.#io.print(palette.system(this.#t("recoveryCodeShow", { code })));
+    // Shown raw otherwise: a hostile server could put terminal escapes in it.
+    this.#io.print(
+      palette.system(
+        this.#t("recoveryCodeShow", { code: sanitizeMessage(code) }),
+      ),
+    );
     this.#io.print(palette.system(this.#t("recoveryCodeSave")));
   }
 

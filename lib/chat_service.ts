@@ -9,7 +9,7 @@
  */
 
 import { type Clock, SYSTEM_CLOCK } from "./clock.ts";
-import { HistoryWriter } from "./history_writer.ts";
+import { DEFAULT_MAX_BUFFERED, HistoryWriter } from "./history_writer.ts";
 import {
   Hub,
   LOBBY,
@@ -39,6 +39,12 @@ import { normalizeUsername } from "./username.ts";
 
 /** Messages sent on joining a room. */
 export const JOIN_HISTORY_COUNT = 20;
+/**
+ * How far message ids skip ahead at start: more than the history writer can
+ * hold unwritten (its `maxBuffered`), so no id handed out before a crash is
+ * handed out again.
+ */
+export const MAX_UNWRITTEN_IDS = DEFAULT_MAX_BUFFERED;
 /** Undelivered private messages kept per recipient. */
 export const MAX_OFFLINE_PER_RECIPIENT = 1000;
 
@@ -147,7 +153,11 @@ export class ChatService {
         ),
     });
     this.#ready = this.#store.maxMessageId().then((max) => {
-      this.#nextId = Math.max(this.#nextId, max + 1);
+      // Ids go out before their batched write, so a crash can lose messages
+      // that clients already saw with their ids. Skipping past every id that
+      // could have been unwritten keeps ids unique across restarts (clients
+      // page history and drop duplicates by id).
+      this.#nextId = Math.max(this.#nextId, max + 1 + MAX_UNWRITTEN_IDS);
     });
   }
 

@@ -40,6 +40,9 @@
 
 import type { ChatStore, StoredMessage } from "./store.ts";
 
+/** Default for {@linkcode HistoryWriterOptions.maxBuffered}. */
+export const DEFAULT_MAX_BUFFERED = 100_000;
+
 /** Options for {@linkcode HistoryWriter}. */
 export interface HistoryWriterOptions {
   /**
@@ -102,7 +105,7 @@ export class HistoryWriter implements AsyncDisposable {
     );
     this.#maxBuffered = checkInteger(
       "maxBuffered",
-      options.maxBuffered ?? 100_000,
+      options.maxBuffered ?? DEFAULT_MAX_BUFFERED,
       1,
     );
     this.#onError = options.onError ?? (() => {});

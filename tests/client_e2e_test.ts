@@ -9,68 +9,23 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { TestClient } from "./_client.ts";
 import { tempDir } from "./_util.ts";
-
-const SERVER_PATH = fileURLToPath(new URL("../server.ts", import.meta.url));
-const CLIENT_PATH = fileURLToPath(new URL("../client.ts", import.meta.url));
-const PERMISSIONS = [
-  "--allow-net",
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-];
-/** Bound on every wait for a child process. */
-const WAIT_MS = 15_000;
-const IS_WINDOWS = Deno.build.os === "windows";
-
-/**
- * The children's environment: the seed's Chinese whatever the host's
- * locale, no colors, and no TCPCHAT_* settings leaking in.
- */
-const CHILD_ENV: Record<string, string> = {
-  LANG: "C.UTF-8",
-  LC_ALL: "",
-  NO_COLOR: "1",
-  TCPCHAT_HOST: "",
-  TCPCHAT_PORT: "",
-  TCPCHAT_DB: "",
-  TCPCHAT_MAX_CLIENTS: "",
-  TCPCHAT_MAX_PER_ADDRESS: "",
-  TCPCHAT_NO_LOOPBACK_EXEMPTION: "",
-  TCPCHAT_MIN_PASSWORD_LENGTH: "",
-  TCPCHAT_LANG: "",
-  TCPCHAT_QUIET: "",
-};
+import {
+  CHILD_ENV,
+  CLIENT_PATH,
+  IS_WINDOWS,
+  PERMISSIONS,
+  SERVER_PATH,
+  WAIT_MS,
+  within,
+} from "./_process.ts";
 
 const STARTED = /^\[服务器\] 启动成功，监听 127\.0\.0\.1:(\d+)$/m;
 const CLOCK = String.raw`\[\d\d:\d\d:\d\d\]`;
 const RULE = "=".repeat(50);
 const MENU_PROMPT = "请选择操作 (1-4): ";
 const PASSWORD = "password123";
-
-/** Rejects with a clear message if `promise` takes longer than `ms`. */
-async function within<T>(
-  promise: Promise<T>,
-  ms: number,
-  what: string,
-): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`Timed out after ${ms} ms: ${what}`)),
-          ms,
-        );
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
