@@ -570,14 +570,19 @@ class Connection implements ChatMember {
    * Ends the connection once: leaves the chat, optionally says why with a
    * `BYE` line (given at most a second to leave), and closes the socket.
    */
-  close(code?: string, message?: string): Promise<void> {
-    this.#closing ??= this.#close(code, message);
+  close(
+    code?: string,
+    message?: string,
+    options: { linger?: boolean } = {},
+  ): Promise<void> {
+    this.#closing ??= this.#close(code, message, options.linger ?? false);
     return this.#closing;
   }
 
   async #close(
     code: string | undefined,
     message: string | undefined,
+    linger: boolean,
   ): Promise<void> {
     this.#wake?.();
     await this.#leaveChat();
@@ -590,6 +595,10 @@ class Connection implements ChatMember {
       ]);
       clearTimeout(timer);
     }
+    // Closing a socket with unread input makes the kernel send RST, which
+    // can destroy the goodbye still in flight; half-close and discard the
+    // rest first. Only from the read loop (no other read is pending then).
+    if (linger) await this.#drainInput();
     this.#queue.close();
     try {
       this.#conn.close();
@@ -597,6 +606,30 @@ class Connection implements ChatMember {
       // Already closed by the peer side.
     }
     this.#release();
+  }
+
+  /** Sends FIN, then reads and drops input until EOF, 64 KiB or 1 s. */
+  async #drainInput(): Promise<void> {
+    try {
+      await this.#conn.closeWrite();
+    } catch {
+      return; // Already gone.
+    }
+    const buffer = new Uint8Array(2048);
+    const drain = (async () => {
+      for (let discarded = 0; discarded < 64 * 1024;) {
+        // A read still pending at the time limit fails when the socket closes.
+        const n = await this.#conn.read(buffer).catch(() => null);
+        if (n === null) return;
+        discarded += n;
+      }
+    })();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      drain,
+      new Promise((resolve) => timer = setTimeout(resolve, BYE_FLUSH_MS)),
+    ]);
+    clearTimeout(timer);
   }
 
   checkDeadlines(now: number): void {
@@ -653,7 +686,7 @@ class Connection implements ChatMember {
       const max = this.#server.options.maxLineBytes ?? MAX_LINE_BYTES;
       const message = t(this.lang, "lineTooLong", { max });
       this.send({ type: "error", code: "line_too_long", message });
-      await this.close("line_too_long", message);
+      await this.close("line_too_long", message, { linger: true });
       return;
     }
     this.send({
