@@ -39,6 +39,9 @@ export const PERMISSIONS: readonly string[] = [
   "--allow-sys=networkInterfaces",
 ];
 
+/** The Windows executables' icon (deno compile supports icons for Windows). */
+export const ICON = join(".ci", "tcpchat.ico");
+
 /** The `deno compile` arguments for one entry point and target. */
 export function compileArgs(
   entry: "server" | "client",
@@ -48,6 +51,7 @@ export function compileArgs(
   return [
     "compile",
     ...PERMISSIONS,
+    ...(target.triple.includes("windows") ? ["--icon", ICON] : []),
     "--target",
     target.triple,
     "--output",

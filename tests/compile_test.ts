@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
   compileArgs,
+  ICON,
   isRuntimeDownloadFailure,
   PERMISSIONS,
   TARGETS,
@@ -15,6 +16,12 @@ Deno.test("compileArgs() bakes in narrow permissions, never -A", () => {
     ...PERMISSIONS,
   ]);
   assert.ok(!args.includes("-A") && !args.includes("--allow-all"));
+  // The Windows builds get the icon; the others have no use for one.
+  assert.deepEqual(args.slice(1 + PERMISSIONS.length, 3 + PERMISSIONS.length), [
+    "--icon",
+    ICON,
+  ]);
+  assert.ok(!compileArgs("server", TARGETS[1]!, "dist").includes("--icon"));
   assert.deepEqual(args.slice(-5), [
     "--target",
     "x86_64-pc-windows-msvc",
