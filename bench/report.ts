@@ -1,0 +1,459 @@
+/**
+ * The benchmark's results as data, the targets checked against them, and the
+ * plain-text table printed on stdout.
+ *
+ * @module
+ */
+
+import type {
+  FanoutResult,
+  HistoryWriteResult,
+  IdleResult,
+  LoginsResult,
+} from "./scenarios.ts";
+
+/** Everything one run measured; written as JSON. */
+export interface BenchResults {
+  version: 1;
+  startedAt: string;
+  finishedAt: string;
+  durationSeconds: number;
+  /** The command that reproduces the run. */
+  command: string;
+  machine: {
+    cores: number;
+    memoryBytes: number;
+    os: string;
+    deno: string;
+    v8: string;
+    openFileLimit: number | null;
+    ngircd: string | null;
+    /** Cores other processes kept busy just before the run started. */
+    backgroundCoresAtStart: number | null;
+  };
+  config: {
+    quick: boolean;
+    scenarios: string[];
+    servers: string[];
+    clients: number;
+    loads: number[];
+    messages: number;
+    rate: number;
+    warmup: number;
+    repeat: number;
+    idle: number;
+    logins: number;
+    fastHashIterations: number;
+    realHashIterations: number;
+  };
+  /** Things the reader must know: scaled-down counts, a missing peer … */
+  notes: string[];
+  /** Every fan-out run, repeats included. */
+  fanout: FanoutResult[];
+  idle: IdleResult[];
+  logins: LoginsResult | null;
+  historyWrites: HistoryWriteResult | null;
+  targets: TargetCheck[];
+}
+
+/** One target of the issue, checked. */
+export interface TargetCheck {
+  target: string;
+  measured: string;
+  /** `null`: could not be evaluated in this run (and why is in `measured`). */
+  met: boolean | null;
+}
+
+/** The target scenario of the issue. */
+export const TARGET_POINT = { clients: 1000, senders: 500, rate: 1 };
+/** Largest server RSS per idle connection, bytes (20 KiB). */
+export const IDLE_TARGET_BYTES = 20 * 1024;
+
+/**
+ * The run that stands for each (server, senders) pair: with repeats, the one
+ * with the median p99 (the upper median for an even count).
+ */
+export function representativeRuns(
+  runs: readonly FanoutResult[],
+): FanoutResult[] {
+  const groups = new Map<string, FanoutResult[]>();
+  for (const run of runs) {
+    const key =
+      `${run.server}\u0000${run.clients}\u0000${run.senders}\u0000${run.rate}`;
+    let group = groups.get(key);
+    if (group === undefined) groups.set(key, group = []);
+    group.push(run);
+  }
+  return [...groups.values()].map((group) => {
+    const sorted = [...group].sort((a, b) => a.latencyMs.p99 - b.latencyMs.p99);
+    return sorted[Math.floor(sorted.length / 2)]!;
+  });
+}
+
+function findRun(
+  runs: readonly FanoutResult[],
+  server: string,
+): FanoutResult | undefined {
+  return runs.find((run) =>
+    run.server === server && run.clients === TARGET_POINT.clients &&
+    run.senders === TARGET_POINT.senders && run.rate === TARGET_POINT.rate
+  );
+}
+
+/** Checks the issue's targets against what this run measured. */
+export function evaluateTargets(
+  results: Pick<BenchResults, "fanout" | "idle" | "logins">,
+): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  const runs = representativeRuns(results.fanout);
+  const ours = findRun(runs, "tcpchat");
+  const point =
+    `${TARGET_POINT.clients} clients, ${TARGET_POINT.senders} senders x ${TARGET_POINT.rate} msg/s`;
+  if (ours === undefined || ours.skipped) {
+    checks.push({
+      target: `${point}: 100% delivered`,
+      measured: "not run (needs the default fan-out scenario)",
+      met: null,
+    });
+  } else {
+    const complete = ours.loginFailures === 0 && ours.disconnects === 0 &&
+      ours.delivered === ours.expected;
+    checks.push({
+      target: `${point}: 100% delivered`,
+      measured: `${fmtInt(ours.delivered)} of ${fmtInt(ours.expected)} (${
+        ours.deliveredPct.toFixed(3)
+      }%), ${ours.loginFailures} failed logins, ${ours.disconnects} disconnects`,
+      met: complete,
+    });
+    for (const [peer, factor] of [["ngircd", 0.8], ["ceiling", 1.5]] as const) {
+      const other = findRun(runs, peer);
+      const target = `${point}: p99 at most ${factor}x ${peer}'s`;
+      if (other === undefined || other.skipped) {
+        checks.push({
+          target,
+          measured: other?.skipped ?? `${peer} not run`,
+          met: null,
+        });
+        continue;
+      }
+      const ratio = ours.latencyMs.p99 / other.latencyMs.p99;
+      checks.push({
+        target,
+        measured: `${fmtMs(ours.latencyMs.p99)} vs ${
+          fmtMs(other.latencyMs.p99)
+        } ms = ${ratio.toFixed(2)}x`,
+        met: ratio <= factor,
+      });
+    }
+    const off = findRun(runs, "tcpchat (history off)");
+    const target = `${point}, history on: at most 10% below history off`;
+    if (off === undefined || off.skipped) {
+      checks.push({ target, measured: "history-off run missing", met: null });
+    } else {
+      const ratio = ours.linesPerSec / off.linesPerSec;
+      checks.push({
+        target,
+        measured: `${fmtInt(ours.linesPerSec)} vs ${
+          fmtInt(off.linesPerSec)
+        } lines/s = ${(100 * (ratio - 1)).toFixed(1)}% (p99 ${
+          fmtMs(ours.latencyMs.p99)
+        } vs ${fmtMs(off.latencyMs.p99)} ms)`,
+        met: ratio >= 0.9,
+      });
+    }
+  }
+  const idle = results.idle.find((run) => run.server === "tcpchat");
+  if (idle !== undefined && idle.requested < 10_000) {
+    checks.push({
+      target: "10,000 idle connections: at most 20 KB RSS each",
+      measured: `not evaluated: only ${fmtInt(idle.requested)} connections (${
+        (idle.rssPerConnectionAfterGcBytes / 1024).toFixed(1)
+      } KB each, dominated by fixed costs)`,
+      met: null,
+    });
+  } else if (idle === undefined) {
+    checks.push({
+      target: "10,000 idle connections: at most 20 KB RSS each",
+      measured: "not run",
+      met: null,
+    });
+  } else {
+    checks.push({
+      target: `${
+        fmtInt(idle.requested)
+      } idle connections: at most 20 KB RSS each`,
+      measured: `${
+        (idle.rssPerConnectionAfterGcBytes / 1024).toFixed(1)
+      } KB after a full GC (${
+        (idle.rssPerConnectionBytes / 1024).toFixed(1)
+      } KB before it; ${fmtInt(idle.connected)} connected)`,
+      met: idle.connected === idle.requested &&
+        idle.rssPerConnectionAfterGcBytes <= IDLE_TARGET_BYTES,
+    });
+  }
+  const logins = results.logins;
+  if (logins !== null && logins.count < 1000) {
+    checks.push({
+      target: "1,000 logins: within 1.2x of the hashing bound",
+      measured: `not evaluated: only ${fmtInt(logins.count)} logins (${
+        logins.ratio.toFixed(2)
+      }x)`,
+      met: null,
+    });
+  } else if (logins === null) {
+    checks.push({
+      target: "1,000 logins: within 1.2x of the hashing bound",
+      measured: "not run",
+      met: null,
+    });
+  } else {
+    checks.push({
+      target: `${
+        fmtInt(logins.count)
+      } logins: within 1.2x of the hashing bound`,
+      measured: `${(logins.elapsedMs / 1000).toFixed(1)} s vs ${
+        (logins.boundMs / 1000).toFixed(1)
+      } s = ${logins.ratio.toFixed(2)}x`,
+      met: logins.failed === 0 && logins.ratio <= 1.2,
+    });
+  }
+  return checks;
+}
+
+/** The whole report as text, as printed on stdout. */
+export function formatReport(results: BenchResults): string {
+  const lines: string[] = [];
+  const m = results.machine;
+  lines.push(
+    `TCPChat benchmark, ${results.startedAt} (${
+      results.durationSeconds.toFixed(0)
+    } s): ${m.cores} cores, ${
+      (m.memoryBytes / 2 ** 30).toFixed(0)
+    } GiB, ${m.os}, Deno ${m.deno}`,
+    `Reproduce: ${results.command}`,
+  );
+  if (m.backgroundCoresAtStart !== null) {
+    lines.push(
+      `Other processes kept ${
+        m.backgroundCoresAtStart.toFixed(2)
+      } cores busy when the run started.`,
+    );
+  }
+  for (const note of results.notes) lines.push(`Note: ${note}`);
+  if (results.fanout.length > 0) {
+    const c = results.config;
+    lines.push(
+      "",
+      `Fan-out: ${
+        fmtInt(c.clients)
+      } clients in one room; S senders x ${c.messages} messages at ${c.rate} msg/s after ${c.warmup} uncounted; every other client receives each message.`,
+    );
+    const standing = new Set(representativeRuns(results.fanout));
+    const repeated = standing.size < results.fanout.length;
+    if (repeated) {
+      lines.push("  * the run with the median p99, which the targets use");
+    }
+    lines.push(
+      table(
+        [
+          "server",
+          "S",
+          "offered/s",
+          "delivered/expected",
+          "%",
+          "lines/s",
+          "p50 ms",
+          "p99 ms",
+          "max ms",
+          "login s",
+          "RSS MB before/in/after",
+          "srv CPU s",
+          "gen CPU s",
+          "busy cores",
+        ],
+        results.fanout.map((r) =>
+          r.skipped
+            ? [
+              r.server,
+              String(r.senders),
+              fmtInt(r.offeredLinesPerSec),
+              `skipped: ${r.skipped}`,
+            ]
+            : [
+              repeated && standing.has(r) ? `${r.server} *` : r.server,
+              String(r.senders),
+              fmtInt(r.offeredLinesPerSec),
+              `${fmtInt(r.delivered)}/${fmtInt(r.expected)}`,
+              r.deliveredPct.toFixed(2),
+              fmtInt(r.linesPerSec),
+              fmtMs(r.latencyMs.p50),
+              fmtMs(r.latencyMs.p99),
+              fmtMs(r.latencyMs.max),
+              (r.loginElapsedMs / 1000).toFixed(1) +
+              (r.loginFailures > 0 ? ` (${r.loginFailures} failed)` : ""),
+              `${mb(r.rssBeforeBytes)}/${mb(r.rssLoggedInBytes)}/${
+                mb(r.rssAfterBytes)
+              }`,
+              r.serverCpuSeconds.toFixed(1),
+              r.loadgenCpuSeconds.toFixed(1),
+              r.machineCoresBusy.toFixed(2),
+            ]
+        ),
+      ),
+    );
+    const lost = results.fanout.filter((r) => r.disconnects > 0);
+    for (const r of lost) {
+      lines.push(
+        `  ${r.server} S=${r.senders}: ${r.disconnects} connections lost, e.g. ${
+          r.disconnectReasons.join("; ")
+        }`,
+      );
+    }
+  }
+  if (results.idle.length > 0) {
+    lines.push(
+      "",
+      "Idle authenticated connections (server memory per connection, KB = 1,024 bytes):",
+    );
+    lines.push(
+      table(
+        [
+          "server",
+          "connected",
+          "login s",
+          "RSS before MB",
+          "after MB",
+          "after GC MB",
+          "RSS KB/conn",
+          "after GC",
+          "JS heap used",
+          "heap reserved",
+          "external",
+        ],
+        results.idle.map((r) => {
+          const perConn = (before?: number, after?: number) =>
+            before === undefined || after === undefined || r.connected === 0
+              ? "-"
+              : ((after - before) / r.connected / 1024).toFixed(1);
+          return [
+            r.server,
+            `${fmtInt(r.connected)}/${fmtInt(r.requested)}`,
+            (r.loginElapsedMs / 1000).toFixed(1),
+            mb(r.rssBeforeBytes),
+            mb(r.rssAfterBytes),
+            mb(r.rssAfterGcBytes),
+            (r.rssPerConnectionBytes / 1024).toFixed(1),
+            (r.rssPerConnectionAfterGcBytes / 1024).toFixed(1),
+            perConn(r.memoryBefore?.heapUsed, r.memoryAfterGc?.heapUsed),
+            perConn(r.memoryBefore?.heapTotal, r.memoryAfterGc?.heapTotal),
+            perConn(r.memoryBefore?.external, r.memoryAfterGc?.external),
+          ];
+        }),
+      ),
+    );
+    for (const r of results.idle.filter((r) => r.disconnects > 0)) {
+      lines.push(
+        `  ${r.server}: ${r.disconnects} connections lost, e.g. ${
+          r.disconnectReasons.join("; ")
+        }`,
+      );
+    }
+  }
+  if (results.logins !== null) {
+    const l = results.logins;
+    lines.push(
+      "",
+      `Logins at the real PBKDF2 cost (${
+        fmtInt(l.iterations)
+      } iterations), ${l.concurrency} at a time:`,
+    );
+    lines.push(
+      table(
+        [
+          "logins",
+          "elapsed s",
+          "one hash ms",
+          "bound s",
+          "ratio",
+          "per login p50/p99 ms",
+          "server cores busy",
+        ],
+        [[
+          `${fmtInt(l.succeeded)}/${fmtInt(l.count)}`,
+          (l.elapsedMs / 1000).toFixed(1),
+          l.hashMs.toFixed(1),
+          (l.boundMs / 1000).toFixed(1),
+          `${l.ratio.toFixed(2)}x`,
+          `${fmtMs(l.perLoginMs.p50)}/${fmtMs(l.perLoginMs.p99)}`,
+          l.serverCoresBusy.toFixed(2),
+        ]],
+      ),
+    );
+    lines.push(
+      `  bound = logins x one hash / ${l.cores} cores`,
+    );
+  }
+  if (results.historyWrites !== null) {
+    const h = results.historyWrites;
+    lines.push("", "History write throughput (SQLite, WAL, synchronous=FULL):");
+    lines.push(
+      table(
+        ["mode", "messages", "seconds", "messages/s"],
+        [
+          [
+            "one transaction per message",
+            fmtInt(h.unbatched.messages),
+            h.unbatched.seconds.toFixed(2),
+            fmtInt(h.unbatched.perSecond),
+          ],
+          [
+            "HistoryWriter batches",
+            fmtInt(h.batched.messages),
+            h.batched.seconds.toFixed(2),
+            fmtInt(h.batched.perSecond),
+          ],
+        ],
+      ),
+    );
+    lines.push(`  batching: ${h.speedup.toFixed(0)}x`);
+  }
+  lines.push("", "Targets:");
+  for (const check of results.targets) {
+    const verdict = check.met === null ? "n/a " : check.met ? "MET " : "MISS";
+    lines.push(`  [${verdict}] ${check.target}: ${check.measured}`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) =>
+    Math.max(h.length, ...rows.map((row) => (row[i] ?? "").length))
+  );
+  const render = (row: string[]) =>
+    row.map((cell, i) =>
+      i === 0 || i === row.length - 1 && row.length < header.length
+        ? cell.padEnd(widths[i]!)
+        : cell.padStart(widths[i]!)
+    ).join("  ").trimEnd();
+  return [
+    render(header),
+    widths.map((w) => "-".repeat(w)).join("  "),
+    ...rows.map(render),
+  ].map((line) => `  ${line}`).join("\n");
+}
+
+function fmtInt(value: number): string {
+  return Math.round(value).toLocaleString("en-US");
+}
+
+function fmtMs(value: number): string {
+  return value >= 100
+    ? value.toFixed(0)
+    : value >= 10
+    ? value.toFixed(1)
+    : value.toFixed(2);
+}
+
+function mb(bytes: number): string {
+  return (bytes / 2 ** 20).toFixed(0);
+}

@@ -1,0 +1,107 @@
+// deno-lint-ignore-file no-console -- a benchmark subprocess reports its port on stdout
+/**
+ * Runs the TCPChat server under test in its own process, with the options
+ * a benchmark scenario needs (`server.ts` has no flags for the flood limit
+ * or the hashing cost). Prints `PORT <n>` once it listens, and stops on
+ * SIGTERM or SIGINT.
+ *
+ * `--history off` replaces the store's `insertMessages` with a no-op, so the
+ * same server runs without persisting chat history: the baseline for the
+ * "history persistence on" comparison. It exists only here, for the bench.
+ *
+ * @example
+ * ```sh
+ * deno run -A bench/run_server.ts --db /tmp/x.db --hash-iterations 1000
+ * ```
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { startChatServer } from "../lib/chat_server.ts";
+import { SqliteStore } from "../lib/sqlite_store.ts";
+
+const USAGE =
+  `Usage: run_server.ts --db <file> [--port 0] [--hash-iterations <n>]
+  [--rate-burst <n>] [--rate-per-second <n>] [--max-clients <n>]
+  [--max-queue-bytes <n>] [--login-timeout-ms <n>] [--history on|off]`;
+
+/** Runs the command line; resolves once the server has stopped. */
+export async function main(args: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      strict: true,
+      options: {
+        db: { type: "string" },
+        port: { type: "string", default: "0" },
+        "hash-iterations": { type: "string" },
+        "rate-burst": { type: "string", default: "10" },
+        "rate-per-second": { type: "string", default: "5" },
+        "max-clients": { type: "string", default: "10000" },
+        "max-queue-bytes": { type: "string" },
+        "login-timeout-ms": { type: "string", default: "60000" },
+        history: { type: "string", default: "on" },
+      },
+    }));
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (values.db === undefined) {
+    console.error(`--db is required\n${USAGE}`);
+    return 2;
+  }
+  const store = SqliteStore.open(values.db);
+  if (values.history === "off") {
+    store.insertMessages = () => Promise.resolve();
+  }
+  const stop = new AbortController();
+  const server = startChatServer({
+    store,
+    hostname: "127.0.0.1",
+    port: Number(values.port),
+    lang: "en",
+    logMessages: false,
+    // Only failures reach the harness; per-login lines would flood it.
+    log: (line) => {
+      if (line.includes("[error]")) console.error(line);
+    },
+    signal: stop.signal,
+    hashIterations: optionalNumber(values["hash-iterations"]),
+    rateBurst: Number(values["rate-burst"]),
+    ratePerSecond: Number(values["rate-per-second"]),
+    maxClients: Number(values["max-clients"]),
+    maxQueueBytes: optionalNumber(values["max-queue-bytes"]),
+    loginTimeoutMs: Number(values["login-timeout-ms"]),
+  });
+  const onSignal = () => stop.abort();
+  Deno.addSignalListener("SIGTERM", onSignal);
+  Deno.addSignalListener("SIGINT", onSignal);
+  Deno.addSignalListener("SIGUSR2", collectGarbage);
+  console.log(`PORT ${server.addr.port}`);
+  await server.finished;
+  Deno.removeSignalListener("SIGTERM", onSignal);
+  Deno.removeSignalListener("SIGINT", onSignal);
+  Deno.removeSignalListener("SIGUSR2", collectGarbage);
+  return 0;
+}
+
+/**
+ * On SIGUSR2, a full garbage collection (with `--v8-flags=--expose-gc`) and
+ * a `MEMORY {...}` line with `Deno.memoryUsage()`, so the idle scenario can
+ * tell memory held per connection from the garbage a login storm leaves.
+ */
+export function collectGarbage(): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  gc?.();
+  console.log(`MEMORY ${JSON.stringify(Deno.memoryUsage())}`);
+}
+
+function optionalNumber(value: string | undefined): number | undefined {
+  return value === undefined ? undefined : Number(value);
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

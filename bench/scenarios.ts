@@ -1,0 +1,687 @@
+/**
+ * The benchmark scenarios: fan-out in one room, idle connections, a login
+ * storm, and history write throughput. Each returns plain data for the
+ * report, the JSON file and the chart.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { HistoryWriter } from "../lib/history_writer.ts";
+import { PasswordHasher } from "../lib/password_hash.ts";
+import { SqliteStore } from "../lib/sqlite_store.ts";
+import type { StoredMessage } from "../lib/store.ts";
+import { BENCH_PASSWORD, copyTemplate } from "./accounts.ts";
+import {
+  ceilingProtocol,
+  type Client,
+  connectAll,
+  ircProtocol,
+  type Protocol,
+  sendPaced,
+  Sink,
+  tcpchatProtocol,
+  waitQuiet,
+} from "./load_gen.ts";
+import { NGIRCD_INSTALL_HINT } from "./ngircd.ts";
+import {
+  freePort,
+  type MemoryReport,
+  type ServerHandle,
+  type ServerKind,
+  startCeiling,
+  startNgircd,
+  startTcpchat,
+} from "./servers.ts";
+import {
+  type CpuProfile,
+  InspectorProfiler,
+  type ProfileEntry,
+  SelfProfiler,
+  summarizeProfile,
+} from "./profiler.ts";
+import {
+  coreCount,
+  machineCoresBusy,
+  type MachineCpu,
+  readCpuSeconds,
+  readMachineCpu,
+  sleep,
+} from "./stats.ts";
+
+/** One server configuration in a comparison. */
+export interface ServerSpec {
+  /** Row and series label, e.g. `tcpchat`, `tcpchat (history off)`. */
+  label: string;
+  kind: ServerKind;
+  /** TCPChat only: persist history. @default {true} */
+  history?: boolean;
+}
+
+/** What every scenario needs to start servers. */
+export interface BenchContext {
+  /** Fresh folder for this run's databases and configs. */
+  workDir: string;
+  /** Template with fast-hashed accounts (fan-out, idle). */
+  fastTemplate?: string;
+  /** Its PBKDF2 iterations. */
+  fastIterations: number;
+  /** Template with accounts hashed at the real cost (logins). */
+  realTemplate?: string;
+  /** The ngircd binary, when installed. */
+  ngircd?: string;
+  /** Progress lines. */
+  log: (line: string) => void;
+  /** Save CPU profiles of the Deno servers' send phase here. */
+  profileDir?: string;
+  /**
+   * Called as the measured part of a fan-out run starts and ends, with the
+   * server's process id: a hook for outside tools (`perf stat -p`, `ss`).
+   */
+  onMeasure?: (event: "start" | "end", server: ServerHandle) => void;
+}
+
+/** Shape of one fan-out load point. */
+export interface FanoutParams {
+  clients: number;
+  senders: number;
+  /** Messages per sender. */
+  messages: number;
+  /** Messages per second per sender. */
+  rate: number;
+  /** Uncounted messages per sender sent first. @default {0} */
+  warmup?: number;
+}
+
+/** Latency summary in milliseconds. */
+export interface LatencySummary {
+  p50: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+/** One server at one fan-out load point. */
+export interface FanoutResult extends FanoutParams {
+  server: string;
+  kind: ServerKind;
+  history?: boolean;
+  /** Why the row has no numbers (for example ngircd is not installed). */
+  skipped?: string;
+  /** Offered load: senders x rate x (clients - 1) lines per second. */
+  offeredLinesPerSec: number;
+  expected: number;
+  delivered: number;
+  deliveredPct: number;
+  /** Deliveries over the time from the first send to the last delivery. */
+  linesPerSec: number;
+  latencyMs: LatencySummary;
+  loggedIn: number;
+  loginFailures: number;
+  loginFirstError?: string;
+  /** Wall time to connect and log in every client, ms. */
+  loginElapsedMs: number;
+  loginPerClientMs: LatencySummary;
+  rssBeforeBytes: number;
+  rssLoggedInBytes: number;
+  rssAfterBytes: number;
+  /** Server CPU seconds from the first send to the end of the drain. */
+  serverCpuSeconds: number;
+  /** Load generator CPU seconds over the same span. */
+  loadgenCpuSeconds: number;
+  /** Seconds from the first send to the end of the drain. */
+  sendSeconds: number;
+  maxSendLagMs: number;
+  /** Cores busy machine-wide over the send phase (all processes, kernel included). */
+  machineCoresBusy: number;
+  /** The part of it spent in softirq (loopback TCP delivery, mostly). */
+  machineSoftirqCores: number;
+  /** Cores other processes used just before the run (noise). */
+  backgroundCores?: number;
+  disconnects: number;
+  disconnectReasons: string[];
+  /** With `--profile`: the server's hottest functions over the send phase. */
+  profile?: { file: string; top: ProfileEntry[] };
+  /** With `--profile`: the load generator's, over the same phase. */
+  loadgenProfile?: { file: string; top: ProfileEntry[] };
+}
+
+function protocolFor(kind: ServerKind): Protocol {
+  switch (kind) {
+    case "tcpchat":
+      return tcpchatProtocol(BENCH_PASSWORD);
+    case "ceiling":
+      return ceilingProtocol();
+    case "ngircd":
+      return ircProtocol();
+  }
+}
+
+let databases = 0;
+
+async function startServer(
+  spec: ServerSpec,
+  context: BenchContext,
+  options: {
+    template?: string;
+    hashIterations?: number;
+    maxClients: number;
+    ratePerSecond: number;
+    loginTimeoutMs?: number;
+    inspectPort?: number;
+  },
+): Promise<ServerHandle> {
+  switch (spec.kind) {
+    case "tcpchat": {
+      if (options.template === undefined) {
+        throw new TypeError("Cannot start tcpchat: no account template");
+      }
+      const db = join(context.workDir, `tcpchat-${++databases}.db`);
+      await copyTemplate(options.template, db);
+      return await startTcpchat({
+        db,
+        hashIterations: options.hashIterations,
+        // The flood limit is set to the scenario's rate with headroom, so
+        // the bench measures delivery, not the limiter.
+        rateBurst: Math.max(10, Math.ceil(options.ratePerSecond * 4)),
+        ratePerSecond: Math.max(5, options.ratePerSecond * 2),
+        maxClients: options.maxClients,
+        history: spec.history ?? true,
+        loginTimeoutMs: options.loginTimeoutMs,
+        inspectPort: options.inspectPort,
+      });
+    }
+    case "ceiling":
+      return await startCeiling({ inspectPort: options.inspectPort });
+    case "ngircd": {
+      if (context.ngircd === undefined) {
+        throw new Error(`ngircd is not installed: ${NGIRCD_INSTALL_HINT}`);
+      }
+      const dir = join(context.workDir, `ngircd-${++databases}`);
+      await Deno.mkdir(dir);
+      return await startNgircd(context.ngircd, dir);
+    }
+  }
+}
+
+function summary(histogram: {
+  quantile(q: number): number;
+  max: number;
+  mean: number;
+}, scale: number): LatencySummary {
+  return {
+    p50: histogram.quantile(0.5) / scale,
+    p99: histogram.quantile(0.99) / scale,
+    max: histogram.max / scale,
+    mean: histogram.mean / scale,
+  };
+}
+
+function ownCpu(): number {
+  return readCpuSeconds(Deno.pid) ?? 0;
+}
+
+async function closeAll(clients: Client[]): Promise<void> {
+  for (const client of clients) client.close();
+  // Let the read loops see their closed connections.
+  await sleep(50);
+}
+
+/** An empty fan-out row, for a server that could not run. */
+function skippedFanout(
+  spec: ServerSpec,
+  params: FanoutParams,
+  reason: string,
+): FanoutResult {
+  const none = { p50: 0, p99: 0, max: 0, mean: 0 };
+  return {
+    ...params,
+    server: spec.label,
+    kind: spec.kind,
+    history: spec.history,
+    skipped: reason,
+    offeredLinesPerSec: params.senders * params.rate * (params.clients - 1),
+    expected: 0,
+    delivered: 0,
+    deliveredPct: 0,
+    linesPerSec: 0,
+    latencyMs: none,
+    loggedIn: 0,
+    loginFailures: 0,
+    loginElapsedMs: 0,
+    loginPerClientMs: none,
+    rssBeforeBytes: 0,
+    rssLoggedInBytes: 0,
+    rssAfterBytes: 0,
+    serverCpuSeconds: 0,
+    loadgenCpuSeconds: 0,
+    sendSeconds: 0,
+    maxSendLagMs: 0,
+    machineCoresBusy: 0,
+    machineSoftirqCores: 0,
+    disconnects: 0,
+    disconnectReasons: [],
+  };
+}
+
+/**
+ * Fan-out: `clients` connect and log in to one room, then `senders` of them
+ * each send `messages` messages at `rate` per second; every client counts
+ * what it receives and how late.
+ */
+export async function runFanout(
+  spec: ServerSpec,
+  params: FanoutParams,
+  context: BenchContext,
+): Promise<FanoutResult> {
+  if (spec.kind === "ngircd" && context.ngircd === undefined) {
+    return skippedFanout(
+      spec,
+      params,
+      `not installed; install it with: ${NGIRCD_INSTALL_HINT}`,
+    );
+  }
+  const profiling = context.profileDir !== undefined &&
+    spec.kind !== "ngircd";
+  let server: ServerHandle;
+  try {
+    server = await startServer(spec, context, {
+      template: context.fastTemplate,
+      hashIterations: context.fastIterations,
+      maxClients: params.clients + 100,
+      ratePerSecond: params.rate,
+      inspectPort: profiling ? freePort() : undefined,
+    });
+  } catch (error) {
+    return skippedFanout(spec, params, (error as Error).message);
+  }
+  let clients: Client[] = [];
+  let profiler: InspectorProfiler | undefined;
+  let selfProfiler: SelfProfiler | undefined;
+  try {
+    await sleep(300);
+    const rssBeforeBytes = server.rss() ?? 0;
+    const sink = new Sink();
+    const login = await connectAll({
+      port: server.port,
+      protocol: protocolFor(spec.kind),
+      count: params.clients,
+      sink,
+      // ngIRCd holds each JOIN for a second: let every client wait at once.
+      concurrency: params.clients,
+    });
+    clients = login.clients;
+    // Let the join notices (each login tells everyone) settle.
+    await waitQuiet(sink, 500, 30_000);
+    const rssLoggedInBytes = server.rss() ?? 0;
+    const senders = clients.slice(0, params.senders);
+    if (profiling) {
+      profiler = await InspectorProfiler.connect(server.inspectPort!);
+      await profiler.start();
+    }
+    if (context.profileDir !== undefined) {
+      selfProfiler = new SelfProfiler();
+      await selfProfiler.start();
+    }
+    let serverCpu0 = 0;
+    let ownCpu0 = 0;
+    let machine0: MachineCpu | undefined;
+    const pace = await sendPaced({
+      senders,
+      messages: params.messages,
+      rate: params.rate,
+      warmupMessages: params.warmup,
+      onMeasureStart() {
+        serverCpu0 = server.cpu() ?? 0;
+        ownCpu0 = ownCpu();
+        machine0 = readMachineCpu();
+        context.onMeasure?.("start", server);
+      },
+    });
+    const expected = pace.sent * (clients.length - 1);
+    // Drain: until everything arrived, or nothing new for 5 s (60 s at most).
+    const drainDeadline = performance.now() + 60_000;
+    while (
+      sink.delivered < expected && performance.now() < drainDeadline &&
+      performance.now() - Math.max(sink.lastDeliveryAt, pace.lastSendAt) <
+        5_000
+    ) {
+      await sleep(20);
+    }
+    const endedAt = performance.now();
+    context.onMeasure?.("end", server);
+    const serverCpuSeconds = (server.cpu() ?? 0) - serverCpu0;
+    const loadgenCpuSeconds = ownCpu() - ownCpu0;
+    const machine = machineCoresBusy(machine0, readMachineCpu(), coreCount());
+    const rssAfterBytes = server.rss() ?? 0;
+    const span = (sink.lastDeliveryAt - pace.firstSendAt) / 1000;
+    const profileName = `${
+      spec.label.replace(/[^a-z0-9]+/gi, "_")
+    }-${params.senders}`;
+    let profile: FanoutResult["profile"];
+    if (profiler !== undefined) {
+      profile = await saveProfile(
+        await profiler.stop(),
+        join(context.profileDir!, `${profileName}.cpuprofile`),
+      );
+    }
+    let loadgenProfile: FanoutResult["loadgenProfile"];
+    if (selfProfiler !== undefined) {
+      loadgenProfile = await saveProfile(
+        await selfProfiler.stop(),
+        join(context.profileDir!, `loadgen-${profileName}.cpuprofile`),
+      );
+      selfProfiler = undefined;
+    }
+    return {
+      ...params,
+      server: spec.label,
+      kind: spec.kind,
+      history: spec.history,
+      offeredLinesPerSec: params.senders * params.rate * (params.clients - 1),
+      expected,
+      delivered: sink.delivered,
+      deliveredPct: expected === 0 ? 0 : (100 * sink.delivered) / expected,
+      linesPerSec: span > 0 ? sink.delivered / span : 0,
+      latencyMs: summary(sink.latency, 1000),
+      loggedIn: clients.length,
+      loginFailures: login.failed,
+      loginFirstError: login.firstError,
+      loginElapsedMs: login.elapsedMs,
+      loginPerClientMs: summary(login.perClient, 1000),
+      rssBeforeBytes,
+      rssLoggedInBytes,
+      rssAfterBytes,
+      serverCpuSeconds,
+      loadgenCpuSeconds,
+      sendSeconds: (endedAt - pace.firstSendAt) / 1000,
+      maxSendLagMs: pace.maxLagMs,
+      machineCoresBusy: machine?.busy ?? 0,
+      machineSoftirqCores: machine?.softirq ?? 0,
+      disconnects: sink.disconnects,
+      disconnectReasons: sink.reasons,
+      profile,
+      loadgenProfile,
+    };
+  } finally {
+    await selfProfiler?.stop().catch(() => {});
+    profiler?.close();
+    const stopping = server.stop();
+    await closeAll(clients);
+    await stopping;
+  }
+}
+
+async function saveProfile(
+  profile: CpuProfile,
+  file: string,
+): Promise<{ file: string; top: ProfileEntry[] }> {
+  await Deno.writeTextFile(file, JSON.stringify(profile));
+  return { file, top: summarizeProfile(profile) };
+}
+
+/** Idle connections and the server memory they cost. */
+export interface IdleResult {
+  server: string;
+  kind: ServerKind;
+  requested: number;
+  connected: number;
+  failed: number;
+  firstError?: string;
+  loginElapsedMs: number;
+  rssBeforeBytes: number;
+  rssAfterBytes: number;
+  /** RSS after a full garbage collection, bytes. */
+  rssAfterGcBytes: number;
+  /** The server's `Deno.memoryUsage()` after that collection, and before the logins. */
+  memoryBefore?: MemoryReport;
+  memoryAfterGc?: MemoryReport;
+  /** (after - before) / connected. */
+  rssPerConnectionBytes: number;
+  /**
+   * (after GC - before) / connected: memory held per idle connection, without
+   * the garbage the login storm left behind.
+   */
+  rssPerConnectionAfterGcBytes: number;
+  /** Connections lost after logging in, with the first reasons. */
+  disconnects: number;
+  disconnectReasons: string[];
+}
+
+/**
+ * Idle: `count` clients log in and stay silent; the server's memory is read
+ * before the first connects and once the login storm has settled.
+ */
+export async function runIdle(
+  spec: ServerSpec,
+  count: number,
+  context: BenchContext,
+): Promise<IdleResult> {
+  const server = await startServer(spec, context, {
+    template: context.fastTemplate,
+    hashIterations: context.fastIterations,
+    maxClients: count + 100,
+    ratePerSecond: 5,
+    loginTimeoutMs: 600_000,
+  });
+  let clients: Client[] = [];
+  try {
+    const memoryBefore = await server.collectGarbage(500);
+    const rssBeforeBytes = server.rss() ?? 0;
+    const sink = new Sink();
+    const login = await connectAll({
+      port: server.port,
+      protocol: protocolFor(spec.kind),
+      count,
+      sink,
+      // Few logins in flight: each one tells every client already in the
+      // lobby, and a server that falls behind queues those lines in memory.
+      concurrency: 50,
+      timeoutMs: 300_000,
+    });
+    await waitQuiet(sink, 1_000, 120_000);
+    // A moment for the queues' buffers and the login garbage to be freed.
+    await sleep(3_000);
+    const rssAfterBytes = server.rss() ?? 0;
+    const memoryAfterGc = await server.collectGarbage(2_000);
+    const rssAfterGcBytes = server.rss() ?? 0;
+    // Those still connected now (some may have been dropped since).
+    clients = login.clients.filter((client) => !client.closed);
+    const per = (bytes: number) =>
+      clients.length === 0 ? 0 : (bytes - rssBeforeBytes) / clients.length;
+    return {
+      server: spec.label,
+      kind: spec.kind,
+      requested: count,
+      connected: clients.length,
+      failed: login.failed,
+      firstError: login.firstError,
+      loginElapsedMs: login.elapsedMs,
+      rssBeforeBytes,
+      rssAfterBytes,
+      rssAfterGcBytes,
+      memoryBefore,
+      memoryAfterGc,
+      rssPerConnectionBytes: per(rssAfterBytes),
+      rssPerConnectionAfterGcBytes: per(rssAfterGcBytes),
+      disconnects: sink.disconnects,
+      disconnectReasons: sink.reasons,
+    };
+  } finally {
+    const stopping = server.stop(10_000);
+    await closeAll(clients);
+    await stopping;
+  }
+}
+
+/** A login storm against the cost of the hashing it needs. */
+export interface LoginsResult {
+  count: number;
+  succeeded: number;
+  failed: number;
+  firstError?: string;
+  /** Clients logging in at once. */
+  concurrency: number;
+  elapsedMs: number;
+  perLoginMs: LatencySummary;
+  /** One PBKDF2 verification at the server's cost, measured here, ms. */
+  hashMs: number;
+  iterations: number;
+  cores: number;
+  /** count x hashMs / cores: the time if every core did nothing but hash. */
+  boundMs: number;
+  /** elapsedMs / boundMs. */
+  ratio: number;
+  /** Server CPU seconds over the storm, and as cores busy on average. */
+  serverCpuSeconds: number;
+  serverCoresBusy: number;
+}
+
+/** Times one password verification at `iterations`, median of `samples`. */
+export async function measureHashMs(
+  iterations: number,
+  samples: number,
+): Promise<number> {
+  const hasher = new PasswordHasher({ iterations, maxConcurrent: 1 });
+  const stored = await hasher.hash(BENCH_PASSWORD);
+  const times: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const started = performance.now();
+    await hasher.verify(BENCH_PASSWORD, stored);
+    times.push(performance.now() - started);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
+
+/**
+ * Logins: `count` clients log in with the real PBKDF2 cost, `concurrency`
+ * at a time, against a bound of `count` hashes spread over every core.
+ */
+export async function runLogins(
+  count: number,
+  iterations: number,
+  context: BenchContext,
+  concurrency = 64,
+): Promise<LoginsResult> {
+  const hashMs = await measureHashMs(iterations, 5);
+  const cores = coreCount();
+  const boundMs = (count * hashMs) / cores;
+  const server = await startServer(
+    { label: "tcpchat", kind: "tcpchat" },
+    context,
+    {
+      template: context.realTemplate,
+      // The server's default cost: the template was hashed with it.
+      hashIterations: undefined,
+      maxClients: count + 100,
+      ratePerSecond: 5,
+      loginTimeoutMs: 600_000,
+    },
+  );
+  let clients: Client[] = [];
+  try {
+    await sleep(300);
+    const cpu0 = server.cpu() ?? 0;
+    const sink = new Sink();
+    const login = await connectAll({
+      port: server.port,
+      protocol: protocolFor("tcpchat"),
+      count,
+      sink,
+      concurrency,
+      timeoutMs: 600_000,
+    });
+    clients = login.clients;
+    const serverCpuSeconds = (server.cpu() ?? 0) - cpu0;
+    return {
+      count,
+      succeeded: clients.length,
+      failed: login.failed,
+      firstError: login.firstError,
+      concurrency,
+      elapsedMs: login.elapsedMs,
+      perLoginMs: summary(login.perClient, 1000),
+      hashMs,
+      iterations,
+      cores,
+      boundMs,
+      ratio: login.elapsedMs / boundMs,
+      serverCpuSeconds,
+      serverCoresBusy: serverCpuSeconds / (login.elapsedMs / 1000),
+    };
+  } finally {
+    const stopping = server.stop(10_000);
+    await closeAll(clients);
+    await stopping;
+  }
+}
+
+/** History write throughput, with and without group commit. */
+export interface HistoryWriteResult {
+  /** One `insertMessages([m])` (one transaction, one fsync) per message. */
+  unbatched: { messages: number; seconds: number; perSecond: number };
+  /** `HistoryWriter` with its defaults, as the server uses it. */
+  batched: { messages: number; seconds: number; perSecond: number };
+  speedup: number;
+}
+
+function benchMessage(id: number): StoredMessage {
+  return {
+    id,
+    room: "大厅",
+    sender: "b00001",
+    recipient: null,
+    text: `hello from b00001 message ${id}`,
+    createdAt: Date.now(),
+  };
+}
+
+/**
+ * History writes into a fresh database file: `unbatched` messages stored
+ * one transaction each, then `batched` messages appended through
+ * `HistoryWriter` in bursts of 500 (its batch size) per event-loop turn.
+ */
+export async function runHistoryWrites(
+  unbatched: number,
+  batched: number,
+  context: BenchContext,
+): Promise<HistoryWriteResult> {
+  const path = join(context.workDir, `history-${++databases}.db`);
+  const store = SqliteStore.open(path);
+  try {
+    let id = 1;
+    let started = performance.now();
+    for (let i = 0; i < unbatched; i++) {
+      await store.insertMessages([benchMessage(id++)]);
+    }
+    const unbatchedSeconds = (performance.now() - started) / 1000;
+    started = performance.now();
+    const writer = new HistoryWriter(store, {
+      onError: (error) => context.log(`history write failed: ${error}`),
+    });
+    for (let i = 0; i < batched; i++) {
+      writer.append(benchMessage(id++));
+      if (i % 500 === 499) await sleep(0);
+    }
+    await writer.close();
+    const batchedSeconds = (performance.now() - started) / 1000;
+    const unbatchedRate = unbatched / unbatchedSeconds;
+    const batchedRate = batched / batchedSeconds;
+    return {
+      unbatched: {
+        messages: unbatched,
+        seconds: unbatchedSeconds,
+        perSecond: unbatchedRate,
+      },
+      batched: {
+        messages: batched,
+        seconds: batchedSeconds,
+        perSecond: batchedRate,
+      },
+      speedup: batchedRate / unbatchedRate,
+    };
+  } finally {
+    store.close();
+  }
+}
