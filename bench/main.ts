@@ -72,10 +72,13 @@ const USAGE = `Usage: deno task bench [options]
   --profile               save CPU profiles of the Deno servers and the load generator
   --max-minutes <n>       stop everything after this long (default 20)
   --no-wait-quiet         do not wait for other processes to go quiet before a run
+  --render <file.json>    rewrite the table and chart of earlier results (no run)
   --help`;
 
 /** Parsed and checked flags. */
 interface Config {
+  /** Only re-render this results file. */
+  render?: string;
   quick: boolean;
   scenarios: Scenario[];
   servers: ServerKind[];
@@ -117,6 +120,7 @@ function parseConfig(args: string[]): Config {
       profile: { type: "boolean", default: false },
       "max-minutes": { type: "string" },
       "no-wait-quiet": { type: "boolean", default: false },
+      render: { type: "string" },
       help: { type: "boolean", default: false },
     },
   });
@@ -148,6 +152,7 @@ function parseConfig(args: string[]): Config {
   );
   const all = !values.scenario || requested.includes("all");
   return {
+    render: values.render,
     quick,
     scenarios,
     servers,
@@ -215,6 +220,23 @@ export async function main(args: string[]): Promise<number> {
   } catch (error) {
     console.error(`${(error as Error).message}\n\n${USAGE}`);
     return 2;
+  }
+  if (config.render !== undefined) {
+    const results = JSON.parse(
+      await Deno.readTextFile(config.render),
+    ) as BenchResults;
+    results.targets = evaluateTargets(results);
+    const report = formatReport(results);
+    await writeResults(
+      {
+        ...config,
+        name: config.render.replace(/^.*\//, "").replace(/\.json$/, ""),
+      },
+      results,
+      report,
+    );
+    console.log(report);
+    return 0;
   }
   const started = new Date();
   const startedAt = performance.now();

@@ -381,7 +381,11 @@ export function formatReport(results: BenchResults): string {
         [[
           `${fmtInt(l.succeeded)}/${fmtInt(l.count)}`,
           (l.elapsedMs / 1000).toFixed(1),
-          l.hashMs.toFixed(1),
+          l.hashSamplesMs === undefined
+            ? l.hashMs.toFixed(1)
+            : `${l.hashMs.toFixed(1)} (${
+              Math.min(...l.hashSamplesMs).toFixed(0)
+            }-${Math.max(...l.hashSamplesMs).toFixed(0)})`,
           (l.boundMs / 1000).toFixed(1),
           `${l.ratio.toFixed(2)}x`,
           `${fmtMs(l.perLoginMs.p50)}/${fmtMs(l.perLoginMs.p99)}`,

@@ -58,12 +58,12 @@ export function renderChart(
   const height = MARGIN.top + PANEL_HEIGHT + MARGIN.bottom;
   const drawn = series.filter((s) => s.points.length > 0);
   const xs = drawn.flatMap((s) => s.points.map((p) => p.x));
-  const xMax = niceCeil(Math.max(1, ...xs));
+  const xMax = axisMax(Math.max(1, ...xs));
   const p99s = drawn.flatMap((s) => s.points.map((p) => p.p99)).filter((v) =>
     v > 0
   );
   const yLatency = logDomain(p99s);
-  const tMax = niceCeil(
+  const tMax = axisMax(
     Math.max(
       1,
       xMax,
@@ -213,6 +213,12 @@ function niceCeil(value: number): number {
     if (step * power >= value) return step * power;
   }
   return 10 * power;
+}
+
+/** An axis end: the value rounded up to a whole number of nice steps. */
+function axisMax(value: number): number {
+  const step = niceCeil(value / 5);
+  return Math.ceil(value / step - 1e-9) * step;
 }
 
 function linearTicks(max: number): number[] {
