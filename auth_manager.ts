@@ -74,6 +74,13 @@ export interface LoginHooks {
    * account's password was reset or the account was deleted elsewhere.
    */
   onTerminate?: (reason: SessionEndReason) => void;
+  /**
+   * Also issue a resume token (see {@linkcode AuthManager.issueResumeToken}),
+   * stored in the same transaction as the login's other bookkeeping and
+   * returned as {@linkcode LoginSuccess.resumeToken}.
+   * @default {false}
+   */
+  issueResumeToken?: boolean;
 }
 
 /** A reset token handed to the server operator, never to the requester. */
@@ -125,9 +132,22 @@ export type RegisterResult =
   | { ok: true; username: string; recoveryCode: string }
   | { ok: false; reason: RegisterFailure; minPasswordLength: number };
 
+/** A successful {@linkcode AuthManager.login} or {@linkcode AuthManager.resume}. */
+export interface LoginSuccess {
+  ok: true;
+  /** The claimed live session. */
+  session: LiveSession;
+  /**
+   * A fresh resume token in clear, present when
+   * {@linkcode LoginHooks.issueResumeToken} asked for one. It replaced the
+   * account's older token.
+   */
+  resumeToken?: string;
+}
+
 /** Outcome of {@linkcode AuthManager.login}. */
 export type LoginResult =
-  | { ok: true; session: LiveSession }
+  | LoginSuccess
   | { ok: false; reason: LoginFailure; retryAfterMs?: number };
 
 /** Why a session resumption failed; as generic as a login failure. */
@@ -135,7 +155,7 @@ export type ResumeFailure = "invalid_credentials" | "throttled";
 
 /** Outcome of {@linkcode AuthManager.resume}. */
 export type ResumeResult =
-  | { ok: true; session: LiveSession }
+  | LoginSuccess
   | { ok: false; reason: ResumeFailure; retryAfterMs?: number };
 
 /** Outcome of {@linkcode AuthManager.confirmReset}. */
@@ -336,7 +356,9 @@ export class AuthManager {
    *
    * Unknown users and wrong passwords get the same reason and cost the same
    * hash work. The claim happens with no `await` between "is it online?" and
-   * "mark it online", so of two concurrent logins exactly one wins.
+   * "mark it online", so of two concurrent logins exactly one wins. The
+   * last-seen time, the audit entry and the resume token asked for by
+   * `hooks` are stored in one transaction.
    */
   async login(
     username: string,
@@ -358,6 +380,10 @@ export class AuthManager {
       await this.#recordFailure("login_failure", key, username, address);
       return { ok: false, reason: "invalid_credentials" };
     }
+    // Prepared here: no await may come between the check and the claim below.
+    const issued = hooks.issueResumeToken
+      ? await this.#newResumeToken()
+      : undefined;
     // The password may have been reset while we hashed: re-read, then claim
     // synchronously (no await from here to the set()).
     const current = await this.#store.getAccount(account.usernameKey);
@@ -378,10 +404,9 @@ export class AuthManager {
       return { ok: false, reason: "already_logged_in" };
     }
     const session = this.#claim(current, address, hooks);
-    await this.#store.touchLastSeen(current.id, this.#clock.now());
-    await this.#audit("login", current.username, address, null);
+    await this.#recordLogin(session, null, issued);
     if (verdict.needsRehash) await this.#rehash(current, password, address);
-    return { ok: true, session };
+    return loginSuccess(session, issued);
   }
 
   /**
@@ -392,20 +417,21 @@ export class AuthManager {
     session: LiveSession,
     options: { explicit?: boolean } = {},
   ): Promise<void> {
-    const entry = this.#sessions.get(session.usernameKey);
-    if (entry?.session !== session) return;
+    const live = this.#sessions.get(session.usernameKey);
+    if (live?.session !== session) return;
     this.#sessions.delete(session.usernameKey);
     // A lost connection keeps its resume token (that is what it is for); an
-    // explicit LOGOUT voids it.
-    if (options.explicit) {
-      await this.#store.revokeResumeTokens(session.accountId);
-    }
-    await this.#store.touchLastSeen(session.accountId, this.#clock.now());
-    await this.#audit(
-      "logout",
-      session.username,
-      session.address,
-      options.explicit ? null : "connection closed",
+    // explicit LOGOUT voids it. One transaction with last-seen and audit.
+    await this.#store.recordLogout(
+      session.accountId,
+      entry(
+        this.#clock.now(),
+        "logout",
+        session.username,
+        session.address,
+        options.explicit ? null : "connection closed",
+      ),
+      { revokeResumeTokens: options.explicit === true },
     );
   }
 
@@ -415,10 +441,10 @@ export class AuthManager {
    * in memory to log back in after a dropped connection without the password.
    */
   async issueResumeToken(session: LiveSession): Promise<string> {
-    const token = this.#newSecret();
+    const { token, tokenHash } = await this.#newResumeToken();
     await this.#store.issueResumeToken(
       session.accountId,
-      await hashSecret(token),
+      tokenHash,
       this.#clock.now() + RESUME_TOKEN_TTL_MS,
     );
     return token;
@@ -428,7 +454,8 @@ export class AuthManager {
    * Handles `RESUME <username> <token>`: redeems a resume token of that
    * account and claims its session. A live session of the account (most
    * likely the half-open connection being replaced) is ended with
-   * `session_resumed`. Failures look exactly like failed logins.
+   * `session_resumed`. Failures look exactly like failed logins. As with
+   * {@linkcode login}, `hooks` can ask for the next resume token.
    */
   async resume(
     username: string,
@@ -442,6 +469,10 @@ export class AuthManager {
       address,
     );
     if (refused !== undefined) return refused;
+    // Prepared here: no await may come between the checks and the claim below.
+    const issued = hooks.issueResumeToken
+      ? await this.#newResumeToken()
+      : undefined;
     const canonical = canonicalSecret(token);
     const account = canonical === undefined
       ? undefined
@@ -457,9 +488,8 @@ export class AuthManager {
     // No await between ending the old session and claiming the new one.
     this.#terminate(account.usernameKey, "session_resumed");
     const session = this.#claim(account, address, hooks);
-    await this.#store.touchLastSeen(account.id, this.#clock.now());
-    await this.#audit("login", account.username, address, "resumed");
-    return { ok: true, session };
+    await this.#recordLogin(session, "resumed", issued);
+    return loginSuccess(session, issued);
   }
 
   /**
@@ -805,6 +835,41 @@ export class AuthManager {
     };
   }
 
+  /**
+   * Stores a login's last-seen time, audit entry and (if `issued`) resume
+   * token in one transaction. If that fails nothing was stored, so the
+   * claim is released before the error goes on: the account must not stay
+   * "already logged in" with no connection holding it.
+   */
+  async #recordLogin(
+    session: LiveSession,
+    detail: string | null,
+    issued: IssuedResumeToken | undefined,
+  ): Promise<void> {
+    const now = this.#clock.now();
+    try {
+      await this.#store.recordLogin(
+        session.accountId,
+        entry(now, "login", session.username, session.address, detail),
+        issued && {
+          tokenHash: issued.tokenHash,
+          expiresAt: now + RESUME_TOKEN_TTL_MS,
+        },
+      );
+    } catch (error) {
+      if (this.#sessions.get(session.usernameKey)?.session === session) {
+        this.#sessions.delete(session.usernameKey);
+      }
+      throw error;
+    }
+  }
+
+  /** A new random resume token and the hash that is all the store keeps. */
+  async #newResumeToken(): Promise<IssuedResumeToken> {
+    const token = this.#newSecret();
+    return { token, tokenHash: await hashSecret(token) };
+  }
+
   /** Registers a live session; synchronous, so callers claim without a gap. */
   #claim(
     account: AccountRecord,
@@ -853,6 +918,21 @@ export class AuthManager {
       entry(this.#clock.now(), event, username, address, detail),
     );
   }
+}
+
+/** A resume token in clear and its stored hash. */
+interface IssuedResumeToken {
+  token: string;
+  tokenHash: string;
+}
+
+function loginSuccess(
+  session: LiveSession,
+  issued: IssuedResumeToken | undefined,
+): LoginSuccess {
+  return issued === undefined
+    ? { ok: true, session }
+    : { ok: true, session, resumeToken: issued.token };
 }
 
 const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";

@@ -811,10 +811,14 @@ class Connection implements ChatMember {
           command.username,
           command.password,
           this.address,
-          { onTerminate: (reason) => this.#terminated(reason) },
+          {
+            onTerminate: (reason) => this.#terminated(reason),
+            // Stored in the login's own transaction: one commit per login.
+            issueResumeToken: true,
+          },
         );
         if (!result.ok) return this.#authFailed(command.username, result);
-        await this.#enterChat(result.session);
+        await this.#enterChat(result.session, result.resumeToken);
         return;
       }
       case "resume": {
@@ -823,10 +827,14 @@ class Connection implements ChatMember {
           command.username,
           command.token,
           this.address,
-          { onTerminate: (reason) => this.#terminated(reason) },
+          {
+            onTerminate: (reason) => this.#terminated(reason),
+            // Stored in the login's own transaction: one commit per login.
+            issueResumeToken: true,
+          },
         );
         if (!result.ok) return this.#authFailed(command.username, result);
-        await this.#enterChat(result.session);
+        await this.#enterChat(result.session, result.resumeToken);
         return;
       }
       case "reset_request": {
@@ -946,7 +954,14 @@ class Connection implements ChatMember {
     if (server.logMessages) server.logLine(`${session.username}: ${text}`);
   }
 
-  async #enterChat(session: LiveSession): Promise<void> {
+  /**
+   * Enters the chat after a login or resume. `resumeToken` is the token
+   * issued with the login; without one, a fresh token is issued here.
+   */
+  async #enterChat(
+    session: LiveSession,
+    resumeToken: string | undefined,
+  ): Promise<void> {
     const server = this.#server;
     if (this.#closing !== undefined) {
       // The peer left while its credentials were being checked.
@@ -969,8 +984,13 @@ class Connection implements ChatMember {
         address: this.remote,
       }),
     );
-    await this.#sendResumeToken();
-    if (this.#session !== session) return;
+    if (resumeToken === undefined) {
+      await this.#sendResumeToken();
+      if (this.#session !== session) return;
+    } else {
+      this.#resumeIssuedAt = server.clock.now();
+      this.send({ type: "resume_token", token: resumeToken });
+    }
     // JOINED 大厅, its history, waiting private messages; USER_JOINED to the room.
     await server.chat.enter(this);
   }

@@ -12,6 +12,7 @@ import {
   backup as sqliteBackup,
   DatabaseSync,
   type SQLInputValue,
+  type StatementSync,
 } from "node:sqlite";
 import {
   type AccountRecord,
@@ -24,7 +25,9 @@ import {
   type HistoryQuery,
   type Mute,
   type NewAccount,
+  type NewResumeToken,
   type QueueOfflineResult,
+  type RecordLogoutOptions,
   type RedeemResult,
   type StoredMessage,
   StoreError,
@@ -139,6 +142,12 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
   /** The database file path (or `:memory:`). */
   readonly path: string;
   #db: DatabaseSync;
+  /**
+   * Prepared statements by SQL text. Every SQL string this class runs is a
+   * constant or one of a few fixed variants (see {@linkcode listAudit} and
+   * {@linkcode roomHistory}), so the map stays small.
+   */
+  #statements = new Map<string, StatementSync>();
   #closed = false;
 
   private constructor(path: string, db: DatabaseSync) {
@@ -174,6 +183,8 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    // Closing finalizes every statement; none may be handed out afterwards.
+    this.#statements.clear();
     this.#db.close();
   }
 
@@ -216,10 +227,9 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
 
   getAccount(usernameKey: string): Promise<AccountRecord | undefined> {
     return this.#run(() => {
-      const row = this.#db
-        .prepare(
-          `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE username_key = ?`,
-        )
+      const row = this.#statement(
+        `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE username_key = ?`,
+      )
         .get(usernameKey) as AccountRow | undefined;
       return row && toAccount(row);
     });
@@ -227,10 +237,9 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
 
   listAccounts(): Promise<AccountRecord[]> {
     return this.#run(() => {
-      const rows = this.#db
-        .prepare(
-          `SELECT ${ACCOUNT_COLUMNS} FROM accounts ORDER BY created_at, id`,
-        )
+      const rows = this.#statement(
+        `SELECT ${ACCOUNT_COLUMNS} FROM accounts ORDER BY created_at, id`,
+      )
         .all() as unknown as AccountRow[];
       return rows.map(toAccount);
     });
@@ -241,7 +250,7 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
     audit: AuditEntry,
   ): Promise<AccountRecord | undefined> {
     return this.#transaction(() => {
-      const result = this.#db.prepare(
+      const result = this.#statement(
         `INSERT INTO accounts
            (username, username_key, password_hash, recovery_code_hash,
             created_at, password_changed_at)
@@ -267,7 +276,7 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
     newHash: string,
   ): Promise<boolean> {
     return this.#run(() => {
-      const result = this.#db.prepare(
+      const result = this.#statement(
         "UPDATE accounts SET password_hash = ? WHERE id = ? AND password_hash = ?",
       ).run(newHash, accountId, expectedHash);
       return result.changes === 1;
@@ -292,9 +301,9 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
     audit: AuditEntry,
   ): Promise<void> {
     return this.#transaction(() => {
-      this.#db.prepare("DELETE FROM reset_tokens WHERE account_id = ?")
+      this.#statement("DELETE FROM reset_tokens WHERE account_id = ?")
         .run(accountId);
-      this.#db.prepare(
+      this.#statement(
         `INSERT INTO reset_tokens (token_hash, account_id, created_at, expires_at)
          VALUES (?, ?, ?, ?)`,
       ).run(tokenHash, accountId, audit.at, expiresAt);
@@ -310,7 +319,7 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
     audit: Omit<AuditEntry, "username">,
   ): Promise<RedeemResult | undefined> {
     return this.#transaction(() => {
-      const token = this.#db.prepare(
+      const token = this.#statement(
         `SELECT account_id AS accountId, expires_at AS expiresAt
          FROM reset_tokens WHERE token_hash = ?`,
       ).get(secretHash) as { accountId: number; expiresAt: number } | undefined;
@@ -319,20 +328,20 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
       if (token !== undefined) {
         if (!(now < token.expiresAt)) {
           // Expired: remove it so the table does not keep dead secrets.
-          this.#db.prepare("DELETE FROM reset_tokens WHERE token_hash = ?")
+          this.#statement("DELETE FROM reset_tokens WHERE token_hash = ?")
             .run(secretHash);
           return undefined;
         }
         accountId = token.accountId;
         via = "reset_token";
       } else {
-        const owner = this.#db.prepare(
+        const owner = this.#statement(
           "SELECT id FROM accounts WHERE recovery_code_hash = ?",
         ).get(secretHash) as { id: number } | undefined;
         if (owner === undefined) return undefined;
         accountId = owner.id;
         via = "recovery_code";
-        this.#db.prepare(
+        this.#statement(
           "UPDATE accounts SET recovery_code_hash = ? WHERE id = ?",
         ).run(nextRecoveryCodeHash, accountId);
       }
@@ -346,7 +355,7 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
   deleteAccount(accountId: number, audit: AuditEntry): Promise<boolean> {
     return this.#transaction(() => {
       // Tokens go by ON DELETE CASCADE; the recovery code lives in the row.
-      const result = this.#db.prepare("DELETE FROM accounts WHERE id = ?")
+      const result = this.#statement("DELETE FROM accounts WHERE id = ?")
         .run(accountId);
       if (result.changes === 0) return false;
       this.#insertAudit(audit);
@@ -360,11 +369,7 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
     expiresAt: number,
   ): Promise<void> {
     return this.#transaction(() => {
-      this.#db.prepare("DELETE FROM resume_tokens WHERE account_id = ?")
-        .run(accountId);
-      this.#db.prepare(
-        "INSERT INTO resume_tokens (token_hash, account_id, expires_at) VALUES (?, ?, ?)",
-      ).run(tokenHash, accountId, expiresAt);
+      this.#replaceResumeToken(accountId, tokenHash, expiresAt);
     });
   }
 
@@ -373,29 +378,64 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
     now: number,
   ): Promise<AccountRecord | undefined> {
     return this.#transaction(() => {
-      const token = this.#db.prepare(
+      const token = this.#statement(
         `SELECT account_id AS accountId, expires_at AS expiresAt
          FROM resume_tokens WHERE token_hash = ?`,
       ).get(tokenHash) as { accountId: number; expiresAt: number } | undefined;
       if (token === undefined) return undefined;
       // Single use: gone whether or not it was still valid.
-      this.#db.prepare("DELETE FROM resume_tokens WHERE token_hash = ?")
+      this.#statement("DELETE FROM resume_tokens WHERE token_hash = ?")
         .run(tokenHash);
       if (!(now < token.expiresAt)) return undefined;
       return this.#accountById(token.accountId);
     });
   }
 
+  recordLogin(
+    accountId: number,
+    audit: AuditEntry,
+    resumeToken?: NewResumeToken,
+  ): Promise<void> {
+    return this.#transaction(() => {
+      this.#statement("UPDATE accounts SET last_seen_at = ? WHERE id = ?")
+        .run(audit.at, accountId);
+      this.#insertAudit(audit);
+      if (resumeToken !== undefined) {
+        this.#replaceResumeToken(
+          accountId,
+          resumeToken.tokenHash,
+          resumeToken.expiresAt,
+        );
+      }
+    });
+  }
+
+  recordLogout(
+    accountId: number,
+    audit: AuditEntry,
+    options: RecordLogoutOptions = {},
+  ): Promise<void> {
+    return this.#transaction(() => {
+      if (options.revokeResumeTokens) {
+        this.#statement("DELETE FROM resume_tokens WHERE account_id = ?")
+          .run(accountId);
+      }
+      this.#statement("UPDATE accounts SET last_seen_at = ? WHERE id = ?")
+        .run(audit.at, accountId);
+      this.#insertAudit(audit);
+    });
+  }
+
   revokeResumeTokens(accountId: number): Promise<void> {
     return this.#run(() => {
-      this.#db.prepare("DELETE FROM resume_tokens WHERE account_id = ?")
+      this.#statement("DELETE FROM resume_tokens WHERE account_id = ?")
         .run(accountId);
     });
   }
 
   touchLastSeen(accountId: number, at: number): Promise<void> {
     return this.#run(() => {
-      this.#db.prepare("UPDATE accounts SET last_seen_at = ? WHERE id = ?")
+      this.#statement("UPDATE accounts SET last_seen_at = ? WHERE id = ?")
         .run(at, accountId);
     });
   }
@@ -406,7 +446,7 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
     audit: AuditEntry,
   ): Promise<boolean> {
     return this.#transaction(() => {
-      const result = this.#db.prepare(
+      const result = this.#statement(
         "UPDATE accounts SET is_admin = ? WHERE username_key = ?",
       ).run(isAdmin ? 1 : 0, usernameKey);
       if (result.changes === 0) return false;
@@ -432,12 +472,13 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
       where.push("username = ?");
       params.push(query.username);
     }
+    // Four variants at most (with or without each filter): safe to cache.
     const sql = `SELECT at, event, username, address, detail FROM audit_log
       ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
       ORDER BY id DESC LIMIT ?`;
     params.push(query.limit ?? 100);
     return this.#run(() => {
-      const rows = this.#db.prepare(sql).all(...params) as unknown as Array<
+      const rows = this.#statement(sql).all(...params) as unknown as Array<
         Omit<AuditEntry, "event"> & { event: AuditEventType }
       >;
       return rows.map((row) => ({ ...row }));
@@ -449,7 +490,7 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
 
   maxMessageId(): Promise<number> {
     return this.#run(() => {
-      const row = this.#db.prepare("SELECT max(id) AS id FROM messages")
+      const row = this.#statement("SELECT max(id) AS id FROM messages")
         .get() as { id: number | null };
       return row.id === null ? 0 : Number(row.id);
     });
@@ -458,7 +499,7 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
   insertMessages(messages: readonly StoredMessage[]): Promise<void> {
     if (messages.length === 0) return Promise.resolve();
     return this.#transaction(() => {
-      const insert = this.#db.prepare(
+      const insert = this.#statement(
         `INSERT INTO messages (id, room, sender, recipient, text, created_at)
          VALUES (?, ?, ?, ?, ?, ?)`,
       );
@@ -477,7 +518,7 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
 
   getMessage(id: number): Promise<StoredMessage | undefined> {
     return this.#run(() => {
-      const row = this.#db.prepare(
+      const row = this.#statement(
         `SELECT ${MESSAGE_COLUMNS} FROM messages
          WHERE id = ? AND deleted_at IS NULL`,
       ).get(id) as StoredMessage | undefined;
@@ -501,6 +542,7 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
         ),
       );
     }
+    // Three variants (after, before, neither): safe to cache.
     const params: SQLInputValue[] = [room];
     let sql = `SELECT ${MESSAGE_COLUMNS} FROM messages
       WHERE room = ? AND deleted_at IS NULL`;
@@ -517,7 +559,7 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
     sql += " LIMIT ?";
     params.push(count + 1);
     return this.#run(() => {
-      const rows = this.#db.prepare(sql).all(
+      const rows = this.#statement(sql).all(
         ...params,
       ) as unknown as StoredMessage[];
       const more = rows.length > count;
@@ -533,7 +575,7 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
     audit?: AuditEntry,
   ): Promise<StoredMessage | undefined> {
     return this.#transaction(() => {
-      const row = this.#db.prepare(
+      const row = this.#statement(
         `UPDATE messages SET deleted_at = ?
          WHERE id = ? AND deleted_at IS NULL
          RETURNING ${MESSAGE_COLUMNS}`,
@@ -555,7 +597,7 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
       const batch = Math.min(PRUNE_BATCH, limit - deleted);
       const changes = await this.#transaction(() =>
         Number(
-          this.#db.prepare(
+          this.#statement(
             `DELETE FROM messages WHERE id IN (
                SELECT id FROM messages
                WHERE created_at < ?
@@ -584,11 +626,11 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
     maxQueued: number,
   ): Promise<QueueOfflineResult> {
     return this.#transaction(() => {
-      const { n } = this.#db.prepare(
+      const { n } = this.#statement(
         "SELECT count(*) AS n FROM offline_queue WHERE recipient_account_id = ?",
       ).get(recipientAccountId) as { n: number };
       if (n >= maxQueued) return "full";
-      this.#db.prepare(
+      this.#statement(
         `INSERT INTO messages (id, room, sender, recipient, text, created_at)
          VALUES (?, ?, ?, ?, ?, ?)`,
       ).run(
@@ -599,7 +641,7 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
         message.text,
         message.createdAt,
       );
-      this.#db.prepare(
+      this.#statement(
         `INSERT INTO offline_queue (message_id, recipient_account_id, queued_at)
          VALUES (?, ?, ?)`,
       ).run(message.id, recipientAccountId, message.createdAt);
@@ -609,14 +651,14 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
 
   takeOffline(recipientAccountId: number): Promise<StoredMessage[]> {
     return this.#transaction(() => {
-      const rows = this.#db.prepare(
+      const rows = this.#statement(
         `SELECT m.id, m.room, m.sender, m.recipient, m.text,
                 m.created_at AS createdAt
          FROM offline_queue q JOIN messages m ON m.id = q.message_id
          WHERE q.recipient_account_id = ? AND m.deleted_at IS NULL
          ORDER BY m.id`,
       ).all(recipientAccountId) as unknown as StoredMessage[];
-      this.#db.prepare(
+      this.#statement(
         "DELETE FROM offline_queue WHERE recipient_account_id = ?",
       ).run(recipientAccountId);
       return rows.map(toMessage);
@@ -631,10 +673,10 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
     audit: AuditEntry,
   ): Promise<boolean> {
     return this.#transaction(() => {
-      const exists = this.#db.prepare("SELECT 1 FROM accounts WHERE id = ?")
+      const exists = this.#statement("SELECT 1 FROM accounts WHERE id = ?")
         .get(accountId);
       if (exists === undefined) return false;
-      this.#db.prepare(
+      this.#statement(
         `INSERT INTO mutes (account_id, until, reason, "by") VALUES (?, ?, ?, ?)
          ON CONFLICT (account_id) DO UPDATE
            SET until = excluded.until, reason = excluded.reason,
@@ -647,7 +689,7 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
 
   clearMute(accountId: number, audit: AuditEntry): Promise<boolean> {
     return this.#transaction(() => {
-      const row = this.#db.prepare(
+      const row = this.#statement(
         "DELETE FROM mutes WHERE account_id = ? RETURNING until",
       ).get(accountId) as { until: number } | undefined;
       if (row === undefined || !(audit.at < Number(row.until))) return false;
@@ -658,7 +700,7 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
 
   getMute(accountId: number, now: number): Promise<Mute | undefined> {
     return this.#run(() => {
-      const row = this.#db.prepare(
+      const row = this.#statement(
         `SELECT until, reason, "by" FROM mutes
          WHERE account_id = ? AND until > ?`,
       ).get(accountId, now) as Mute | undefined;
@@ -669,7 +711,7 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
 
   setStatus(accountId: number, status: string): Promise<boolean> {
     return this.#run(() => {
-      const result = this.#db.prepare(
+      const result = this.#statement(
         "UPDATE accounts SET status = ? WHERE id = ?",
       ).run(status, accountId);
       return result.changes === 1;
@@ -677,17 +719,29 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
   }
 
   #setPassword(accountId: number, newHash: string, at: number): void {
-    this.#db.prepare(
+    this.#statement(
       "UPDATE accounts SET password_hash = ?, password_changed_at = ? WHERE id = ?",
     ).run(newHash, at, accountId);
-    this.#db.prepare("DELETE FROM reset_tokens WHERE account_id = ?")
+    this.#statement("DELETE FROM reset_tokens WHERE account_id = ?")
       .run(accountId);
-    this.#db.prepare("DELETE FROM resume_tokens WHERE account_id = ?")
+    this.#statement("DELETE FROM resume_tokens WHERE account_id = ?")
       .run(accountId);
   }
 
+  #replaceResumeToken(
+    accountId: number,
+    tokenHash: string,
+    expiresAt: number,
+  ): void {
+    this.#statement("DELETE FROM resume_tokens WHERE account_id = ?")
+      .run(accountId);
+    this.#statement(
+      "INSERT INTO resume_tokens (token_hash, account_id, expires_at) VALUES (?, ?, ?)",
+    ).run(tokenHash, accountId, expiresAt);
+  }
+
   #accountById(id: number): AccountRecord {
-    const row = this.#db.prepare(
+    const row = this.#statement(
       `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE id = ?`,
     )
       .get(id) as AccountRow | undefined;
@@ -698,9 +752,23 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
   }
 
   #insertAudit(entry: AuditEntry): void {
-    this.#db.prepare(
+    this.#statement(
       "INSERT INTO audit_log (at, event, username, address, detail) VALUES (?, ?, ?, ?, ?)",
     ).run(entry.at, entry.event, entry.username, entry.address, entry.detail);
+  }
+
+  /**
+   * The prepared statement for `sql`, prepared on first use and reused after
+   * (node:sqlite resets a statement after each `run`, `get` and `all`). Only
+   * for SQL from a fixed set of strings: the cache is never evicted.
+   */
+  #statement(sql: string): StatementSync {
+    let statement = this.#statements.get(sql);
+    if (statement === undefined) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
   }
 
   /**

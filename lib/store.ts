@@ -101,6 +101,23 @@ export interface AuditQuery {
   limit?: number;
 }
 
+/** A session resume token to store with a login. */
+export interface NewResumeToken {
+  /** SHA-256 hex of the token; the token itself is never stored. */
+  tokenHash: string;
+  /** Expiry, ms since the epoch (exclusive). */
+  expiresAt: number;
+}
+
+/** Options for {@linkcode AccountStore.recordLogout}. */
+export interface RecordLogoutOptions {
+  /**
+   * Also void the account's resume tokens (an explicit logout).
+   * @default {false}
+   */
+  revokeResumeTokens?: boolean;
+}
+
 /** Persistence for accounts, reset tokens and the audit log. */
 export interface AccountStore {
   /** Finds an account by its uniqueness key. */
@@ -177,6 +194,27 @@ export interface AccountStore {
     tokenHash: string,
     now: number,
   ): Promise<AccountRecord | undefined>;
+  /**
+   * The bookkeeping of a login or resume, in one transaction: sets the
+   * account's last-seen time to `audit.at`, logs `audit` and, if given,
+   * stores `resumeToken` (hash only) in place of the account's older one.
+   * Either all of it is stored or none of it.
+   */
+  recordLogin(
+    accountId: number,
+    audit: AuditEntry,
+    resumeToken?: NewResumeToken,
+  ): Promise<void>;
+  /**
+   * The bookkeeping of a logout or disconnect, in one transaction: voids the
+   * account's resume tokens if asked, sets its last-seen time to `audit.at`
+   * and logs `audit`.
+   */
+  recordLogout(
+    accountId: number,
+    audit: AuditEntry,
+    options?: RecordLogoutOptions,
+  ): Promise<void>;
   /** Voids the account's resume tokens (explicit logout). */
   revokeResumeTokens(accountId: number): Promise<void>;
   /** Records the last time an account was seen. */

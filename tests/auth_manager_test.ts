@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
 import {
   AuthManager,
   type AuthManagerOptions,
@@ -6,11 +7,13 @@ import {
   formatSecret,
   RESET_TOKEN_TTL_MS,
   type ResetTokenDelivery,
+  RESUME_TOKEN_TTL_MS,
   type SessionEndReason,
 } from "../auth_manager.ts";
 import { ManualClock } from "../lib/clock.ts";
 import { parsePasswordHash, sha256Hex } from "../lib/password_hash.ts";
 import type { SqliteStore } from "../lib/sqlite_store.ts";
+import type { AccountStore } from "../lib/store.ts";
 import { seededRandom, tempStore } from "./_util.ts";
 
 const REMOTE = "203.0.113.7";
@@ -49,6 +52,35 @@ async function fixture(
     make,
     [Symbol.asyncDispose]: () => temp[Symbol.asyncDispose](),
   };
+}
+
+/** Store methods that only read. */
+const READS = new Set(["getAccount", "listAccounts", "listAudit"]);
+
+/**
+ * Wraps `store` so that every method call is recorded by name in `calls`;
+ * `overrides` replace methods.
+ */
+function recording(
+  store: SqliteStore,
+  calls: string[],
+  overrides: Partial<AccountStore> = {},
+): AccountStore {
+  return new Proxy(store, {
+    get(target, property) {
+      const value = Reflect.get(overrides, property) ??
+        Reflect.get(target, property, target);
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]) => {
+        calls.push(String(property));
+        return value.apply(target, args);
+      };
+    },
+  });
+}
+
+function writes(calls: readonly string[]): string[] {
+  return calls.filter((name) => !READS.has(name));
 }
 
 async function registered(
@@ -257,6 +289,144 @@ Deno.test("AuthManager.login() rehashes weaker stored hashes", async () => {
     2000,
   );
   assert.equal((await f.store.listAudit({ event: "rehash" })).length, 1);
+});
+
+Deno.test("AuthManager.login(), resume() and logout() each store their bookkeeping in one write", async () => {
+  await using f = await fixture();
+  await registered(f, "alice", "password123");
+  const calls: string[] = [];
+  const auth = f.make({ store: recording(f.store, calls) });
+
+  const login = await auth.login("alice", "password123", REMOTE, {
+    issueResumeToken: true,
+  });
+  assert.ok(login.ok && login.resumeToken !== undefined);
+  assert.deepEqual(writes(calls), ["recordLogin"]);
+
+  calls.length = 0;
+  await auth.logout(login.session);
+  assert.deepEqual(writes(calls), ["recordLogout"]);
+
+  calls.length = 0;
+  f.clock.advance(1000);
+  const resumed = await auth.resume("alice", login.resumeToken, REMOTE, {
+    issueResumeToken: true,
+  });
+  assert.ok(resumed.ok && resumed.resumeToken !== undefined);
+  // Redeeming commits on its own (single use even if the login then fails).
+  assert.deepEqual(writes(calls), ["redeemResumeToken", "recordLogin"]);
+  assert.equal(
+    (await f.store.getAccount("alice"))?.lastSeenAt,
+    f.clock.now(),
+  );
+
+  calls.length = 0;
+  f.clock.advance(1000);
+  await auth.logout(resumed.session, { explicit: true });
+  assert.deepEqual(writes(calls), ["recordLogout"]);
+  assert.equal(
+    (await f.store.getAccount("alice"))?.lastSeenAt,
+    f.clock.now(),
+  );
+  assert.deepEqual(
+    (await f.store.listAudit({ username: "alice" })).map((entry) => [
+      entry.event,
+      entry.detail,
+    ]),
+    [
+      ["logout", null],
+      ["login", "resumed"],
+      ["logout", "connection closed"],
+      ["login", null],
+      ["register", null],
+    ],
+  );
+  // The explicit logout voided the last token.
+  assert.deepEqual(
+    await auth.resume("alice", resumed.resumeToken, REMOTE),
+    { ok: false, reason: "invalid_credentials" },
+  );
+});
+
+Deno.test("AuthManager.login() issues a resume token that redeems once and voids the older one", async () => {
+  await using f = await fixture();
+  await registered(f, "alice", "password123");
+  const hooks = { issueResumeToken: true };
+  const plain = await f.auth.login("alice", "password123", REMOTE);
+  assert.ok(plain.ok);
+  assert.equal(plain.resumeToken, undefined, "only when asked for");
+  const older = await f.auth.issueResumeToken(plain.session);
+  await f.auth.logout(plain.session);
+
+  const first = await f.auth.login("alice", "password123", REMOTE, hooks);
+  assert.ok(first.ok && first.resumeToken !== undefined);
+  assert.match(first.resumeToken, /^[0-9A-Z]{4}(-[0-9A-Z]{1,4})+$/);
+  // Stored as a hash only, valid for RESUME_TOKEN_TTL_MS.
+  {
+    using raw = new DatabaseSync(f.store.path);
+    assert.deepEqual(
+      raw.prepare("SELECT token_hash, expires_at FROM resume_tokens").all()
+        .map((row) => ({ ...row })),
+      [{
+        token_hash: await sha256Hex(canonicalSecret(first.resumeToken)!),
+        expires_at: f.clock.now() + RESUME_TOKEN_TTL_MS,
+      }],
+    );
+  }
+  await f.auth.logout(first.session);
+  assert.deepEqual(
+    await f.auth.resume("alice", older, REMOTE, hooks),
+    { ok: false, reason: "invalid_credentials" },
+    "the login voided the older token",
+  );
+
+  const second = await f.auth.resume("alice", first.resumeToken, REMOTE, hooks);
+  assert.ok(second.ok && second.resumeToken !== undefined);
+  assert.notEqual(second.resumeToken, first.resumeToken);
+  assert.deepEqual(
+    await f.auth.resume("alice", first.resumeToken, OTHER_REMOTE),
+    { ok: false, reason: "invalid_credentials" },
+    "single use",
+  );
+  assert.equal(f.auth.isOnline("alice"), true, "a failed resume ends nothing");
+
+  // The token from a resume works until its TTL, and then not at all.
+  f.clock.advance(RESUME_TOKEN_TTL_MS - 1);
+  const third = await f.auth.resume("alice", second.resumeToken, REMOTE, hooks);
+  assert.ok(third.ok && third.resumeToken !== undefined);
+  f.clock.advance(RESUME_TOKEN_TTL_MS);
+  assert.deepEqual(
+    await f.auth.resume("alice", third.resumeToken, REMOTE),
+    { ok: false, reason: "invalid_credentials" },
+    "expired",
+  );
+});
+
+Deno.test("AuthManager.login() keeps nothing when its bookkeeping cannot be stored", async () => {
+  await using f = await fixture();
+  await registered(f, "alice", "password123");
+  let failures = 1;
+  const auth = f.make({
+    store: recording(f.store, [], {
+      recordLogin(...args) {
+        if (failures-- > 0) {
+          return Promise.reject(new Error("disk I/O error"));
+        }
+        return f.store.recordLogin(...args);
+      },
+    }),
+  });
+  await assert.rejects(
+    auth.login("alice", "password123", REMOTE, { issueResumeToken: true }),
+    /disk I\/O error/,
+  );
+  // The claim was released: the account is not stuck "already logged in".
+  assert.equal(auth.isOnline("alice"), false);
+  assert.equal((await f.store.getAccount("alice"))?.lastSeenAt, null);
+  assert.deepEqual(await f.store.listAudit({ event: "login" }), []);
+  const again = await auth.login("alice", "password123", REMOTE);
+  assert.ok(again.ok);
+  assert.equal(auth.isOnline("alice"), true);
 });
 
 Deno.test("AuthManager.requestReset() answers alike for every name and hands the token to the operator only", async () => {

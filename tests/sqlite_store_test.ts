@@ -250,6 +250,165 @@ Deno.test("SqliteStore resume tokens are single use, expire, and die with a pass
   );
 });
 
+Deno.test("SqliteStore.recordLogin() stores last-seen, audit and the resume token together", async () => {
+  await using t = await tempStore();
+  const alice = await mustCreate(t.store, "alice");
+  const at = Date.UTC(2026, 0, 1);
+  await t.store.issueResumeToken(alice.id, "a".repeat(64), at + 1000);
+  await t.store.recordLogin(alice.id, audit("login", "alice", at), {
+    tokenHash: "b".repeat(64),
+    expiresAt: at + 1000,
+  });
+  assert.equal((await t.store.getAccount("alice"))?.lastSeenAt, at);
+  assert.deepEqual(
+    (await t.store.listAudit({ event: "login" })).map((entry) => entry.at),
+    [at],
+  );
+  assert.equal(
+    await t.store.redeemResumeToken("a".repeat(64), at),
+    undefined,
+    "older voided",
+  );
+  assert.equal(
+    (await t.store.redeemResumeToken("b".repeat(64), at))?.id,
+    alice.id,
+  );
+
+  // Without a token, the account's current one is left alone.
+  await t.store.issueResumeToken(alice.id, "c".repeat(64), at + 1000);
+  await t.store.recordLogin(alice.id, audit("login", "alice", at + 5));
+  assert.equal((await t.store.getAccount("alice"))?.lastSeenAt, at + 5);
+  assert.equal(
+    (await t.store.redeemResumeToken("c".repeat(64), at))?.id,
+    alice.id,
+  );
+});
+
+Deno.test("SqliteStore.recordLogin() writes nothing when any part fails", async () => {
+  await using t = await tempStore();
+  const alice = await mustCreate(t.store, "alice");
+  const bob = await mustCreate(t.store, "bob");
+  const at = Date.UTC(2026, 0, 1);
+  await t.store.issueResumeToken(alice.id, "a".repeat(64), at + 1000);
+  await t.store.issueResumeToken(bob.id, "b".repeat(64), at + 1000);
+  const auditBefore = await t.store.listAudit({ limit: 1000 });
+  // The token insert, last in the transaction, hits bob's token hash.
+  await assert.rejects(
+    t.store.recordLogin(alice.id, audit("login", "alice", at), {
+      tokenHash: "b".repeat(64),
+      expiresAt: at + 1000,
+    }),
+    /UNIQUE/,
+  );
+  assert.equal((await t.store.getAccount("alice"))?.lastSeenAt, null);
+  assert.deepEqual(await t.store.listAudit({ limit: 1000 }), auditBefore);
+  assert.equal(
+    (await t.store.redeemResumeToken("a".repeat(64), at))?.id,
+    alice.id,
+    "the older token survived the rollback",
+  );
+  // The store (and its cached statements) still work after the rollback.
+  await t.store.recordLogin(alice.id, audit("login", "alice", at), {
+    tokenHash: "c".repeat(64),
+    expiresAt: at + 1000,
+  });
+  assert.equal((await t.store.getAccount("alice"))?.lastSeenAt, at);
+});
+
+Deno.test("SqliteStore.recordLogout() revokes resume tokens only when asked", async () => {
+  await using t = await tempStore();
+  const alice = await mustCreate(t.store, "alice");
+  const at = Date.UTC(2026, 0, 1);
+  await t.store.issueResumeToken(alice.id, "a".repeat(64), at + 1000);
+  await t.store.recordLogout(alice.id, audit("logout", "alice", at + 1));
+  assert.equal((await t.store.getAccount("alice"))?.lastSeenAt, at + 1);
+  assert.equal(
+    (await t.store.redeemResumeToken("a".repeat(64), at))?.id,
+    alice.id,
+    "a dropped connection keeps its token",
+  );
+  await t.store.issueResumeToken(alice.id, "b".repeat(64), at + 1000);
+  await t.store.recordLogout(alice.id, audit("logout", "alice", at + 2), {
+    revokeResumeTokens: true,
+  });
+  assert.equal((await t.store.getAccount("alice"))?.lastSeenAt, at + 2);
+  assert.equal(await t.store.redeemResumeToken("b".repeat(64), at), undefined);
+  assert.deepEqual(
+    (await t.store.listAudit({ event: "logout" })).map((entry) => entry.at),
+    [at + 2, at + 1],
+  );
+});
+
+Deno.test("SqliteStore reuses its prepared statements across many calls", async () => {
+  await using t = await tempStore();
+  const alice = await mustCreate(t.store, "alice");
+  const bob = await mustCreate(t.store, "bob");
+  for (let i = 1; i <= 200; i++) {
+    const account = i % 2 === 0 ? alice : bob;
+    await t.store.recordLogin(account.id, audit("login", account.username, i), {
+      tokenHash: await sha256Hex(`token ${i}`),
+      expiresAt: 10_000,
+    });
+    assert.equal(
+      (await t.store.getAccount(account.usernameKey))?.lastSeenAt,
+      i,
+    );
+    // Every variant of the one dynamically built query, each time.
+    assert.equal((await t.store.listAudit({ limit: 1 }))[0]?.at, i);
+    assert.equal(
+      (await t.store.listAudit({ event: "login", limit: 1 }))[0]?.at,
+      i,
+    );
+    assert.equal(
+      (await t.store.listAudit({ username: account.username, limit: 1 }))[0]
+        ?.at,
+      i,
+    );
+    assert.equal(
+      (await t.store.listAudit({
+        event: "register",
+        username: account.username,
+      })).length,
+      1,
+    );
+  }
+  // Only the last token of each account is left, and it redeems once.
+  assert.equal(
+    await t.store.redeemResumeToken(await sha256Hex("token 198"), 0),
+    undefined,
+  );
+  assert.equal(
+    (await t.store.redeemResumeToken(await sha256Hex("token 200"), 0))?.id,
+    alice.id,
+  );
+  assert.equal(
+    (await t.store.redeemResumeToken(await sha256Hex("token 199"), 0))?.id,
+    bob.id,
+  );
+  assert.equal(
+    await t.store.redeemResumeToken(await sha256Hex("token 200"), 0),
+    undefined,
+  );
+  assert.equal(
+    (await t.store.listAudit({ event: "login", limit: 1000 })).length,
+    200,
+  );
+});
+
+Deno.test("SqliteStore.close() drops its prepared statements", async () => {
+  await using dir = await tempDir();
+  const path = join(dir.path, "closed.db");
+  const store = SqliteStore.open(path);
+  await mustCreate(store, "alice");
+  assert.equal((await store.getAccount("alice"))?.username, "alice");
+  store.close();
+  store.close();
+  // The statement used above is not reused once finalized: a plain failure.
+  await assert.rejects(store.getAccount("alice"), /not open/);
+  using reopened = SqliteStore.open(path);
+  assert.equal((await reopened.getAccount("alice"))?.username, "alice");
+});
+
 Deno.test("SqliteStore.open() accepts an existing empty file as a new database", async () => {
   await using dir = await tempDir();
   const path = join(dir.path, "empty.db");
