@@ -36,6 +36,7 @@ import type {
   StoredMessage,
 } from "./store.ts";
 import { normalizeUsername } from "./username.ts";
+import { PresenceBatcher, type PresenceEvent } from "./presence.ts";
 
 /** Messages sent on joining a room. */
 export const JOIN_HISTORY_COUNT = 20;
@@ -135,6 +136,7 @@ export class ChatService {
   #mutes = new Map<ChatMember, MuteState>();
   #encoder = new TextEncoder();
   #lastPrune = 0;
+  #presence = new PresenceBatcher();
 
   /** Creates the service; message ids continue after the store's largest. */
   constructor(options: ChatServiceOptions) {
@@ -280,8 +282,13 @@ export class ChatService {
     this.hub.deliverToRoom(room, bytes, member);
   }
 
-  /** Periodic work: drops history older than the retention, about hourly. */
+  /**
+   * Periodic work (the server calls it every second): sends the presence
+   * notices held for large rooms, and drops history older than the
+   * retention, about hourly.
+   */
   async sweep(): Promise<void> {
+    this.#flushPresence();
     const now = this.#clock.now();
     if (now - this.#lastPrune < 60 * 60 * 1000) return;
     this.#lastPrune = now;
@@ -711,14 +718,46 @@ export class ChatService {
 
   #roomNotice(
     room: string,
-    event: { type: "user_joined" | "user_left"; username: string },
+    event: PresenceEvent,
     except?: ChatMember,
   ): void {
+    const members = this.hub.memberCount(room);
+    if (!this.#presence.note(roomKey(room), room, members, event)) return;
     this.hub.deliverToRoom(
       room,
       this.#encode({ ...event, time: this.#clock.now() }),
       except,
     );
+  }
+
+  /** Sends what large rooms' presence windows held: a few notices, or a count. */
+  #flushPresence(): void {
+    const time = this.#clock.now();
+    for (const held of this.#presence.flush()) {
+      if ("events" in held) {
+        for (const event of held.events) {
+          // Whoever joined is not told of their own arrival.
+          const self = event.type === "user_joined"
+            ? this.hub.find(event.username)
+            : undefined;
+          this.hub.deliverToRoom(
+            held.room,
+            this.#encode({ ...event, time }),
+            self,
+          );
+        }
+      } else {
+        this.hub.deliverToRoom(
+          held.room,
+          this.#encode({
+            type: "presence",
+            time,
+            joined: held.joined,
+            left: held.left,
+          }),
+        );
+      }
+    }
   }
 
   async #audit(

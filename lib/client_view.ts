@@ -220,6 +220,8 @@ export function renderEvent(
         t(view.lang, "userLeft", { username: reply.username }),
         view,
       );
+    case "presence":
+      return systemLine(presenceText(reply, view.lang), view);
     case "welcome":
       return systemLine(
         t(view.lang, "welcome", {
@@ -352,6 +354,17 @@ const OK_FALLBACKS: Record<string, MessageKey> = {
 };
 
 /** The catalog's text for an `OK` code sent without a message. */
+/** The text of a `PRESENCE` count line, naming only the counts that are not zero. */
+function presenceText(
+  reply: { joined: number; left: number },
+  lang: Lang,
+): string {
+  const counts = { joined: String(reply.joined), left: String(reply.left) };
+  if (reply.left === 0) return t(lang, "presenceJoined", counts);
+  if (reply.joined === 0) return t(lang, "presenceLeft", counts);
+  return t(lang, "presenceBoth", counts);
+}
+
 function okFallback(code: string, lang: Lang): string {
   const key = Object.hasOwn(OK_FALLBACKS, code)
     ? OK_FALLBACKS[code]

@@ -140,6 +140,11 @@ export class Hub<M extends Member = Member> {
     return room === undefined ? [] : [...room.members] as M[];
   }
 
+  /** How many members a room has (0 for an unknown room). */
+  memberCount(roomName: string): number {
+    return this.#room(roomName)?.members.size ?? 0;
+  }
+
   /** Every room with members, lobby first, then by name. */
   rooms(): RoomSummary[] {
     const list = [...this.#rooms.values()]

@@ -224,6 +224,18 @@ const CATALOG = {
     zh: "{username} 离开了聊天室",
     en: "{username} left the chat",
   },
+  presenceJoined: {
+    zh: "{joined} 人加入了聊天室",
+    en: "{joined} people joined the chat",
+  },
+  presenceLeft: {
+    zh: "{left} 人离开了聊天室",
+    en: "{left} people left the chat",
+  },
+  presenceBoth: {
+    zh: "{joined} 人加入、{left} 人离开了聊天室",
+    en: "{joined} people joined and {left} left the chat",
+  },
   // Encrypted transport
   tlsRequired: {
     zh: "本服务器只接受加密连接，请使用 TLS 端口 {port}（客户端加 --tls）",

@@ -248,6 +248,11 @@ export type Reply =
   | { type: "message"; id: number; time: number; sender: string; text: string }
   /** `USER_JOINED <time_ms> <username>` or `USER_LEFT <time_ms> <username>`. */
   | { type: "user_joined" | "user_left"; time: number; username: string }
+  /**
+   * `PRESENCE <time_ms> <joined> <left>`: in a large room, how many users
+   * came in and went out since the last notice (docs/PROTOCOL.md, 6).
+   */
+  | { type: "presence"; time: number; joined: number; left: number }
   /** `SYSTEM <time_ms> <text>`: a notice from the server; text non-empty. */
   | { type: "system"; time: number; text: string }
   /** `PING` or `PING <token>`: the client answers `PONG` with the token. */
@@ -1061,6 +1066,23 @@ export function parseReply(line: string): ParsedReply {
           username,
         };
     }
+    case "PRESENCE": {
+      const fields = readFields(rest, ["time", "joined count"]);
+      if (typeof fields === "string") return invalidReply(verb, fields);
+      if (fields.tail === undefined) {
+        return invalidReply(verb, "missing left count");
+      }
+      const numbers = [...fields.words, fields.tail].map((text, index) =>
+        parseCount(
+          ["time", "joined count", "left count"][index] as string,
+          text,
+        )
+      );
+      const problem = numbers.find((value) => typeof value === "string");
+      if (problem !== undefined) return invalidReply(verb, problem as string);
+      const [time, joined, left] = numbers as [number, number, number];
+      return { type: "presence", time, joined, left };
+    }
     case "MESSAGE":
     case "HISTORY_MESSAGE":
       return parseMessage(verb, rest);
@@ -1301,6 +1323,11 @@ export function formatReply(reply: Reply): string {
       }`;
       break;
     }
+    case "presence":
+      line = `PRESENCE ${checkCount("PRESENCE", "time", reply.time)} ${
+        checkCount("PRESENCE", "joined count", reply.joined)
+      } ${checkCount("PRESENCE", "left count", reply.left)}`;
+      break;
     case "system":
       line = `SYSTEM ${checkCount("SYSTEM", "time", reply.time)} ${
         checkText("SYSTEM", reply.text)

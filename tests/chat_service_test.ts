@@ -17,6 +17,7 @@ import {
 } from "../lib/chat_service.ts";
 import { ManualClock } from "../lib/clock.ts";
 import { LOBBY } from "../lib/hub.ts";
+import { LARGE_ROOM_MEMBERS } from "../lib/presence.ts";
 import { formatReply, parseCommand } from "../lib/protocol.ts";
 import { SqliteStore } from "../lib/sqlite_store.ts";
 import type { AccountRecord } from "../lib/store.ts";
@@ -716,4 +717,48 @@ Deno.test("ChatService WHOIS shows registration, presence, room, role and status
   assert.match(admin.take().at(-1)!, /^ERROR no_such_user /);
   await s.run(admin, "STATUS");
   assert.deepEqual(admin.take(), ["OK status_cleared 个性签名已清除"]);
+});
+
+Deno.test("ChatService coalesces join and leave notices in a large room", async () => {
+  await using s = await setup({ memory: true });
+  const members: FakeMember[] = [];
+  for (let i = 0; i <= LARGE_ROOM_MEMBERS; i++) {
+    members.push(await s.online(`m${i}`));
+  }
+  const watcher = members[0]!;
+  watcher.take();
+  await s.service.sweep();
+  assert.deepEqual(watcher.take(), [], "no window was open");
+
+  // The first notice after a quiet spell goes out at once...
+  const first = await s.online("first");
+  assert.deepEqual(watcher.take(), [`USER_JOINED ${s.clock.now()} first`]);
+  // ...then notices are held until the next sweep, and many become a count.
+  const later: FakeMember[] = [];
+  for (let i = 0; i < 5; i++) later.push(await s.online(`later${i}`));
+  s.service.exit(members[1]!);
+  assert.deepEqual(watcher.take(), []);
+  s.clock.advance(1000);
+  await s.service.sweep();
+  const count = `PRESENCE ${s.clock.now()} 5 1`;
+  assert.deepEqual(watcher.take(), [count]);
+  assert.deepEqual(later[0]!.take(), [count], "newcomers are counted too");
+
+  // A few held notices go out one by one; nobody hears of their own arrival.
+  const late = await s.online("late");
+  s.service.exit(first);
+  assert.deepEqual(watcher.take(), []);
+  await s.service.sweep();
+  const expected = [
+    `USER_JOINED ${s.clock.now()} late`,
+    `USER_LEFT ${s.clock.now()} first`,
+  ];
+  assert.deepEqual(watcher.take(), expected);
+  assert.deepEqual(late.take(), expected.slice(1));
+
+  // A quiet second closes the window: the next notice is immediate again.
+  await s.service.sweep();
+  assert.deepEqual(watcher.take(), []);
+  s.service.exit(late);
+  assert.deepEqual(watcher.take(), [`USER_LEFT ${s.clock.now()} late`]);
 });

@@ -152,6 +152,24 @@ Deno.test("renderEvent() shows the display tables of rooms, private messages and
       "--- 离线消息结束 ---",
       "--- End of offline messages ---",
     ],
+    [
+      "PRESENCE with joins only",
+      { type: "presence", time: T, joined: 42, left: 0 },
+      "【系统】42 人加入了聊天室",
+      "[System] 42 people joined the chat",
+    ],
+    [
+      "PRESENCE with leaves only",
+      { type: "presence", time: T, joined: 0, left: 5 },
+      "【系统】5 人离开了聊天室",
+      "[System] 5 people left the chat",
+    ],
+    [
+      "PRESENCE with both",
+      { type: "presence", time: T, joined: 42, left: 5 },
+      "【系统】42 人加入、5 人离开了聊天室",
+      "[System] 42 people joined and 5 left the chat",
+    ],
   ];
   for (const [name, reply, zh, en] of cases) {
     await t.step(name, () => {

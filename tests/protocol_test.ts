@@ -283,6 +283,12 @@ const replyArbitrary: fc.Arbitrary<Reply> = fc.oneof(
     username: nameArbitrary,
   }, { noNullPrototype: true }),
   fc.record({
+    type: fc.constant("presence"),
+    time: countArbitrary,
+    joined: countArbitrary,
+    left: countArbitrary,
+  }, { noNullPrototype: true }),
+  fc.record({
     type: fc.constant("system"),
     time: countArbitrary,
     text: eventTextArbitrary,
@@ -1394,6 +1400,12 @@ Deno.test("parseReply() parses every reply", async (t) => {
       time: 1764081035000,
       username: "小王",
     }],
+    ["PRESENCE 1764081035000 42 0", {
+      type: "presence",
+      time: 1764081035000,
+      joined: 42,
+      left: 0,
+    }],
     ["USER_LEFT 1764081035000 小王", {
       type: "user_left",
       time: 1764081035000,
@@ -1515,6 +1527,12 @@ Deno.test("parseReply() returns invalid for malformed replies", async (t) => {
     ["USER_JOINED x bob", "time is not"],
     ["USER_LEFT 05 bob", "time is not"],
     ["USER_LEFT 5 a b", "username contains a space"],
+    ["PRESENCE", "missing time"],
+    ["PRESENCE 5", "missing joined count"],
+    ["PRESENCE 5 1", "missing left count"],
+    ["PRESENCE 5 1 x", "left count is not"],
+    ["PRESENCE 5 01 2", "joined count is not"],
+    ["PRESENCE 5 1 2 3", "left count is not"],
     ["SYSTEM", "missing time"],
     ["SYSTEM 5", "missing text"],
     ["SYSTEM 5 ", "missing text"],
@@ -1626,6 +1644,10 @@ Deno.test("formatReply() formats every reply type", async (t) => {
     [
       { type: "user_left", time: 1764081035000, username: "小王" },
       "USER_LEFT 1764081035000 小王",
+    ],
+    [
+      { type: "presence", time: 1764081035000, joined: 3, left: 7 },
+      "PRESENCE 1764081035000 3 7",
     ],
     [
       { type: "system", time: 5, text: "Server restarts in 5 minutes" },
