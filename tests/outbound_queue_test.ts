@@ -504,3 +504,46 @@ Deno.test("isPeerGoneError() recognises errors meaning the peer has gone", async
     await t.step(name, () => assert.equal(isPeerGoneError(error), expected));
   }
 });
+
+Deno.test("OutboundQueue paces a busy connection to one write per tick", async () => {
+  const { clock, writer, queue } = setup({ paceMs: 20 });
+  queue.push(bytes("a\n"));
+  const first = await writer.next();
+  assert.equal(first.text, "a\n", "a quiet connection writes at once");
+  first.resolve(first.bytes.length);
+
+  // Within paceMs of that write: held until the shared tick, then together.
+  queue.push(bytes("b\n"));
+  await drainTurn();
+  assert.equal(writer.calls.length, 1, "waits for the tick");
+  queue.push(bytes("c\n"));
+  const second = await writer.next();
+  assert.equal(second.text, "b\nc\n");
+  second.resolve(second.bytes.length);
+  await queue.flush();
+
+  // Quiet again for paceMs: the next line goes out at once.
+  clock.advance(20);
+  queue.push(bytes("d\n"));
+  await drainTurn();
+  assert.equal(writer.calls.length, 3);
+  assert.equal(writer.calls[2]!.text, "d\n");
+  writer.calls[2]!.resolve(2);
+  await queue.flush();
+});
+
+Deno.test("OutboundQueue with paceMs 0 writes as soon as the last write returns", async () => {
+  const { writer, queue } = setup({ paceMs: 0 });
+  queue.push(bytes("a\n"));
+  const first = await writer.next();
+  first.resolve(first.bytes.length);
+  queue.push(bytes("b\n"));
+  await drainTurn();
+  assert.equal(writer.calls.length, 2);
+  writer.calls[1]!.resolve(2);
+  await queue.flush();
+  assert.throws(
+    () => new OutboundQueue(writer, { clock: new ManualClock(), paceMs: -1 }),
+    RangeError,
+  );
+});
