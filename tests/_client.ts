@@ -1,45 +1,76 @@
 /**
  * A line-oriented test client for integration tests: connects to a server
  * on loopback, collects every line it receives, and waits for lines.
+ * Listeners ({@linkcode TestClient.onLine}) see each line as it arrives;
+ * the adversarial suite's client (`hostile/_support.ts`) builds on them.
  *
  * @module
  */
 
 import { LineFramer } from "../lib/line_framer.ts";
 import { type ParsedReply, parseReply } from "../lib/protocol.ts";
+import { Wakeup } from "./_process.ts";
 
 const encoder = new TextEncoder();
 
 /** How long `next()` waits before failing a test. */
 const DEFAULT_WAIT_MS = 5000;
 
+/**
+ * Sees each received line as it arrives; `framingError` is true for the
+ * `<framing error …>` stand-in of a line that could not be framed.
+ */
+export type LineListener = (line: string, framingError: boolean) => void;
+
+/** Options of the {@linkcode TestClient} constructor. */
+export interface TestClientOptions {
+  /** `false`: never read (a stalled peer). @default {true} */
+  read?: boolean;
+  /** The default bound of the waits. @default {5000} */
+  waitMs?: number;
+}
+
 /** A connected test client. */
 export class TestClient implements AsyncDisposable {
   readonly conn: Deno.TcpConn;
   /** Every line received so far, in order. */
   readonly lines: string[] = [];
+  /** How reading ended, if not by EOF or a local close (e.g. ConnectionReset). */
+  readError: string | undefined;
+  #waitMs: number;
   #cursor = 0;
-  #waiters: (() => void)[] = [];
+  #news = new Wakeup();
+  #listeners = new Set<LineListener>();
   #closed = false;
   #reader: Promise<void>;
 
-  private constructor(conn: Deno.TcpConn, options: { read: boolean }) {
+  protected constructor(conn: Deno.TcpConn, options: TestClientOptions = {}) {
     this.conn = conn;
-    this.#reader = options.read ? this.#read() : Promise.resolve();
+    this.#waitMs = options.waitMs ?? DEFAULT_WAIT_MS;
+    this.#reader = options.read === false ? Promise.resolve() : this.#read();
   }
 
   /** Connects to `port` on 127.0.0.1; `read: false` never reads (a stalled peer). */
   static async connect(
     port: number,
-    options: { read?: boolean } = {},
+    options: TestClientOptions = {},
   ): Promise<TestClient> {
     const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-    return new TestClient(conn, { read: options.read ?? true });
+    return new TestClient(conn, options);
   }
 
-  /** Whether the server closed the connection. */
+  /** Whether the connection is closed (by either side). */
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /**
+   * Calls `listener` with each line as it arrives (after it is added to
+   * {@linkcode lines}, before waiters wake); returns the unsubscribe.
+   */
+  onLine(listener: LineListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   /** Sends one line (a `\n` is appended). */
@@ -58,7 +89,7 @@ export class TestClient implements AsyncDisposable {
   /** Waits for the next unread line matching `predicate` (skipping others). */
   async next(
     predicate: (line: string) => boolean = () => true,
-    waitMs = DEFAULT_WAIT_MS,
+    waitMs = this.#waitMs,
   ): Promise<string> {
     const deadline = Date.now() + waitMs;
     while (true) {
@@ -74,10 +105,12 @@ export class TestClient implements AsyncDisposable {
       const left = deadline - Date.now();
       if (left <= 0) {
         throw new Error(
-          `Timed out; last lines: ${this.lines.slice(-5).join(" | ")}`,
+          `Timed out; last lines: ${
+            this.lines.slice(-5).map((l) => l.slice(0, 100)).join(" | ")
+          }`,
         );
       }
-      await this.#wait(left);
+      await this.#news.wait(left);
     }
   }
 
@@ -92,14 +125,18 @@ export class TestClient implements AsyncDisposable {
   }
 
   /** Waits until the server closes the connection. */
-  async closedByServer(waitMs = DEFAULT_WAIT_MS): Promise<void> {
+  async closedByServer(waitMs = this.#waitMs): Promise<void> {
     const deadline = Date.now() + waitMs;
     while (!this.#closed) {
       const left = deadline - Date.now();
       if (left <= 0) {
-        throw new Error("Timed out waiting for the server to close");
+        throw new Error(
+          `Timed out waiting for the server to close; last lines: ${
+            this.lines.slice(-3).join(" | ")
+          }`,
+        );
       }
-      await this.#wait(left);
+      await this.#news.wait(left);
     }
   }
 
@@ -127,6 +164,7 @@ export class TestClient implements AsyncDisposable {
       }
     }
     await this.#reader;
+    this.#news.notify();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -141,14 +179,17 @@ export class TestClient implements AsyncDisposable {
         const n = await this.conn.read(buffer);
         if (n === null) break;
         for (const framed of framer.push(buffer.subarray(0, n))) {
-          this.lines.push(
-            framed.ok ? framed.line : `<framing error ${framed.error.code}>`,
-          );
+          const line = framed.ok
+            ? framed.line
+            : `<framing error ${framed.error.code}>`;
+          this.lines.push(line);
+          for (const listener of this.#listeners) listener(line, !framed.ok);
         }
-        this.#notify();
+        this.#news.notify();
       }
-    } catch {
+    } catch (error) {
       // Reset or closed locally: treat as closed.
+      if (!this.#closed) this.readError = (error as Error).name;
     }
     if (!this.#closed) {
       this.#closed = true;
@@ -158,26 +199,6 @@ export class TestClient implements AsyncDisposable {
         // Already closed.
       }
     }
-    this.#notify();
-  }
-
-  #notify(): void {
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const wake of waiters) wake();
-  }
-
-  #wait(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      const wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      this.#waiters.push(wake);
-      function done() {
-        resolve();
-      }
-    });
+    this.#news.notify();
   }
 }

@@ -11,146 +11,9 @@ import { join } from "node:path";
 import { VERSION } from "../lib/version.ts";
 import { TestClient } from "./_client.ts";
 import { tempDir } from "./_util.ts";
-import {
-  CHILD_ENV,
-  IS_WINDOWS,
-  PERMISSIONS,
-  SERVER_PATH,
-  WAIT_MS,
-  within,
-} from "./_process.ts";
+import { IS_WINDOWS, ServerProcess, WAIT_MS } from "./_process.ts";
 
-const STARTED_ZH = /^\[服务器\] 启动成功，监听 127\.0\.0\.1:(\d+)$/;
 const CLOCK = String.raw`\[\d\d:\d\d:\d\d\]`;
-
-/** A spawned `server.ts` whose stdout lines and stderr text are collected. */
-class ServerProcess implements AsyncDisposable {
-  readonly child: Deno.ChildProcess;
-  /** Complete stdout lines so far. */
-  readonly stdout: string[] = [];
-  /** Everything written to stderr so far. */
-  stderr = "";
-  /** Resolves when the process has exited and both pipes are drained. */
-  readonly done: Promise<Deno.CommandStatus>;
-  #exited = false;
-  #waiters: (() => void)[] = [];
-
-  /**
-   * Runs `server.ts args` in `cwd`. `wrap` runs it through another program
-   * first: `["bash", "-c", "… exec \"$0\" \"$@\""]`.
-   */
-  constructor(args: string[], options: { cwd: string; wrap?: string[] }) {
-    const deno = [Deno.execPath(), "run", ...PERMISSIONS, SERVER_PATH, ...args];
-    const [program, ...rest] = [...(options.wrap ?? []), ...deno] as [
-      string,
-      ...string[],
-    ];
-    this.child = new Deno.Command(program, {
-      args: rest,
-      cwd: options.cwd,
-      env: CHILD_ENV,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const pumps = Promise.all([this.#pumpStdout(), this.#pumpStderr()]);
-    this.done = Promise.all([this.child.status, pumps]).then(([status]) => {
-      this.#exited = true;
-      this.#notify();
-      return status;
-    });
-  }
-
-  /** Whether the process has exited (and its output is complete). */
-  get exited(): boolean {
-    return this.#exited;
-  }
-
-  /** Waits for a stdout line matching `pattern`, from the start of output. */
-  async line(pattern: RegExp, ms = WAIT_MS): Promise<RegExpMatchArray> {
-    const deadline = Date.now() + ms;
-    while (true) {
-      for (const line of this.stdout) {
-        const match = line.match(pattern);
-        if (match !== null) return match;
-      }
-      const left = deadline - Date.now();
-      if (this.#exited || left <= 0) {
-        throw new Error(
-          `${
-            this.#exited ? "Exited" : "Timed out"
-          } waiting for ${pattern}\n${this.describe()}`,
-        );
-      }
-      await this.#wait(left);
-    }
-  }
-
-  /** Waits for the startup line; resolves the port the server listens on. */
-  async port(started = STARTED_ZH): Promise<number> {
-    const match = await this.line(started);
-    return Number(match[1]);
-  }
-
-  /** Waits (bounded) for the exit; resolves the exit code. */
-  async exitCode(ms = WAIT_MS): Promise<number> {
-    const status = await within(this.done, ms, `exit\n${this.describe()}`);
-    return status.code;
-  }
-
-  /** The output so far, for failure messages. */
-  describe(): string {
-    return `--- stdout\n${this.stdout.join("\n")}\n--- stderr\n${this.stderr}`;
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    if (!this.#exited) {
-      try {
-        this.child.kill("SIGKILL");
-      } catch {
-        // Already gone.
-      }
-    }
-    await this.done;
-  }
-
-  async #pumpStdout(): Promise<void> {
-    let partial = "";
-    for await (
-      const chunk of this.child.stdout.pipeThrough(new TextDecoderStream())
-    ) {
-      const parts = (partial + chunk).split("\n");
-      partial = parts.pop()!;
-      for (const part of parts) this.stdout.push(part.replace(/\r$/, ""));
-      this.#notify();
-    }
-    if (partial !== "") this.stdout.push(partial.replace(/\r$/, ""));
-  }
-
-  async #pumpStderr(): Promise<void> {
-    for await (
-      const chunk of this.child.stderr.pipeThrough(new TextDecoderStream())
-    ) {
-      this.stderr += chunk;
-    }
-  }
-
-  #notify(): void {
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const wake of waiters) wake();
-  }
-
-  #wait(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.#waiters.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-  }
-}
 
 /** Runs a one-shot `server.ts` command to completion. */
 async function runCli(
@@ -222,9 +85,9 @@ Deno.test("server.ts --lang en prints the English startup lines", async () => {
     ],
     { cwd: dir.path },
   );
-  const port = await server.port(
-    /^\[Server\] Started, listening on 127\.0\.0\.1:(\d+)$/,
-  );
+  const port = await server.port({
+    started: /^\[Server\] Started, listening on 127\.0\.0\.1:(\d+)$/,
+  });
   await server.line(/^\[Server\] Waiting for clients\.\.\.$/);
   assert.deepEqual(server.stdout.slice(0, 2), [
     `[Server] Started, listening on 127.0.0.1:${port}`,

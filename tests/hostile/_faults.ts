@@ -105,7 +105,7 @@ export async function killCycles(context: CaseContext): Promise<void> {
       ["--host", "127.0.0.1", "--port", "0", "--db", db],
       { cwd: dir.path, scope },
     );
-    const port = await server.port(30_000);
+    const port = await server.port({ ms: 30_000 });
     totals.opened++;
     return { server, port };
   };

@@ -11,20 +11,22 @@
  */
 
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import {
   type ChatServer,
   type ChatServerOptions,
   startChatServer,
 } from "../../lib/chat_server.ts";
-import { LineFramer } from "../../lib/line_framer.ts";
 import {
   encodeBase64,
   encodeHex,
   parsePasswordHash,
 } from "../../lib/password_hash.ts";
 import { SqliteStore } from "../../lib/sqlite_store.ts";
+import { TestClient } from "../_client.ts";
+import { ServerProcess as BaseServerProcess, within } from "../_process.ts";
 import { tempDir } from "../_util.ts";
+
+export { within };
 
 /** `TCPCHAT_HOSTILE_FULL=1` runs the full counts (`deno task test:hostile`). */
 export const FULL = Deno.env.get("TCPCHAT_HOSTILE_FULL") === "1";
@@ -312,28 +314,6 @@ export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Rejects with a clear message if `promise` takes longer than `ms`. */
-export async function within<T>(
-  promise: Promise<T>,
-  ms: number,
-  what: string,
-): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`Timed out after ${ms} ms: ${what}`)),
-          ms,
-        );
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /** Nearest-rank percentile of `values` (0 when empty). */
 export function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return 0;
@@ -369,7 +349,7 @@ export function newPassword(label: string): string {
 // ---------------------------------------------------------------------------
 // Client
 
-const encoder = new TextEncoder();
+/** How long the hostile client's waits last by default. */
 const DEFAULT_WAIT_MS = 10_000;
 
 /** Options for {@linkcode HostileClient.connect}. */
@@ -383,35 +363,26 @@ export interface ClientOptions {
 }
 
 /**
- * A line client: collects every line it receives, knows whether it is
- * logged in (so that lines to an unauthenticated peer can be scanned for
- * secrets), answers pings, and lets listeners see lines as they arrive.
+ * A {@linkcode TestClient} (waits of 10 s by default) that also knows
+ * whether it is logged in (so that lines to an unauthenticated peer can be
+ * scanned for secrets), counts lines with control characters, and answers
+ * pings. Its own listener runs before any added with `onLine`.
  */
-export class HostileClient implements AsyncDisposable {
-  readonly conn: Deno.TcpConn;
-  /** Every line received so far, in order. */
-  readonly lines: string[] = [];
+export class HostileClient extends TestClient {
   /** Whether the connection is logged in, as far as the lines tell. */
   authenticated = false;
-  /** How reading ended, if not by EOF or a local close (e.g. ConnectionReset). */
-  readError: string | undefined;
   #scope: SecretScope | undefined;
   #autoPong: boolean;
-  #cursor = 0;
-  #waiters: (() => void)[] = [];
-  #listeners = new Set<(line: string) => void>();
-  #closed = false;
-  #reader: Promise<void>;
 
-  private constructor(conn: Deno.TcpConn, options: ClientOptions) {
-    this.conn = conn;
+  protected constructor(conn: Deno.TcpConn, options: ClientOptions) {
+    super(conn, { read: options.read, waitMs: DEFAULT_WAIT_MS });
     this.#scope = options.scope;
     this.#autoPong = options.autoPong ?? true;
-    this.#reader = options.read === false ? Promise.resolve() : this.#read();
+    this.onLine((line, framingError) => this.#received(line, framingError));
   }
 
   /** Connects to `port` on 127.0.0.1. */
-  static async connect(
+  static override async connect(
     port: number,
     options: ClientOptions = {},
   ): Promise<HostileClient> {
@@ -419,81 +390,11 @@ export class HostileClient implements AsyncDisposable {
     return new HostileClient(conn, options);
   }
 
-  /** Whether the connection is closed (by either side). */
-  get closed(): boolean {
-    return this.#closed;
-  }
-
-  /** Calls `listener` with each line as it arrives; returns the unsubscribe. */
-  onLine(listener: (line: string) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
-  }
-
-  /** Sends one line (a `\n` is appended). */
-  async send(line: string): Promise<void> {
-    await this.writeRaw(encoder.encode(`${line}\n`));
-  }
-
-  /** Writes raw bytes, looping over partial writes. */
-  async writeRaw(bytes: Uint8Array): Promise<void> {
-    let offset = 0;
-    while (offset < bytes.length) {
-      offset += await this.conn.write(bytes.subarray(offset));
-    }
-  }
-
-  /** Waits for the next unread line matching `predicate` (skipping others). */
-  async next(
-    predicate: (line: string) => boolean = () => true,
-    waitMs = DEFAULT_WAIT_MS,
-  ): Promise<string> {
-    const deadline = Date.now() + waitMs;
-    while (true) {
-      while (this.#cursor < this.lines.length) {
-        const line = this.lines[this.#cursor++]!;
-        if (predicate(line)) return line;
-      }
-      if (this.#closed) {
-        throw new Error(
-          `Connection closed; last lines: ${this.lines.slice(-5).join(" | ")}`,
-        );
-      }
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        throw new Error(
-          `Timed out; last lines: ${
-            this.lines.slice(-5).map((l) => l.slice(0, 100)).join(" | ")
-          }`,
-        );
-      }
-      await this.#wait(left);
-    }
-  }
-
-  /** Waits for the next line starting with `prefix`. */
-  expect(prefix: string, waitMs?: number): Promise<string> {
-    return this.next((line) => line.startsWith(prefix), waitMs);
-  }
-
-  /** Waits until the server closes the connection. */
-  async closedByServer(waitMs = DEFAULT_WAIT_MS): Promise<void> {
-    const deadline = Date.now() + waitMs;
-    while (!this.#closed) {
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        throw new Error(
-          `Timed out waiting for the server to close; last lines: ${
-            this.lines.slice(-3).join(" | ")
-          }`,
-        );
-      }
-      await this.#wait(left);
-    }
-  }
-
   /** Registers and logs in; resolves once the lobby's history has arrived. */
-  async registerAndLogin(username: string, password: string): Promise<void> {
+  override async registerAndLogin(
+    username: string,
+    password: string,
+  ): Promise<void> {
     await this.expect("HELLO ");
     await this.send(`REGISTER ${username} ${password}`);
     await this.expect("REGISTER_SUCCESS");
@@ -510,56 +411,7 @@ export class HostileClient implements AsyncDisposable {
     await this.expect("HISTORY_END ");
   }
 
-  /** Closes the connection (idempotent) and waits for the reader. */
-  async close(): Promise<void> {
-    if (!this.#closed) {
-      this.#closed = true;
-      try {
-        this.conn.close();
-      } catch {
-        // Already closed.
-      }
-    }
-    await this.#reader;
-    this.#notify();
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.close();
-  }
-
-  async #read(): Promise<void> {
-    const framer = new LineFramer({ maxLineBytes: 1 << 20 });
-    const buffer = new Uint8Array(16 * 1024);
-    try {
-      while (true) {
-        const n = await this.conn.read(buffer);
-        if (n === null) break;
-        for (const framed of framer.push(buffer.subarray(0, n))) {
-          this.#received(
-            framed.ok ? framed.line : `<framing error ${framed.error.code}>`,
-            !framed.ok,
-          );
-        }
-        this.#notify();
-      }
-    } catch (error) {
-      // Reset or closed locally: treat as closed.
-      if (!this.#closed) this.readError = (error as Error).name;
-    }
-    if (!this.#closed) {
-      this.#closed = true;
-      try {
-        this.conn.close();
-      } catch {
-        // Already closed.
-      }
-    }
-    this.#notify();
-  }
-
   #received(line: string, bad: boolean): void {
-    this.lines.push(line);
     if (bad || CONTROL.test(line)) {
       SCAN.controlLines++;
       if (SCAN.controlSamples.length < 5) {
@@ -577,23 +429,6 @@ export class HostileClient implements AsyncDisposable {
     if (this.#autoPong && /^PING( [!-~]+)?$/.test(line)) {
       this.send(`PONG${line.slice(4)}`).catch(() => {});
     }
-    for (const listener of this.#listeners) listener(line);
-  }
-
-  #notify(): void {
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const wake of waiters) wake();
-  }
-
-  #wait(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.#waiters.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
   }
 }
 
@@ -673,157 +508,33 @@ export async function startHarness(
 // ---------------------------------------------------------------------------
 // Spawned server.ts
 
-const SERVER_PATH = fileURLToPath(new URL("../../server.ts", import.meta.url));
-
-/** The child's environment: Chinese output, no TCPCHAT_* settings leaking in. */
-const CHILD_ENV: Record<string, string> = {
-  LANG: "C.UTF-8",
-  LC_ALL: "",
-  NO_COLOR: "1",
-  TCPCHAT_HOST: "",
-  TCPCHAT_PORT: "",
-  TCPCHAT_DB: "",
-  TCPCHAT_MAX_CLIENTS: "",
-  TCPCHAT_MAX_PER_ADDRESS: "",
-  TCPCHAT_NO_LOOPBACK_EXEMPTION: "",
-  TCPCHAT_MIN_PASSWORD_LENGTH: "",
-  TCPCHAT_LANG: "",
-  TCPCHAT_QUIET: "",
-  TCPCHAT_HISTORY_DAYS: "",
-};
-
-const STARTED = /^\[服务器\] 启动成功，监听 127\.0\.0\.1:(\d+)$/;
-
-/** `deno run server.ts …` with its stdout lines and stderr collected. */
-export class ServerProcess implements AsyncDisposable {
-  readonly child: Deno.ChildProcess;
-  readonly stdout: string[] = [];
-  stderr = "";
-  readonly done: Promise<Deno.CommandStatus>;
-  #exited = false;
-  #waiters: (() => void)[] = [];
-
+/**
+ * The shared {@linkcode BaseServerProcess} (waits of 20 s by default) whose
+ * stdout and stderr go to a scope's log at the exit, and whose disposal
+ * bounds the wait after `kill -9`.
+ */
+export class ServerProcess extends BaseServerProcess {
   /** Runs `server.ts args`; stdout lines go to `scope` (the server log). */
   constructor(args: string[], options: { cwd: string; scope: SecretScope }) {
-    this.child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-net",
-        "--allow-read",
-        "--allow-write",
-        "--allow-env",
-        SERVER_PATH,
-        ...args,
-      ],
+    super(args, {
       cwd: options.cwd,
-      env: CHILD_ENV,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const pumps = Promise.all([this.#pumpStdout(), this.#pumpStderr()]);
-    this.done = Promise.all([this.child.status, pumps]).then(([status]) => {
-      this.#exited = true;
-      // Both streams are the server's log, scanned for secrets.
-      options.scope.logLines.push(...this.stdout);
-      if (this.stderr !== "") {
-        options.scope.logLines.push(...this.stderr.split("\n"));
-      }
-      this.#notify();
-      return status;
+      waitMs: 20_000,
+      onExit: (stdout, stderr) => {
+        // Both streams are the server's log, scanned for secrets.
+        options.scope.logLines.push(...stdout);
+        if (stderr !== "") options.scope.logLines.push(...stderr.split("\n"));
+      },
     });
   }
 
-  get exited(): boolean {
-    return this.#exited;
-  }
-
-  /** Waits for a stdout line matching `pattern`. */
-  async line(pattern: RegExp, ms = 20_000): Promise<RegExpMatchArray> {
-    const deadline = Date.now() + ms;
-    let from = 0;
-    while (true) {
-      for (; from < this.stdout.length; from++) {
-        const match = this.stdout[from]!.match(pattern);
-        if (match !== null) return match;
-      }
-      const left = deadline - Date.now();
-      if (this.#exited || left <= 0) {
-        throw new Error(
-          `${
-            this.#exited ? "Exited" : "Timed out"
-          } waiting for ${pattern}\n${this.describe()}`,
-        );
-      }
-      await this.#wait(left);
-    }
-  }
-
-  /** Waits for the startup line; resolves the port. */
-  async port(ms?: number): Promise<number> {
-    return Number((await this.line(STARTED, ms))[1]);
-  }
-
-  /** Waits (bounded) for the exit; resolves the exit code. */
-  async exitCode(ms = 20_000): Promise<number> {
-    return (await within(this.done, ms, `exit\n${this.describe()}`)).code;
-  }
-
-  /** `kill -9` and wait for the exit. */
-  async kill9(): Promise<void> {
-    try {
-      this.child.kill("SIGKILL");
-    } catch {
-      // Already gone.
-    }
-    await within(this.done, 20_000, "exit after SIGKILL");
-  }
-
-  describe(): string {
+  override describe(): string {
     return `--- stdout (last 20)\n${
       this.stdout.slice(-20).join("\n")
     }\n--- stderr\n${this.stderr}`;
   }
 
-  async [Symbol.asyncDispose](): Promise<void> {
-    if (!this.#exited) await this.kill9();
+  override async [Symbol.asyncDispose](): Promise<void> {
+    if (!this.exited) await this.kill9();
     await this.done;
-  }
-
-  async #pumpStdout(): Promise<void> {
-    let partial = "";
-    for await (
-      const chunk of this.child.stdout.pipeThrough(new TextDecoderStream())
-    ) {
-      const parts = (partial + chunk).split("\n");
-      partial = parts.pop()!;
-      for (const part of parts) this.stdout.push(part.replace(/\r$/, ""));
-      this.#notify();
-    }
-    if (partial !== "") this.stdout.push(partial.replace(/\r$/, ""));
-  }
-
-  async #pumpStderr(): Promise<void> {
-    for await (
-      const chunk of this.child.stderr.pipeThrough(new TextDecoderStream())
-    ) {
-      this.stderr += chunk;
-    }
-  }
-
-  #notify(): void {
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const wake of waiters) wake();
-  }
-
-  #wait(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.#waiters.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
   }
 }
