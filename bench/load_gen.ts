@@ -44,9 +44,14 @@ export class Sink {
   /** Connections the server closed or that failed, with the first reasons. */
   disconnects = 0;
   readonly reasons: string[] = [];
+  /** `performance.now()` of the first lost connection, 0 before it. */
+  firstLossAt = 0;
+  /** TCPChat's `ERROR rate_limited` notices received (its flood limit). */
+  rateLimited = 0;
 
   /** Records a lost connection and keeps its reason (the first few). */
   lost(reason: string): void {
+    if (this.disconnects === 0) this.firstLossAt = performance.now();
     this.disconnects++;
     if (this.reasons.length < 5) this.reasons.push(reason);
   }
@@ -266,6 +271,7 @@ const AUTH_FAILURE = encoder.encode("AUTH_FAILURE");
 const HISTORY_END = encoder.encode("HISTORY_END ");
 const PING = encoder.encode("PING");
 const BYE = encoder.encode("BYE ");
+const RATE_LIMITED = encoder.encode("ERROR rate_limited");
 
 /** TCPChat: `HELLO`, then `LOGIN`; logged in at the lobby's `HISTORY_END`. */
 export function tcpchatProtocol(password: string): Protocol {
@@ -301,6 +307,11 @@ export function tcpchatProtocol(password: string): Protocol {
         case 0x42: // B
           if (startsWith(data, start, end, BYE)) {
             client.fail(text(data, start, end));
+          }
+          return;
+        case 0x45: // E
+          if (startsWith(data, start, end, RATE_LIMITED)) {
+            client.sink.rateLimited++;
           }
           return;
       }

@@ -6,7 +6,7 @@
  *
  * @example
  * ```sh
- * deno task bench                       # everything, about 8 minutes
+ * deno task bench                       # everything, about 12 minutes
  * deno task bench --quick               # 10 clients, a few seconds
  * deno task bench --scenario fanout --servers tcpchat,ngircd
  * ```
@@ -34,6 +34,7 @@ import {
   runHistoryWrites,
   runIdle,
   runLogins,
+  runPeak,
   type ServerSpec,
 } from "./scenarios.ts";
 import { killAllServers, type ServerKind } from "./servers.ts";
@@ -47,7 +48,7 @@ import {
 import { type ChartSeries, renderChart } from "./svg_chart.ts";
 
 const BENCH_DIR = fileURLToPath(new URL(".", import.meta.url));
-const SCENARIOS = ["fanout", "idle", "logins", "history"] as const;
+const SCENARIOS = ["fanout", "peak", "idle", "logins", "history"] as const;
 type Scenario = typeof SCENARIOS[number];
 const SERVERS: readonly ServerKind[] = ["tcpchat", "ceiling", "ngircd"];
 /** The label of TCPChat without history persistence. */
@@ -56,7 +57,7 @@ const NO_HISTORY = "tcpchat (history off)";
 const USAGE = `Usage: deno task bench [options]
 
   --quick                 10 clients and a few seconds per scenario (the smoke test)
-  --scenario <names>      fanout, idle, logins, history, all (comma-separated; default all)
+  --scenario <names>      fanout, peak, idle, logins, history, all (comma-separated; default all)
   --servers <names>       tcpchat, ceiling, ngircd (comma-separated; default all)
   --clients <n>           fan-out clients (default 1000)
   --loads <list>          fan-out senders per load point (default 100,250,500)
@@ -64,13 +65,18 @@ const USAGE = `Usage: deno task bench [options]
   --rate <n>              messages per second per sender (default 1)
   --warmup <n>            uncounted messages per sender sent first (default 2; 0 with --quick)
   --repeat <n>            runs per server at the top load; the median p99 counts (default 1)
+  --peak-senders <n>      peak: senders (default 200; 5 with --quick)
+  --peak-rates <list>     peak: messages per second per sender, a staircase up to the first the server
+                          falls behind at (default 10,15,20,30,40; 10 with --quick)
+  --peak-seconds <n>      peak: seconds of sending per step (default 10; 2 with --quick)
+  --peak-skip <n>         peak: seconds after a step's first send left out of its steady window (default 2; 0.5 with --quick)
   --idle <n>              idle connections (default 10000)
   --logins <n>            logins at the real hashing cost (default 1000)
   --out <dir>             results folder (default bench/results)
   --name <name>           results file name (default: latest, quick or partial)
   --cache-dir <dir>       account templates (default bench/.cache)
   --profile               save CPU profiles of the Deno servers and the load generator
-  --max-minutes <n>       stop everything after this long (default 20)
+  --max-minutes <n>       stop everything after this long (default 30)
   --no-wait-quiet         do not wait for other processes to go quiet before a run
   --render <file.json>    rewrite the table and chart of earlier results (no run)
   --help`;
@@ -88,6 +94,10 @@ interface Config {
   rate: number;
   warmup: number;
   repeat: number;
+  peakSenders: number;
+  peakRates: number[];
+  peakSeconds: number;
+  peakSkip: number;
   idle: number;
   logins: number;
   out: string;
@@ -112,6 +122,10 @@ function parseConfig(args: string[]): Config {
       rate: { type: "string" },
       warmup: { type: "string" },
       repeat: { type: "string" },
+      "peak-senders": { type: "string" },
+      "peak-rates": { type: "string" },
+      "peak-seconds": { type: "string" },
+      "peak-skip": { type: "string" },
       idle: { type: "string" },
       logins: { type: "string" },
       out: { type: "string" },
@@ -151,6 +165,17 @@ function parseConfig(args: string[]): Config {
     },
   );
   const all = !values.scenario || requested.includes("all");
+  const peakSeconds = positive(
+    "peak-seconds",
+    values["peak-seconds"],
+    quick ? 2 : 10,
+  );
+  const peakSkip = positive("peak-skip", values["peak-skip"], quick ? 0.5 : 2);
+  if (peakSkip >= peakSeconds) {
+    throw new RangeError(
+      `Cannot use --peak-skip ${peakSkip} with --peak-seconds ${peakSeconds}: the steady window would be empty`,
+    );
+  }
   return {
     render: values.render,
     quick,
@@ -164,6 +189,18 @@ function parseConfig(args: string[]): Config {
     rate: positive("rate", values.rate, quick ? 5 : 1),
     warmup: count("warmup", values.warmup, quick ? 0 : 2),
     repeat: positive("repeat", values.repeat, 1),
+    peakSenders: positive(
+      "peak-senders",
+      values["peak-senders"],
+      quick ? 5 : 200,
+    ),
+    peakRates: values["peak-rates"] === undefined
+      ? (quick ? [10] : [10, 15, 20, 30, 40])
+      : values["peak-rates"].split(",").map((v) =>
+        positive("peak-rates", v, 1)
+      ),
+    peakSeconds,
+    peakSkip,
     idle: positive("idle", values.idle, quick ? 50 : 10_000),
     logins: positive("logins", values.logins, quick ? 10 : 1000),
     out: values.out ?? join(BENCH_DIR, "results"),
@@ -171,7 +208,7 @@ function parseConfig(args: string[]): Config {
       (quick ? "quick" : all && !values.servers ? "latest" : "partial"),
     cacheDir: values["cache-dir"] ?? join(BENCH_DIR, ".cache"),
     profile: values.profile,
-    maxMinutes: positive("max-minutes", values["max-minutes"], 20),
+    maxMinutes: positive("max-minutes", values["max-minutes"], 30),
     waitQuiet: !values["no-wait-quiet"],
   };
 }
@@ -291,13 +328,14 @@ export async function main(args: string[]): Promise<number> {
     profileDir,
   };
   const fanout: FanoutResult[] = [];
+  const peak: FanoutResult[] = [];
   const idle: IdleResult[] = [];
   let logins: BenchResults["logins"] = null;
   let historyWrites: BenchResults["historyWrites"] = null;
   try {
     const wants = (s: Scenario) => config.scenarios.includes(s);
     const fastCount = Math.max(
-      wants("fanout") ? config.clients : 0,
+      wants("fanout") || wants("peak") ? config.clients : 0,
       wants("idle") ? config.idle : 0,
     );
     if (fastCount > 0 && config.servers.includes("tcpchat")) {
@@ -360,6 +398,26 @@ export async function main(args: string[]): Promise<number> {
                 } ms, ${Math.round(result.linesPerSec)} lines/s`,
             );
           }
+        }
+      }
+    }
+    if (wants("peak")) {
+      // Each server climbs its own staircase of rates, logged in once.
+      for (const kind of config.servers) {
+        const backgroundCores = config.waitQuiet
+          ? await waitForQuietMachine(0.25, 30_000)
+          : undefined;
+        const steps = await runPeak({ label: kind, kind }, {
+          clients: config.clients,
+          senders: config.peakSenders,
+          rates: config.peakRates,
+          seconds: config.peakSeconds,
+          skipSeconds: config.peakSkip,
+        }, context);
+        for (const step of steps) {
+          step.backgroundCores = backgroundCores;
+          peak.push(step);
+          if (step.skipped) log(`peak: ${kind} skipped: ${step.skipped}`);
         }
       }
     }
@@ -438,6 +496,10 @@ export async function main(args: string[]): Promise<number> {
       rate: config.rate,
       warmup: config.warmup,
       repeat: config.repeat,
+      peakSenders: config.peakSenders,
+      peakRates: config.peakRates,
+      peakSeconds: config.peakSeconds,
+      peakSkip: config.peakSkip,
       idle: config.idle,
       logins: config.logins,
       fastHashIterations: FAST_HASH_ITERATIONS,
@@ -445,6 +507,7 @@ export async function main(args: string[]): Promise<number> {
     },
     notes,
     fanout,
+    peak,
     idle,
     logins,
     historyWrites,
@@ -488,14 +551,9 @@ async function writeResults(
   const base = join(config.out, config.name);
   await writeAtomic(`${base}.json`, JSON.stringify(results, null, 2) + "\n");
   await writeAtomic(`${base}.txt`, report);
-  if (results.fanout.length > 0) {
-    await writeAtomic(`${base}.svg`, chart(results));
-  }
-  log(
-    `wrote ${base}.json, ${base}.txt${
-      results.fanout.length > 0 ? `, ${base}.svg` : ""
-    }`,
-  );
+  const charted = results.fanout.length > 0 || (results.peak ?? []).length > 0;
+  if (charted) await writeAtomic(`${base}.svg`, chart(results));
+  log(`wrote ${base}.json, ${base}.txt${charted ? `, ${base}.svg` : ""}`);
 }
 
 async function writeAtomic(path: string, text: string): Promise<void> {
@@ -505,24 +563,44 @@ async function writeAtomic(path: string, text: string): Promise<void> {
 
 function chart(results: BenchResults): string {
   const series = new Map<string, ChartSeries>();
+  const seriesOf = (server: string) => {
+    let s = series.get(server);
+    if (s === undefined) {
+      series.set(server, s = { label: server, points: [], peakPoints: [] });
+    }
+    return s;
+  };
   for (const run of representativeRuns(results.fanout)) {
     if (run.skipped) continue;
-    let s = series.get(run.server);
-    if (s === undefined) {
-      series.set(run.server, s = { label: run.server, points: [] });
-    }
-    s.points.push({
+    seriesOf(run.server).points.push({
       x: run.offeredLinesPerSec,
       p99: run.latencyMs.p99,
       throughput: run.linesPerSec,
     });
   }
+  for (const run of results.peak ?? []) {
+    if (run.skipped || run.sustained === undefined) continue;
+    seriesOf(run.server).peakPoints!.push({
+      x: run.offeredLinesPerSec,
+      p99: run.latencyMs.p99,
+      throughput: run.sustained.linesPerSec,
+    });
+  }
   const c = results.config;
   const m = results.machine;
+  const parts: string[] = [];
+  if (results.fanout.length > 0) {
+    parts.push(`senders at ${c.rate} msg/s`);
+  }
+  if ((results.peak ?? []).length > 0 && c.peakRates !== undefined) {
+    parts.push(
+      `peak: ${c.peakSenders} senders at ${c.peakRates.join(", ")} msg/s`,
+    );
+  }
   return renderChart([...series.values()], {
     title: `Fan-out: ${
       c.clients.toLocaleString("en-US")
-    } clients in one room, senders at ${c.rate} msg/s`,
+    } clients in one room, ${parts.join("; ")}`,
     subtitle: `${
       results.startedAt.slice(0, 10)
     }, ${m.cores} cores, Deno ${m.deno}, load generator on the same machine: ${results.command}`,

@@ -37,13 +37,22 @@ export interface NgircdConfigOptions {
   dir: string;
   /** Longest nickname. @default {16} */
   maxNickLength?: number;
+  /**
+   * Keep ngIRCd's penalties (`MaxPenaltyTime = -1`, its default). Off
+   * (`MaxPenaltyTime = 0`), a client is never held back: with them, one that
+   * sends more than 256 bytes in a second (about four bench messages), or
+   * more than 3 commands at once, is ignored for a second, and each `JOIN`
+   * holds its client for a second. @default {true}
+   */
+  penalties?: boolean;
 }
 
 /**
  * An `ngircd.conf` for one benchmark run: loopback only, no DNS or ident
  * lookups (each would delay every login), no PAM, no limit on connections in
- * total or per address, on channels joined, or on the penalty time, and a
- * ping timeout far beyond the run.
+ * total or per address or on channels joined, a ping timeout far beyond the
+ * run, and penalties as ngIRCd's default has them or (`penalties: false`,
+ * the peak scenario) none.
  *
  * @example
  * ```ts
@@ -52,6 +61,11 @@ export interface NgircdConfigOptions {
  *
  * const conf = ngircdConfig({ port: 6667, dir: "/tmp/x" });
  * assert.match(conf, /MaxConnectionsIP = 0/);
+ * assert.match(conf, /MaxPenaltyTime = -1/);
+ * assert.match(
+ *   ngircdConfig({ port: 6667, dir: "/tmp/x", penalties: false }),
+ *   /MaxPenaltyTime = 0/,
+ * );
  * assert.match(conf, /Listen = 127\.0\.0\.1/);
  * ```
  */
@@ -70,7 +84,7 @@ export function ngircdConfig(options: NgircdConfigOptions): string {
 \tMaxConnectionsIP = 0
 \tMaxJoins = 0
 \tMaxNickLength = ${options.maxNickLength ?? 16}
-\tMaxPenaltyTime = -1
+\tMaxPenaltyTime = ${options.penalties === false ? 0 : -1}
 \tPingTimeout = 600
 \tPongTimeout = 120
 \tConnectRetry = 60

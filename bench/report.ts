@@ -11,6 +11,7 @@ import type {
   IdleResult,
   LoginsResult,
 } from "./scenarios.ts";
+import { SATURATED_BELOW } from "./stats.ts";
 
 /** Everything one run measured; written as JSON. */
 export interface BenchResults {
@@ -41,6 +42,11 @@ export interface BenchResults {
     rate: number;
     warmup: number;
     repeat: number;
+    /** The peak scenario's shape (absent in results written before it). */
+    peakSenders?: number;
+    peakRates?: number[];
+    peakSeconds?: number;
+    peakSkip?: number;
     idle: number;
     logins: number;
     fastHashIterations: number;
@@ -50,6 +56,11 @@ export interface BenchResults {
   notes: string[];
   /** Every fan-out run, repeats included. */
   fanout: FanoutResult[];
+  /**
+   * The peak scenario's runs, each with its steady window (`sustained`);
+   * absent in results written before it.
+   */
+  peak?: FanoutResult[];
   idle: IdleResult[];
   logins: LoginsResult | null;
   historyWrites: HistoryWriteResult | null;
@@ -68,6 +79,93 @@ export interface TargetCheck {
 export const TARGET_POINT = { clients: 1000, senders: 500, rate: 1 };
 /** Largest server RSS per idle connection, bytes (20 KiB). */
 export const IDLE_TARGET_BYTES = 20 * 1024;
+/** TCPChat's peak sustained lines/s, as a share of the ceiling's at least. */
+export const PEAK_TARGET_RATIO = 0.8;
+
+/**
+ * A server's best peak run: the highest sustained lines/s over its rates,
+ * or `undefined` when it has none with numbers.
+ */
+export function peakRun(
+  runs: readonly FanoutResult[],
+  server: string,
+): FanoutResult | undefined {
+  let best: FanoutResult | undefined;
+  for (const run of runs) {
+    if (run.server !== server || run.skipped || run.sustained === undefined) {
+      continue;
+    }
+    if (
+      best === undefined ||
+      run.sustained.linesPerSec > best.sustained!.linesPerSec
+    ) {
+      best = run;
+    }
+  }
+  return best;
+}
+
+/**
+ * Whether a peak step offered more than the server delivered (sustained
+ * below {@linkcode SATURATED_BELOW} of the offered load). Without such a
+ * step for the ceiling, the peak target cannot be judged: nothing was at
+ * its limit.
+ */
+function saturated(run: FanoutResult): boolean {
+  return run.sustained !== undefined &&
+    run.sustained.linesPerSec < SATURATED_BELOW * run.offeredLinesPerSec;
+}
+
+function peakTarget(runs: readonly FanoutResult[]): TargetCheck {
+  const target = `peak sustained delivered lines/s: at least ${
+    100 * PEAK_TARGET_RATIO
+  }% of the ceiling's`;
+  const ours = peakRun(runs, "tcpchat");
+  const ceiling = peakRun(runs, "ceiling");
+  if (ours === undefined || ceiling === undefined) {
+    const missing = [
+      ...(ours === undefined ? ["tcpchat"] : []),
+      ...(ceiling === undefined ? ["ceiling"] : []),
+    ];
+    return {
+      target,
+      measured: runs.length === 0
+        ? "not run (needs the peak scenario)"
+        : `${missing.join(" and ")} not run`,
+      met: null,
+    };
+  }
+  const describe = (run: FanoutResult) =>
+    `${fmtInt(run.sustained!.linesPerSec)} (${run.rate} msg/s${
+      saturated(run) ? "" : ", kept up"
+    }${run.disconnects > 0 ? `, ${run.disconnects} disconnects` : ""})`;
+  const ratio = ours.sustained!.linesPerSec / ceiling.sustained!.linesPerSec;
+  const ngircd = peakRun(runs, "ngircd");
+  const measured = `tcpchat ${describe(ours)} vs ceiling ${
+    describe(ceiling)
+  } lines/s = ${(100 * ratio).toFixed(0)}%${
+    ngircd === undefined
+      ? ""
+      : `; ngircd ${describe(ngircd)} = ${
+        (100 * ngircd.sustained!.linesPerSec /
+          ceiling.sustained!.linesPerSec).toFixed(0)
+      }%`
+  }`;
+  const ceilingRuns = runs.filter((run) =>
+    run.server === "ceiling" && !run.skipped && run.sustained !== undefined
+  );
+  if (!ceilingRuns.some(saturated)) {
+    return {
+      target,
+      measured:
+        `not evaluated: no rate offered more than the ceiling delivered (it kept up with ${
+          fmtInt(Math.max(...ceilingRuns.map((run) => run.offeredLinesPerSec)))
+        } lines/s offered), so no peak was reached; ${measured}`,
+      met: null,
+    };
+  }
+  return { target, measured, met: ratio >= PEAK_TARGET_RATIO };
+}
 
 /**
  * The run that stands for each (server, senders) pair: with repeats, the one
@@ -102,7 +200,7 @@ function findRun(
 
 /** Checks the issue's targets against what this run measured. */
 export function evaluateTargets(
-  results: Pick<BenchResults, "fanout" | "idle" | "logins">,
+  results: Pick<BenchResults, "fanout" | "peak" | "idle" | "logins">,
 ): TargetCheck[] {
   const checks: TargetCheck[] = [];
   const runs = representativeRuns(results.fanout);
@@ -162,6 +260,7 @@ export function evaluateTargets(
       });
     }
   }
+  checks.push(peakTarget(results.peak ?? []));
   const idle = results.idle.find((run) => run.server === "tcpchat");
   if (idle !== undefined && idle.requested < 10_000) {
     checks.push({
@@ -310,6 +409,8 @@ export function formatReport(results: BenchResults): string {
       );
     }
   }
+  const peak = results.peak ?? [];
+  if (peak.length > 0) lines.push("", ...formatPeak(results, peak));
   if (results.idle.length > 0) {
     lines.push(
       "",
@@ -427,6 +528,123 @@ export function formatReport(results: BenchResults): string {
     lines.push(`  [${verdict}] ${check.target}: ${check.measured}`);
   }
   return lines.join("\n") + "\n";
+}
+
+/** The peak scenario's section of the report. */
+function formatPeak(
+  results: BenchResults,
+  peak: readonly FanoutResult[],
+): string[] {
+  const c = results.config;
+  const first = peak[0]!;
+  const skip = first.sustained?.fromSeconds ?? c.peakSkip ?? 0;
+  const lines = [
+    `Peak: ${
+      fmtInt(first.clients)
+    } clients in one room, logged in once per server; ${
+      c.peakSenders ?? first.senders
+    } senders send for ${
+      c.peakSeconds ?? "?"
+    } s at each rate in turn (no uncounted messages), up to the first rate the server falls behind at (sustained below ${
+      100 * SATURATED_BELOW
+    }% of offered) or loses a connection. Sustained = lines delivered from ${skip} s after a step's first send to its last send, per second (the start and the drain after the sends left out).`,
+    table(
+      [
+        "server",
+        "R/s",
+        "offered/s",
+        "sent/s",
+        "sustained/s",
+        "% offered",
+        "delivered/expected",
+        "%",
+        "p50 ms",
+        "p99 ms",
+        "max ms",
+        "lost (first at s)",
+        "rate-limited",
+        "RSS MB in/after",
+        "srv CPU s",
+        "gen CPU s",
+        "busy cores",
+        "send lag ms",
+      ],
+      peak.map((r) =>
+        r.skipped || r.sustained === undefined
+          ? [
+            r.server,
+            String(r.rate),
+            fmtInt(r.offeredLinesPerSec),
+            `skipped: ${r.skipped ?? "no steady window"}`,
+          ]
+          : [
+            r.server,
+            String(r.rate),
+            fmtInt(r.offeredLinesPerSec),
+            fmtInt(r.sustained.sentLinesPerSec),
+            fmtInt(r.sustained.linesPerSec),
+            (100 * r.sustained.linesPerSec / r.offeredLinesPerSec).toFixed(1),
+            `${fmtInt(r.delivered)}/${fmtInt(r.expected)}`,
+            r.deliveredPct.toFixed(2),
+            fmtMs(r.latencyMs.p50),
+            fmtMs(r.latencyMs.p99),
+            fmtMs(r.latencyMs.max),
+            r.disconnects === 0
+              ? "0"
+              : `${fmtInt(r.disconnects)} (${
+                (r.firstDisconnectSeconds ?? 0).toFixed(1)
+              })`,
+            r.rateLimited === undefined ? "-" : fmtInt(r.rateLimited),
+            `${mb(r.rssLoggedInBytes)}/${mb(r.rssAfterBytes)}`,
+            r.serverCpuSeconds.toFixed(1),
+            r.loadgenCpuSeconds.toFixed(1),
+            r.machineCoresBusy.toFixed(2),
+            fmtMs(r.maxSendLagMs),
+          ]
+      ),
+    ),
+  ];
+  for (const r of peak) {
+    if (r.disconnects > 0) {
+      lines.push(
+        `  ${r.server} R=${r.rate}: ${r.disconnects} connections lost, e.g. ${
+          r.disconnectReasons.join("; ")
+        }`,
+      );
+    }
+    if (r.sustained?.stoppedBecause !== undefined) {
+      lines.push(
+        `  ${r.server} R=${r.rate}: ${r.sustained.stoppedBecause}; higher rates not run`,
+      );
+    }
+  }
+  const servers = [...new Set(peak.map((r) => r.server))];
+  const ceiling = peakRun(peak, "ceiling");
+  const best = servers.flatMap((server) => {
+    const run = peakRun(peak, server);
+    if (run === undefined) return [];
+    const share = ceiling === undefined || server === "ceiling"
+      ? ""
+      : `, ${
+        (100 * run.sustained!.linesPerSec / ceiling.sustained!.linesPerSec)
+          .toFixed(0)
+      }% of the ceiling's`;
+    const keptUp = saturated(run) ? "" : " (kept up)";
+    return [
+      `${server} ${
+        fmtInt(run.sustained!.linesPerSec)
+      } at ${run.rate} msg/s${keptUp}${share}`,
+    ];
+  });
+  if (best.length > 0) {
+    lines.push(`  peak sustained lines/s: ${best.join("; ")}`);
+  }
+  if (best.some((line) => line.includes("(kept up)"))) {
+    lines.push(
+      "  (kept up: that step delivered what it was offered, so the limit is at least this)",
+    );
+  }
+  return lines;
 }
 
 function table(header: string[], rows: string[][]): string {

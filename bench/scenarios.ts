@@ -16,6 +16,7 @@ import {
   ceilingProtocol,
   type Client,
   connectAll,
+  type ConnectResult,
   ircProtocol,
   type Protocol,
   sendPaced,
@@ -42,11 +43,15 @@ import {
 } from "./profiler.ts";
 import {
   coreCount,
+  deliveriesPerSecond,
+  type DeliverySample,
   machineCoresBusy,
   type MachineCpu,
   readCpuSeconds,
   readMachineCpu,
+  SATURATED_BELOW,
   sleep,
+  windowRate,
 } from "./stats.ts";
 
 /** One server configuration in a comparison. */
@@ -91,6 +96,36 @@ export interface FanoutParams {
   rate: number;
   /** Uncounted messages per sender sent first. @default {0} */
   warmup?: number;
+}
+
+/**
+ * Deliveries in the steady part of a run (the peak scenario): from
+ * `fromSeconds` after the first measured send to the last send, so neither
+ * the start nor the drain after the sends counts.
+ */
+export interface SustainedResult {
+  /** Window start, seconds after the first measured send. */
+  fromSeconds: number;
+  /** Window end (the last send), seconds after the first measured send. */
+  toSeconds: number;
+  /** Deliveries counted inside the window (interpolated between samples). */
+  lines: number;
+  /** lines / window length: the sustained delivered lines/s. */
+  linesPerSec: number;
+  /**
+   * The load the generator actually offered: the rate of its sends from the
+   * first to the last, times (clients - 1) receivers.
+   */
+  sentLinesPerSec: number;
+  /** Deliveries in each whole second after the first send, drain included. */
+  perSecond: number[];
+  /**
+   * Whether the server fell behind: linesPerSec below
+   * {@linkcode SATURATED_BELOW} of the offered load.
+   */
+  saturated: boolean;
+  /** Why the staircase stopped after this step, when higher rates were left. */
+  stoppedBecause?: string;
 }
 
 /** Latency summary in milliseconds. */
@@ -140,6 +175,12 @@ export interface FanoutResult extends FanoutParams {
   backgroundCores?: number;
   disconnects: number;
   disconnectReasons: string[];
+  /** Seconds from the first measured send to the first lost connection. */
+  firstDisconnectSeconds?: number;
+  /** TCPChat's `ERROR rate_limited` notices (its flood limit) received. */
+  rateLimited?: number;
+  /** Peak runs: the deliveries of the steady window. */
+  sustained?: SustainedResult;
   /** With `--profile`: the server's hottest functions over the send phase. */
   profile?: { file: string; top: ProfileEntry[] };
   /** With `--profile`: the load generator's, over the same phase. */
@@ -169,6 +210,8 @@ async function startServer(
     ratePerSecond: number;
     loginTimeoutMs?: number;
     inspectPort?: number;
+    /** ngIRCd: keep its penalties (flood throttle). @default {true} */
+    ngircdPenalties?: boolean;
   },
 ): Promise<ServerHandle> {
   switch (spec.kind) {
@@ -199,7 +242,9 @@ async function startServer(
       }
       const dir = join(context.workDir, `ngircd-${++databases}`);
       await Deno.mkdir(dir);
-      return await startNgircd(context.ngircd, dir);
+      return await startNgircd(context.ngircd, dir, {
+        penalties: options.ngircdPenalties,
+      });
     }
   }
 }
@@ -264,22 +309,43 @@ function skippedFanout(
   };
 }
 
+/** How often the delivery count is sampled for the steady window, ms. */
+const SAMPLE_MS = 100;
+
+/** A server with its clients logged in, between send phases. */
+interface Session {
+  spec: ServerSpec;
+  server: ServerHandle;
+  /** Every client that logged in (some may have closed since). */
+  clients: Client[];
+  login: ConnectResult;
+  /** What the clients count into now. */
+  sink: Sink;
+  rssBeforeBytes: number;
+  rssLoggedInBytes: number;
+  profiler?: InspectorProfiler;
+}
+
 /**
- * Fan-out: `clients` connect and log in to one room, then `senders` of them
- * each send `messages` messages at `rate` per second; every client counts
- * what it receives and how late.
+ * Starts the server, connects and logs in `limits.clients` clients, lets the join
+ * notices settle, runs `body`, and stops everything; `skipped` makes the
+ * answer for a server that cannot start.
  */
-export async function runFanout(
+async function withSession<T>(
   spec: ServerSpec,
-  params: FanoutParams,
+  limits: {
+    clients: number;
+    /** TCPChat's flood limit is set from it. */
+    ratePerSecond: number;
+    /** ngIRCd: keep its penalties. @default {true} */
+    ngircdPenalties?: boolean;
+  },
   context: BenchContext,
-): Promise<FanoutResult> {
+  skipped: (reason: string) => T,
+  body: (session: Session) => Promise<T>,
+): Promise<T> {
   if (spec.kind === "ngircd" && context.ngircd === undefined) {
-    return skippedFanout(
-      spec,
-      params,
-      `not installed; install it with: ${NGIRCD_INSTALL_HINT}`,
-    );
+    return skipped(`not installed; install it with: ${NGIRCD_INSTALL_HINT}`);
   }
   const profiling = context.profileDir !== undefined &&
     spec.kind !== "ngircd";
@@ -288,16 +354,16 @@ export async function runFanout(
     server = await startServer(spec, context, {
       template: context.fastTemplate,
       hashIterations: context.fastIterations,
-      maxClients: params.clients + 100,
-      ratePerSecond: params.rate,
+      maxClients: limits.clients + 100,
+      ratePerSecond: limits.ratePerSecond,
+      ngircdPenalties: limits.ngircdPenalties,
       inspectPort: profiling ? freePort() : undefined,
     });
   } catch (error) {
-    return skippedFanout(spec, params, (error as Error).message);
+    return skipped((error as Error).message);
   }
   let clients: Client[] = [];
   let profiler: InspectorProfiler | undefined;
-  let selfProfiler: SelfProfiler | undefined;
   try {
     await sleep(300);
     const rssBeforeBytes = server.rss() ?? 0;
@@ -305,20 +371,58 @@ export async function runFanout(
     const login = await connectAll({
       port: server.port,
       protocol: protocolFor(spec.kind),
-      count: params.clients,
+      count: limits.clients,
       sink,
       // ngIRCd holds each JOIN for a second: let every client wait at once.
-      concurrency: params.clients,
+      concurrency: limits.clients,
     });
     clients = login.clients;
     // Let the join notices (each login tells everyone) settle.
     await waitQuiet(sink, 500, 30_000);
     const rssLoggedInBytes = server.rss() ?? 0;
-    const senders = clients.slice(0, params.senders);
     if (profiling) {
       profiler = await InspectorProfiler.connect(server.inspectPort!);
-      await profiler.start();
     }
+    return await body({
+      spec,
+      server,
+      clients,
+      login,
+      sink,
+      rssBeforeBytes,
+      rssLoggedInBytes,
+      profiler,
+    });
+  } finally {
+    profiler?.close();
+    const stopping = server.stop();
+    await closeAll(clients);
+    await stopping;
+  }
+}
+
+/**
+ * One send phase on a logged-in session: the first `params.senders` live
+ * clients each send `params.messages` at `params.rate` per second, then the
+ * drain waits for the deliveries (until all arrived, or none for 5 s, 60 s
+ * at most). With `steadySkipSeconds`, the deliveries of the steady window
+ * are counted too.
+ */
+async function sendPhase(
+  session: Session,
+  params: FanoutParams,
+  context: BenchContext,
+  steadySkipSeconds?: number,
+): Promise<FanoutResult> {
+  const { spec, server, sink, login } = session;
+  // Clients the server dropped before this phase neither send nor receive.
+  const clients = session.clients.filter((client) => !client.closed);
+  const senders = clients.slice(0, params.senders);
+  const profiler = session.profiler;
+  let selfProfiler: SelfProfiler | undefined;
+  let sampler: ReturnType<typeof setInterval> | undefined;
+  try {
+    if (profiler !== undefined) await profiler.start();
     if (context.profileDir !== undefined) {
       selfProfiler = new SelfProfiler();
       await selfProfiler.start();
@@ -326,6 +430,11 @@ export async function runFanout(
     let serverCpu0 = 0;
     let ownCpu0 = 0;
     let machine0: MachineCpu | undefined;
+    const samples: DeliverySample[] = [];
+    const sample = () =>
+      samples.push({ at: performance.now(), delivered: sink.delivered });
+    const sampling = steadySkipSeconds !== undefined;
+    const delivered0 = sink.delivered;
     const pace = await sendPaced({
       senders,
       messages: params.messages,
@@ -336,28 +445,57 @@ export async function runFanout(
         ownCpu0 = ownCpu();
         machine0 = readMachineCpu();
         context.onMeasure?.("start", server);
+        if (sampling) {
+          sample();
+          sampler = setInterval(sample, SAMPLE_MS);
+        }
       },
     });
+    // The window ends here, at the last send: sample it exactly.
+    if (sampling) sample();
     const expected = pace.sent * (clients.length - 1);
     // Drain: until everything arrived, or nothing new for 5 s (60 s at most).
     const drainDeadline = performance.now() + 60_000;
     while (
-      sink.delivered < expected && performance.now() < drainDeadline &&
+      sink.delivered - delivered0 < expected &&
+      performance.now() < drainDeadline &&
       performance.now() - Math.max(sink.lastDeliveryAt, pace.lastSendAt) <
         5_000
     ) {
       await sleep(20);
     }
+    clearInterval(sampler);
+    if (sampling) sample();
     const endedAt = performance.now();
     context.onMeasure?.("end", server);
     const serverCpuSeconds = (server.cpu() ?? 0) - serverCpu0;
     const loadgenCpuSeconds = ownCpu() - ownCpu0;
     const machine = machineCoresBusy(machine0, readMachineCpu(), coreCount());
     const rssAfterBytes = server.rss() ?? 0;
+    const delivered = sink.delivered - delivered0;
     const span = (sink.lastDeliveryAt - pace.firstSendAt) / 1000;
-    const profileName = `${
+    let sustained: SustainedResult | undefined;
+    if (steadySkipSeconds !== undefined) {
+      const from = pace.firstSendAt + steadySkipSeconds * 1000;
+      const window = windowRate(samples, from, pace.lastSendAt);
+      const sendSpan = (pace.lastSendAt - pace.firstSendAt) / 1000;
+      sustained = {
+        fromSeconds: steadySkipSeconds,
+        toSeconds: sendSpan,
+        lines: Math.round(window.lines),
+        linesPerSec: window.perSecond,
+        // n sends span n - 1 intervals.
+        sentLinesPerSec: sendSpan > 0
+          ? ((pace.sent - 1) * (clients.length - 1)) / sendSpan
+          : 0,
+        perSecond: deliveriesPerSecond(samples, pace.firstSendAt),
+        saturated: window.perSecond < SATURATED_BELOW *
+            (params.senders * params.rate * (params.clients - 1)),
+      };
+    }
+    const profileName = `${sampling ? "peak-" : ""}${
       spec.label.replace(/[^a-z0-9]+/gi, "_")
-    }-${params.senders}`;
+    }-${params.senders}${sampling ? `x${params.rate}` : ""}`;
     let profile: FanoutResult["profile"];
     if (profiler !== undefined) {
       profile = await saveProfile(
@@ -380,17 +518,17 @@ export async function runFanout(
       history: spec.history,
       offeredLinesPerSec: params.senders * params.rate * (params.clients - 1),
       expected,
-      delivered: sink.delivered,
-      deliveredPct: expected === 0 ? 0 : (100 * sink.delivered) / expected,
-      linesPerSec: span > 0 ? sink.delivered / span : 0,
+      delivered,
+      deliveredPct: expected === 0 ? 0 : (100 * delivered) / expected,
+      linesPerSec: span > 0 ? delivered / span : 0,
       latencyMs: summary(sink.latency, 1000),
-      loggedIn: clients.length,
+      loggedIn: login.clients.length,
       loginFailures: login.failed,
       loginFirstError: login.firstError,
       loginElapsedMs: login.elapsedMs,
       loginPerClientMs: summary(login.perClient, 1000),
-      rssBeforeBytes,
-      rssLoggedInBytes,
+      rssBeforeBytes: session.rssBeforeBytes,
+      rssLoggedInBytes: session.rssLoggedInBytes,
       rssAfterBytes,
       serverCpuSeconds,
       loadgenCpuSeconds,
@@ -400,16 +538,132 @@ export async function runFanout(
       machineSoftirqCores: machine?.softirq ?? 0,
       disconnects: sink.disconnects,
       disconnectReasons: sink.reasons,
+      firstDisconnectSeconds: sink.disconnects > 0
+        ? (sink.firstLossAt - pace.firstSendAt) / 1000
+        : undefined,
+      rateLimited: spec.kind === "tcpchat" ? sink.rateLimited : undefined,
+      sustained,
       profile,
       loadgenProfile,
     };
   } finally {
+    clearInterval(sampler);
     await selfProfiler?.stop().catch(() => {});
-    profiler?.close();
-    const stopping = server.stop();
-    await closeAll(clients);
-    await stopping;
   }
+}
+
+/**
+ * Fan-out: `clients` connect and log in to one room, then `senders` of them
+ * each send `messages` messages at `rate` per second; every client counts
+ * what it receives and how late.
+ */
+export async function runFanout(
+  spec: ServerSpec,
+  params: FanoutParams,
+  context: BenchContext,
+): Promise<FanoutResult> {
+  return await withSession(
+    spec,
+    { clients: params.clients, ratePerSecond: params.rate },
+    context,
+    (reason) => skippedFanout(spec, params, reason),
+    (session) => sendPhase(session, params, context),
+  );
+}
+
+/** Shape of the peak scenario for one server. */
+export interface PeakParams {
+  clients: number;
+  senders: number;
+  /** Messages per second per sender, one step each, lowest first. */
+  rates: number[];
+  /** Seconds of sending per step. */
+  seconds: number;
+  /** Seconds after a step's first send left out of its steady window. */
+  skipSeconds: number;
+}
+
+/**
+ * Peak: `clients` log in once; then a staircase of send phases, one per
+ * rate from the lowest, `senders` sending for `seconds` at that rate, each
+ * with its steady window (see {@linkcode SustainedResult}). The staircase
+ * stops after the first step where the server fell behind (sustained below
+ * {@linkcode SATURATED_BELOW} of the offered load) or lost a connection:
+ * a higher rate would only pile up more backlog. One result per step run.
+ */
+export async function runPeak(
+  spec: ServerSpec,
+  params: PeakParams,
+  context: BenchContext,
+): Promise<FanoutResult[]> {
+  const rates = [...params.rates].sort((a, b) => a - b);
+  const skipSeconds = params.skipSeconds;
+  const shape = (rate: number): FanoutParams => ({
+    clients: params.clients,
+    senders: Math.min(params.senders, params.clients),
+    // Whole messages: the sending lasts about `seconds`.
+    messages: Math.max(1, Math.round(rate * params.seconds)),
+    rate,
+    // The steady window leaves the start out instead.
+    warmup: 0,
+  });
+  return await withSession(
+    spec,
+    {
+      clients: params.clients,
+      // TCPChat's flood limit, set once for the whole staircase, allows the
+      // highest rate (twice it, burst four times it).
+      ratePerSecond: Math.max(...rates),
+      // ngIRCd's penalties would hold a sender back at about 4 msg/s (256
+      // bytes a second): off, as TCPChat's limit is raised.
+      ngircdPenalties: false,
+    },
+    context,
+    (reason) => [skippedFanout(spec, shape(rates[0]!), reason)],
+    async (session) => {
+      const results: FanoutResult[] = [];
+      for (const [step, rate] of rates.entries()) {
+        if (step > 0) {
+          // Each step counts into its own sink, from a settled server.
+          await waitQuiet(session.sink, 500, 30_000);
+          session.sink = new Sink();
+          for (const client of session.clients) client.sink = session.sink;
+        }
+        const params = shape(rate);
+        context.log(
+          `peak: ${spec.label}, ${params.clients} clients, ${params.senders} senders x ${params.messages} at ${rate}/s`,
+        );
+        const result = await sendPhase(
+          session,
+          params,
+          context,
+          skipSeconds,
+        );
+        results.push(result);
+        const sustained = result.sustained!;
+        context.log(
+          `  sustained ${Math.round(sustained.linesPerSec)} lines/s of ${
+            Math.round(result.offeredLinesPerSec)
+          } offered; ${result.delivered}/${result.expected} delivered, p99 ${
+            result.latencyMs.p99.toFixed(1)
+          } ms, ${result.disconnects} disconnects`,
+        );
+        if (step === rates.length - 1) break;
+        if (result.disconnects > 0) {
+          sustained.stoppedBecause = "connections lost";
+        } else if (sustained.saturated) {
+          sustained.stoppedBecause = "fell behind the offered load";
+        }
+        if (sustained.stoppedBecause !== undefined) {
+          context.log(
+            `  ${sustained.stoppedBecause}: rates above ${rate}/s not run`,
+          );
+          break;
+        }
+      }
+      return results;
+    },
+  );
 }
 
 async function saveProfile(

@@ -127,10 +127,14 @@ export async function startCeiling(
 export async function startNgircd(
   binary: string,
   dir: string,
+  options: { penalties?: boolean } = {},
 ): Promise<ServerHandle> {
   const port = freePort();
   const config = join(dir, "ngircd.conf");
-  await Deno.writeTextFile(config, ngircdConfig({ port, dir }));
+  await Deno.writeTextFile(
+    config,
+    ngircdConfig({ port, dir, penalties: options.penalties }),
+  );
   const child = new Deno.Command(binary, {
     args: ["--nodaemon", "--config", config],
     stdin: "null",

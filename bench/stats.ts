@@ -243,3 +243,118 @@ export async function waitForQuietMachine(
     if (performance.now() >= deadline) return busy;
   }
 }
+
+/** The load generator's delivery count at one moment. */
+export interface DeliverySample {
+  /** `performance.now()`, ms. */
+  at: number;
+  /** Bench messages delivered so far, to every client together. */
+  delivered: number;
+}
+
+/**
+ * The delivery count at time `at`, linearly interpolated between the two
+ * samples around it; clamped to the first and last samples outside them.
+ * `samples` must be in time order. 0 without samples.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { deliveredAt } from "./stats.ts";
+ *
+ * const samples = [{ at: 0, delivered: 0 }, { at: 100, delivered: 50 }];
+ * assert.equal(deliveredAt(samples, 40), 20);
+ * assert.equal(deliveredAt(samples, 500), 50);
+ * ```
+ */
+export function deliveredAt(
+  samples: readonly DeliverySample[],
+  at: number,
+): number {
+  if (samples.length === 0) return 0;
+  const first = samples[0]!;
+  if (at <= first.at) return first.delivered;
+  const last = samples[samples.length - 1]!;
+  if (at >= last.at) return last.delivered;
+  // Binary search for the last sample at or before `at`.
+  let lo = 0;
+  let hi = samples.length - 1;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (samples[mid]!.at <= at) lo = mid;
+    else hi = mid;
+  }
+  const a = samples[lo]!;
+  const b = samples[hi]!;
+  if (b.at === a.at) return b.delivered;
+  return a.delivered +
+    (b.delivered - a.delivered) * (at - a.at) / (b.at - a.at);
+}
+
+/**
+ * A peak step counts as saturated (the server fell behind, and its
+ * staircase ends) when its sustained lines/s stayed below this share of the
+ * offered load.
+ */
+export const SATURATED_BELOW = 0.95;
+
+/** Deliveries inside a time window. */
+export interface WindowRate {
+  /** Deliveries counted between the window's start and end. */
+  lines: number;
+  /** Its length, seconds. */
+  seconds: number;
+  /** lines / seconds; 0 for an empty window. */
+  perSecond: number;
+}
+
+/**
+ * Deliveries between `from` and `to` (ms, `performance.now()`), from the
+ * samples, and their rate. A window that is empty or inverted counts 0.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { windowRate } from "./stats.ts";
+ *
+ * const samples = [
+ *   { at: 0, delivered: 0 },
+ *   { at: 1000, delivered: 500 },
+ *   { at: 3000, delivered: 2500 },
+ * ];
+ * assert.deepEqual(windowRate(samples, 1000, 3000), {
+ *   lines: 2000,
+ *   seconds: 2,
+ *   perSecond: 1000,
+ * });
+ * ```
+ */
+export function windowRate(
+  samples: readonly DeliverySample[],
+  from: number,
+  to: number,
+): WindowRate {
+  if (!(to > from)) return { lines: 0, seconds: 0, perSecond: 0 };
+  const lines = deliveredAt(samples, to) - deliveredAt(samples, from);
+  const seconds = (to - from) / 1000;
+  return { lines, seconds, perSecond: lines / seconds };
+}
+
+/**
+ * Deliveries in each whole second after `origin` (ms), up to the last
+ * sample (a last partial second is left out), rounded to whole lines.
+ */
+export function deliveriesPerSecond(
+  samples: readonly DeliverySample[],
+  origin: number,
+): number[] {
+  if (samples.length === 0) return [];
+  const end = samples[samples.length - 1]!.at;
+  const counts: number[] = [];
+  for (let t = origin; t + 1000 <= end; t += 1000) {
+    counts.push(
+      Math.round(deliveredAt(samples, t + 1000) - deliveredAt(samples, t)),
+    );
+  }
+  return counts;
+}

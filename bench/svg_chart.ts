@@ -1,7 +1,8 @@
 /**
  * A dependency-free SVG chart of the fan-out results: latency p99 and
  * delivered throughput against offered load, one line per server, side by
- * side. Any browser opens the file.
+ * side; the peak scenario's steps, when there are any, in a second row with
+ * its own scale. Any browser opens the file.
  *
  * @module
  */
@@ -20,6 +21,11 @@ export interface ChartPoint {
 export interface ChartSeries {
   label: string;
   points: ChartPoint[];
+  /**
+   * The peak scenario's steps (throughput: sustained lines/s of the steady
+   * window), drawn in a second row.
+   */
+  peakPoints?: ChartPoint[];
 }
 
 /** Options for {@linkcode renderChart}. */
@@ -34,6 +40,28 @@ const PANEL_WIDTH = 460;
 const PANEL_HEIGHT = 320;
 const MARGIN = { top: 70, left: 70, right: 20, bottom: 90 };
 const GAP = 80;
+/** From the top of one row of panels to the top of the next. */
+const ROW_HEIGHT = PANEL_HEIGHT + 90;
+
+/** One row of two panels: latency and throughput against offered load. */
+interface Row {
+  latencyTitle: string;
+  throughputTitle: string;
+  points: (series: ChartSeries) => readonly ChartPoint[];
+}
+
+const ROWS: readonly Row[] = [
+  {
+    latencyTitle: "Latency p99 (ms, log scale)",
+    throughputTitle: "Delivered lines/s",
+    points: (s) => s.points,
+  },
+  {
+    latencyTitle: "Peak: latency p99 (ms, log scale)",
+    throughputTitle: "Peak: sustained delivered lines/s (steady window)",
+    points: (s) => s.peakPoints ?? [],
+  },
+];
 
 /**
  * Renders the chart as a standalone SVG document.
@@ -54,22 +82,15 @@ export function renderChart(
   series: readonly ChartSeries[],
   options: ChartOptions,
 ): string {
+  const rows = ROWS.filter((row) =>
+    series.some((s) => row.points(s).length > 0)
+  );
+  const drawn = series.filter((s) =>
+    rows.some((row) => row.points(s).length > 0)
+  );
   const width = MARGIN.left + PANEL_WIDTH * 2 + GAP + MARGIN.right;
-  const height = MARGIN.top + PANEL_HEIGHT + MARGIN.bottom;
-  const drawn = series.filter((s) => s.points.length > 0);
-  const xs = drawn.flatMap((s) => s.points.map((p) => p.x));
-  const xMax = axisMax(Math.max(1, ...xs));
-  const p99s = drawn.flatMap((s) => s.points.map((p) => p.p99)).filter((v) =>
-    v > 0
-  );
-  const yLatency = logDomain(p99s);
-  const tMax = axisMax(
-    Math.max(
-      1,
-      xMax,
-      ...drawn.flatMap((s) => s.points.map((p) => p.throughput)),
-    ),
-  );
+  const height = MARGIN.top + PANEL_HEIGHT + MARGIN.bottom +
+    ROW_HEIGHT * Math.max(0, rows.length - 1);
   const parts: string[] = [];
   parts.push(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="12">`,
@@ -87,56 +108,10 @@ export function renderChart(
       }</text>`,
     );
   }
-  const left = MARGIN.left;
-  const right = MARGIN.left + PANEL_WIDTH + GAP;
-  const xScale = (x: number) => (x / xMax) * PANEL_WIDTH;
-  // Panel 1: latency p99, log scale.
-  const [lo, hi] = yLatency;
-  const yLat = (v: number) =>
-    PANEL_HEIGHT -
-    ((Math.log10(Math.max(v, lo)) - Math.log10(lo)) /
-        (Math.log10(hi) - Math.log10(lo))) * PANEL_HEIGHT;
-  parts.push(
-    panel(left, "Latency p99 (ms, log scale)", xMax, xScale, {
-      ticks: logTicks(lo, hi),
-      scale: yLat,
-    }),
-  );
-  // Panel 2: throughput, linear, with the offered load as a dashed diagonal.
-  const yThr = (v: number) => PANEL_HEIGHT - (v / tMax) * PANEL_HEIGHT;
-  parts.push(
-    panel(right, "Delivered lines/s", xMax, xScale, {
-      ticks: linearTicks(tMax),
-      scale: yThr,
-    }),
-  );
-  parts.push(
-    `<line x1="${right}" y1="${MARGIN.top + yThr(0)}" x2="${
-      right + xScale(Math.min(xMax, tMax))
-    }" y2="${
-      MARGIN.top + yThr(Math.min(xMax, tMax))
-    }" stroke="#999" stroke-dasharray="4 4"/>`,
-    `<text x="${right + PANEL_WIDTH - 4}" y="${
-      MARGIN.top + yThr(Math.min(xMax, tMax)) + 14
-    }" text-anchor="end" fill="#999">offered</text>`,
-  );
-  drawn.forEach((s, i) => {
-    const color = COLORS[i % COLORS.length]!;
-    const points = [...s.points].sort((a, b) => a.x - b.x);
-    parts.push(
-      polyline(
-        points.map((p) => [left + xScale(p.x), MARGIN.top + yLat(p.p99)]),
-        color,
-      ),
-      polyline(
-        points.map((
-          p,
-        ) => [right + xScale(p.x), MARGIN.top + yThr(p.throughput)]),
-        color,
-      ),
-    );
+  rows.forEach((row, r) => {
+    parts.push(...drawRow(row, drawn, MARGIN.top + r * ROW_HEIGHT));
   });
-  // Legend under both panels.
+  // Legend under the panels.
   const legendY = height - 28;
   let legendX = MARGIN.left;
   drawn.forEach((s, i) => {
@@ -154,14 +129,86 @@ export function renderChart(
   return parts.join("\n") + "\n";
 }
 
+/** One row's two panels, their top at `top`; a server keeps its color. */
+function drawRow(
+  row: Row,
+  drawn: readonly ChartSeries[],
+  top: number,
+): string[] {
+  const xs = drawn.flatMap((s) => row.points(s).map((p) => p.x));
+  const xMax = axisMax(Math.max(1, ...xs));
+  const p99s = drawn.flatMap((s) => row.points(s).map((p) => p.p99)).filter((
+    v,
+  ) => v > 0);
+  const yLatency = logDomain(p99s);
+  const tMax = axisMax(
+    Math.max(
+      1,
+      xMax,
+      ...drawn.flatMap((s) => row.points(s).map((p) => p.throughput)),
+    ),
+  );
+  const parts: string[] = [];
+  const left = MARGIN.left;
+  const right = MARGIN.left + PANEL_WIDTH + GAP;
+  const xScale = (x: number) => (x / xMax) * PANEL_WIDTH;
+  // Panel 1: latency p99, log scale.
+  const [lo, hi] = yLatency;
+  const yLat = (v: number) =>
+    PANEL_HEIGHT -
+    ((Math.log10(Math.max(v, lo)) - Math.log10(lo)) /
+        (Math.log10(hi) - Math.log10(lo))) * PANEL_HEIGHT;
+  parts.push(
+    panel(left, top, row.latencyTitle, xMax, xScale, {
+      ticks: logTicks(lo, hi),
+      scale: yLat,
+    }),
+  );
+  // Panel 2: throughput, linear, with the offered load as a dashed diagonal.
+  const yThr = (v: number) => PANEL_HEIGHT - (v / tMax) * PANEL_HEIGHT;
+  parts.push(
+    panel(right, top, row.throughputTitle, xMax, xScale, {
+      ticks: linearTicks(tMax),
+      scale: yThr,
+    }),
+  );
+  parts.push(
+    `<line x1="${right}" y1="${top + yThr(0)}" x2="${
+      right + xScale(Math.min(xMax, tMax))
+    }" y2="${
+      top + yThr(Math.min(xMax, tMax))
+    }" stroke="#999" stroke-dasharray="4 4"/>`,
+    `<text x="${right + PANEL_WIDTH - 4}" y="${
+      top + yThr(Math.min(xMax, tMax)) + 14
+    }" text-anchor="end" fill="#999">offered</text>`,
+  );
+  drawn.forEach((s, i) => {
+    const points = [...row.points(s)].sort((a, b) => a.x - b.x);
+    if (points.length === 0) return;
+    const color = COLORS[i % COLORS.length]!;
+    parts.push(
+      polyline(
+        points.map((p) => [left + xScale(p.x), top + yLat(p.p99)]),
+        color,
+      ),
+      polyline(
+        points.map((p) => [right + xScale(p.x), top + yThr(p.throughput)]),
+        color,
+      ),
+    );
+  });
+  return parts;
+}
+
 function panel(
   x0: number,
+  y0: number,
   title: string,
   xMax: number,
   xScale: (x: number) => number,
   y: { ticks: number[]; scale: (v: number) => number },
 ): string {
-  const parts: string[] = [`<g transform="translate(${x0},${MARGIN.top})">`];
+  const parts: string[] = [`<g transform="translate(${x0},${y0})">`];
   parts.push(
     `<rect width="${PANEL_WIDTH}" height="${PANEL_HEIGHT}" fill="none" stroke="#ccc"/>`,
     `<text x="${

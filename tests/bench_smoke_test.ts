@@ -1,6 +1,7 @@
 /**
  * Keeps the benchmark harness working: a 10-client fan-out against our
- * server only, in a subprocess, bounded in time. The real benchmark
+ * server only, in a subprocess, bounded in time, and the peak scenario's
+ * steady window and target on made-up numbers. The real benchmark
  * (`deno task bench`) never runs in the tests.
  *
  * @module
@@ -9,6 +10,19 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import {
+  type BenchResults,
+  evaluateTargets,
+  formatReport,
+  peakRun,
+} from "../bench/report.ts";
+import type { FanoutResult } from "../bench/scenarios.ts";
+import {
+  deliveredAt,
+  deliveriesPerSecond,
+  type DeliverySample,
+  windowRate,
+} from "../bench/stats.ts";
 
 const REPO = fileURLToPath(new URL("..", import.meta.url));
 const LIMIT_MS = 15_000;
@@ -82,4 +96,191 @@ Deno.test("bench --quick delivers every message to 10 clients of our server", as
     clearTimeout(timer);
     await Deno.remove(out, { recursive: true });
   }
+});
+
+Deno.test("bench steady window: deliveries interpolated between samples", () => {
+  // 1,000 lines/s for 3 s, then a drain at 4,000 lines/s for 0.5 s.
+  const samples: DeliverySample[] = [
+    { at: 10_000, delivered: 0 },
+    { at: 10_100, delivered: 100 },
+    { at: 11_000, delivered: 1_000 },
+    { at: 13_000, delivered: 3_000 },
+    { at: 13_500, delivered: 5_000 },
+  ];
+  assert.equal(deliveredAt([], 5), 0);
+  assert.equal(deliveredAt(samples, 9_000), 0, "before the first sample");
+  assert.equal(deliveredAt(samples, 10_050), 50);
+  assert.equal(deliveredAt(samples, 12_000), 2_000);
+  assert.equal(deliveredAt(samples, 20_000), 5_000, "after the last sample");
+  // The window from 1 s after the first send to the last send (13 s).
+  assert.deepEqual(windowRate(samples, 11_000, 13_000), {
+    lines: 2_000,
+    seconds: 2,
+    perSecond: 1_000,
+  });
+  // Between samples: 10.5 s to 12.5 s.
+  assert.deepEqual(windowRate(samples, 10_500, 12_500), {
+    lines: 2_000,
+    seconds: 2,
+    perSecond: 1_000,
+  });
+  assert.deepEqual(windowRate(samples, 13_000, 13_000), {
+    lines: 0,
+    seconds: 0,
+    perSecond: 0,
+  });
+  assert.deepEqual(windowRate(samples, 13_000, 12_000).lines, 0);
+  // Whole seconds only: the last half second of the drain is left out.
+  assert.deepEqual(deliveriesPerSecond(samples, 10_000), [1_000, 1_000, 1_000]);
+  assert.deepEqual(deliveriesPerSecond([], 0), []);
+});
+
+function peakResult(
+  server: string,
+  rate: number,
+  sustained: number,
+  disconnects = 0,
+): FanoutResult {
+  const none = { p50: 1, p99: 2, max: 3, mean: 1 };
+  const offered = 200 * rate * 999;
+  return {
+    clients: 1000,
+    senders: 200,
+    messages: rate * 10,
+    rate,
+    warmup: 0,
+    server,
+    kind: server === "tcpchat" ? "tcpchat" : "ceiling",
+    offeredLinesPerSec: offered,
+    expected: offered * 10,
+    delivered: offered * 10 - disconnects * 100,
+    deliveredPct: 100,
+    linesPerSec: sustained,
+    latencyMs: none,
+    loggedIn: 1000,
+    loginFailures: 0,
+    loginElapsedMs: 1000,
+    loginPerClientMs: none,
+    rssBeforeBytes: 0,
+    rssLoggedInBytes: 0,
+    rssAfterBytes: 0,
+    serverCpuSeconds: 1,
+    loadgenCpuSeconds: 1,
+    sendSeconds: 10,
+    maxSendLagMs: 1,
+    machineCoresBusy: 2,
+    machineSoftirqCores: 0.2,
+    disconnects,
+    disconnectReasons: disconnects > 0 ? ["b00001: closed by server"] : [],
+    firstDisconnectSeconds: disconnects > 0 ? 7.5 : undefined,
+    rateLimited: server === "tcpchat" ? 0 : undefined,
+    sustained: {
+      fromSeconds: 2,
+      toSeconds: 10,
+      lines: sustained * 8,
+      linesPerSec: sustained,
+      sentLinesPerSec: offered,
+      perSecond: [],
+      saturated: sustained < 0.95 * offered,
+    },
+  };
+}
+
+Deno.test("bench peak target: tcpchat's best rate against the ceiling's", () => {
+  const target = (peak: FanoutResult[]) =>
+    evaluateTargets({ fanout: [], peak, idle: [], logins: null }).find((
+      check,
+    ) => check.target.startsWith("peak sustained"))!;
+  // Rates 5, 10, 20: both stopped at 10.
+  const peak = [
+    peakResult("ceiling", 5, 960_000),
+    peakResult("tcpchat", 5, 700_000),
+    peakResult("ceiling", 10, 900_000),
+    peakResult("tcpchat", 10, 780_000, 12),
+  ];
+  peak[2]!.sustained!.stoppedBecause = "fell behind the offered load";
+  peak[3]!.sustained!.stoppedBecause = "connections lost";
+  assert.equal(peakRun(peak, "ceiling")!.rate, 5);
+  assert.equal(peakRun(peak, "tcpchat")!.rate, 10);
+  assert.equal(peakRun(peak, "ngircd"), undefined);
+  // 780,000 / 960,000 = 81%; the ceiling fell behind 1,998,000 offered.
+  const met = target(peak);
+  assert.equal(met.met, true, met.measured);
+  assert.match(met.measured, /= 81%/);
+  assert.match(met.measured, /10 msg\/s, 12 disconnects/);
+  assert.match(met.measured, /960,000 \(5 msg\/s, kept up\)/);
+  const missed = target([
+    peakResult("ceiling", 10, 900_000),
+    peakResult("tcpchat", 10, 700_000),
+  ]);
+  assert.equal(missed.met, false, missed.measured);
+  // Never saturated (the ceiling delivered all it was offered): no verdict.
+  const offered = 200 * 5 * 999;
+  const idle = target([
+    peakResult("ceiling", 5, offered),
+    peakResult("tcpchat", 5, offered),
+  ]);
+  assert.equal(idle.met, null);
+  assert.match(idle.measured, /not evaluated/);
+  assert.equal(target([]).met, null);
+  assert.equal(target([peakResult("tcpchat", 5, 1)]).met, null);
+
+  const results: BenchResults = {
+    version: 1,
+    startedAt: "2026-01-01T00:00:00.000Z",
+    finishedAt: "2026-01-01T00:01:00.000Z",
+    durationSeconds: 60,
+    command: "deno task bench --scenario peak",
+    machine: {
+      cores: 2,
+      memoryBytes: 2 ** 30,
+      os: "linux",
+      deno: "2",
+      v8: "1",
+      openFileLimit: null,
+      ngircd: null,
+      backgroundCoresAtStart: null,
+    },
+    config: {
+      quick: false,
+      scenarios: ["peak"],
+      servers: ["tcpchat", "ceiling"],
+      clients: 1000,
+      loads: [],
+      messages: 10,
+      rate: 1,
+      warmup: 0,
+      repeat: 1,
+      peakSenders: 200,
+      peakRates: [5, 10, 20],
+      peakSeconds: 10,
+      peakSkip: 2,
+      idle: 0,
+      logins: 0,
+      fastHashIterations: 1000,
+      realHashIterations: 600_000,
+    },
+    notes: [],
+    fanout: [],
+    peak,
+    idle: [],
+    logins: null,
+    historyWrites: null,
+    targets: [],
+  };
+  results.targets = evaluateTargets(results);
+  const report = formatReport(results);
+  assert.match(report, /Peak: 1,000 clients/);
+  assert.match(report, /from 2 s after a step's first send to its last send/);
+  assert.match(report, /12 \(7\.5\)/, "disconnects and the first one's time");
+  assert.match(
+    report,
+    /peak sustained lines\/s: ceiling 960,000 at 5 msg\/s \(kept up\); tcpchat 780,000 at 10 msg\/s, 81% of the ceiling's/,
+  );
+  assert.match(report, /\[MET \] peak sustained/);
+  assert.match(report, /tcpchat R=10: connections lost; higher rates not run/);
+  assert.match(
+    report,
+    /ceiling R=10: fell behind the offered load; higher rates not run/,
+  );
 });
