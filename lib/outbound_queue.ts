@@ -126,6 +126,12 @@ export class OutboundQueue {
 
   /** Chunks pushed and not yet taken by the drain loop, in order. */
   #chunks: Uint8Array[] = [];
+  /**
+   * How many of `#chunks` are pending. The array keeps its length between
+   * writes (slots past the count are cleared), so a busy queue does not
+   * regrow an array every tick.
+   */
+  #chunkCount = 0;
   /** Bytes pushed and not yet written, including the rest of a write in flight. */
   #pendingBytes = 0;
   /** Bytes ever accepted by push(); with `#writtenTotal`, orders flushes. */
@@ -208,7 +214,7 @@ export class OutboundQueue {
     // A zero-length write could make no progress; there is nothing to send.
     if (bytes.length === 0) return true;
     if (this.#pendingBytes === 0) this.#progressAt = this.#clock.now();
-    this.#chunks.push(bytes);
+    this.#chunks[this.#chunkCount++] = bytes;
     this.#pendingBytes += bytes.length;
     this.#pushedTotal += bytes.length;
     if (!this.#draining) {
@@ -263,6 +269,7 @@ export class OutboundQueue {
     if (this.#closed) return;
     this.#closed = true;
     this.#chunks = [];
+    this.#chunkCount = 0;
     this.#pendingBytes = 0;
     const waiters = this.#waiters;
     this.#waiters = [];
@@ -274,16 +281,14 @@ export class OutboundQueue {
       // Start on a later microtask, so that lines pushed in the same tick
       // share one write and no callback ever runs inside push().
       await Promise.resolve();
-      while (!this.#closed && this.#chunks.length > 0) {
+      while (!this.#closed && this.#chunkCount > 0) {
         if (this.#clock.now() - this.#lastWriteAt < this.#paceMs) {
           // Busy: what arrives until the tick joins this write.
           await sharedTick(this.#paceMs);
           if (this.#closed) return;
         }
         this.#lastWriteAt = this.#clock.now();
-        const chunks = this.#chunks;
-        this.#chunks = [];
-        const buffer = chunks.length === 1 ? chunks[0]! : concat(chunks);
+        const buffer = this.#takeChunks();
         let offset = 0;
         while (offset < buffer.length) {
           const n = await this.#writer.write(
@@ -318,6 +323,31 @@ export class OutboundQueue {
     }
   }
 
+  /** Everything pending as one buffer (a lone chunk as is), emptying the list. */
+  #takeChunks(): Uint8Array {
+    const chunks = this.#chunks;
+    const count = this.#chunkCount;
+    let buffer: Uint8Array;
+    if (count === 1) {
+      buffer = chunks[0]!;
+    } else {
+      let length = 0;
+      for (let i = 0; i < count; i++) length += chunks[i]!.length;
+      buffer = new Uint8Array(length);
+      let offset = 0;
+      for (let i = 0; i < count; i++) {
+        buffer.set(chunks[i]!, offset);
+        offset += chunks[i]!.length;
+      }
+    }
+    // Cleared, not truncated: the slots stay for the next tick, the bytes
+    // go. After an unusual burst, a fresh array keeps idle queues small.
+    if (chunks.length > MAX_KEPT_SLOTS) this.#chunks = [];
+    else chunks.fill(EMPTY, 0, count);
+    this.#chunkCount = 0;
+    return buffer;
+  }
+
   #resolveWaiters(): void {
     // Targets are pushed in increasing order, so satisfied waiters lead.
     let satisfied = 0;
@@ -342,6 +372,10 @@ export class OutboundQueue {
  */
 export const DEFAULT_PACE_MS = 10;
 
+const EMPTY = new Uint8Array(0);
+/** Chunk slots a queue keeps between writes (8 bytes each). */
+const MAX_KEPT_SLOTS = 512;
+
 /** One pending tick per interval, shared by every queue waiting on it. */
 const ticks = new Map<number, Promise<void>>();
 
@@ -362,18 +396,6 @@ function sharedTick(ms: number): Promise<void> {
     ticks.set(ms, tick);
   }
   return tick;
-}
-
-function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const chunk of chunks) length += chunk.length;
-  const joined = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    joined.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return joined;
 }
 
 /**
