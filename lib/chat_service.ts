@@ -258,11 +258,12 @@ export class ChatService {
   /** A room message: checked for a mute, stored (batched), relayed to the room. */
   say(member: ChatMember, text: string): void {
     if (this.#refuseMuted(member)) return;
-    const room = this.hub.roomOf(member) ?? LOBBY;
+    // The hub keeps each room's key: no name normalization per message.
+    const key = this.hub.roomKeyOf(member);
     const message: StoredMessage = {
       id: this.#nextId++,
       // Stored under the room's key: "Dev" and "dev" share one history.
-      room: roomKey(room),
+      room: key ?? roomKey(LOBBY),
       sender: member.username,
       recipient: null,
       // Stored with control characters replaced (docs/PROTOCOL.md, 11): a
@@ -279,7 +280,8 @@ export class ChatService {
       sender: message.sender,
       text: message.text,
     });
-    this.hub.deliverToRoom(room, bytes, member);
+    if (key !== undefined) this.hub.deliverToRoomOf(member, bytes);
+    else this.hub.deliverToRoom(LOBBY, bytes, member);
   }
 
   /**

@@ -55,6 +55,8 @@ export function normalizeRoomName(raw: string): RoomNameResult {
 
 interface Room {
   name: string;
+  /** Uniqueness key of the name, computed once. */
+  key: string;
   members: Set<Member>;
 }
 
@@ -134,6 +136,23 @@ export class Hub<M extends Member = Member> {
     return this.#roomOf.get(member)?.name;
   }
 
+  /** The key of the room a member is in (`Dev` and `dev` share `dev`). */
+  roomKeyOf(member: M): string | undefined {
+    return this.#roomOf.get(member)?.key;
+  }
+
+  /**
+   * Delivers `bytes` to everyone else in `member`'s room: a chat message's
+   * path, which needs no room lookup by name.
+   */
+  deliverToRoomOf(member: M, bytes: Uint8Array): void {
+    const room = this.#roomOf.get(member);
+    if (room === undefined) return;
+    for (const other of room.members) {
+      if (other !== member) other.deliver(bytes);
+    }
+  }
+
   /** Members of a room (empty for an unknown room). */
   membersOf(roomName: string): M[] {
     const room = this.#room(roomName);
@@ -185,7 +204,7 @@ export class Hub<M extends Member = Member> {
     const key = name.ok ? name.key : roomName;
     let room = this.#rooms.get(key);
     if (room === undefined) {
-      room = { name: name.ok ? name.name : roomName, members: new Set() };
+      room = { name: name.ok ? name.name : roomName, key, members: new Set() };
       this.#rooms.set(key, room);
     }
     room.members.add(member);
@@ -197,8 +216,7 @@ export class Hub<M extends Member = Member> {
     room.members.delete(member);
     // Empty rooms other than the lobby are forgotten; history stays in the store.
     if (room.members.size === 0 && room.name !== LOBBY) {
-      const name = normalizeRoomName(room.name);
-      this.#rooms.delete(name.ok ? name.key : room.name);
+      this.#rooms.delete(room.key);
     }
   }
 }

@@ -101,3 +101,26 @@ Deno.test("normalizeRoomName() follows the username rules", () => {
   assert.equal(normalizeRoomName("").ok, false);
   assert.equal(normalizeRoomName("a=b").ok, false);
 });
+
+Deno.test("Hub.deliverToRoomOf() reaches the rest of a member's room; roomKeyOf() names its key", () => {
+  const hub = new Hub<FakeMember>();
+  const alice = member("alice");
+  const bob = member("bob");
+  const carol = member("carol");
+  for (const m of [alice, bob, carol]) hub.enter(m);
+  hub.join(alice, "Dev");
+  hub.join(bob, "dev");
+  assert.equal(hub.roomKeyOf(alice), "dev");
+  assert.equal(hub.roomKeyOf(carol), LOBBY, "the lobby's key is its name");
+  hub.deliverToRoomOf(alice, encode("hi\n"));
+  assert.deepEqual(bob.received, ["hi\n"]);
+  assert.deepEqual(alice.received, [], "not to the sender");
+  assert.deepEqual(carol.received, [], "not to other rooms");
+  hub.exit(alice);
+  assert.equal(hub.roomKeyOf(alice), undefined);
+  hub.deliverToRoomOf(alice, encode("gone\n"));
+  assert.deepEqual(bob.received, ["hi\n"], "an offline member reaches no one");
+  hub.exit(bob);
+  assert.equal(hub.memberCount("Dev"), 0, "the empty room is forgotten");
+  assert.deepEqual(hub.rooms().map((room) => room.name), [LOBBY]);
+});
