@@ -358,10 +358,12 @@ export async function main(args: string[]): Promise<number> {
         kind,
       }));
       const top = Math.max(...config.loads);
-      // The first fan-out of a bench read a tail several times that of the
-      // same point run again (TCPChat at 100 senders: p99 287 ms first, 43 ms
-      // later); the load generator is this process and starts cold. One
-      // short unreported run against the first server warms it up.
+      // The first fan-out point of a full bench has read tails several times
+      // those of the same point run on its own (TCPChat at 100 senders: p99
+      // 180-287 ms against 37-77 ms). One short unreported run first keeps
+      // start-up effects (the load generator is this process and starts
+      // cold) out of the first reported point; it has not removed that
+      // outlier, whose cause is still open.
       log(`fan-out warm-up (not reported): ${specs[0]!.label}`);
       await runFanout(specs[0]!, {
         clients: config.clients,
