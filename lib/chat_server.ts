@@ -12,6 +12,7 @@
 import {
   AuthManager,
   type LiveSession,
+  type LoginHooks,
   type SessionEndReason,
 } from "../auth_manager.ts";
 import { type Clock, SYSTEM_CLOCK } from "./clock.ts";
@@ -805,34 +806,27 @@ class Connection implements ChatMember {
         }
         return;
       }
-      case "login": {
-        if (this.#refuseWhenLoggedIn()) return;
-        const result = await auth.login(
-          command.username,
-          command.password,
-          this.address,
-          {
-            onTerminate: (reason) => this.#terminated(reason),
-            // Stored in the login's own transaction: one commit per login.
-            issueResumeToken: true,
-          },
-        );
-        if (!result.ok) return this.#authFailed(command.username, result);
-        await this.#enterChat(result.session, result.resumeToken);
-        return;
-      }
+      case "login":
       case "resume": {
         if (this.#refuseWhenLoggedIn()) return;
-        const result = await auth.resume(
-          command.username,
-          command.token,
-          this.address,
-          {
-            onTerminate: (reason) => this.#terminated(reason),
-            // Stored in the login's own transaction: one commit per login.
-            issueResumeToken: true,
-          },
-        );
+        const hooks: LoginHooks = {
+          onTerminate: (reason) => this.#terminated(reason),
+          // Stored in the login's own transaction: one commit per login.
+          issueResumeToken: true,
+        };
+        const result = command.type === "login"
+          ? await auth.login(
+            command.username,
+            command.password,
+            this.address,
+            hooks,
+          )
+          : await auth.resume(
+            command.username,
+            command.token,
+            this.address,
+            hooks,
+          );
         if (!result.ok) return this.#authFailed(command.username, result);
         await this.#enterChat(result.session, result.resumeToken);
         return;

@@ -86,7 +86,9 @@ interface FlushWaiter {
  * One drain loop, started on the next microtask when there is something to
  * write, takes everything pending, writes a lone chunk as is or joins several
  * into one buffer, and loops until `write()` has taken every byte (a write may
- * be partial: denoland/deno#18985).
+ * be partial: denoland/deno#18985). A queue that wrote less than `paceMs`
+ * ago first waits for the next tick shared by all queues, so that a busy
+ * connection gets one write per tick rather than one per line.
  *
  * The queue closes itself when it overflows, stalls or fails to write; after
  * that, pushes are ignored and pending bytes are dropped. The caller then
