@@ -881,8 +881,7 @@ class Connection implements ChatMember {
           this.send({ type: "delete_success" });
           server.logSecurity("account_deleted", result.username, this.remote);
           if (wasLoggedIn && this.#session === undefined) {
-            this.#loginDeadline = server.clock.now() +
-              (server.options.loginTimeoutMs ?? 60_000);
+            this.#restartLoginDeadline();
           }
         } else {
           this.send({
@@ -920,8 +919,7 @@ class Connection implements ChatMember {
         if (this.#session === undefined) return this.#notLoggedIn();
         await this.#leaveChat({ explicit: true });
         this.send({ type: "logout_success" });
-        this.#loginDeadline = server.clock.now() +
-          (server.options.loginTimeoutMs ?? 60_000);
+        this.#restartLoginDeadline();
         return;
       }
       case "ping":
@@ -1016,6 +1014,12 @@ class Connection implements ChatMember {
       }),
     );
     await server.auth.logout(session, options);
+  }
+
+  /** Back at the login menu: the connection has the login time limit again. */
+  #restartLoginDeadline(): void {
+    this.#loginDeadline = this.#server.clock.now() +
+      (this.#server.options.loginTimeoutMs ?? 60_000);
   }
 
   /** The account's session was ended by a reset, a deletion or a resume elsewhere. */

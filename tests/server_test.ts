@@ -237,6 +237,24 @@ Deno.test("server closes an unauthenticated connection 60 s after accept, howeve
   await c.closedByServer();
 });
 
+Deno.test("server gives a connection back at the login menu a fresh 60 s to log in", async () => {
+  const clock = new ManualClock();
+  await using h = await harness({ clock, sweepIntervalMs: 0 });
+  const alice = await h.user("alice");
+  clock.advance(50_000);
+  await alice.send("LOGOUT");
+  await alice.expect("LOGOUT_SUCCESS");
+  // Past the first deadline (accept + 60 s), within the new one.
+  clock.advance(59_000);
+  h.server.sweep();
+  await alice.send("PING t1");
+  assert.equal(await alice.expect("PONG"), "PONG t1");
+  clock.advance(1_000);
+  h.server.sweep();
+  assert.match(await alice.expect("BYE"), /^BYE idle_timeout /);
+  await alice.closedByServer();
+});
+
 Deno.test("server pings a silent client and frees it when no answer comes", async () => {
   const clock = new ManualClock();
   await using h = await harness({ clock, sweepIntervalMs: 0 });
