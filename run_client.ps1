@@ -1,4 +1,4 @@
-# TCPChat client launcher for PowerShell: UTF-8 console, then the built
+﻿# TCPChat client launcher for PowerShell: UTF-8 console, then the built
 # executable (dist\ or beside this script) if present, otherwise
 # "deno task client". Arguments pass through; on failure the window stays open.
 $ErrorActionPreference = "Continue"
@@ -11,8 +11,12 @@ $exe = Join-Path $here "dist\tcpchat-client.exe"
 if (-not (Test-Path $exe)) { $exe = Join-Path $here "tcpchat-client.exe" }
 
 if (Test-Path $exe) {
+    # Run from this folder, so the database lives beside the exe (not in
+    # System32 under "Run as administrator").
+    Push-Location $here
     & $exe @args
     $code = $LASTEXITCODE
+    Pop-Location
 } elseif (Get-Command deno -ErrorAction SilentlyContinue) {
     Push-Location $here
     & deno task client @args

@@ -12,14 +12,20 @@ if exist "%EXE%" goto run_exe
 where deno >nul 2>nul
 if errorlevel 1 goto no_deno
 pushd "%HERE%"
-deno task server %*
+rem deno from npm is deno.cmd: without "call" a batch file never returns,
+rem so the error and the pause below would never be seen.
+call deno task server %*
 set "RC=%ERRORLEVEL%"
 popd
 goto done
 
 :run_exe
+rem Run from this folder, so the database and settings live beside the exe
+rem (under "Run as administrator" the working folder would be System32).
+pushd "%HERE%"
 "%EXE%" %*
 set "RC=%ERRORLEVEL%"
+popd
 goto done
 
 :no_deno
