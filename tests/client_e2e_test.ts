@@ -350,14 +350,10 @@ async function register(
 
 /** Types `exit` (or `logout`) in the chat; checks the goodbye and exit code 0. */
 async function exitChat(client: Child, command = "exit"): Promise<void> {
-  const start = Date.now();
   await client.type(command);
   await client.expect("[客户端] 正在断开连接...\n");
   await client.expect("[客户端] 已断开连接\n");
   assert.equal(await client.exitCode(), 0, client.describe());
-  // LOGOUT_SUCCESS comes at once; leaving must not wait out the 5 s timeout.
-  const ms = Date.now() - start;
-  assert.ok(ms < 4000, `leaving took ${ms} ms`);
 }
 
 /**
