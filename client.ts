@@ -281,7 +281,9 @@ class Client {
       try {
         return this.#options.tls
           ? await this.#openSecure()
-          : await ServerConnection.open(this.#host, this.#port);
+          : await ServerConnection.open(this.#host, this.#port, {
+            lang: this.#options.lang,
+          });
       } catch (error) {
         if (!(error instanceof ConnectError)) throw error;
         if (error instanceof FingerprintMismatchError) {
@@ -339,6 +341,7 @@ class Client {
       knownServersPath((name) => Deno.env.get(name), Deno.build.os);
     const knownServers = await KnownServers.load(path);
     return await openSecureConnection(this.#host, this.#port, {
+      lang: this.#options.lang,
       ca,
       tlsPort: this.#options.tlsPort,
       knownServers,

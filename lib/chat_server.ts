@@ -20,6 +20,7 @@ import { ConnectionLimits } from "./connection_limits.ts";
 import { FramingError, LineFramer } from "./line_framer.ts";
 import {
   type Lang,
+  matchLang,
   type MessageKey,
   type MessageParams,
   t,
@@ -281,16 +282,27 @@ class Server implements ChatServer {
     );
   }
 
-  /** Logs a security event (never a password or token). */
+  /**
+   * Logs a security event (never a password or token) as a sentence of the
+   * catalog; an event or reason without one shows its code.
+   */
   logSecurity(
     event: string,
     username: string,
     address: string,
     detail = "",
   ): void {
+    const key = Object.hasOwn(SECURITY_EVENT_KEYS, event)
+      ? SECURITY_EVENT_KEYS[event]
+      : undefined;
+    const reason = Object.hasOwn(SECURITY_REASON_KEYS, detail)
+      ? t(this.lang, SECURITY_REASON_KEYS[detail]!)
+      : detail;
     this.logLine(
-      t(this.lang, "logSecurity", { event, username, address, detail })
-        .trimEnd(),
+      key === undefined
+        ? t(this.lang, "logSecurity", { event, username, address, detail })
+          .trimEnd()
+        : t(this.lang, key, { username, address, reason }),
     );
   }
 
@@ -327,7 +339,7 @@ class Server implements ChatServer {
     await this.#acceptLoop;
     await Promise.all(
       [...this.connections].map((connection) =>
-        connection.close("shutdown", t(this.lang, "shutdown"))
+        connection.close("shutdown", t(connection.lang, "shutdown"))
       ),
     );
     await this.chat.close().catch((error) =>
@@ -429,6 +441,8 @@ class Connection implements ChatMember {
   #deletingOwnAccount = false;
   #resumeIssuedAt = 0;
   #wake: (() => void) | undefined;
+  /** The language of this client's replies: its `LANG`, else the server's. */
+  #lang: Lang;
 
   constructor(
     server: Server,
@@ -475,10 +489,17 @@ class Connection implements ChatMember {
     const now = clock.now();
     this.#loginDeadline = now + (options.loginTimeoutMs ?? 60_000);
     this.#lastHeardAt = now;
+    this.#lang = server.lang;
   }
 
+  /** The language of this client's replies (the console keeps the server's). */
   get lang(): Lang {
-    return this.#server.lang;
+    return this.#lang;
+  }
+
+  /** `LANG <tag>`: a supported tag sets the reply language, any other the server's. */
+  #setLang(tag: string): void {
+    this.#lang = matchLang(tag) ?? this.#server.lang;
   }
 
   // ChatMember: valid while this connection is in the chat (logged in).
@@ -705,6 +726,8 @@ class Connection implements ChatMember {
     if (line.length === 0) return;
     const parsed = parseCommand(line);
     if (parsed.type === "cert") return this.#sendCertificate();
+    // Also on a --require-tls plain port, so tls_required is in its language.
+    if (parsed.type === "lang") return this.#setLang(parsed.lang);
     if (
       this.#plainRestricted && parsed.type !== "ping" && parsed.type !== "pong"
     ) {
@@ -927,6 +950,8 @@ class Connection implements ChatMember {
         return;
       case "pong":
         return;
+      case "lang":
+        return this.#setLang(command.lang);
       default: {
         // Rooms, private messages, history, moderation, profiles.
         if (this.#session === undefined) return this.#notLoggedIn();
@@ -971,7 +996,7 @@ class Connection implements ChatMember {
       username: session.username,
     });
     server.logLine(
-      t(this.lang, "logClientConnected", {
+      t(server.lang, "logClientConnected", {
         username: session.username,
         address: this.remote,
       }),
@@ -1008,7 +1033,7 @@ class Connection implements ChatMember {
     server.chat.exit(this);
     this.#session = undefined;
     server.logLine(
-      t(this.lang, "logClientDisconnected", {
+      t(server.lang, "logClientDisconnected", {
         username: session.username,
         count: server.chat.onlineCount,
       }),
@@ -1031,7 +1056,7 @@ class Connection implements ChatMember {
     server.chat.exit(this);
     this.#session = undefined;
     server.logLine(
-      t(this.lang, "logClientDisconnected", {
+      t(server.lang, "logClientDisconnected", {
         username: session.username,
         count: server.chat.onlineCount,
       }),
@@ -1108,6 +1133,21 @@ class Connection implements ChatMember {
     });
   }
 }
+
+/** The console's sentence for each security event code. */
+const SECURITY_EVENT_KEYS: Record<string, MessageKey> = {
+  "register": "securityRegister",
+  "login_failure": "securityLoginFailure",
+  "reset_confirmed": "securityResetConfirmed",
+  "account_deleted": "securityAccountDeleted",
+  "password_changed": "securityPasswordChanged",
+};
+
+/** The console's words for the reason codes of security events. */
+const SECURITY_REASON_KEYS: Record<string, MessageKey> = {
+  "invalid_credentials": "securityReasonInvalidCredentials",
+  "throttled": "securityReasonThrottled",
+};
 
 const FAILURE_KEYS: Record<string, MessageKey> = {
   "invalid_username": "invalidUsername",

@@ -59,6 +59,8 @@ export interface ChatMember extends Member {
   send(reply: Reply): void;
   /** Ends the member's connection with a `BYE`. */
   disconnect(code: string, message: string): void;
+  /** The language of this member's replies. @default {the service's `lang`} */
+  readonly lang?: Lang;
 }
 
 /** Options for {@linkcode ChatService}. */
@@ -319,7 +321,7 @@ export class ChatService {
       member.send({
         type: "error",
         code: "invalid_room",
-        message: this.#t("invalidRoom", { room: roomName }),
+        message: this.#t(member, "invalidRoom", { room: roomName }),
       });
       return;
     }
@@ -373,7 +375,7 @@ export class ChatService {
       member.send({
         type: "error",
         code: "no_such_user",
-        message: this.#t("noSuchUser", { user: to }),
+        message: this.#t(member, "noSuchUser", { user: to }),
       });
       return;
     }
@@ -411,7 +413,7 @@ export class ChatService {
       member.send({
         type: "error",
         code: "offline_queue_full",
-        message: this.#t("offlineQueueFull", {
+        message: this.#t(member, "offlineQueueFull", {
           user: account.username,
           max: MAX_OFFLINE_PER_RECIPIENT,
         }),
@@ -492,12 +494,12 @@ export class ChatService {
           ? {
             type: "error",
             code: "no_such_user",
-            message: this.#t("noSuchUser", { user }),
+            message: this.#t(member, "noSuchUser", { user }),
           }
           : {
             type: "error",
             code: "user_offline",
-            message: this.#t("userOffline", { user }),
+            message: this.#t(member, "userOffline", { user }),
           },
       );
       return;
@@ -511,7 +513,7 @@ export class ChatService {
     member.send({
       type: "ok",
       code: "kicked",
-      message: this.#t("okKicked", { user: username }),
+      message: this.#t(member, "okKicked", { user: username }),
     });
   }
 
@@ -527,7 +529,7 @@ export class ChatService {
       member.send({
         type: "error",
         code: "no_such_user",
-        message: this.#t("noSuchUser", { user }),
+        message: this.#t(member, "noSuchUser", { user }),
       });
       return;
     }
@@ -556,7 +558,7 @@ export class ChatService {
     member.send({
       type: "ok",
       code: "muted",
-      message: this.#t("okMuted", { user: account.username, minutes }),
+      message: this.#t(member, "okMuted", { user: account.username, minutes }),
     });
   }
 
@@ -567,7 +569,7 @@ export class ChatService {
       member.send({
         type: "error",
         code: "no_such_user",
-        message: this.#t("noSuchUser", { user }),
+        message: this.#t(member, "noSuchUser", { user }),
       });
       return;
     }
@@ -585,7 +587,7 @@ export class ChatService {
     member.send({
       type: "ok",
       code: "unmuted",
-      message: this.#t("okUnmuted", { user: account.username }),
+      message: this.#t(member, "okUnmuted", { user: account.username }),
     });
   }
 
@@ -610,7 +612,7 @@ export class ChatService {
       member.send({
         type: "error",
         code: "no_such_message",
-        message: this.#t("noSuchMessage", { id }),
+        message: this.#t(member, "noSuchMessage", { id }),
       });
       return;
     }
@@ -621,7 +623,7 @@ export class ChatService {
     member.send({
       type: "ok",
       code: "deleted",
-      message: this.#t("okDeleted", { id }),
+      message: this.#t(member, "okDeleted", { id }),
     });
   }
 
@@ -630,7 +632,7 @@ export class ChatService {
       member.send({
         type: "error",
         code: "muted",
-        message: this.#t("mutedNoStatus"),
+        message: this.#t(member, "mutedNoStatus"),
       });
       return;
     }
@@ -642,9 +644,13 @@ export class ChatService {
         ? {
           type: "ok",
           code: "status_cleared",
-          message: this.#t("okStatusCleared"),
+          message: this.#t(member, "okStatusCleared"),
         }
-        : { type: "ok", code: "status_set", message: this.#t("okStatusSet") },
+        : {
+          type: "ok",
+          code: "status_set",
+          message: this.#t(member, "okStatusSet"),
+        },
     );
   }
 
@@ -654,7 +660,7 @@ export class ChatService {
       member.send({
         type: "error",
         code: "no_such_user",
-        message: this.#t("noSuchUser", { user }),
+        message: this.#t(member, "noSuchUser", { user }),
       });
       return;
     }
@@ -684,7 +690,7 @@ export class ChatService {
     member.send({
       type: "error",
       code: "not_admin",
-      message: this.#t("notAdmin"),
+      message: this.#t(member, "notAdmin"),
     });
     return false;
   }
@@ -781,8 +787,9 @@ export class ChatService {
     return this.#encoder.encode(`${formatReply(reply)}\n`);
   }
 
-  #t(key: MessageKey, params?: MessageParams): string {
-    return t(this.#lang, key, params);
+  /** A server-made text in the member's language. */
+  #t(member: ChatMember, key: MessageKey, params?: MessageParams): string {
+    return t(member.lang ?? this.#lang, key, params);
   }
 }
 

@@ -624,6 +624,36 @@ const CATALOG = {
   accountDeleted: { zh: "账户已删除", en: "Account deleted" },
   cancelled: { zh: "已取消", en: "Cancelled" },
   rateLimitedShort: { zh: "发送过快，请稍候", en: "Slow down" },
+  // Languages and chat UX (issue 12, items 18, 20, 22): security log lines
+  securityRegister: {
+    zh: "【安全】新账户注册: {username} ({address})",
+    en: "[Security] Account registered: {username} from {address}",
+  },
+  securityLoginFailure: {
+    zh: "【安全】登录失败: {username} ({address})，原因: {reason}",
+    en: "[Security] Failed login as {username} from {address}: {reason}",
+  },
+  securityResetConfirmed: {
+    zh: "【安全】密码已用令牌或恢复码重置: {username} ({address})",
+    en:
+      "[Security] Password reset with a token or recovery code: {username} from {address}",
+  },
+  securityAccountDeleted: {
+    zh: "【安全】账户已被本人删除: {username} ({address})",
+    en: "[Security] Account deleted by its owner: {username} from {address}",
+  },
+  securityPasswordChanged: {
+    zh: "【安全】密码已修改: {username} ({address})",
+    en: "[Security] Password changed: {username} from {address}",
+  },
+  securityReasonInvalidCredentials: {
+    zh: "用户名或密码错误",
+    en: "wrong username or password",
+  },
+  securityReasonThrottled: {
+    zh: "尝试次数过多，已暂时拒绝",
+    en: "too many attempts, refused for now",
+  },
 } as const satisfies Record<string, Record<Lang, string>>;
 
 /** A key of the message catalog. */
@@ -667,4 +697,28 @@ export function resolveLang(
   }
   if (locale !== undefined && /^en([_.@-]|$)/i.test(locale)) return "en";
   return "zh";
+}
+
+/**
+ * Picks the supported language for a client's `LANG` tag by its primary
+ * subtag, case-insensitively: `en`, `en-US` and `EN_gb` are English, `zh`,
+ * `zh-CN` and `zh-Hant-TW` Chinese.
+ *
+ * @returns the language, or `undefined` for an unsupported tag.
+ *
+ * @example
+ * ```ts
+ * import { matchLang } from "./messages.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(matchLang("en-US"), "en");
+ * assert.equal(matchLang("zh_CN"), "zh");
+ * assert.equal(matchLang("fr"), undefined);
+ * ```
+ */
+export function matchLang(tag: string): Lang | undefined {
+  const primary = tag.split(/[-_]/, 1)[0]!.toLowerCase();
+  return (LANGS as readonly string[]).includes(primary)
+    ? primary as Lang
+    : undefined;
 }

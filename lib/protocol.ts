@@ -62,6 +62,11 @@ export const MAX_HISTORY_COUNT = 100;
 /** Longest mute in minutes (seven days); a `MUTE` asks for at least 1. */
 export const MAX_MUTE_MINUTES = 10080;
 
+/** Longest language tag of `LANG`, in characters (BCP 47 allows 35). */
+export const MAX_LANG_TAG_LENGTH = 35;
+
+const LANG_TAG_PATTERN = /^[A-Za-z0-9_-]{1,35}$/;
+
 /** A well-formed command sent by a client. */
 export type Command =
   /** `REGISTER <username> <password>`: creates an account. */
@@ -159,7 +164,14 @@ export type Command =
    */
   | { type: "status"; text: string }
   /** `WHOIS <username>`: asks for the user's `WHOIS_INFO`. */
-  | { type: "whois"; user: string };
+  | { type: "whois"; user: string }
+  /**
+   * `LANG <language>`: the language the client wants the server's messages
+   * in, a tag such as `en` or `zh-CN` (at most
+   * {@linkcode MAX_LANG_TAG_LENGTH} letters, digits, `-` and `_`). Allowed
+   * in any state; no reply (docs/PROTOCOL.md, 5, LANG).
+   */
+  | { type: "lang"; lang: string };
 
 /**
  * The `ERROR` code a server answers an {@linkcode InvalidCommand} with:
@@ -475,6 +487,7 @@ const COMMAND_USAGE = {
   DELETE: "DELETE <message_id>",
   STATUS: "STATUS [<text>]",
   WHOIS: "WHOIS <username>",
+  LANG: "LANG <language>",
 } as const;
 
 type CommandVerb = keyof typeof COMMAND_USAGE;
@@ -872,6 +885,14 @@ export function formatCommand(command: Command): string {
       break;
     case "cert":
       line = "CERT";
+      break;
+    case "lang":
+      if (!LANG_TAG_PATTERN.test(command.lang)) {
+        throw new TypeError(
+          `Cannot format LANG: language must be 1 to ${MAX_LANG_TAG_LENGTH} letters, digits, "-" or "_"`,
+        );
+      }
+      line = `LANG ${command.lang}`;
       break;
     case "join":
       line = `JOIN ${checkToken("JOIN", "room", command.room)}`;
@@ -1695,6 +1716,12 @@ function parseArguments(
   verb: AccountVerb,
   args: string | undefined,
 ): Command | string {
+  if (verb === "LANG") {
+    if (args === undefined || args === "") return "missing language";
+    return LANG_TAG_PATTERN.test(args)
+      ? { type: "lang", lang: args }
+      : `language must be 1 to ${MAX_LANG_TAG_LENGTH} letters, digits, "-" or "_", such as "en" or "zh-CN"`;
+  }
   if (verb === "LOGOUT" || verb === "CERT") {
     if (args !== undefined) return "takes no arguments";
     return verb === "LOGOUT" ? { type: "logout" } : { type: "cert" };

@@ -1,0 +1,258 @@
+/**
+ * Integration tests of the languages and chat wording of the server over
+ * real sockets: `LANG`, the console's sentences, and the replies of the
+ * chat commands (docs/PROTOCOL.md, 5, LANG; issue 12, items 18, 20, 22).
+ *
+ * Every server listens on 127.0.0.1 port 0 with its own temp SQLite file and
+ * a ManualClock.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import {
+  type ChatServer,
+  type ChatServerOptions,
+  startChatServer,
+} from "../lib/chat_server.ts";
+import { ManualClock } from "../lib/clock.ts";
+import { ServerConnection } from "../lib/client_connection.ts";
+import { SqliteStore } from "../lib/sqlite_store.ts";
+import { normalizeUsername } from "../lib/username.ts";
+import { TestClient } from "./_client.ts";
+import { tempDir } from "./_util.ts";
+
+const LOBBY = "大厅";
+const PASSWORD = "password123";
+
+interface Harness extends AsyncDisposable {
+  server: ChatServer;
+  store: SqliteStore;
+  clock: ManualClock;
+  logs: string[];
+  /** Connects and reads HELLO; sends `LANG <lang>` when given. */
+  connect(lang?: string): Promise<TestClient>;
+  /** Registers and logs in; resolves after the lobby's history block. */
+  user(name: string, lang?: string): Promise<TestClient>;
+  grantAdmin(name: string): Promise<void>;
+}
+
+async function harness(
+  options: Partial<ChatServerOptions> = {},
+): Promise<Harness> {
+  const dir = await tempDir();
+  const store = SqliteStore.open(join(dir.path, "chat.db"));
+  const clock = new ManualClock(Date.UTC(2026, 0, 1, 6, 30));
+  const logs: string[] = [];
+  const server = startChatServer({
+    hostname: "127.0.0.1",
+    port: 0,
+    hashIterations: 1000,
+    rateBurst: 100_000,
+    sweepIntervalMs: 0,
+    log: (line) => logs.push(line),
+    ...options,
+    clock,
+    store,
+  });
+  const clients: TestClient[] = [];
+  const connect = async (lang?: string) => {
+    const client = await TestClient.connect(server.addr.port);
+    clients.push(client);
+    await client.expect("HELLO ");
+    if (lang !== undefined) await client.send(`LANG ${lang}`);
+    return client;
+  };
+  return {
+    server,
+    store,
+    clock,
+    logs,
+    connect,
+    async user(name, lang) {
+      const client = await connect(lang);
+      await client.send(`REGISTER ${name} ${PASSWORD}`);
+      await client.expect("REGISTER_SUCCESS");
+      await client.send(`LOGIN ${name} ${PASSWORD}`);
+      assert.equal(await client.expect("AUTH_"), `AUTH_SUCCESS ${name}`);
+      await client.expect(`HISTORY_END ${LOBBY} `);
+      return client;
+    },
+    async grantAdmin(name) {
+      const key = normalizeUsername(name);
+      assert.ok(key.ok);
+      await store.setAdmin(key.key, true, {
+        at: clock.now(),
+        event: "admin_granted",
+        username: name,
+        address: "operator",
+        detail: null,
+      });
+    },
+    async [Symbol.asyncDispose]() {
+      await server.shutdown();
+      await Promise.all(clients.map((client) => client.close()));
+      await dir[Symbol.asyncDispose]();
+    },
+  };
+}
+
+let syncCounter = 0;
+
+/** Waits until the server has handled every line `client` sent so far. */
+async function sync(client: TestClient): Promise<void> {
+  const token = `s${++syncCounter}`;
+  await client.send(`PING ${token}`);
+  await client.expect(`PONG ${token}`);
+}
+
+Deno.test("server answers an English client of a Chinese server in English", async () => {
+  await using h = await harness({ lang: "zh" });
+  const en = await h.connect("en");
+  const zh = await h.connect();
+  for (const client of [en, zh]) {
+    await client.send(`LOGIN nobody ${PASSWORD}`);
+  }
+  assert.equal(
+    await en.expect("AUTH_FAILURE"),
+    "AUTH_FAILURE Invalid username or password",
+  );
+  assert.equal(
+    await zh.expect("AUTH_FAILURE"),
+    "AUTH_FAILURE 用户名或密码错误",
+  );
+  await en.send("ROOMS");
+  assert.equal(
+    await en.expect("ERROR"),
+    "ERROR not_logged_in Log in first (commands: REGISTER, LOGIN, RESET_REQUEST, RESET_CONFIRM, DELETE_ACCOUNT)",
+  );
+  // The console keeps the server's language.
+  assert.ok(
+    h.logs.some((line) => line.includes("【安全】")),
+    h.logs.join("\n"),
+  );
+});
+
+Deno.test("server answers chat commands in the member's language", async () => {
+  await using h = await harness({ lang: "zh" });
+  const bob = await h.user("bob", "en-US");
+  await bob.send("KICK nobody");
+  assert.equal(
+    await bob.expect("ERROR"),
+    "ERROR not_admin Only administrators can do that",
+  );
+  await bob.send("STATUS busy");
+  assert.equal(await bob.expect("OK"), "OK status_set Status updated");
+  await bob.send("WHOIS nobody");
+  assert.equal(
+    await bob.expect("ERROR"),
+    "ERROR no_such_user No such user: nobody",
+  );
+  const li = await h.user("li");
+  await li.send("STATUS 在忙");
+  assert.equal(await li.expect("OK"), "OK status_set 个性签名已更新");
+  // The console's join line is the server's Chinese, whoever joined.
+  assert.ok(
+    h.logs.some((line) => / 【客户端连接】bob \(/.test(line)),
+    h.logs.join("\n"),
+  );
+});
+
+Deno.test("server keeps its language for an unsupported LANG and rejects a malformed one", async () => {
+  await using h = await harness({ lang: "en" });
+  const fr = await h.connect("fr-FR");
+  await fr.send(`LOGIN nobody ${PASSWORD}`);
+  assert.equal(
+    await fr.expect("AUTH_FAILURE"),
+    "AUTH_FAILURE Invalid username or password",
+  );
+  const zh = await h.connect("zh-Hans-CN");
+  await zh.send(`LOGIN nobody ${PASSWORD}`);
+  assert.equal(
+    await zh.expect("AUTH_FAILURE"),
+    "AUTH_FAILURE 用户名或密码错误",
+  );
+  // A later LANG replaces the earlier one.
+  await zh.send("LANG en");
+  await zh.send(`LOGIN nobody ${PASSWORD}`);
+  assert.equal(
+    await zh.expect("AUTH_FAILURE"),
+    "AUTH_FAILURE Invalid username or password",
+  );
+  const bad = await h.connect();
+  await bad.send("LANG");
+  assert.match(await bad.expect("ERROR"), /^ERROR invalid_command .*LANG/);
+  await bad.send("LANG en US");
+  assert.match(await bad.expect("ERROR"), /^ERROR invalid_command /);
+});
+
+Deno.test("server honours LANG on the plain port of a --require-tls server", async () => {
+  await using dir = await tempDir();
+  const { loadOrCreateServerCertificate } = await import("../lib/tls_cert.ts");
+  const cert = await loadOrCreateServerCertificate(dir.path);
+  await using h = await harness({
+    lang: "zh",
+    tls: { certPem: cert.certPem, keyPem: cert.keyPem, port: 0 },
+    requireTls: true,
+  });
+  const en = await h.connect("en");
+  await en.send("ROOMS");
+  assert.match(
+    await en.expect("ERROR"),
+    /^ERROR tls_required This server accepts encrypted connections only: use TLS port \d+/,
+  );
+});
+
+Deno.test("server logs security events as sentences of its language", async (t) => {
+  for (const lang of ["zh", "en"] as const) {
+    await t.step(lang, async () => {
+      await using h = await harness({ lang });
+      const client = await h.connect(lang === "zh" ? "en" : "zh");
+      const address = `127.0.0.1:${client.conn.localAddr.port}`;
+      await client.send(`REGISTER 张三 ${PASSWORD}`);
+      await client.expect("RECOVERY_CODE");
+      await client.send(`LOGIN 张三 wrong-password`);
+      await client.expect("AUTH_FAILURE");
+      await sync(client);
+      const security = h.logs.filter((line) =>
+        /【安全】|\[Security\]/.test(line)
+      ).map((line) => line.replace(/^\[\d\d:\d\d:\d\d\] /, ""));
+      assert.deepEqual(
+        security,
+        lang === "zh"
+          ? [
+            `【安全】新账户注册: 张三 (${address})`,
+            `【安全】登录失败: 张三 (${address})，原因: 用户名或密码错误`,
+          ]
+          : [
+            `[Security] Account registered: 张三 from ${address}`,
+            `[Security] Failed login as 张三 from ${address}: wrong username or password`,
+          ],
+      );
+    });
+  }
+});
+
+Deno.test("ServerConnection.open() sends LANG right after HELLO", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const serve = (async () => {
+    using conn = await listener.accept();
+    await conn.write(new TextEncoder().encode("HELLO tcpchat/1 0.1.0\n"));
+    const buffer = new Uint8Array(64);
+    let text = "";
+    while (!text.includes("\n")) {
+      const n = await conn.read(buffer);
+      if (n === null) break;
+      text += new TextDecoder().decode(buffer.subarray(0, n));
+    }
+    return text;
+  })();
+  const connection = await ServerConnection.open(
+    "127.0.0.1",
+    listener.addr.port,
+    { lang: "en" },
+  );
+  assert.equal(await serve, "LANG en\n");
+  await connection.close();
+});
