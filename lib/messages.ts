@@ -14,6 +14,8 @@
  * @module
  */
 
+import type { StoreError } from "./store.ts";
+
 /** A supported interface language. */
 export type Lang = "zh" | "en";
 
@@ -650,6 +652,87 @@ const CATALOG = {
     zh: "用户名或密码错误",
     en: "wrong username or password",
   },
+  // Languages and chat UX: flag and database errors on the server console
+  configError: { zh: "[错误] {reason}", en: "[Error] {reason}" },
+  configUnknownOption: {
+    zh: "未知选项: {option}",
+    en: 'Unknown option "{option}"',
+  },
+  configMissingValue: {
+    zh: "选项 {option} 缺少取值",
+    en: 'Option "{option}" needs a value',
+  },
+  configUnexpectedValue: {
+    zh: "选项 {option} 不接受取值",
+    en: 'Option "{option}" does not take a value',
+  },
+  configBadLang: {
+    zh: '无法使用语言 "{lang}"：应为 "zh" 或 "en"',
+    en: 'Cannot use language "{lang}": expected "zh" or "en"',
+  },
+  configBadHost: {
+    zh: '无法监听主机 "{host}"：不是有效的地址',
+    en: 'Cannot listen on host "{host}": not an address',
+  },
+  configBadInteger: {
+    zh: '无法使用 --{name} "{value}"：应为 {min} 到 {max} 之间的整数',
+    en:
+      'Cannot use --{name} "{value}": expected an integer from {min} to {max}',
+  },
+  configUnknownCommand: {
+    zh: '未知命令 "{command}"',
+    en: 'Unknown command "{command}"',
+  },
+  configArity: {
+    zh: '命令 "{command}" 需要 {arity} 个参数，实际给了 {count} 个',
+    en: 'Command "{command}" takes {arity} {arguments}, got {count}',
+  },
+  configTlsPair: {
+    zh: "无法启用 TLS：--tls-cert 和 --tls-key 必须同时给出",
+    en: "Cannot use TLS: --tls-cert and --tls-key must be given together",
+  },
+  configRequireTlsWithoutTls: {
+    zh:
+      "没有 TLS 时不能使用 --require-tls：请加上 --tls 或 --tls-cert/--tls-key",
+    en:
+      "Cannot use --require-tls without TLS: add --tls or --tls-cert/--tls-key",
+  },
+  configTlsPortWithoutTls: {
+    zh: "没有 TLS 时不能使用 --tls-port：请加上 --tls 或 --tls-cert/--tls-key",
+    en: "Cannot use --tls-port without TLS: add --tls or --tls-cert/--tls-key",
+  },
+  storeCannotOpen: {
+    zh: '无法打开数据库 "{path}"：{reason}',
+    en: 'Cannot open database "{path}": {reason}',
+  },
+  storeNotADatabase: {
+    zh:
+      '无法打开数据库 "{path}"：该文件不是 SQLite 数据库；请把它移到别处，或用 --db 选择其他文件',
+    en:
+      'Cannot open database "{path}": the file is not a SQLite database; move it aside or choose another file with --db',
+  },
+  storeForeignDatabase: {
+    zh:
+      '无法打开数据库 "{path}"：这是其他程序的 SQLite 数据库；请用 --db 选择其他文件',
+    en:
+      'Cannot open database "{path}": it is a SQLite database of another program; choose another file with --db',
+  },
+  storeCorrupt: {
+    zh:
+      '无法打开数据库 "{path}"：文件已损坏；请从备份恢复，或把它移到别处后重新启动以新建数据库',
+    en:
+      'Cannot open database "{path}": the file is corrupt; restore it from a backup or move it aside to start a new one',
+  },
+  storeNewerSchema: {
+    zh: '无法打开数据库 "{path}"：它由更新版本的 TCPChat 创建；请升级 TCPChat',
+    en:
+      'Cannot open database "{path}": it was made by a newer TCPChat; upgrade TCPChat',
+  },
+  storeLocked: {
+    zh: '无法使用数据库 "{path}"：它被另一个进程锁定；请停止该进程，或稍后重试',
+    en:
+      'Cannot use database "{path}": it is locked by another process; stop that process or wait and retry',
+  },
   securityReasonThrottled: {
     zh: "尝试次数过多，已暂时拒绝",
     en: "too many attempts, refused for now",
@@ -721,4 +804,30 @@ export function matchLang(tag: string): Lang | undefined {
   return (LANGS as readonly string[]).includes(primary)
     ? primary as Lang
     : undefined;
+}
+
+const STORE_ERROR_KEYS: Record<string, MessageKey> = {
+  "not_a_database": "storeNotADatabase",
+  "foreign_database": "storeForeignDatabase",
+  "corrupt": "storeCorrupt",
+  "newer_schema": "storeNewerSchema",
+  "locked": "storeLocked",
+};
+
+/**
+ * Says in `lang` why the database cannot be used. A file that cannot be
+ * opened or created gives the system's reason (in the system's words);
+ * a code without a sentence gives the error's own message.
+ */
+export function describeStoreError(error: StoreError, lang: Lang): string {
+  if (Object.hasOwn(STORE_ERROR_KEYS, error.code)) {
+    return t(lang, STORE_ERROR_KEYS[error.code]!, { path: error.path });
+  }
+  if (error.code === "cannot_open" && error.cause instanceof Error) {
+    return t(lang, "storeCannotOpen", {
+      path: error.path,
+      reason: error.cause.message,
+    });
+  }
+  return error.message;
 }

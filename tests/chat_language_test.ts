@@ -21,6 +21,7 @@ import { ServerConnection } from "../lib/client_connection.ts";
 import { SqliteStore } from "../lib/sqlite_store.ts";
 import { normalizeUsername } from "../lib/username.ts";
 import { TestClient } from "./_client.ts";
+import { ServerProcess } from "./_process.ts";
 import { tempDir } from "./_util.ts";
 
 const LOBBY = "大厅";
@@ -255,4 +256,46 @@ Deno.test("ServerConnection.open() sends LANG right after HELLO", async () => {
   );
   assert.equal(await serve, "LANG en\n");
   await connection.close();
+});
+
+Deno.test("server.ts reports a bad flag and an unusable database in its language", async (t) => {
+  await using dir = await tempDir();
+  const run = async (args: string[]) => {
+    await using child = new ServerProcess(args, { cwd: dir.path });
+    const code = await child.exitCode();
+    return { code, stderr: child.stderr };
+  };
+  await t.step("zh", async () => {
+    const { code, stderr } = await run(["--port", "70000"]);
+    assert.equal(code, 2, stderr);
+    assert.equal(
+      stderr.split("\n")[0],
+      '[错误] 无法使用 --port "70000"：应为 0 到 65535 之间的整数',
+    );
+  });
+  await t.step("en", async () => {
+    const { code, stderr } = await run(["--port", "70000", "--lang", "en"]);
+    assert.equal(code, 2, stderr);
+    assert.equal(
+      stderr.split("\n")[0],
+      '[Error] Cannot use --port "70000": expected an integer from 0 to 65535',
+    );
+  });
+  await t.step("a file that is not a database", async () => {
+    const db = join(dir.path, "notes.txt");
+    await Deno.writeTextFile(db, "这不是数据库\n".repeat(100));
+    const { code, stderr } = await run([
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--db",
+      db,
+    ]);
+    assert.equal(code, 1, stderr);
+    assert.equal(
+      stderr.trim(),
+      `[错误] 数据库错误: 无法打开数据库 "${db}"：该文件不是 SQLite 数据库；请把它移到别处，或用 --db 选择其他文件`,
+    );
+  });
 });

@@ -5,7 +5,8 @@
  */
 
 import assert from "node:assert/strict";
-import { resolveLang, t } from "../lib/messages.ts";
+import { describeStoreError, resolveLang, t } from "../lib/messages.ts";
+import { StoreError } from "../lib/store.ts";
 
 Deno.test("t() has the seed's Chinese join and leave notices", () => {
   assert.equal(
@@ -42,4 +43,32 @@ Deno.test("resolveLang() maps locales and explicit choices", () => {
   assert.equal(resolveLang(undefined, "C"), "zh");
   assert.equal(resolveLang("EN", undefined), "en");
   assert.equal(resolveLang("fr", undefined), undefined);
+});
+
+Deno.test("describeStoreError() says why the database cannot be used, in either language", () => {
+  const path = "/srv/chat.db";
+  const locked = new StoreError("locked", path, "Cannot use database");
+  assert.equal(
+    describeStoreError(locked, "zh"),
+    '无法使用数据库 "/srv/chat.db"：它被另一个进程锁定；请停止该进程，或稍后重试',
+  );
+  assert.equal(
+    describeStoreError(locked, "en"),
+    'Cannot use database "/srv/chat.db": it is locked by another process; stop that process or wait and retry',
+  );
+  const notDb = new StoreError("not_a_database", path, "x");
+  assert.equal(
+    describeStoreError(notDb, "zh"),
+    '无法打开数据库 "/srv/chat.db"：该文件不是 SQLite 数据库；请把它移到别处，或用 --db 选择其他文件',
+  );
+  const denied = new StoreError("cannot_open", path, "x", {
+    cause: new Error("Permission denied (os error 13)"),
+  });
+  assert.equal(
+    describeStoreError(denied, "zh"),
+    '无法打开数据库 "/srv/chat.db"：Permission denied (os error 13)',
+  );
+  // A code without a sentence keeps the error's own words.
+  const other = new StoreError("cannot_open", path, "Cannot back up");
+  assert.equal(describeStoreError(other, "zh"), "Cannot back up");
 });
