@@ -930,10 +930,13 @@ class Connection implements ChatMember {
         } else {
           this.send({
             type: "password_failure",
-            message: failureText(lang, result.reason, {
-              min: result.minPasswordLength,
-              minutes: 15,
-            }),
+            // Logged in already: only the current password can be wrong.
+            message: result.reason === "invalid_credentials"
+              ? t(lang, "currentPasswordWrong")
+              : failureText(lang, result.reason, {
+                min: result.minPasswordLength,
+                minutes: 15,
+              }),
           });
         }
         return;

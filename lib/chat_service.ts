@@ -221,6 +221,14 @@ export class ChatService {
       case "join":
         return await this.#join(member, command.room);
       case "leave":
+        if (this.hub.roomOf(member) === LOBBY) {
+          // Not a second copy of the lobby's history (issue 12, item 22).
+          return member.send({
+            type: "error",
+            code: "already_in_room",
+            message: this.#t(member, "alreadyInLobby"),
+          });
+        }
         return await this.#join(member, LOBBY);
       case "rooms":
         return member.send({
@@ -376,6 +384,14 @@ export class ChatService {
         type: "error",
         code: "no_such_user",
         message: this.#t(member, "noSuchUser", { user: to }),
+      });
+      return;
+    }
+    if (account.usernameKey === member.usernameKey) {
+      member.send({
+        type: "error",
+        code: "pm_to_self",
+        message: this.#t(member, "pmToSelf"),
       });
       return;
     }

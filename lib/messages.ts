@@ -652,6 +652,19 @@ const CATALOG = {
     zh: "用户名或密码错误",
     en: "wrong username or password",
   },
+  // Languages and chat UX: chat replies
+  currentPasswordWrong: {
+    zh: "当前密码错误",
+    en: "Current password is incorrect",
+  },
+  pmToSelf: {
+    zh: "不能给自己发私聊（消息未发送）",
+    en: "You cannot send a private message to yourself (nothing was sent)",
+  },
+  alreadyInLobby: {
+    zh: "你已经在大厅了",
+    en: "You are already in the lobby",
+  },
   // Languages and chat UX: flag and database errors on the server console
   configError: { zh: "[错误] {reason}", en: "[Error] {reason}" },
   configUnknownOption: {

@@ -299,3 +299,65 @@ Deno.test("server.ts reports a bad flag and an unusable database in its language
     );
   });
 });
+
+Deno.test("server says the current password is wrong when PASSWORD gets a wrong one", async () => {
+  await using h = await harness({ lang: "zh" });
+  const zh = await h.user("zhang");
+  await zh.send("PASSWORD 5 wrong new-password-123");
+  assert.equal(await zh.expect("PASSWORD_"), "PASSWORD_FAILURE 当前密码错误");
+  const en = await h.user("bob", "en");
+  await en.send("PASSWORD 5 wrong new-password-123");
+  assert.equal(
+    await en.expect("PASSWORD_"),
+    "PASSWORD_FAILURE Current password is incorrect",
+  );
+});
+
+Deno.test("server refuses a private message to oneself, stores nothing", async () => {
+  await using h = await harness({ lang: "zh" });
+  const zh = await h.user("小王");
+  await zh.send("PRIVMSG 小王 备忘");
+  assert.equal(
+    await zh.expect("ERROR"),
+    "ERROR pm_to_self 不能给自己发私聊（消息未发送）",
+  );
+  // Any spelling of one's own name.
+  const en = await h.user("Bob", "en");
+  await en.send("PRIVMSG bob note to self");
+  assert.equal(
+    await en.expect("ERROR"),
+    "ERROR pm_to_self You cannot send a private message to yourself (nothing was sent)",
+  );
+  await sync(en);
+  assert.ok(!en.lines.some((line) => line.startsWith("PRIVATE ")));
+  assert.ok(!zh.lines.some((line) => line.startsWith("PRIVATE ")));
+});
+
+Deno.test("server answers LEAVE in the lobby with already_in_room, without history", async () => {
+  await using h = await harness({ lang: "zh" });
+  const alice = await h.user("alice");
+  await alice.send("MSG 大厅的消息");
+  const bob = await h.user("bob");
+  const since = bob.lines.length;
+  await bob.send("LEAVE");
+  assert.equal(
+    await bob.expect("ERROR"),
+    "ERROR already_in_room 你已经在大厅了",
+  );
+  await sync(bob);
+  assert.deepEqual(
+    bob.lines.slice(since).filter((line) => !line.startsWith("PONG")),
+    ["ERROR already_in_room 你已经在大厅了"],
+  );
+  const en = await h.user("carol", "en");
+  await en.send("LEAVE");
+  assert.equal(
+    await en.expect("ERROR"),
+    "ERROR already_in_room You are already in the lobby",
+  );
+  // From another room LEAVE goes back as before.
+  await en.send("JOIN dev");
+  await en.expect("JOINED dev 1");
+  await en.send("LEAVE");
+  assert.equal(await en.expect("JOINED "), `JOINED ${LOBBY} 3`);
+});
