@@ -948,7 +948,9 @@ class ChatRoom {
     const text = expandShortcodes(
       line.startsWith("//") ? typed.trimStart().slice(1) : typed,
     );
-    if (await this.#send(conn, { type: "msg", text })) {
+    // While muted the server refuses it (MUTED): show only that refusal.
+    const muted = this.#mute !== undefined && this.#mute.until > Date.now();
+    if (await this.#send(conn, { type: "msg", text }) && !muted) {
       io.print(chatLine(this.#session.username, text, Date.now(), this.#view));
     }
     return undefined;

@@ -970,8 +970,11 @@ class Connection implements ChatMember {
     const session = this.#session;
     if (session === undefined) return this.#notLoggedIn();
     const server = this.#server;
-    server.chat.say(this, text);
-    if (server.logMessages) server.logLine(`${session.username}: ${text}`);
+    // A refused message (muted) was not sent: the console does not show it.
+    const sent = server.chat.say(this, text);
+    if (sent && server.logMessages) {
+      server.logLine(`${session.username}: ${text}`);
+    }
   }
 
   /**

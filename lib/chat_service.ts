@@ -217,7 +217,8 @@ export class ChatService {
     await this.#ready;
     switch (command.type) {
       case "msg":
-        return this.say(member, command.text);
+        this.say(member, command.text);
+        return;
       case "join":
         return await this.#join(member, command.room);
       case "leave":
@@ -265,9 +266,12 @@ export class ChatService {
     }
   }
 
-  /** A room message: checked for a mute, stored (batched), relayed to the room. */
-  say(member: ChatMember, text: string): void {
-    if (this.#refuseMuted(member)) return;
+  /**
+   * A room message: checked for a mute, stored (batched), relayed to the
+   * room. Returns `false` when it was refused (the member got `MUTED`).
+   */
+  say(member: ChatMember, text: string): boolean {
+    if (this.#refuseMuted(member)) return false;
     // The hub keeps each room's key: no name normalization per message.
     const key = this.hub.roomKeyOf(member);
     const message: StoredMessage = {
@@ -292,6 +296,7 @@ export class ChatService {
     });
     if (key !== undefined) this.hub.deliverToRoomOf(member, bytes);
     else this.hub.deliverToRoom(LOBBY, bytes, member);
+    return true;
   }
 
   /**

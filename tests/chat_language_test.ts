@@ -21,7 +21,13 @@ import { ServerConnection } from "../lib/client_connection.ts";
 import { SqliteStore } from "../lib/sqlite_store.ts";
 import { normalizeUsername } from "../lib/username.ts";
 import { TestClient } from "./_client.ts";
-import { ServerProcess } from "./_process.ts";
+import {
+  CHILD_ENV,
+  CLIENT_PATH,
+  PERMISSIONS,
+  ServerProcess,
+} from "./_process.ts";
+import { SYSTEM_CLOCK } from "../lib/clock.ts";
 import { tempDir } from "./_util.ts";
 
 const LOBBY = "大厅";
@@ -54,7 +60,7 @@ async function harness(
     sweepIntervalMs: 0,
     log: (line) => logs.push(line),
     ...options,
-    clock,
+    clock: options.clock ?? clock,
     store,
   });
   const clients: TestClient[] = [];
@@ -360,4 +366,110 @@ Deno.test("server answers LEAVE in the lobby with already_in_room, without histo
   await en.expect("JOINED dev 1");
   await en.send("LEAVE");
   assert.equal(await en.expect("JOINED "), `JOINED ${LOBBY} 3`);
+});
+
+Deno.test("server neither relays nor logs a muted member's message", async () => {
+  await using h = await harness({ lang: "zh" });
+  const boss = await h.user("boss");
+  await h.grantAdmin("boss");
+  const wang = await h.user("wang");
+  await boss.send("MUTE wang 5 刷屏");
+  await boss.expect("OK muted");
+  await wang.expect("MUTED ");
+  await wang.send("MSG 我被禁言了吗");
+  await wang.send("我被禁言了吗2");
+  assert.match(await wang.expect("MUTED "), /^MUTED \d+ 刷屏$/);
+  assert.match(await wang.expect("MUTED "), /^MUTED \d+ 刷屏$/);
+  await sync(wang);
+  await sync(boss);
+  assert.ok(!boss.lines.some((line) => line.startsWith("MESSAGE ")));
+  assert.ok(
+    !h.logs.some((line) => line.includes("wang: ")),
+    h.logs.join("\n"),
+  );
+  // Unmuted, the same message is relayed and logged again.
+  await boss.send("UNMUTE wang");
+  await wang.expect("UNMUTED");
+  await wang.send("MSG 恢复了");
+  assert.match(await boss.expect("MESSAGE "), / wang 恢复了$/);
+  assert.ok(h.logs.some((line) => line.endsWith("] wang: 恢复了")));
+});
+
+/** A spawned client.ts with piped stdin, its stdout collected. */
+class ClientProcess implements AsyncDisposable {
+  stdout = "";
+  #child: Deno.ChildProcess;
+  #stdin: WritableStreamDefaultWriter<Uint8Array>;
+  #done: Promise<unknown>;
+
+  constructor(args: string[], cwd: string) {
+    this.#child = new Deno.Command(Deno.execPath(), {
+      args: ["run", ...PERMISSIONS, CLIENT_PATH, ...args],
+      cwd,
+      env: CHILD_ENV,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    this.#stdin = this.#child.stdin.getWriter();
+    this.#done = Promise.all([
+      this.#child.status,
+      this.#child.stdout.pipeThrough(new TextDecoderStream()).pipeTo(
+        new WritableStream({ write: (text) => void (this.stdout += text) }),
+      ),
+    ]);
+  }
+
+  async type(line: string): Promise<void> {
+    await this.#stdin.write(new TextEncoder().encode(`${line}\n`));
+  }
+
+  /** Waits (polling, at most 15 s) until stdout matches. */
+  async waitFor(pattern: RegExp): Promise<void> {
+    for (let i = 0; i < 1500 && !pattern.test(this.stdout); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.match(this.stdout, pattern);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.#stdin.close().catch(() => {});
+    try {
+      this.#child.kill();
+    } catch {
+      // Exited already.
+    }
+    await this.#done;
+  }
+}
+
+Deno.test("client shows a muted user only the refusal, not the message as sent", async () => {
+  // The client compares the mute's end with its own clock: a real one here.
+  await using h = await harness({ lang: "zh", clock: SYSTEM_CLOCK });
+  await using dir = await tempDir();
+  const boss = await h.user("boss");
+  await h.grantAdmin("boss");
+  {
+    const setup = await h.connect();
+    await setup.send(`REGISTER wang ${PASSWORD}`);
+    await setup.expect("REGISTER_SUCCESS");
+  }
+  await using client = new ClientProcess(
+    ["--host", "127.0.0.1", "--port", String(h.server.addr.port)],
+    dir.path,
+  );
+  await client.waitFor(/请选择操作 \(1-4\): /);
+  await client.type("1");
+  await client.waitFor(/用户名: /);
+  await client.type("wang");
+  await client.waitFor(/密码: /);
+  await client.type(PASSWORD);
+  await client.waitFor(/开始聊天/);
+  await boss.send("MUTE wang 5");
+  await client.waitFor(/【系统】你已被禁言至 /);
+  await client.type("我被禁言了吗");
+  await client.waitFor(/【错误】你正在禁言中（至 [^）]+），消息未发送/);
+  await client.type("exit");
+  await client.waitFor(/\[客户端\] 已断开连接/);
+  assert.doesNotMatch(client.stdout, /wang: 我被禁言了吗/, client.stdout);
 });

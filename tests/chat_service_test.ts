@@ -154,7 +154,10 @@ async function setup(
     },
     async run(member, line) {
       const command = parseCommand(line);
-      if (command.type === "msg") return service.say(member, command.text);
+      if (command.type === "msg") {
+        service.say(member, command.text);
+        return;
+      }
       assert.ok(
         command.type !== "invalid" && command.type !== "unknown" &&
           isChatCommand(command),
