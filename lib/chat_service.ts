@@ -340,9 +340,11 @@ export class ChatService {
     }
     const moved = this.hub.join(member, name.name);
     if (moved.left !== undefined) {
+      // Not "left the chat": the old room hears where the user went.
       this.#roomNotice(moved.left, {
         type: "user_left",
         username: member.username,
+        to: moved.joined.name,
       });
       this.#roomNotice(moved.joined.name, {
         type: "user_joined",

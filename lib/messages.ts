@@ -661,6 +661,10 @@ const CATALOG = {
     zh: "不能给自己发私聊（消息未发送）",
     en: "You cannot send a private message to yourself (nothing was sent)",
   },
+  userMoved: {
+    zh: "{username} 去了房间 {room}",
+    en: "{username} left for room {room}",
+  },
   alreadyInLobby: {
     zh: "你已经在大厅了",
     en: "You are already in the lobby",

@@ -258,8 +258,14 @@ export type Reply =
    * text is the rest of the line, non-empty.
    */
   | { type: "message"; id: number; time: number; sender: string; text: string }
-  /** `USER_JOINED <time_ms> <username>` or `USER_LEFT <time_ms> <username>`. */
-  | { type: "user_joined" | "user_left"; time: number; username: string }
+  /** `USER_JOINED <time_ms> <username>`. */
+  | { type: "user_joined"; time: number; username: string }
+  /**
+   * `USER_LEFT <time_ms> <username>`, or `USER_LEFT <time_ms> <username>
+   * <room>` when the user moved to `to`, another room (`JOIN`, `LEAVE`)
+   * instead of leaving the chat.
+   */
+  | { type: "user_left"; time: number; username: string; to?: string }
   /**
    * `PRESENCE <time_ms> <joined> <left>`: in a large room, how many users
    * came in and went out since the last notice (docs/PROTOCOL.md, 6).
@@ -1076,6 +1082,16 @@ export function parseReply(line: string): ParsedReply {
       if (typeof fields === "string") return invalidReply(verb, fields);
       const count = parseCount(countName, fields.words[0] as string);
       if (typeof count === "string") return invalidReply(verb, count);
+      if (verb === "USER_LEFT") {
+        // The username, then optionally the room the user went to.
+        const [username, to] = splitWord(fields.tail ?? "");
+        const problem = nameProblem("username", username) ??
+          (to === undefined ? undefined : nameProblem("room", to));
+        if (problem !== undefined) return invalidReply(verb, problem);
+        return to === undefined
+          ? { type: "user_left", time: count, username }
+          : { type: "user_left", time: count, username, to };
+      }
       const problem = nameProblem("username", fields.tail);
       if (problem !== undefined) return invalidReply(verb, problem);
       const username = fields.tail as string;
@@ -1342,6 +1358,9 @@ export function formatReply(reply: Reply): string {
       line = `${verb} ${checkCount(verb, "time", reply.time)} ${
         checkName(verb, "username", reply.username)
       }`;
+      if (reply.type === "user_left" && reply.to !== undefined) {
+        line += ` ${checkName(verb, "room", reply.to)}`;
+      }
       break;
     }
     case "presence":

@@ -28,6 +28,9 @@ import {
   ServerProcess,
 } from "./_process.ts";
 import { SYSTEM_CLOCK } from "../lib/clock.ts";
+import { renderEvent } from "../lib/client_view.ts";
+import { PLAIN_PALETTE } from "../lib/colors.ts";
+import { formatReply, parseReply, type Reply } from "../lib/protocol.ts";
 import { tempDir } from "./_util.ts";
 
 const LOBBY = "大厅";
@@ -472,4 +475,51 @@ Deno.test("client shows a muted user only the refusal, not the message as sent",
   await client.type("exit");
   await client.waitFor(/\[客户端\] 已断开连接/);
   assert.doesNotMatch(client.stdout, /wang: 我被禁言了吗/, client.stdout);
+});
+
+Deno.test("USER_LEFT names the room a user moved to, and the client words it so", () => {
+  const moved = { type: "user_left", time: 5, username: "张三", to: "技术" };
+  assert.equal(formatReply(moved as Reply), "USER_LEFT 5 张三 技术");
+  assert.deepEqual(parseReply("USER_LEFT 5 张三 技术"), moved);
+  assert.deepEqual(parseReply("USER_LEFT 5 张三"), {
+    type: "user_left",
+    time: 5,
+    username: "张三",
+  });
+  const zh = { lang: "zh" as const, palette: PLAIN_PALETTE };
+  const en = { lang: "en" as const, palette: PLAIN_PALETTE };
+  assert.equal(renderEvent(moved as Reply, zh), "【系统】张三 去了房间 技术");
+  assert.equal(
+    renderEvent(moved as Reply, en),
+    "[System] 张三 left for room 技术",
+  );
+  // Leaving the chat keeps the seed's words.
+  const left: Reply = { type: "user_left", time: 5, username: "张三" };
+  assert.equal(renderEvent(left, zh), "【系统】张三 离开了聊天室");
+  assert.equal(renderEvent(left, en), "[System] 张三 left the chat");
+});
+
+Deno.test("server tells the old room where a member went, and the rest that they left", async () => {
+  await using h = await harness({ lang: "zh" });
+  const alice = await h.user("alice");
+  const bob = await h.user("bob");
+  await bob.send("JOIN 技术");
+  await bob.expect("JOINED 技术");
+  const now = h.clock.now();
+  assert.equal(await alice.expect("USER_LEFT "), `USER_LEFT ${now} bob 技术`);
+  await alice.send("JOIN 技术");
+  await alice.expect("JOINED 技术");
+  await bob.send("LEAVE");
+  await bob.expect("JOINED ");
+  assert.equal(
+    await alice.expect("USER_LEFT "),
+    `USER_LEFT ${now} bob ${LOBBY}`,
+  );
+  await bob.send("LOGOUT");
+  await bob.expect("LOGOUT_SUCCESS");
+  await alice.send("LEAVE");
+  await alice.expect("JOINED ");
+  const carol = await h.user("carol");
+  await carol.close();
+  assert.equal(await alice.expect("USER_LEFT "), `USER_LEFT ${now} carol`);
 });

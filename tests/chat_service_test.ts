@@ -316,7 +316,7 @@ Deno.test("ChatService JOIN checks room names and moves the member", async (t) =
   await t.step("LEAVE goes back to the lobby", async () => {
     await s.run(bob, "LEAVE");
     assert.equal(bob.take()[0], `JOINED ${LOBBY} 1`);
-    assert.deepEqual(alice.take(), [`USER_LEFT ${s.clock.now()} bob`]);
+    assert.deepEqual(alice.take(), [`USER_LEFT ${s.clock.now()} bob ${LOBBY}`]);
   });
 });
 
