@@ -906,6 +906,11 @@ class ChatRoom {
           return undefined;
         }
         case "/delete": {
+          const last = /^last (\S+)$/.exec(rest)?.[1];
+          if (last !== undefined) {
+            await this.#send(conn, { type: "delete_last", user: last });
+            return undefined;
+          }
           const id = /^\d{1,15}$/.test(rest) ? Number(rest) : undefined;
           if (id === undefined) return this.#usage("usageDelete");
           await this.#send(conn, { type: "delete_message", id });

@@ -46,6 +46,8 @@ export const JOIN_HISTORY_COUNT = 20;
  * handed out again.
  */
 export const MAX_UNWRITTEN_IDS = DEFAULT_MAX_BUFFERED;
+/** How many of a room's newest messages `DELETE last <user>` searches. */
+export const DELETE_LAST_SEARCH = 1000;
 /** Undelivered private messages kept per recipient. */
 export const MAX_OFFLINE_PER_RECIPIENT = 1000;
 
@@ -93,6 +95,7 @@ type ChatCommand = Extract<
       | "mute"
       | "unmute"
       | "delete_message"
+      | "delete_last"
       | "status"
       | "whois";
   }
@@ -110,6 +113,7 @@ const CHAT_COMMANDS: ReadonlySet<string> = new Set<ChatCommand["type"]>([
   "mute",
   "unmute",
   "delete_message",
+  "delete_last",
   "status",
   "whois",
 ]);
@@ -259,6 +263,8 @@ export class ChatService {
         return await this.#unmute(member, command.user);
       case "delete_message":
         return await this.#deleteMessage(member, command.id);
+      case "delete_last":
+        return await this.#deleteLast(member, command.user);
       case "status":
         return await this.#status(member, command.text);
       case "whois":
@@ -616,6 +622,55 @@ export class ChatService {
 
   async #deleteMessage(member: ChatMember, id: number): Promise<void> {
     if (!(await this.#isAdmin(member, "delete_message", `#${id}`))) return;
+    await this.#deleteById(member, id);
+  }
+
+  /**
+   * `DELETE last <user>`: the user's newest message among the last
+   * {@linkcode DELETE_LAST_SEARCH} of the administrator's room.
+   */
+  async #deleteLast(member: ChatMember, user: string): Promise<void> {
+    if (!(await this.#isAdmin(member, "delete_message", `last ${user}`))) {
+      return;
+    }
+    const name = normalizeUsername(user, { allowReserved: true });
+    const room = this.hub.roomOf(member) ?? LOBBY;
+    let found: number | undefined;
+    if (name.ok) {
+      await this.#history.flush();
+      let before: number | undefined;
+      for (let seen = 0; found === undefined && seen < DELETE_LAST_SEARCH;) {
+        const page = await this.#store.roomHistory(roomKey(room), {
+          count: 100,
+          before,
+        });
+        for (const message of page.messages.toReversed()) {
+          const sender = normalizeUsername(message.sender, {
+            allowReserved: true,
+          });
+          if (sender.ok && sender.key === name.key) {
+            found = message.id;
+            break;
+          }
+        }
+        seen += page.messages.length;
+        if (!page.more || page.messages.length === 0) break;
+        before = page.messages[0]!.id;
+      }
+    }
+    if (found === undefined) {
+      member.send({
+        type: "error",
+        code: "no_such_message",
+        message: this.#t(member, "noRecentMessage", { user, room }),
+      });
+      return;
+    }
+    await this.#deleteById(member, found);
+  }
+
+  /** Deletes a room message for an administrator already checked. */
+  async #deleteById(member: ChatMember, id: number): Promise<void> {
     await this.#history.flush();
     const existing = await this.#store.getMessage(id);
     const deleted = existing === undefined || existing.room === null

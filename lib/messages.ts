@@ -463,6 +463,7 @@ const CATALOG = {
       "  /mute <用户名> <分钟> [原因]  禁言用户（管理员）\n" +
       "  /unmute <用户名>              解除禁言（管理员）\n" +
       "  /delete <消息编号>            删除消息（管理员）\n" +
+      "  /delete last <用户名>         删除该用户在本房间的最后一条消息（管理员）\n" +
       "  /password                     修改密码\n" +
       "  /delete-account               删除账户（需要密码确认）\n" +
       "  /logout, logout               登出并退出\n" +
@@ -483,6 +484,7 @@ const CATALOG = {
       "  /mute <user> <minutes> [reason]  mute a user (administrators)\n" +
       "  /unmute <user>                   lift a mute (administrators)\n" +
       "  /delete <message-id>             delete a message (administrators)\n" +
+      "  /delete last <user>              delete the user's last message in this room (administrators)\n" +
       "  /password                        change your password\n" +
       "  /delete-account                  delete your account (asks for your password)\n" +
       "  /logout, logout                  log out and quit\n" +
@@ -613,7 +615,10 @@ const CATALOG = {
     en: "/mute <user> <minutes 1-10080> [reason]",
   },
   usageUnmute: { zh: "/unmute <用户名>", en: "/unmute <user>" },
-  usageDelete: { zh: "/delete <消息编号>", en: "/delete <message-id>" },
+  usageDelete: {
+    zh: "/delete <消息编号> 或 /delete last <用户名>",
+    en: "/delete <message-id> or /delete last <user>",
+  },
   usageWhois: { zh: "/whois <用户名>", en: "/whois <user>" },
   cannotSend: { zh: "无法发送: {reason}", en: "Cannot send: {reason}" },
   askOldPassword: { zh: "当前密码: ", en: "Current password: " },
@@ -664,6 +669,10 @@ const CATALOG = {
   userMoved: {
     zh: "{username} 去了房间 {room}",
     en: "{username} left for room {room}",
+  },
+  noRecentMessage: {
+    zh: "房间 {room} 最近的消息中没有 {user} 发的",
+    en: "No recent message of {user} in room {room}",
   },
   alreadyInLobby: {
     zh: "你已经在大厅了",

@@ -158,6 +158,12 @@ export type Command =
    */
   | { type: "delete_message"; id: number }
   /**
+   * `DELETE last <username>` (administrators only): removes that user's
+   * newest message in the administrator's current room, so that a message
+   * can be picked without knowing its id.
+   */
+  | { type: "delete_last"; user: string }
+  /**
    * `STATUS <text>` sets the profile status (at most
    * {@linkcode MAX_STATUS_LENGTH} characters with a visible one); a bare
    * `STATUS`, `text: ""`, clears it.
@@ -490,7 +496,7 @@ const COMMAND_USAGE = {
   KICK: "KICK <username> [<reason>]",
   MUTE: "MUTE <username> <minutes> [<reason>]",
   UNMUTE: "UNMUTE <username>",
-  DELETE: "DELETE <message_id>",
+  DELETE: "DELETE <message_id> | DELETE last <username>",
   STATUS: "STATUS [<text>]",
   WHOIS: "WHOIS <username>",
   LANG: "LANG <language>",
@@ -960,6 +966,9 @@ export function formatCommand(command: Command): string {
     }
     case "delete_message":
       line = `DELETE ${checkCount("DELETE", "message id", command.id)}`;
+      break;
+    case "delete_last":
+      line = `DELETE last ${checkToken("DELETE", "username", command.user)}`;
       break;
     case "status":
       // An empty status is the bare verb, which clears it.
@@ -1877,6 +1886,11 @@ function parseFeatureArguments(
   if (!args.isWellFormed()) return "line is not well-formed Unicode";
   const [first, rest] = splitWord(args);
   if (verb === "HISTORY") return parseHistory(first, rest);
+  if (verb === "DELETE" && first === "last") {
+    if (rest === undefined || rest === "") return "missing username";
+    if (rest.includes(" ")) return "takes only last and a username";
+    return { type: "delete_last", user: rest };
+  }
   if (verb === "DELETE") {
     if (rest !== undefined) return "takes only a message id";
     const id = parseCount("message id", first);

@@ -523,3 +523,55 @@ Deno.test("server tells the old room where a member went, and the rest that they
   await carol.close();
   assert.equal(await alice.expect("USER_LEFT "), `USER_LEFT ${now} carol`);
 });
+
+Deno.test("DELETE last <user> removes that user's newest message in the admin's room", async () => {
+  await using h = await harness({ lang: "zh" });
+  const boss = await h.user("boss");
+  await h.grantAdmin("boss");
+  const bob = await h.user("bob");
+  const carol = await h.user("carol", "en");
+  for (const client of [boss, bob, carol]) {
+    await client.send("JOIN 技术");
+    await client.expect("HISTORY_END 技术");
+  }
+  await bob.send("MSG 第一条");
+  await bob.send("MSG 第二条");
+  await carol.send("MSG carol's");
+  const idOf = new Map<string, number>();
+  for (let i = 0; i < 3; i++) {
+    const [, id, , , text] = (await boss.expect("MESSAGE ")).split(" ");
+    idOf.set(text!, Number(id));
+  }
+  const ids = [idOf.get("第一条"), idOf.get("第二条")];
+  // A later message of bob's in another room is not this room's.
+  await bob.send("LEAVE");
+  await bob.expect("HISTORY_END");
+  await bob.send("MSG 大厅里的");
+  await sync(bob);
+
+  await boss.send("DELETE last Bob");
+  assert.equal(await boss.expect("OK "), `OK deleted 消息 ${ids[1]} 已删除`);
+  assert.equal(
+    await carol.expect("MESSAGE_DELETED "),
+    `MESSAGE_DELETED ${ids[1]} boss`,
+  );
+  await boss.send("DELETE last bob");
+  assert.equal(await boss.expect("OK "), `OK deleted 消息 ${ids[0]} 已删除`);
+  await boss.send("DELETE last bob");
+  assert.equal(
+    await boss.expect("ERROR "),
+    "ERROR no_such_message 房间 技术 最近的消息中没有 bob 发的",
+  );
+  await boss.send("HISTORY 10");
+  await boss.expect("HISTORY_BEGIN 技术 1");
+  assert.match(await boss.expect("HISTORY_MESSAGE "), / carol carol's$/);
+
+  // Not an administrator: refused, in the member's language.
+  await carol.send("DELETE last carol");
+  assert.equal(
+    await carol.expect("ERROR "),
+    "ERROR not_admin Only administrators can do that",
+  );
+  await boss.send("DELETE last nobody");
+  assert.match(await boss.expect("ERROR "), /^ERROR no_such_message /);
+});
