@@ -29,7 +29,9 @@ import { isPeerGoneError, OutboundQueue } from "./outbound_queue.ts";
 import { type ChatMember, ChatService } from "./chat_service.ts";
 import {
   type Command,
+  commandUsage,
   formatReply,
+  type InvalidCommand,
   MAX_LINE_BYTES,
   parseChatText,
   parseCommand,
@@ -746,7 +748,7 @@ class Connection implements ChatMember {
         this.send({
           type: "error",
           code: parsed.code,
-          message: t(this.lang, "invalidCommand", { reason: parsed.reason }),
+          message: invalidText(this.lang, parsed),
         });
         return;
       case "unknown": {
@@ -758,7 +760,7 @@ class Connection implements ChatMember {
           this.send({
             type: "error",
             code: chat.code,
-            message: t(this.lang, "invalidCommand", { reason: chat.reason }),
+            message: invalidText(this.lang, chat),
           });
           return;
         }
@@ -1154,6 +1156,23 @@ const SECURITY_REASON_KEYS: Record<string, MessageKey> = {
   "invalid_credentials": "securityReasonInvalidCredentials",
   "throttled": "securityReasonThrottled",
 };
+
+/**
+ * The message of `ERROR` for a malformed command. The parser's reasons are
+ * English; in another language the reply says what kind of problem it is
+ * and shows the usage, which is the same in every language.
+ */
+function invalidText(lang: Lang, invalid: InvalidCommand): string {
+  const key: MessageKey = invalid.code === "empty_message"
+    ? "invalidEmptyText"
+    : invalid.code === "message_too_long"
+    ? "invalidLongText"
+    : "invalidCommandUsage";
+  return t(lang, key, {
+    reason: invalid.reason,
+    usage: commandUsage(invalid.verb) ?? invalid.verb,
+  });
+}
 
 const FAILURE_KEYS: Record<string, MessageKey> = {
   "invalid_username": "invalidUsername",

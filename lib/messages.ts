@@ -678,6 +678,19 @@ const CATALOG = {
     zh: "你已经在大厅了",
     en: "You are already in the lobby",
   },
+  invalidCommandUsage: {
+    zh: "命令格式错误，用法: {usage}（未执行）",
+    en: "Invalid command: {reason}",
+  },
+  invalidEmptyText: {
+    zh: "内容不能为空，至少要有一个可见字符（用法: {usage}，未执行）",
+    en: "Invalid command: {reason}",
+  },
+  invalidLongText: {
+    zh:
+      "内容过长：消息最多 4096 字节，原因最多 200 字节，签名最多 100 个字符（用法: {usage}，未执行）",
+    en: "Invalid command: {reason}",
+  },
   // Languages and chat UX: flag and database errors on the server console
   configError: { zh: "[错误] {reason}", en: "[Error] {reason}" },
   configUnknownOption: {

@@ -504,6 +504,25 @@ const COMMAND_USAGE = {
 
 type CommandVerb = keyof typeof COMMAND_USAGE;
 
+/**
+ * The usage line of a command verb (`"JOIN <room>"`), or `undefined` for a
+ * word that is not a verb.
+ *
+ * @example
+ * ```ts
+ * import { commandUsage } from "./protocol.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(commandUsage("JOIN"), "JOIN <room>");
+ * assert.equal(commandUsage("join"), undefined);
+ * ```
+ */
+export function commandUsage(verb: string): string | undefined {
+  return Object.hasOwn(COMMAND_USAGE, verb)
+    ? COMMAND_USAGE[verb as CommandVerb]
+    : undefined;
+}
+
 // The verbs of rooms, private messages, history, moderation and profiles.
 const FEATURE_VERBS = new Set(
   [

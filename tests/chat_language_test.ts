@@ -575,3 +575,29 @@ Deno.test("DELETE last <user> removes that user's newest message in the admin's 
   await boss.send("DELETE last nobody");
   assert.match(await boss.expect("ERROR "), /^ERROR no_such_message /);
 });
+
+Deno.test("server words a malformed command in Chinese with its usage, in English with the parser's reason", async () => {
+  await using h = await harness({ lang: "zh" });
+  const zh = await h.user("小王");
+  await zh.send("JOIN");
+  assert.equal(
+    await zh.expect("ERROR "),
+    "ERROR invalid_command 命令格式错误，用法: JOIN <room>（未执行）",
+  );
+  await zh.send("MSG    ");
+  assert.equal(
+    await zh.expect("ERROR "),
+    "ERROR empty_message 内容不能为空，至少要有一个可见字符（用法: MSG <text>，未执行）",
+  );
+  await zh.send(`STATUS ${"长".repeat(101)}`);
+  assert.match(
+    await zh.expect("ERROR "),
+    /^ERROR message_too_long 内容过长：.*（用法: STATUS \[<text>\]，未执行）$/,
+  );
+  const en = await h.user("bob", "en");
+  await en.send("JOIN");
+  assert.equal(
+    await en.expect("ERROR "),
+    "ERROR invalid_command Invalid command: Cannot parse JOIN: missing room (usage: JOIN <room>)",
+  );
+});
