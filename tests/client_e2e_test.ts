@@ -640,7 +640,8 @@ Deno.test("client.ts /join, /users, /rooms, /status, /whois, /msg, /emoji and a 
   await using carol = await loggedIn(port, "carol");
   await carol.send("JOIN 技术");
   await carol.expect("JOINED 技术 1");
-  await client.expect("【系统】carol 离开了聊天室\n");
+  // A move is worded as one, not as leaving the chat.
+  await client.expect("【系统】carol 去了房间 技术\n");
 
   await client.type("/join 技术");
   await client.expect("【系统】你已进入房间 技术（当前 2 人）\n");
