@@ -281,7 +281,9 @@ class Client {
       try {
         return this.#options.tls
           ? await this.#openSecure()
-          : await ServerConnection.open(this.#host, this.#port);
+          : await ServerConnection.open(this.#host, this.#port, {
+            lang: this.#options.lang,
+          });
       } catch (error) {
         if (!(error instanceof ConnectError)) throw error;
         if (error instanceof FingerprintMismatchError) {
@@ -339,6 +341,7 @@ class Client {
       knownServersPath((name) => Deno.env.get(name), Deno.build.os);
     const knownServers = await KnownServers.load(path);
     return await openSecureConnection(this.#host, this.#port, {
+      lang: this.#options.lang,
       ca,
       tlsPort: this.#options.tlsPort,
       knownServers,
@@ -903,6 +906,11 @@ class ChatRoom {
           return undefined;
         }
         case "/delete": {
+          const last = /^last (\S+)$/.exec(rest)?.[1];
+          if (last !== undefined) {
+            await this.#send(conn, { type: "delete_last", user: last });
+            return undefined;
+          }
           const id = /^\d{1,15}$/.test(rest) ? Number(rest) : undefined;
           if (id === undefined) return this.#usage("usageDelete");
           await this.#send(conn, { type: "delete_message", id });
@@ -945,7 +953,9 @@ class ChatRoom {
     const text = expandShortcodes(
       line.startsWith("//") ? typed.trimStart().slice(1) : typed,
     );
-    if (await this.#send(conn, { type: "msg", text })) {
+    // While muted the server refuses it (MUTED): show only that refusal.
+    const muted = this.#mute !== undefined && this.#mute.until > Date.now();
+    if (await this.#send(conn, { type: "msg", text }) && !muted) {
       io.print(chatLine(this.#session.username, text, Date.now(), this.#view));
     }
     return undefined;

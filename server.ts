@@ -25,8 +25,10 @@ import {
   type ChatServerOptions,
   startChatServer,
 } from "./lib/chat_server.ts";
-import { type Lang, t } from "./lib/messages.ts";
+import { describeStoreError, type Lang, t } from "./lib/messages.ts";
 import {
+  describeConfigError,
+  guessLang,
   type OperatorCommandName,
   parseServerCommand,
   SERVER_USAGE,
@@ -69,7 +71,9 @@ export async function main(args: string[]): Promise<number> {
   try {
     command = parseServerCommand(args, (name) => Deno.env.get(name));
   } catch (error) {
-    console.error(`[错误] ${(error as Error).message}\n\n${SERVER_USAGE}`);
+    const lang = guessLang(args, (name) => Deno.env.get(name));
+    const reason = describeConfigError(error, lang);
+    console.error(`${t(lang, "configError", { reason })}\n\n${SERVER_USAGE}`);
     return 2;
   }
   switch (command.kind) {
@@ -338,7 +342,9 @@ async function runOperatorCommand(
 
 function reportStoreError(lang: Lang, error: unknown): number {
   if (error instanceof StoreError) {
-    console.error(t(lang, "databaseError", { reason: error.message }));
+    console.error(
+      t(lang, "databaseError", { reason: describeStoreError(error, lang) }),
+    );
     return 1;
   }
   throw error;

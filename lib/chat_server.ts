@@ -20,6 +20,7 @@ import { ConnectionLimits } from "./connection_limits.ts";
 import { FramingError, LineFramer } from "./line_framer.ts";
 import {
   type Lang,
+  matchLang,
   type MessageKey,
   type MessageParams,
   t,
@@ -28,7 +29,9 @@ import { isPeerGoneError, OutboundQueue } from "./outbound_queue.ts";
 import { type ChatMember, ChatService } from "./chat_service.ts";
 import {
   type Command,
+  commandUsage,
   formatReply,
+  type InvalidCommand,
   MAX_LINE_BYTES,
   parseChatText,
   parseCommand,
@@ -281,16 +284,27 @@ class Server implements ChatServer {
     );
   }
 
-  /** Logs a security event (never a password or token). */
+  /**
+   * Logs a security event (never a password or token) as a sentence of the
+   * catalog; an event or reason without one shows its code.
+   */
   logSecurity(
     event: string,
     username: string,
     address: string,
     detail = "",
   ): void {
+    const key = Object.hasOwn(SECURITY_EVENT_KEYS, event)
+      ? SECURITY_EVENT_KEYS[event]
+      : undefined;
+    const reason = Object.hasOwn(SECURITY_REASON_KEYS, detail)
+      ? t(this.lang, SECURITY_REASON_KEYS[detail]!)
+      : detail;
     this.logLine(
-      t(this.lang, "logSecurity", { event, username, address, detail })
-        .trimEnd(),
+      key === undefined
+        ? t(this.lang, "logSecurity", { event, username, address, detail })
+          .trimEnd()
+        : t(this.lang, key, { username, address, reason }),
     );
   }
 
@@ -327,7 +341,7 @@ class Server implements ChatServer {
     await this.#acceptLoop;
     await Promise.all(
       [...this.connections].map((connection) =>
-        connection.close("shutdown", t(this.lang, "shutdown"))
+        connection.close("shutdown", t(connection.lang, "shutdown"))
       ),
     );
     await this.chat.close().catch((error) =>
@@ -429,6 +443,8 @@ class Connection implements ChatMember {
   #deletingOwnAccount = false;
   #resumeIssuedAt = 0;
   #wake: (() => void) | undefined;
+  /** The language of this client's replies: its `LANG`, else the server's. */
+  #lang: Lang;
 
   constructor(
     server: Server,
@@ -475,10 +491,17 @@ class Connection implements ChatMember {
     const now = clock.now();
     this.#loginDeadline = now + (options.loginTimeoutMs ?? 60_000);
     this.#lastHeardAt = now;
+    this.#lang = server.lang;
   }
 
+  /** The language of this client's replies (the console keeps the server's). */
   get lang(): Lang {
-    return this.#server.lang;
+    return this.#lang;
+  }
+
+  /** `LANG <tag>`: a supported tag sets the reply language, any other the server's. */
+  #setLang(tag: string): void {
+    this.#lang = matchLang(tag) ?? this.#server.lang;
   }
 
   // ChatMember: valid while this connection is in the chat (logged in).
@@ -705,6 +728,8 @@ class Connection implements ChatMember {
     if (line.length === 0) return;
     const parsed = parseCommand(line);
     if (parsed.type === "cert") return this.#sendCertificate();
+    // Also on a --require-tls plain port, so tls_required is in its language.
+    if (parsed.type === "lang") return this.#setLang(parsed.lang);
     if (
       this.#plainRestricted && parsed.type !== "ping" && parsed.type !== "pong"
     ) {
@@ -723,7 +748,7 @@ class Connection implements ChatMember {
         this.send({
           type: "error",
           code: parsed.code,
-          message: t(this.lang, "invalidCommand", { reason: parsed.reason }),
+          message: invalidText(this.lang, parsed),
         });
         return;
       case "unknown": {
@@ -735,7 +760,7 @@ class Connection implements ChatMember {
           this.send({
             type: "error",
             code: chat.code,
-            message: t(this.lang, "invalidCommand", { reason: chat.reason }),
+            message: invalidText(this.lang, chat),
           });
           return;
         }
@@ -907,10 +932,13 @@ class Connection implements ChatMember {
         } else {
           this.send({
             type: "password_failure",
-            message: failureText(lang, result.reason, {
-              min: result.minPasswordLength,
-              minutes: 15,
-            }),
+            // Logged in already: only the current password can be wrong.
+            message: result.reason === "invalid_credentials"
+              ? t(lang, "currentPasswordWrong")
+              : failureText(lang, result.reason, {
+                min: result.minPasswordLength,
+                minutes: 15,
+              }),
           });
         }
         return;
@@ -927,6 +955,8 @@ class Connection implements ChatMember {
         return;
       case "pong":
         return;
+      case "lang":
+        return this.#setLang(command.lang);
       default: {
         // Rooms, private messages, history, moderation, profiles.
         if (this.#session === undefined) return this.#notLoggedIn();
@@ -942,8 +972,11 @@ class Connection implements ChatMember {
     const session = this.#session;
     if (session === undefined) return this.#notLoggedIn();
     const server = this.#server;
-    server.chat.say(this, text);
-    if (server.logMessages) server.logLine(`${session.username}: ${text}`);
+    // A refused message (muted) was not sent: the console does not show it.
+    const sent = server.chat.say(this, text);
+    if (sent && server.logMessages) {
+      server.logLine(`${session.username}: ${text}`);
+    }
   }
 
   /**
@@ -971,7 +1004,7 @@ class Connection implements ChatMember {
       username: session.username,
     });
     server.logLine(
-      t(this.lang, "logClientConnected", {
+      t(server.lang, "logClientConnected", {
         username: session.username,
         address: this.remote,
       }),
@@ -1008,7 +1041,7 @@ class Connection implements ChatMember {
     server.chat.exit(this);
     this.#session = undefined;
     server.logLine(
-      t(this.lang, "logClientDisconnected", {
+      t(server.lang, "logClientDisconnected", {
         username: session.username,
         count: server.chat.onlineCount,
       }),
@@ -1031,7 +1064,7 @@ class Connection implements ChatMember {
     server.chat.exit(this);
     this.#session = undefined;
     server.logLine(
-      t(this.lang, "logClientDisconnected", {
+      t(server.lang, "logClientDisconnected", {
         username: session.username,
         count: server.chat.onlineCount,
       }),
@@ -1107,6 +1140,38 @@ class Connection implements ChatMember {
       message: t(this.lang, "notLoggedIn"),
     });
   }
+}
+
+/** The console's sentence for each security event code. */
+const SECURITY_EVENT_KEYS: Record<string, MessageKey> = {
+  "register": "securityRegister",
+  "login_failure": "securityLoginFailure",
+  "reset_confirmed": "securityResetConfirmed",
+  "account_deleted": "securityAccountDeleted",
+  "password_changed": "securityPasswordChanged",
+};
+
+/** The console's words for the reason codes of security events. */
+const SECURITY_REASON_KEYS: Record<string, MessageKey> = {
+  "invalid_credentials": "securityReasonInvalidCredentials",
+  "throttled": "securityReasonThrottled",
+};
+
+/**
+ * The message of `ERROR` for a malformed command. The parser's reasons are
+ * English; in another language the reply says what kind of problem it is
+ * and shows the usage, which is the same in every language.
+ */
+function invalidText(lang: Lang, invalid: InvalidCommand): string {
+  const key: MessageKey = invalid.code === "empty_message"
+    ? "invalidEmptyText"
+    : invalid.code === "message_too_long"
+    ? "invalidLongText"
+    : "invalidCommandUsage";
+  return t(lang, key, {
+    reason: invalid.reason,
+    usage: commandUsage(invalid.verb) ?? invalid.verb,
+  });
 }
 
 const FAILURE_KEYS: Record<string, MessageKey> = {

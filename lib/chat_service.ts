@@ -46,6 +46,8 @@ export const JOIN_HISTORY_COUNT = 20;
  * handed out again.
  */
 export const MAX_UNWRITTEN_IDS = DEFAULT_MAX_BUFFERED;
+/** How many of a room's newest messages `DELETE last <user>` searches. */
+export const DELETE_LAST_SEARCH = 1000;
 /** Undelivered private messages kept per recipient. */
 export const MAX_OFFLINE_PER_RECIPIENT = 1000;
 
@@ -59,6 +61,8 @@ export interface ChatMember extends Member {
   send(reply: Reply): void;
   /** Ends the member's connection with a `BYE`. */
   disconnect(code: string, message: string): void;
+  /** The language of this member's replies. @default {the service's `lang`} */
+  readonly lang?: Lang;
 }
 
 /** Options for {@linkcode ChatService}. */
@@ -91,6 +95,7 @@ type ChatCommand = Extract<
       | "mute"
       | "unmute"
       | "delete_message"
+      | "delete_last"
       | "status"
       | "whois";
   }
@@ -108,6 +113,7 @@ const CHAT_COMMANDS: ReadonlySet<string> = new Set<ChatCommand["type"]>([
   "mute",
   "unmute",
   "delete_message",
+  "delete_last",
   "status",
   "whois",
 ]);
@@ -215,10 +221,19 @@ export class ChatService {
     await this.#ready;
     switch (command.type) {
       case "msg":
-        return this.say(member, command.text);
+        this.say(member, command.text);
+        return;
       case "join":
         return await this.#join(member, command.room);
       case "leave":
+        if (this.hub.roomOf(member) === LOBBY) {
+          // Not a second copy of the lobby's history (issue 12, item 22).
+          return member.send({
+            type: "error",
+            code: "already_in_room",
+            message: this.#t(member, "alreadyInLobby"),
+          });
+        }
         return await this.#join(member, LOBBY);
       case "rooms":
         return member.send({
@@ -248,6 +263,8 @@ export class ChatService {
         return await this.#unmute(member, command.user);
       case "delete_message":
         return await this.#deleteMessage(member, command.id);
+      case "delete_last":
+        return await this.#deleteLast(member, command.user);
       case "status":
         return await this.#status(member, command.text);
       case "whois":
@@ -255,9 +272,12 @@ export class ChatService {
     }
   }
 
-  /** A room message: checked for a mute, stored (batched), relayed to the room. */
-  say(member: ChatMember, text: string): void {
-    if (this.#refuseMuted(member)) return;
+  /**
+   * A room message: checked for a mute, stored (batched), relayed to the
+   * room. Returns `false` when it was refused (the member got `MUTED`).
+   */
+  say(member: ChatMember, text: string): boolean {
+    if (this.#refuseMuted(member)) return false;
     // The hub keeps each room's key: no name normalization per message.
     const key = this.hub.roomKeyOf(member);
     const message: StoredMessage = {
@@ -282,6 +302,7 @@ export class ChatService {
     });
     if (key !== undefined) this.hub.deliverToRoomOf(member, bytes);
     else this.hub.deliverToRoom(LOBBY, bytes, member);
+    return true;
   }
 
   /**
@@ -319,15 +340,17 @@ export class ChatService {
       member.send({
         type: "error",
         code: "invalid_room",
-        message: this.#t("invalidRoom", { room: roomName }),
+        message: this.#t(member, "invalidRoom", { room: roomName }),
       });
       return;
     }
     const moved = this.hub.join(member, name.name);
     if (moved.left !== undefined) {
+      // Not "left the chat": the old room hears where the user went.
       this.#roomNotice(moved.left, {
         type: "user_left",
         username: member.username,
+        to: moved.joined.name,
       });
       this.#roomNotice(moved.joined.name, {
         type: "user_joined",
@@ -373,7 +396,15 @@ export class ChatService {
       member.send({
         type: "error",
         code: "no_such_user",
-        message: this.#t("noSuchUser", { user: to }),
+        message: this.#t(member, "noSuchUser", { user: to }),
+      });
+      return;
+    }
+    if (account.usernameKey === member.usernameKey) {
+      member.send({
+        type: "error",
+        code: "pm_to_self",
+        message: this.#t(member, "pmToSelf"),
       });
       return;
     }
@@ -411,7 +442,7 @@ export class ChatService {
       member.send({
         type: "error",
         code: "offline_queue_full",
-        message: this.#t("offlineQueueFull", {
+        message: this.#t(member, "offlineQueueFull", {
           user: account.username,
           max: MAX_OFFLINE_PER_RECIPIENT,
         }),
@@ -492,12 +523,12 @@ export class ChatService {
           ? {
             type: "error",
             code: "no_such_user",
-            message: this.#t("noSuchUser", { user }),
+            message: this.#t(member, "noSuchUser", { user }),
           }
           : {
             type: "error",
             code: "user_offline",
-            message: this.#t("userOffline", { user }),
+            message: this.#t(member, "userOffline", { user }),
           },
       );
       return;
@@ -511,7 +542,7 @@ export class ChatService {
     member.send({
       type: "ok",
       code: "kicked",
-      message: this.#t("okKicked", { user: username }),
+      message: this.#t(member, "okKicked", { user: username }),
     });
   }
 
@@ -527,7 +558,7 @@ export class ChatService {
       member.send({
         type: "error",
         code: "no_such_user",
-        message: this.#t("noSuchUser", { user }),
+        message: this.#t(member, "noSuchUser", { user }),
       });
       return;
     }
@@ -556,7 +587,7 @@ export class ChatService {
     member.send({
       type: "ok",
       code: "muted",
-      message: this.#t("okMuted", { user: account.username, minutes }),
+      message: this.#t(member, "okMuted", { user: account.username, minutes }),
     });
   }
 
@@ -567,7 +598,7 @@ export class ChatService {
       member.send({
         type: "error",
         code: "no_such_user",
-        message: this.#t("noSuchUser", { user }),
+        message: this.#t(member, "noSuchUser", { user }),
       });
       return;
     }
@@ -585,12 +616,61 @@ export class ChatService {
     member.send({
       type: "ok",
       code: "unmuted",
-      message: this.#t("okUnmuted", { user: account.username }),
+      message: this.#t(member, "okUnmuted", { user: account.username }),
     });
   }
 
   async #deleteMessage(member: ChatMember, id: number): Promise<void> {
     if (!(await this.#isAdmin(member, "delete_message", `#${id}`))) return;
+    await this.#deleteById(member, id);
+  }
+
+  /**
+   * `DELETE last <user>`: the user's newest message among the last
+   * {@linkcode DELETE_LAST_SEARCH} of the administrator's room.
+   */
+  async #deleteLast(member: ChatMember, user: string): Promise<void> {
+    if (!(await this.#isAdmin(member, "delete_message", `last ${user}`))) {
+      return;
+    }
+    const name = normalizeUsername(user, { allowReserved: true });
+    const room = this.hub.roomOf(member) ?? LOBBY;
+    let found: number | undefined;
+    if (name.ok) {
+      await this.#history.flush();
+      let before: number | undefined;
+      for (let seen = 0; found === undefined && seen < DELETE_LAST_SEARCH;) {
+        const page = await this.#store.roomHistory(roomKey(room), {
+          count: 100,
+          before,
+        });
+        for (const message of page.messages.toReversed()) {
+          const sender = normalizeUsername(message.sender, {
+            allowReserved: true,
+          });
+          if (sender.ok && sender.key === name.key) {
+            found = message.id;
+            break;
+          }
+        }
+        seen += page.messages.length;
+        if (!page.more || page.messages.length === 0) break;
+        before = page.messages[0]!.id;
+      }
+    }
+    if (found === undefined) {
+      member.send({
+        type: "error",
+        code: "no_such_message",
+        message: this.#t(member, "noRecentMessage", { user, room }),
+      });
+      return;
+    }
+    await this.#deleteById(member, found);
+  }
+
+  /** Deletes a room message for an administrator already checked. */
+  async #deleteById(member: ChatMember, id: number): Promise<void> {
     await this.#history.flush();
     const existing = await this.#store.getMessage(id);
     const deleted = existing === undefined || existing.room === null
@@ -610,7 +690,7 @@ export class ChatService {
       member.send({
         type: "error",
         code: "no_such_message",
-        message: this.#t("noSuchMessage", { id }),
+        message: this.#t(member, "noSuchMessage", { id }),
       });
       return;
     }
@@ -621,7 +701,7 @@ export class ChatService {
     member.send({
       type: "ok",
       code: "deleted",
-      message: this.#t("okDeleted", { id }),
+      message: this.#t(member, "okDeleted", { id }),
     });
   }
 
@@ -630,7 +710,7 @@ export class ChatService {
       member.send({
         type: "error",
         code: "muted",
-        message: this.#t("mutedNoStatus"),
+        message: this.#t(member, "mutedNoStatus"),
       });
       return;
     }
@@ -642,9 +722,13 @@ export class ChatService {
         ? {
           type: "ok",
           code: "status_cleared",
-          message: this.#t("okStatusCleared"),
+          message: this.#t(member, "okStatusCleared"),
         }
-        : { type: "ok", code: "status_set", message: this.#t("okStatusSet") },
+        : {
+          type: "ok",
+          code: "status_set",
+          message: this.#t(member, "okStatusSet"),
+        },
     );
   }
 
@@ -654,7 +738,7 @@ export class ChatService {
       member.send({
         type: "error",
         code: "no_such_user",
-        message: this.#t("noSuchUser", { user }),
+        message: this.#t(member, "noSuchUser", { user }),
       });
       return;
     }
@@ -684,7 +768,7 @@ export class ChatService {
     member.send({
       type: "error",
       code: "not_admin",
-      message: this.#t("notAdmin"),
+      message: this.#t(member, "notAdmin"),
     });
     return false;
   }
@@ -781,8 +865,9 @@ export class ChatService {
     return this.#encoder.encode(`${formatReply(reply)}\n`);
   }
 
-  #t(key: MessageKey, params?: MessageParams): string {
-    return t(this.#lang, key, params);
+  /** A server-made text in the member's language. */
+  #t(member: ChatMember, key: MessageKey, params?: MessageParams): string {
+    return t(member.lang ?? this.#lang, key, params);
   }
 }
 

@@ -55,6 +55,12 @@ export interface ConnectOptions {
    * @default {undefined}
    */
   caCerts?: string[];
+  /**
+   * Sent as `LANG <lang>` right after the greeting, so that the server's
+   * messages come in the user's language.
+   * @default {undefined}
+   */
+  lang?: string;
 }
 
 /** One connection to a TCPChat server. */
@@ -140,7 +146,7 @@ export class ServerConnection {
       }
       const min = /(?:^| )min_password=(\d{1,3})(?: |$)/.exec(line)?.[1];
       const tlsPort = /(?:^| )tls_port=(\d{1,5})(?: |$)/.exec(line)?.[1];
-      return new ServerConnection(
+      const connection = new ServerConnection(
         conn,
         {
           protocolVersion: hello.protocolVersion,
@@ -151,6 +157,15 @@ export class ServerConnection {
         framer,
         rest,
       );
+      if (options.lang !== undefined) {
+        try {
+          await connection.send({ type: "lang", lang: options.lang });
+        } catch (error) {
+          await connection.close();
+          throw error;
+        }
+      }
+      return connection;
     } catch (error) {
       try {
         conn.close();

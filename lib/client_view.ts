@@ -217,7 +217,12 @@ export function renderEvent(
       );
     case "user_left":
       return systemLine(
-        t(view.lang, "userLeft", { username: reply.username }),
+        reply.to === undefined
+          ? t(view.lang, "userLeft", { username: reply.username })
+          : t(view.lang, "userMoved", {
+            username: reply.username,
+            room: reply.to,
+          }),
         view,
       );
     case "presence":

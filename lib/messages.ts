@@ -14,6 +14,8 @@
  * @module
  */
 
+import type { StoreError } from "./store.ts";
+
 /** A supported interface language. */
 export type Lang = "zh" | "en";
 
@@ -461,6 +463,7 @@ const CATALOG = {
       "  /mute <用户名> <分钟> [原因]  禁言用户（管理员）\n" +
       "  /unmute <用户名>              解除禁言（管理员）\n" +
       "  /delete <消息编号>            删除消息（管理员）\n" +
+      "  /delete last <用户名>         删除该用户在本房间的最后一条消息（管理员）\n" +
       "  /password                     修改密码\n" +
       "  /delete-account               删除账户（需要密码确认）\n" +
       "  /logout, logout               登出并退出\n" +
@@ -481,6 +484,7 @@ const CATALOG = {
       "  /mute <user> <minutes> [reason]  mute a user (administrators)\n" +
       "  /unmute <user>                   lift a mute (administrators)\n" +
       "  /delete <message-id>             delete a message (administrators)\n" +
+      "  /delete last <user>              delete the user's last message in this room (administrators)\n" +
       "  /password                        change your password\n" +
       "  /delete-account                  delete your account (asks for your password)\n" +
       "  /logout, logout                  log out and quit\n" +
@@ -611,7 +615,10 @@ const CATALOG = {
     en: "/mute <user> <minutes 1-10080> [reason]",
   },
   usageUnmute: { zh: "/unmute <用户名>", en: "/unmute <user>" },
-  usageDelete: { zh: "/delete <消息编号>", en: "/delete <message-id>" },
+  usageDelete: {
+    zh: "/delete <消息编号> 或 /delete last <用户名>",
+    en: "/delete <message-id> or /delete last <user>",
+  },
   usageWhois: { zh: "/whois <用户名>", en: "/whois <user>" },
   cannotSend: { zh: "无法发送: {reason}", en: "Cannot send: {reason}" },
   askOldPassword: { zh: "当前密码: ", en: "Current password: " },
@@ -624,6 +631,151 @@ const CATALOG = {
   accountDeleted: { zh: "账户已删除", en: "Account deleted" },
   cancelled: { zh: "已取消", en: "Cancelled" },
   rateLimitedShort: { zh: "发送过快，请稍候", en: "Slow down" },
+  // Languages and chat UX (issue 12, items 18, 20, 22): security log lines
+  securityRegister: {
+    zh: "【安全】新账户注册: {username} ({address})",
+    en: "[Security] Account registered: {username} from {address}",
+  },
+  securityLoginFailure: {
+    zh: "【安全】登录失败: {username} ({address})，原因: {reason}",
+    en: "[Security] Failed login as {username} from {address}: {reason}",
+  },
+  securityResetConfirmed: {
+    zh: "【安全】密码已用令牌或恢复码重置: {username} ({address})",
+    en:
+      "[Security] Password reset with a token or recovery code: {username} from {address}",
+  },
+  securityAccountDeleted: {
+    zh: "【安全】账户已被本人删除: {username} ({address})",
+    en: "[Security] Account deleted by its owner: {username} from {address}",
+  },
+  securityPasswordChanged: {
+    zh: "【安全】密码已修改: {username} ({address})",
+    en: "[Security] Password changed: {username} from {address}",
+  },
+  securityReasonInvalidCredentials: {
+    zh: "用户名或密码错误",
+    en: "wrong username or password",
+  },
+  // Languages and chat UX: chat replies
+  currentPasswordWrong: {
+    zh: "当前密码错误",
+    en: "Current password is incorrect",
+  },
+  pmToSelf: {
+    zh: "不能给自己发私聊（消息未发送）",
+    en: "You cannot send a private message to yourself (nothing was sent)",
+  },
+  userMoved: {
+    zh: "{username} 去了房间 {room}",
+    en: "{username} left for room {room}",
+  },
+  noRecentMessage: {
+    zh: "房间 {room} 最近的消息中没有 {user} 发的",
+    en: "No recent message of {user} in room {room}",
+  },
+  alreadyInLobby: {
+    zh: "你已经在大厅了",
+    en: "You are already in the lobby",
+  },
+  invalidCommandUsage: {
+    zh: "命令格式错误，用法: {usage}（未执行）",
+    en: "Invalid command: {reason}",
+  },
+  invalidEmptyText: {
+    zh: "内容不能为空，至少要有一个可见字符（用法: {usage}，未执行）",
+    en: "Invalid command: {reason}",
+  },
+  invalidLongText: {
+    zh:
+      "内容过长：消息最多 4096 字节，原因最多 200 字节，签名最多 100 个字符（用法: {usage}，未执行）",
+    en: "Invalid command: {reason}",
+  },
+  // Languages and chat UX: flag and database errors on the server console
+  configError: { zh: "[错误] {reason}", en: "[Error] {reason}" },
+  configUnknownOption: {
+    zh: "未知选项: {option}",
+    en: 'Unknown option "{option}"',
+  },
+  configMissingValue: {
+    zh: "选项 {option} 缺少取值",
+    en: 'Option "{option}" needs a value',
+  },
+  configUnexpectedValue: {
+    zh: "选项 {option} 不接受取值",
+    en: 'Option "{option}" does not take a value',
+  },
+  configBadLang: {
+    zh: '无法使用语言 "{lang}"：应为 "zh" 或 "en"',
+    en: 'Cannot use language "{lang}": expected "zh" or "en"',
+  },
+  configBadHost: {
+    zh: '无法监听主机 "{host}"：不是有效的地址',
+    en: 'Cannot listen on host "{host}": not an address',
+  },
+  configBadInteger: {
+    zh: '无法使用 --{name} "{value}"：应为 {min} 到 {max} 之间的整数',
+    en:
+      'Cannot use --{name} "{value}": expected an integer from {min} to {max}',
+  },
+  configUnknownCommand: {
+    zh: '未知命令 "{command}"',
+    en: 'Unknown command "{command}"',
+  },
+  configArity: {
+    zh: '命令 "{command}" 需要 {arity} 个参数，实际给了 {count} 个',
+    en: 'Command "{command}" takes {arity} {arguments}, got {count}',
+  },
+  configTlsPair: {
+    zh: "无法启用 TLS：--tls-cert 和 --tls-key 必须同时给出",
+    en: "Cannot use TLS: --tls-cert and --tls-key must be given together",
+  },
+  configRequireTlsWithoutTls: {
+    zh:
+      "没有 TLS 时不能使用 --require-tls：请加上 --tls 或 --tls-cert/--tls-key",
+    en:
+      "Cannot use --require-tls without TLS: add --tls or --tls-cert/--tls-key",
+  },
+  configTlsPortWithoutTls: {
+    zh: "没有 TLS 时不能使用 --tls-port：请加上 --tls 或 --tls-cert/--tls-key",
+    en: "Cannot use --tls-port without TLS: add --tls or --tls-cert/--tls-key",
+  },
+  storeCannotOpen: {
+    zh: '无法打开数据库 "{path}"：{reason}',
+    en: 'Cannot open database "{path}": {reason}',
+  },
+  storeNotADatabase: {
+    zh:
+      '无法打开数据库 "{path}"：该文件不是 SQLite 数据库；请把它移到别处，或用 --db 选择其他文件',
+    en:
+      'Cannot open database "{path}": the file is not a SQLite database; move it aside or choose another file with --db',
+  },
+  storeForeignDatabase: {
+    zh:
+      '无法打开数据库 "{path}"：这是其他程序的 SQLite 数据库；请用 --db 选择其他文件',
+    en:
+      'Cannot open database "{path}": it is a SQLite database of another program; choose another file with --db',
+  },
+  storeCorrupt: {
+    zh:
+      '无法打开数据库 "{path}"：文件已损坏；请从备份恢复，或把它移到别处后重新启动以新建数据库',
+    en:
+      'Cannot open database "{path}": the file is corrupt; restore it from a backup or move it aside to start a new one',
+  },
+  storeNewerSchema: {
+    zh: '无法打开数据库 "{path}"：它由更新版本的 TCPChat 创建；请升级 TCPChat',
+    en:
+      'Cannot open database "{path}": it was made by a newer TCPChat; upgrade TCPChat',
+  },
+  storeLocked: {
+    zh: '无法使用数据库 "{path}"：它被另一个进程锁定；请停止该进程，或稍后重试',
+    en:
+      'Cannot use database "{path}": it is locked by another process; stop that process or wait and retry',
+  },
+  securityReasonThrottled: {
+    zh: "尝试次数过多，已暂时拒绝",
+    en: "too many attempts, refused for now",
+  },
 } as const satisfies Record<string, Record<Lang, string>>;
 
 /** A key of the message catalog. */
@@ -667,4 +819,54 @@ export function resolveLang(
   }
   if (locale !== undefined && /^en([_.@-]|$)/i.test(locale)) return "en";
   return "zh";
+}
+
+/**
+ * Picks the supported language for a client's `LANG` tag by its primary
+ * subtag, case-insensitively: `en`, `en-US` and `EN_gb` are English, `zh`,
+ * `zh-CN` and `zh-Hant-TW` Chinese.
+ *
+ * @returns the language, or `undefined` for an unsupported tag.
+ *
+ * @example
+ * ```ts
+ * import { matchLang } from "./messages.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(matchLang("en-US"), "en");
+ * assert.equal(matchLang("zh_CN"), "zh");
+ * assert.equal(matchLang("fr"), undefined);
+ * ```
+ */
+export function matchLang(tag: string): Lang | undefined {
+  const primary = tag.split(/[-_]/, 1)[0]!.toLowerCase();
+  return (LANGS as readonly string[]).includes(primary)
+    ? primary as Lang
+    : undefined;
+}
+
+const STORE_ERROR_KEYS: Record<string, MessageKey> = {
+  "not_a_database": "storeNotADatabase",
+  "foreign_database": "storeForeignDatabase",
+  "corrupt": "storeCorrupt",
+  "newer_schema": "storeNewerSchema",
+  "locked": "storeLocked",
+};
+
+/**
+ * Says in `lang` why the database cannot be used. A file that cannot be
+ * opened or created gives the system's reason (in the system's words);
+ * a code without a sentence gives the error's own message.
+ */
+export function describeStoreError(error: StoreError, lang: Lang): string {
+  if (Object.hasOwn(STORE_ERROR_KEYS, error.code)) {
+    return t(lang, STORE_ERROR_KEYS[error.code]!, { path: error.path });
+  }
+  if (error.code === "cannot_open" && error.cause instanceof Error) {
+    return t(lang, "storeCannotOpen", {
+      path: error.path,
+      reason: error.cause.message,
+    });
+  }
+  return error.message;
 }

@@ -23,11 +23,10 @@ export const LARGE_ROOM_MEMBERS = 100;
 /** Held notices up to this many are still sent one by one at a flush. */
 export const PRESENCE_DETAIL_LIMIT = 3;
 
-/** One join or leave notice. */
-export interface PresenceEvent {
-  type: "user_joined" | "user_left";
-  username: string;
-}
+/** One join or leave notice; a leave for another room names it in `to`. */
+export type PresenceEvent =
+  | { type: "user_joined"; username: string }
+  | { type: "user_left"; username: string; to?: string };
 
 /** What a flush sends to one room. */
 export type PresenceFlush =

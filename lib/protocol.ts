@@ -62,6 +62,11 @@ export const MAX_HISTORY_COUNT = 100;
 /** Longest mute in minutes (seven days); a `MUTE` asks for at least 1. */
 export const MAX_MUTE_MINUTES = 10080;
 
+/** Longest language tag of `LANG`, in characters (BCP 47 allows 35). */
+export const MAX_LANG_TAG_LENGTH = 35;
+
+const LANG_TAG_PATTERN = /^[A-Za-z0-9_-]{1,35}$/;
+
 /** A well-formed command sent by a client. */
 export type Command =
   /** `REGISTER <username> <password>`: creates an account. */
@@ -153,13 +158,26 @@ export type Command =
    */
   | { type: "delete_message"; id: number }
   /**
+   * `DELETE last <username>` (administrators only): removes that user's
+   * newest message in the administrator's current room, so that a message
+   * can be picked without knowing its id.
+   */
+  | { type: "delete_last"; user: string }
+  /**
    * `STATUS <text>` sets the profile status (at most
    * {@linkcode MAX_STATUS_LENGTH} characters with a visible one); a bare
    * `STATUS`, `text: ""`, clears it.
    */
   | { type: "status"; text: string }
   /** `WHOIS <username>`: asks for the user's `WHOIS_INFO`. */
-  | { type: "whois"; user: string };
+  | { type: "whois"; user: string }
+  /**
+   * `LANG <language>`: the language the client wants the server's messages
+   * in, a tag such as `en` or `zh-CN` (at most
+   * {@linkcode MAX_LANG_TAG_LENGTH} letters, digits, `-` and `_`). Allowed
+   * in any state; no reply (docs/PROTOCOL.md, 5, LANG).
+   */
+  | { type: "lang"; lang: string };
 
 /**
  * The `ERROR` code a server answers an {@linkcode InvalidCommand} with:
@@ -246,8 +264,14 @@ export type Reply =
    * text is the rest of the line, non-empty.
    */
   | { type: "message"; id: number; time: number; sender: string; text: string }
-  /** `USER_JOINED <time_ms> <username>` or `USER_LEFT <time_ms> <username>`. */
-  | { type: "user_joined" | "user_left"; time: number; username: string }
+  /** `USER_JOINED <time_ms> <username>`. */
+  | { type: "user_joined"; time: number; username: string }
+  /**
+   * `USER_LEFT <time_ms> <username>`, or `USER_LEFT <time_ms> <username>
+   * <room>` when the user moved to `to`, another room (`JOIN`, `LEAVE`)
+   * instead of leaving the chat.
+   */
+  | { type: "user_left"; time: number; username: string; to?: string }
   /**
    * `PRESENCE <time_ms> <joined> <left>`: in a large room, how many users
    * came in and went out since the last notice (docs/PROTOCOL.md, 6).
@@ -472,12 +496,32 @@ const COMMAND_USAGE = {
   KICK: "KICK <username> [<reason>]",
   MUTE: "MUTE <username> <minutes> [<reason>]",
   UNMUTE: "UNMUTE <username>",
-  DELETE: "DELETE <message_id>",
+  DELETE: "DELETE <message_id> | DELETE last <username>",
   STATUS: "STATUS [<text>]",
   WHOIS: "WHOIS <username>",
+  LANG: "LANG <language>",
 } as const;
 
 type CommandVerb = keyof typeof COMMAND_USAGE;
+
+/**
+ * The usage line of a command verb (`"JOIN <room>"`), or `undefined` for a
+ * word that is not a verb.
+ *
+ * @example
+ * ```ts
+ * import { commandUsage } from "./protocol.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(commandUsage("JOIN"), "JOIN <room>");
+ * assert.equal(commandUsage("join"), undefined);
+ * ```
+ */
+export function commandUsage(verb: string): string | undefined {
+  return Object.hasOwn(COMMAND_USAGE, verb)
+    ? COMMAND_USAGE[verb as CommandVerb]
+    : undefined;
+}
 
 // The verbs of rooms, private messages, history, moderation and profiles.
 const FEATURE_VERBS = new Set(
@@ -873,6 +917,14 @@ export function formatCommand(command: Command): string {
     case "cert":
       line = "CERT";
       break;
+    case "lang":
+      if (!LANG_TAG_PATTERN.test(command.lang)) {
+        throw new TypeError(
+          `Cannot format LANG: language must be 1 to ${MAX_LANG_TAG_LENGTH} letters, digits, "-" or "_"`,
+        );
+      }
+      line = `LANG ${command.lang}`;
+      break;
     case "join":
       line = `JOIN ${checkToken("JOIN", "room", command.room)}`;
       break;
@@ -933,6 +985,9 @@ export function formatCommand(command: Command): string {
     }
     case "delete_message":
       line = `DELETE ${checkCount("DELETE", "message id", command.id)}`;
+      break;
+    case "delete_last":
+      line = `DELETE last ${checkToken("DELETE", "username", command.user)}`;
       break;
     case "status":
       // An empty status is the bare verb, which clears it.
@@ -1055,6 +1110,16 @@ export function parseReply(line: string): ParsedReply {
       if (typeof fields === "string") return invalidReply(verb, fields);
       const count = parseCount(countName, fields.words[0] as string);
       if (typeof count === "string") return invalidReply(verb, count);
+      if (verb === "USER_LEFT") {
+        // The username, then optionally the room the user went to.
+        const [username, to] = splitWord(fields.tail ?? "");
+        const problem = nameProblem("username", username) ??
+          (to === undefined ? undefined : nameProblem("room", to));
+        if (problem !== undefined) return invalidReply(verb, problem);
+        return to === undefined
+          ? { type: "user_left", time: count, username }
+          : { type: "user_left", time: count, username, to };
+      }
       const problem = nameProblem("username", fields.tail);
       if (problem !== undefined) return invalidReply(verb, problem);
       const username = fields.tail as string;
@@ -1321,6 +1386,9 @@ export function formatReply(reply: Reply): string {
       line = `${verb} ${checkCount(verb, "time", reply.time)} ${
         checkName(verb, "username", reply.username)
       }`;
+      if (reply.type === "user_left" && reply.to !== undefined) {
+        line += ` ${checkName(verb, "room", reply.to)}`;
+      }
       break;
     }
     case "presence":
@@ -1695,6 +1763,12 @@ function parseArguments(
   verb: AccountVerb,
   args: string | undefined,
 ): Command | string {
+  if (verb === "LANG") {
+    if (args === undefined || args === "") return "missing language";
+    return LANG_TAG_PATTERN.test(args)
+      ? { type: "lang", lang: args }
+      : `language must be 1 to ${MAX_LANG_TAG_LENGTH} letters, digits, "-" or "_", such as "en" or "zh-CN"`;
+  }
   if (verb === "LOGOUT" || verb === "CERT") {
     if (args !== undefined) return "takes no arguments";
     return verb === "LOGOUT" ? { type: "logout" } : { type: "cert" };
@@ -1831,6 +1905,11 @@ function parseFeatureArguments(
   if (!args.isWellFormed()) return "line is not well-formed Unicode";
   const [first, rest] = splitWord(args);
   if (verb === "HISTORY") return parseHistory(first, rest);
+  if (verb === "DELETE" && first === "last") {
+    if (rest === undefined || rest === "") return "missing username";
+    if (rest.includes(" ")) return "takes only last and a username";
+    return { type: "delete_last", user: rest };
+  }
   if (verb === "DELETE") {
     if (rest !== undefined) return "takes only a message id";
     const id = parseCount("message id", first);

@@ -7,7 +7,13 @@
  */
 
 import { parseArgs } from "node:util";
-import { type Lang, resolveLang } from "./messages.ts";
+import {
+  type Lang,
+  type MessageKey,
+  type MessageParams,
+  resolveLang,
+  t,
+} from "./messages.ts";
 
 /** Settings for serving chat. */
 export interface ServerConfig {
@@ -185,13 +191,11 @@ export function parseServerCommand(
   const langChoice = pick("lang");
   const lang = resolveLang(langChoice, env("LC_ALL") || env("LANG"));
   if (lang === undefined) {
-    throw new RangeError(
-      `Cannot use language "${langChoice}": expected "zh" or "en"`,
-    );
+    throw configError(RangeError, "configBadLang", { lang: langChoice ?? "" });
   }
   const host = pick("host") ?? "0.0.0.0";
   if (host.trim() === "" || /\s/.test(host)) {
-    throw new RangeError(`Cannot listen on host "${host}": not an address`);
+    throw configError(RangeError, "configBadHost", { host });
   }
   const config: ServerConfig = {
     host,
@@ -228,16 +232,17 @@ export function parseServerCommand(
   if (positionals.length === 0) return { kind: "serve", config };
   const [name, ...rest] = positionals as [string, ...string[]];
   if (!Object.hasOwn(OPERATOR_COMMANDS, name)) {
-    throw new TypeError(`Unknown command "${name}"`);
+    throw configError(TypeError, "configUnknownCommand", { command: name });
   }
   const operator = name as OperatorCommandName;
   const arity = OPERATOR_COMMANDS[operator];
   if (rest.length !== arity) {
-    throw new TypeError(
-      `Command "${operator}" takes ${arity} argument${
-        arity === 1 ? "" : "s"
-      }, got ${rest.length}`,
-    );
+    throw configError(TypeError, "configArity", {
+      command: operator,
+      arity,
+      arguments: arity === 1 ? "argument" : "arguments",
+      count: rest.length,
+    });
   }
   return { kind: "operator", name: operator, args: rest, config };
 }
@@ -250,21 +255,15 @@ function tlsConfig(
   const keyFile = pick("tls-key");
   const requireTls = flag("require-tls");
   if ((certFile === undefined) !== (keyFile === undefined)) {
-    throw new RangeError(
-      "Cannot use TLS: --tls-cert and --tls-key must be given together",
-    );
+    throw configError(RangeError, "configTlsPair");
   }
   const enabled = flag("tls") || certFile !== undefined;
   if (!enabled) {
     if (requireTls) {
-      throw new RangeError(
-        "Cannot use --require-tls without TLS: add --tls or --tls-cert/--tls-key",
-      );
+      throw configError(RangeError, "configRequireTlsWithoutTls");
     }
     if (pick("tls-port") !== undefined) {
-      throw new RangeError(
-        "Cannot use --tls-port without TLS: add --tls or --tls-cert/--tls-key",
-      );
+      throw configError(RangeError, "configTlsPortWithoutTls");
     }
     return undefined;
   }
@@ -286,9 +285,98 @@ function integer(
   if (text === undefined) return fallback;
   const value = /^\d+$/.test(text.trim()) ? Number(text.trim()) : NaN;
   if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new RangeError(
-      `Cannot use --${name} "${text}": expected an integer from ${min} to ${max}`,
-    );
+    throw configError(RangeError, "configBadInteger", {
+      name,
+      value: text,
+      min,
+      max,
+    });
   }
   return value;
+}
+
+/** The catalog sentence of each error this module throws. */
+const SENTENCES = new WeakMap<
+  Error,
+  { key: MessageKey; params: MessageParams }
+>();
+
+/** An error whose message is the English sentence; `describeConfigError` has the rest. */
+function configError<E extends Error>(
+  make: new (message: string) => E,
+  key: MessageKey,
+  params: MessageParams = {},
+): E {
+  const error = new make(t("en", key, params));
+  SENTENCES.set(error, { key, params });
+  return error;
+}
+
+/**
+ * Says what is wrong with the command line in `lang`: an error thrown by
+ * {@linkcode parseServerCommand}, including `node:util`'s parse errors.
+ * Anything else gives its message.
+ *
+ * @example
+ * ```ts
+ * import { describeConfigError, parseServerCommand } from "./server_config.ts";
+ * import assert from "node:assert/strict";
+ *
+ * try {
+ *   parseServerCommand(["--port", "70000"], () => undefined);
+ *   assert.fail("expected an error");
+ * } catch (error) {
+ *   assert.equal(
+ *     describeConfigError(error, "zh"),
+ *     '无法使用 --port "70000"：应为 0 到 65535 之间的整数',
+ *   );
+ * }
+ * ```
+ */
+export function describeConfigError(error: unknown, lang: Lang): string {
+  if (!(error instanceof Error)) return String(error);
+  const sentence = SENTENCES.get(error);
+  if (sentence !== undefined) return t(lang, sentence.key, sentence.params);
+  const code = (error as { code?: unknown }).code;
+  // node:util words these in English only; the option is the quoted part.
+  const option = /'([^' ]+)/.exec(error.message)?.[1];
+  if (option !== undefined) {
+    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+      return t(lang, "configUnknownOption", { option });
+    }
+    if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+      return t(
+        lang,
+        /does not take an argument/.test(error.message)
+          ? "configUnexpectedValue"
+          : "configMissingValue",
+        { option },
+      );
+    }
+  }
+  return error.message;
+}
+
+/**
+ * The language to report a bad command line in, before it is parsed:
+ * `--lang`, then `TCPCHAT_LANG`, then the locale (`LC_ALL`, `LANG`); an
+ * unknown choice is skipped.
+ */
+export function guessLang(
+  args: string[],
+  env: (name: string) => string | undefined,
+): Lang {
+  const locale = env("LC_ALL") || env("LANG");
+  const choices: (string | undefined)[] = [];
+  for (const [index, arg] of args.entries()) {
+    if (arg === "--lang") choices.push(args[index + 1]);
+    else if (arg.startsWith("--lang=")) choices.push(arg.slice(7));
+  }
+  choices.reverse().push(env(ENV_VARS.lang) || undefined);
+  for (const choice of choices) {
+    if (choice === undefined) continue;
+    const lang = resolveLang(choice, locale);
+    if (lang !== undefined) return lang;
+  }
+  return resolveLang(undefined, locale) ?? "zh";
 }

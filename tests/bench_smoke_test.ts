@@ -44,7 +44,6 @@ Deno.test("bench --quick delivers every message to 10 clients of our server", as
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), LIMIT_MS);
   try {
-    const started = performance.now();
     const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
       args: [
         "run",
@@ -70,10 +69,9 @@ Deno.test("bench --quick delivers every message to 10 clients of our server", as
       stderr: "piped",
       signal: abort.signal,
     }).output();
-    const elapsed = performance.now() - started;
     const errors = new TextDecoder().decode(stderr);
     assert.equal(code, 0, `bench exited with ${code}:\n${errors}`);
-    assert.ok(elapsed < LIMIT_MS, `took ${elapsed.toFixed(0)} ms`);
+    // No wall-clock assertion: the abort at LIMIT_MS already fails a hung run.
     assert.match(new TextDecoder().decode(stdout), /Fan-out: 10 clients/);
 
     const results = JSON.parse(

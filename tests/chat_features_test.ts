@@ -275,13 +275,17 @@ Deno.test("chat server: JOIN and LEAVE move between rooms, and room events stay 
   assert.equal(await bob.expect("JOINED "), "JOINED 技术 1");
   assert.equal(await bob.next(), "HISTORY_BEGIN 技术 0");
   assert.equal(await bob.next(), "HISTORY_END 技术 0");
-  assert.equal(await alice.expect("USER_LEFT "), `USER_LEFT ${now} bob`);
-  assert.equal(await carol.expect("USER_LEFT "), `USER_LEFT ${now} bob`);
+  // A move names the room the user went to (not "left the chat").
+  assert.equal(await alice.expect("USER_LEFT "), `USER_LEFT ${now} bob 技术`);
+  assert.equal(await carol.expect("USER_LEFT "), `USER_LEFT ${now} bob 技术`);
 
   await carol.send("JOIN 技术");
   assert.equal(await carol.expect("JOINED "), "JOINED 技术 2");
   assert.equal(await bob.expect("USER_JOINED "), `USER_JOINED ${now} carol`);
-  assert.equal(await alice.expect("USER_LEFT "), `USER_LEFT ${now} carol`);
+  assert.equal(
+    await alice.expect("USER_LEFT "),
+    `USER_LEFT ${now} carol 技术`,
+  );
 
   // A message in 技术 reaches carol, not alice in the lobby.
   const aliceSince = marker(alice);
@@ -310,17 +314,20 @@ Deno.test("chat server: JOIN and LEAVE move between rooms, and room events stay 
   const lobby = await readHistory(bob);
   assert.equal(lobby.room, LOBBY);
   assert.deepEqual(lobby.messages.map((m) => m.text), ["大厅的消息"]);
-  assert.equal(await carol.expect("USER_LEFT "), `USER_LEFT ${now} bob`);
+  assert.equal(
+    await carol.expect("USER_LEFT "),
+    `USER_LEFT ${now} bob ${LOBBY}`,
+  );
   assert.equal(await alice.expect("USER_JOINED "), `USER_JOINED ${now} bob`);
 
-  // LEAVE in the lobby, and JOIN of the room one is in: answered the same
-  // way, and nobody is told anything.
+  // LEAVE in the lobby says so (no second copy of its history), JOIN of the
+  // room one is in is answered the same way as a move; nobody is told
+  // anything.
   const aliceQuiet = marker(alice);
   await bob.send("LEAVE");
-  assert.equal(await bob.expect("JOINED "), `JOINED ${LOBBY} 2`);
-  assert.deepEqual(
-    (await readHistory(bob)).messages.map((m) => m.text),
-    ["大厅的消息"],
+  assert.equal(
+    await bob.expect("ERROR "),
+    "ERROR already_in_room 你已经在大厅了",
   );
   await barrier(bob, alice, "alice");
   assert.ok(
@@ -986,6 +993,11 @@ Deno.test("chat server: KICK disconnects the user, tells the room, and the user 
   await bob.send("JOIN 技术");
   await alice.send("JOIN 技术");
   await bob.expect("USER_JOINED ");
+  // Seen in the lobby before alice followed: bob's move, not a leave.
+  assert.equal(
+    await alice.expect("USER_LEFT "),
+    `USER_LEFT ${h.clock.now()} bob 技术`,
+  );
 
   await admin.send("KICK bob 刷屏");
   assert.equal(await admin.expect("OK "), "OK kicked 已将 bob 移出聊天室");

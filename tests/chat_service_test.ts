@@ -154,7 +154,10 @@ async function setup(
     },
     async run(member, line) {
       const command = parseCommand(line);
-      if (command.type === "msg") return service.say(member, command.text);
+      if (command.type === "msg") {
+        service.say(member, command.text);
+        return;
+      }
       assert.ok(
         command.type !== "invalid" && command.type !== "unknown" &&
           isChatCommand(command),
@@ -313,7 +316,7 @@ Deno.test("ChatService JOIN checks room names and moves the member", async (t) =
   await t.step("LEAVE goes back to the lobby", async () => {
     await s.run(bob, "LEAVE");
     assert.equal(bob.take()[0], `JOINED ${LOBBY} 1`);
-    assert.deepEqual(alice.take(), [`USER_LEFT ${s.clock.now()} bob`]);
+    assert.deepEqual(alice.take(), [`USER_LEFT ${s.clock.now()} bob ${LOBBY}`]);
   });
 });
 
@@ -761,4 +764,25 @@ Deno.test("ChatService coalesces join and leave notices in a large room", async 
   assert.deepEqual(watcher.take(), []);
   s.service.exit(late);
   assert.deepEqual(watcher.take(), [`USER_LEFT ${s.clock.now()} late`]);
+});
+
+// The spec's threshold as a literal (docs/PROTOCOL.md, 10): "In a room of up
+// to 100 members every join and leave is its own USER_JOINED/USER_LEFT, at
+// once"; above that they are coalesced.
+Deno.test("ChatService sends every join at once up to 100 members and holds them from 101", async () => {
+  await using s = await setup({ memory: true });
+  const watcher = await s.online("m1");
+  for (let i = 2; i <= 100; i++) await s.online(`m${i}`);
+  const immediate = watcher.take();
+  assert.equal(immediate.length, 99, "a notice for each of m2 … m100");
+  assert.equal(immediate.at(-1), `USER_JOINED ${s.clock.now()} m100`);
+  assert.equal(s.service.hub.memberCount(LOBBY), 100);
+  // The 101st member: the first notice of a large room still goes out...
+  await s.online("m101");
+  assert.deepEqual(watcher.take(), [`USER_JOINED ${s.clock.now()} m101`]);
+  // ...and the next one is held for the sweep.
+  await s.online("m102");
+  assert.deepEqual(watcher.take(), []);
+  await s.service.sweep();
+  assert.deepEqual(watcher.take(), [`USER_JOINED ${s.clock.now()} m102`]);
 });

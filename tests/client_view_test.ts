@@ -19,10 +19,12 @@ import { formatClockTime, formatDateTime } from "../lib/time_format.ts";
 
 const ZH: ViewContext = { lang: "zh", palette: PLAIN_PALETTE, ownName: "小王" };
 const EN: ViewContext = { lang: "en", palette: PLAIN_PALETTE, ownName: "小王" };
-const T = Date.UTC(2025, 10, 25, 14, 30, 35);
+// Local wall-clock times, so that the expected "[14:30:35]" is a literal
+// from the seed and not built with the function under test.
+const T = new Date(2025, 10, 25, 14, 30, 35).getTime();
 const NOW = T + 1000;
-const CLOCK = `[${formatClockTime(T)}]`;
-const NOW_CLOCK = `[${formatClockTime(NOW)}]`;
+const CLOCK = "[14:30:35]";
+const NOW_CLOCK = "[14:30:36]";
 
 function day(time: number): string {
   return formatDateTime(time).slice(0, 10);

@@ -85,3 +85,22 @@ Deno.test("PresenceBatcher keeps rooms apart and holds a shrunken room's notices
   assert.equal(batcher.note("a", "A", 5, left("v")), true, "closed and small");
   assert.deepEqual(batcher.flush(), []);
 });
+
+// The spec's threshold as a literal (README, docs/PROTOCOL.md 8 and 10):
+// "In a room of up to 100 members every join and leave is its own … in a
+// larger room" they are coalesced. Not LARGE_ROOM_MEMBERS, so that a changed
+// constant fails here.
+Deno.test("PresenceBatcher sends every notice at once in a room of 100 members and coalesces at 101", () => {
+  const batcher = new PresenceBatcher();
+  for (let i = 0; i < 10; i++) {
+    assert.equal(
+      batcher.note("lobby", "Lobby", 100, joined(`u${i}`)),
+      true,
+      `notice ${i} in a room of 100`,
+    );
+  }
+  assert.deepEqual(batcher.flush(), [], "100 members: nothing held");
+  assert.equal(batcher.note("lobby", "Lobby", 101, joined("a")), true);
+  assert.equal(batcher.note("lobby", "Lobby", 101, joined("b")), false);
+  assert.deepEqual(batcher.flush(), [{ room: "Lobby", events: [joined("b")] }]);
+});

@@ -375,8 +375,6 @@ Deno.test({
     }
     await using client = await TestClient.connect(port);
     await client.expect("HELLO ", 2000);
-    const helloMs = Date.now() - start;
-    assert.ok(helloMs < 2500, `HELLO took ${helloMs} ms`);
     await client.send("REGISTER bob password123");
     await client.expect("REGISTER_SUCCESS", 2000);
     await client.send("LOGIN bob password123");

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import {
+  describeConfigError,
   ENV_VARS,
+  guessLang,
   parseServerCommand,
   SERVER_USAGE,
   type ServerCommand,
@@ -454,4 +456,68 @@ Deno.test("parseServerCommand() reads the TLS flags and refuses half a configura
     () => serveConfig(["--tls", "--tls-port", "70000"]),
     RangeError,
   );
+});
+
+Deno.test("describeConfigError() says what is wrong in Chinese or English", async (t) => {
+  const cases: [string[], string, string][] = [
+    [
+      ["--port", "70000"],
+      '无法使用 --port "70000"：应为 0 到 65535 之间的整数',
+      'Cannot use --port "70000": expected an integer from 0 to 65535',
+    ],
+    [["--bogus"], "未知选项: --bogus", 'Unknown option "--bogus"'],
+    [["--port"], "选项 --port 缺少取值", 'Option "--port" needs a value'],
+    [
+      ["--quiet=yes"],
+      "选项 --quiet 不接受取值",
+      'Option "--quiet" does not take a value',
+    ],
+    [
+      ["--lang", "fr"],
+      '无法使用语言 "fr"：应为 "zh" 或 "en"',
+      'Cannot use language "fr": expected "zh" or "en"',
+    ],
+    [
+      ["frobnicate"],
+      '未知命令 "frobnicate"',
+      'Unknown command "frobnicate"',
+    ],
+    [
+      ["reset-token"],
+      '命令 "reset-token" 需要 1 个参数，实际给了 0 个',
+      'Command "reset-token" takes 1 argument, got 0',
+    ],
+    [
+      ["--require-tls"],
+      "没有 TLS 时不能使用 --require-tls：请加上 --tls 或 --tls-cert/--tls-key",
+      "Cannot use --require-tls without TLS: add --tls or --tls-cert/--tls-key",
+    ],
+  ];
+  for (const [args, zh, en] of cases) {
+    await t.step(args.join(" "), () => {
+      let thrown: unknown;
+      try {
+        parseServerCommand(args, NO_ENV);
+      } catch (error) {
+        thrown = error;
+      }
+      assert.ok(thrown instanceof Error, `${args.join(" ")} was accepted`);
+      assert.equal(describeConfigError(thrown, "zh"), zh);
+      assert.equal(describeConfigError(thrown, "en"), en);
+    });
+  }
+});
+
+Deno.test("guessLang() takes --lang, then TCPCHAT_LANG, then the locale", () => {
+  assert.equal(guessLang(["--port", "x"], NO_ENV), "zh");
+  assert.equal(guessLang(["--lang", "en", "--port", "x"], NO_ENV), "en");
+  assert.equal(guessLang(["--lang=en"], NO_ENV), "en");
+  assert.equal(guessLang([], envOf({ TCPCHAT_LANG: "en" })), "en");
+  assert.equal(guessLang([], envOf({ LANG: "en_US.UTF-8" })), "en");
+  assert.equal(
+    guessLang(["--lang", "zh"], envOf({ LANG: "en_US.UTF-8" })),
+    "zh",
+  );
+  // An unusable choice (the error being reported) falls back to the locale.
+  assert.equal(guessLang(["--lang", "fr"], envOf({ LANG: "en_GB" })), "en");
 });
