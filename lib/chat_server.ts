@@ -525,6 +525,11 @@ class Connection implements ChatMember {
     void this.close(code, message);
   }
 
+  async flushed(): Promise<boolean> {
+    await this.#queue.flush();
+    return !this.#queue.closed;
+  }
+
   send(reply: Reply): void {
     this.#queue.push(encode(formatReply(reply)));
   }

@@ -50,6 +50,16 @@ export const MAX_UNWRITTEN_IDS = DEFAULT_MAX_BUFFERED;
 export const DELETE_LAST_SEARCH = 1000;
 /** Undelivered private messages kept per recipient. */
 export const MAX_OFFLINE_PER_RECIPIENT = 1000;
+/** UTF-8 bytes of undelivered private message text kept per recipient (2 MiB). */
+export const MAX_OFFLINE_BYTES_PER_RECIPIENT = 2 * 1024 * 1024;
+/**
+ * Offline delivery hands the socket at most this many messages, or about
+ * this many bytes of text, before it waits for them to be written: far under
+ * the 1 MiB outbound bound, so a long queue never overflows it.
+ */
+export const OFFLINE_BATCH_MESSAGES = 50;
+/** See {@linkcode OFFLINE_BATCH_MESSAGES}. */
+export const OFFLINE_BATCH_BYTES = 128 * 1024;
 
 /** A logged-in connection as the chat service sees it. */
 export interface ChatMember extends Member {
@@ -63,6 +73,13 @@ export interface ChatMember extends Member {
   disconnect(code: string, message: string): void;
   /** The language of this member's replies. @default {the service's `lang`} */
   readonly lang?: Lang;
+  /**
+   * Resolves `true` once everything sent so far was handed to the socket,
+   * or `false` if the connection closed first. Offline delivery waits on it
+   * between batches and removes a batch from the queue only after `true`.
+   * @default {resolves `true` at once}
+   */
+  flushed?(): Promise<boolean>;
 }
 
 /** Options for {@linkcode ChatService}. */
@@ -437,7 +454,19 @@ export class ChatService {
       message,
       account.id,
       MAX_OFFLINE_PER_RECIPIENT,
+      MAX_OFFLINE_BYTES_PER_RECIPIENT,
     );
+    if (queued === "full_bytes") {
+      member.send({
+        type: "error",
+        code: "offline_queue_full",
+        message: this.#t(member, "offlineQueueFullBytes", {
+          user: account.username,
+          max: `${MAX_OFFLINE_BYTES_PER_RECIPIENT / (1024 * 1024)} MiB`,
+        }),
+      });
+      return;
+    }
     if (queued === "full") {
       member.send({
         type: "error",
@@ -458,22 +487,51 @@ export class ChatService {
     // (docs/PROTOCOL.md, 11, Private messages); the store keeps queued
     // messages out of pruneMessages(), so they are dropped here.
     const oldest = this.#clock.now() - this.#historyMs;
-    const waiting = (await this.#store.takeOffline(member.accountId))
-      .filter((message) => message.createdAt >= oldest);
-    if (waiting.length === 0) return;
-    member.send({ type: "offline_begin", count: waiting.length });
-    const bySender = new Map<string, number>();
-    for (const message of waiting) {
-      member.send({
-        type: "private",
-        id: message.id,
-        time: message.createdAt,
-        from: message.sender,
-        to: member.username,
-        text: message.text,
-      });
-      bySender.set(message.sender, (bySender.get(message.sender) ?? 0) + 1);
+    const total = await this.#store.countOffline(member.accountId, oldest);
+    if (total === 0) {
+      // Only expired or deleted ones, if any: drop them.
+      await this.#store.ackOffline(member.accountId, []);
+      return;
     }
+    member.send({ type: "offline_begin", count: total });
+    const bySender = new Map<string, number>();
+    let afterId = 0;
+    let complete = true;
+    // In batches that each fit the outbound queue many times over: a batch
+    // is removed from the store only once the socket took it, so a
+    // connection lost midway keeps the rest for the next login.
+    while (true) {
+      const batch = await this.#store.peekOffline(
+        member.accountId,
+        OFFLINE_BATCH_MESSAGES,
+        afterId,
+      );
+      if (batch.length === 0) break;
+      const handed: number[] = [];
+      let bytes = 0;
+      for (const message of batch) {
+        afterId = message.id;
+        handed.push(message.id);
+        if (message.createdAt < oldest) continue;
+        member.send({
+          type: "private",
+          id: message.id,
+          time: message.createdAt,
+          from: message.sender,
+          to: member.username,
+          text: message.text,
+        });
+        bySender.set(message.sender, (bySender.get(message.sender) ?? 0) + 1);
+        bytes += message.text.length * 3;
+        if (bytes >= OFFLINE_BATCH_BYTES) break;
+      }
+      if (!(await (member.flushed?.() ?? Promise.resolve(true)))) {
+        complete = false;
+        break;
+      }
+      await this.#store.ackOffline(member.accountId, handed);
+    }
+    if (!complete) return;
     member.send({ type: "offline_end" });
     for (const [sender, count] of bySender) {
       this.hub.find(sender)?.send({

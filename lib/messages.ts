@@ -301,6 +301,10 @@ const CATALOG = {
     zh: "{user} 的离线消息已满（最多 {max} 条），消息未发送",
     en: "{user}'s offline queue is full (at most {max}); message not sent",
   },
+  offlineQueueFullBytes: {
+    zh: "{user} 的离线消息已满（最多 {max}），消息未发送",
+    en: "{user}'s offline queue is full (at most {max}); message not sent",
+  },
   notAdmin: {
     zh: "只有管理员可以执行此操作",
     en: "Only administrators can do that",

@@ -624,12 +624,18 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
     message: StoredMessage,
     recipientAccountId: number,
     maxQueued: number,
+    maxQueuedBytes = Number.POSITIVE_INFINITY,
   ): Promise<QueueOfflineResult> {
     return this.#transaction(() => {
-      const { n } = this.#statement(
-        "SELECT count(*) AS n FROM offline_queue WHERE recipient_account_id = ?",
-      ).get(recipientAccountId) as { n: number };
+      const { n, bytes } = this.#statement(
+        `SELECT count(*) AS n,
+                coalesce(sum(length(CAST(m.text AS BLOB))), 0) AS bytes
+         FROM offline_queue q JOIN messages m ON m.id = q.message_id
+         WHERE q.recipient_account_id = ?`,
+      ).get(recipientAccountId) as { n: number; bytes: number };
       if (n >= maxQueued) return "full";
+      const textBytes = new TextEncoder().encode(message.text).length;
+      if (bytes + textBytes > maxQueuedBytes) return "full_bytes";
       this.#statement(
         `INSERT INTO messages (id, room, sender, recipient, text, created_at)
          VALUES (?, ?, ?, ?, ?, ?)`,
@@ -662,6 +668,50 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
         "DELETE FROM offline_queue WHERE recipient_account_id = ?",
       ).run(recipientAccountId);
       return rows.map(toMessage);
+    });
+  }
+
+  peekOffline(
+    recipientAccountId: number,
+    limit: number,
+    afterId = 0,
+  ): Promise<StoredMessage[]> {
+    const rows = this.#statement(
+      `SELECT m.id, m.room, m.sender, m.recipient, m.text,
+              m.created_at AS createdAt
+       FROM offline_queue q JOIN messages m ON m.id = q.message_id
+       WHERE q.recipient_account_id = ? AND q.message_id > ?
+         AND m.deleted_at IS NULL
+       ORDER BY q.message_id LIMIT ?`,
+    ).all(recipientAccountId, afterId, limit) as unknown as StoredMessage[];
+    return Promise.resolve(rows.map(toMessage));
+  }
+
+  countOffline(recipientAccountId: number, since = 0): Promise<number> {
+    const { n } = this.#statement(
+      `SELECT count(*) AS n
+       FROM offline_queue q JOIN messages m ON m.id = q.message_id
+       WHERE q.recipient_account_id = ? AND m.deleted_at IS NULL
+         AND m.created_at >= ?`,
+    ).get(recipientAccountId, since) as { n: number };
+    return Promise.resolve(n);
+  }
+
+  ackOffline(
+    recipientAccountId: number,
+    messageIds: readonly number[],
+  ): Promise<void> {
+    return this.#transaction(() => {
+      const remove = this.#statement(
+        "DELETE FROM offline_queue WHERE recipient_account_id = ? AND message_id = ?",
+      );
+      for (const id of messageIds) remove.run(recipientAccountId, id);
+      // Entries of messages an admin deleted are never delivered: drop them
+      // here so they stop counting against the recipient's cap.
+      this.#statement(
+        `DELETE FROM offline_queue WHERE recipient_account_id = ?
+           AND message_id IN (SELECT id FROM messages WHERE deleted_at IS NOT NULL)`,
+      ).run(recipientAccountId);
     });
   }
 

@@ -285,7 +285,7 @@ export interface Mute {
 }
 
 /** What {@linkcode ChatStore.queueOffline} did. */
-export type QueueOfflineResult = "queued" | "full";
+export type QueueOfflineResult = "queued" | "full" | "full_bytes";
 
 /**
  * Persistence for chat: message history, the offline queue for private
@@ -338,12 +338,15 @@ export interface ChatStore {
    * Queues a private message for an account that is offline, in one
    * transaction that commits before the promise resolves: resolves `"full"`,
    * writing nothing, if the account already has `maxQueued` or more messages
-   * queued; otherwise stores the message and its queue entry.
+   * queued, or `"full_bytes"` if the texts already queued plus this one
+   * would pass `maxQueuedBytes` (UTF-8 bytes); otherwise stores the message
+   * and its queue entry.
    */
   queueOffline(
     message: StoredMessage,
     recipientAccountId: number,
     maxQueued: number,
+    maxQueuedBytes?: number,
   ): Promise<QueueOfflineResult>;
   /**
    * Takes every message queued for the account, oldest first, and removes
@@ -351,6 +354,31 @@ export interface ChatStore {
    * even across restarts. Messages deleted meanwhile are dropped.
    */
   takeOffline(recipientAccountId: number): Promise<StoredMessage[]>;
+  /**
+   * Reads up to `limit` messages queued for the account, oldest first,
+   * without removing them (deleted messages excluded). With `afterId`, only
+   * those with a larger id. A delivery loop reads a batch, hands it to the
+   * socket, then removes it with {@linkcode ChatStore.ackOffline}, so a
+   * connection lost mid-delivery loses nothing.
+   */
+  peekOffline(
+    recipientAccountId: number,
+    limit: number,
+    afterId?: number,
+  ): Promise<StoredMessage[]>;
+  /**
+   * How many messages are queued for the account (deleted ones excluded),
+   * created at or after `since` if given.
+   */
+  countOffline(recipientAccountId: number, since?: number): Promise<number>;
+  /**
+   * Removes the given messages from the account's queue, and the entries of
+   * messages deleted meanwhile, in one transaction.
+   */
+  ackOffline(
+    recipientAccountId: number,
+    messageIds: readonly number[],
+  ): Promise<void>;
   /**
    * Mutes an account until `until` (replacing any mute) and logs `audit`, in
    * one transaction. Resolves false, writing nothing, for an unknown account.

@@ -786,3 +786,49 @@ Deno.test("ChatService sends every join at once up to 100 members and holds them
   await s.service.sweep();
   assert.deepEqual(watcher.take(), [`USER_JOINED ${s.clock.now()} m102`]);
 });
+
+Deno.test("ChatService offline delivery removes only what the socket took; a lost connection keeps the rest", async () => {
+  await using s = await setup({ memory: true });
+  const bob = await s.account("bob");
+  for (let i = 1; i <= 120; i++) {
+    await s.store.queueOffline(
+      {
+        id: i,
+        room: null,
+        sender: "someone",
+        recipient: "bob",
+        text: `queued ${i}`,
+        createdAt: s.clock.now(),
+      },
+      bob.id,
+      MAX_OFFLINE_PER_RECIPIENT,
+    );
+  }
+  await s.service.close();
+  s.restart();
+  // The first connection is gone before its first batch is written.
+  const lost = s.member(bob);
+  let flushes = 0;
+  Object.assign(lost, {
+    flushed: () => {
+      flushes++;
+      return Promise.resolve(false);
+    },
+  });
+  await s.service.enter(lost);
+  assert.equal(flushes, 1, "stops at the first batch");
+  const first = lost.take().filter((l) => l.startsWith("PRIVATE "));
+  assert.ok(first.length > 0 && first.length < 120, `${first.length} sent`);
+  assert.ok(!lost.lines.includes("OFFLINE_END"));
+  assert.equal(await s.store.countOffline(bob.id), 120, "nothing removed");
+  s.service.exit(lost);
+
+  // The next login gets all 120, then the queue is empty.
+  const next = s.member(bob);
+  await s.service.enter(next);
+  const lines = next.take();
+  assert.ok(lines.includes("OFFLINE_BEGIN 120"));
+  assert.equal(lines.filter((l) => l.startsWith("PRIVATE ")).length, 120);
+  assert.ok(lines.includes("OFFLINE_END"));
+  assert.equal(await s.store.countOffline(bob.id), 0);
+});
