@@ -28,6 +28,7 @@ import {
 } from "./lib/client_view.ts";
 import { COLOR_PALETTE, PLAIN_PALETTE, shouldUseColor } from "./lib/colors.ts";
 import { emojiTable, expandShortcodes } from "./lib/emoji.ts";
+import { inputProblem } from "./lib/client_input.ts";
 import { LOBBY } from "./lib/hub.ts";
 import {
   type Lang,
@@ -38,7 +39,6 @@ import {
 } from "./lib/messages.ts";
 import {
   type Command,
-  formatCommand,
   MAX_HISTORY_COUNT,
   MAX_MUTE_MINUTES,
   type Reply,
@@ -582,6 +582,13 @@ class Client {
     command: Command,
     types: readonly T[],
   ): Promise<Extract<Reply, { type: T }> | undefined> {
+    const problem = inputProblem(command);
+    if (problem !== undefined) {
+      this.#io.print(
+        errorLine(this.#t(problem.key, problem.params), Date.now(), this.#view),
+      );
+      return undefined;
+    }
     try {
       await conn.send(command);
       return await conn.expect(
@@ -956,7 +963,6 @@ class ChatRoom {
     conn: ServerConnection,
     command: Extract<Command, { type: "join" | "leave" }>,
   ): Promise<void> {
-    if (!this.#checkFormat(command)) return;
     const reply = await this.#ask(conn, command, ["joined", "error"]);
     if (reply?.type === "error") this.#client.failure(reply);
   }
@@ -991,22 +997,21 @@ class ChatRoom {
     return undefined;
   }
 
-  /** Whether `command` can be sent; if not, says why. */
+  /**
+   * Whether `command` can be sent; if not (over a protocol limit or
+   * malformed), says why from the catalog and sends nothing.
+   */
   #checkFormat(command: Command): boolean {
-    try {
-      formatCommand(command);
-      return true;
-    } catch (error) {
-      if (!(error instanceof TypeError)) throw error;
-      this.#client.io.print(
-        errorLine(
-          this.#client.t("cannotSend", { reason: error.message }),
-          Date.now(),
-          this.#view,
-        ),
-      );
-      return false;
-    }
+    const problem = inputProblem(command);
+    if (problem === undefined) return true;
+    this.#client.io.print(
+      errorLine(
+        this.#client.t(problem.key, problem.params),
+        Date.now(),
+        this.#view,
+      ),
+    );
+    return false;
   }
 
   /** Sends a command whose answer the event pump shows; false if not sent. */
@@ -1103,6 +1108,7 @@ class ChatRoom {
     command: Command,
     types: readonly Reply["type"][],
   ): Promise<Reply | undefined> {
+    if (!this.#checkFormat(command)) return undefined;
     const reply = new Promise<Reply | undefined>((resolve) => {
       this.#awaiting = { types, resolve };
     });

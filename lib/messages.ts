@@ -624,6 +624,29 @@ const CATALOG = {
   accountDeleted: { zh: "账户已删除", en: "Account deleted" },
   cancelled: { zh: "已取消", en: "Cancelled" },
   rateLimitedShort: { zh: "发送过快，请稍候", en: "Slow down" },
+
+  // Client: input over a protocol limit, refused before sending
+  inputMessageTooLong: {
+    zh:
+      "消息太长: {length} 字节，上限 {limit} 字节（约 1365 个汉字）；未发送，请分几条发送",
+    en:
+      "Message too long: {length} bytes, the limit is {limit} bytes; nothing sent, please send it in several parts",
+  },
+  inputStatusTooLong: {
+    zh: "状态太长: {length} 个字符，上限 {limit} 个字符；未发送",
+    en:
+      "Status too long: {length} characters, the limit is {limit}; nothing sent",
+  },
+  inputReasonTooLong: {
+    zh: "原因太长: {length} 字节，上限 {limit} 字节；未发送",
+    en:
+      "Reason too long: {length} bytes, the limit is {limit} bytes; nothing sent",
+  },
+  inputPasswordTooLong: {
+    zh: "密码太长: {length} 字节，上限 {limit} 字节；未发送",
+    en:
+      "Password too long: {length} bytes, the limit is {limit} bytes; nothing sent",
+  },
 } as const satisfies Record<string, Record<Lang, string>>;
 
 /** A key of the message catalog. */
