@@ -29,6 +29,7 @@ import {
 import { COLOR_PALETTE, PLAIN_PALETTE, shouldUseColor } from "./lib/colors.ts";
 import { emojiTable, expandShortcodes } from "./lib/emoji.ts";
 import { inputProblem } from "./lib/client_input.ts";
+import { parseAddress, parsePort } from "./lib/client_address.ts";
 import { LOBBY } from "./lib/hub.ts";
 import {
   type Lang,
@@ -254,12 +255,21 @@ class Client {
 
   async #askTarget(): Promise<[string, number] | undefined> {
     let host = this.#options.host;
-    if (host === undefined) {
+    let port = this.#options.port;
+    while (host === undefined) {
+      // "host:port" and "[v6]:port" carry the port: no port question then.
       const answer = await this.#io.ask(this.#t("askHost"));
       if (answer === undefined) return undefined;
-      host = answer.trim() || "localhost";
+      const address = parseAddress(answer);
+      if (address.type === "ok") {
+        host = address.host;
+        port = address.port ?? port;
+      } else if (address.type === "bad_port") {
+        this.#io.print(this.#t("invalidPort", { port: address.port }));
+      } else {
+        this.#io.print(this.#t("invalidAddress", { address: answer.trim() }));
+      }
     }
-    let port = this.#options.port;
     while (port === undefined) {
       const answer = await this.#io.ask(this.#t("askPort"));
       if (answer === undefined) return undefined;
@@ -1339,12 +1349,6 @@ function isLoopbackHost(host: string): boolean {
   const bare = host.replace(/^\[|\]$/g, "").toLowerCase();
   return bare === "localhost" || bare.endsWith(".localhost") ||
     isLoopbackAddress(bare);
-}
-
-function parsePort(text: string): number | undefined {
-  if (!/^\d{1,5}$/.test(text)) return undefined;
-  const port = Number(text);
-  return port >= 1 && port <= 65535 ? port : undefined;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

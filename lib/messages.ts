@@ -647,6 +647,13 @@ const CATALOG = {
     en:
       "Password too long: {length} bytes, the limit is {limit} bytes; nothing sent",
   },
+
+  // Client: the address prompt
+  invalidAddress: {
+    zh: "[错误] 地址无效: {address}（应为 主机、主机:端口 或 [IPv6地址]:端口）",
+    en:
+      "[Error] Invalid address: {address} (expected host, host:port or [IPv6]:port)",
+  },
 } as const satisfies Record<string, Record<Lang, string>>;
 
 /** A key of the message catalog. */

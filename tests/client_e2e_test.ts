@@ -1013,3 +1013,21 @@ Deno.test("client.ts refuses over-long input with a message and keeps chatting",
   assert.equal(fromClient.length, 1, bob.lines.join("\n"));
   await exitChat(client);
 });
+
+Deno.test("client.ts takes host:port at the address prompt and asks no port", async () => {
+  await using dir = await tempDir();
+  const started = await startServer(dir.path, join(dir.path, "chat.db"));
+  await using _server = started.server;
+  const port = started.port;
+
+  await using client = startClient(dir.path, []);
+  await client.answer(
+    "\n请输入服务器地址 (默认为 localhost): ",
+    `127.0.0.1:${port}`,
+  );
+  await client.expect(`\n[客户端] 已连接到 127.0.0.1:${port}\n`);
+  await expectMenu(client);
+  assert.ok(!client.stdout.includes("请输入服务器端口"), client.describe());
+  await client.type("4");
+  assert.equal(await client.exitCode(), 0, client.describe());
+});
