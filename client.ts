@@ -28,6 +28,8 @@ import {
 } from "./lib/client_view.ts";
 import { COLOR_PALETTE, PLAIN_PALETTE, shouldUseColor } from "./lib/colors.ts";
 import { emojiTable, expandShortcodes } from "./lib/emoji.ts";
+import { inputProblem } from "./lib/client_input.ts";
+import { parseAddress, parsePort } from "./lib/client_address.ts";
 import { LOBBY } from "./lib/hub.ts";
 import {
   type Lang,
@@ -38,7 +40,6 @@ import {
 } from "./lib/messages.ts";
 import {
   type Command,
-  formatCommand,
   MAX_HISTORY_COUNT,
   MAX_MUTE_MINUTES,
   type Reply,
@@ -254,12 +255,21 @@ class Client {
 
   async #askTarget(): Promise<[string, number] | undefined> {
     let host = this.#options.host;
-    if (host === undefined) {
+    let port = this.#options.port;
+    while (host === undefined) {
+      // "host:port" and "[v6]:port" carry the port: no port question then.
       const answer = await this.#io.ask(this.#t("askHost"));
       if (answer === undefined) return undefined;
-      host = answer.trim() || "localhost";
+      const address = parseAddress(answer);
+      if (address.type === "ok") {
+        host = address.host;
+        port = address.port ?? port;
+      } else if (address.type === "bad_port") {
+        this.#io.print(this.#t("invalidPort", { port: address.port }));
+      } else {
+        this.#io.print(this.#t("invalidAddress", { address: answer.trim() }));
+      }
     }
-    let port = this.#options.port;
     while (port === undefined) {
       const answer = await this.#io.ask(this.#t("askPort"));
       if (answer === undefined) return undefined;
@@ -585,6 +595,13 @@ class Client {
     command: Command,
     types: readonly T[],
   ): Promise<Extract<Reply, { type: T }> | undefined> {
+    const problem = inputProblem(command);
+    if (problem !== undefined) {
+      this.#io.print(
+        errorLine(this.#t(problem.key, problem.params), Date.now(), this.#view),
+      );
+      return undefined;
+    }
     try {
       await conn.send(command);
       return await conn.expect(
@@ -966,7 +983,6 @@ class ChatRoom {
     conn: ServerConnection,
     command: Extract<Command, { type: "join" | "leave" }>,
   ): Promise<void> {
-    if (!this.#checkFormat(command)) return;
     const reply = await this.#ask(conn, command, ["joined", "error"]);
     if (reply?.type === "error") this.#client.failure(reply);
   }
@@ -1001,22 +1017,21 @@ class ChatRoom {
     return undefined;
   }
 
-  /** Whether `command` can be sent; if not, says why. */
+  /**
+   * Whether `command` can be sent; if not (over a protocol limit or
+   * malformed), says why from the catalog and sends nothing.
+   */
   #checkFormat(command: Command): boolean {
-    try {
-      formatCommand(command);
-      return true;
-    } catch (error) {
-      if (!(error instanceof TypeError)) throw error;
-      this.#client.io.print(
-        errorLine(
-          this.#client.t("cannotSend", { reason: error.message }),
-          Date.now(),
-          this.#view,
-        ),
-      );
-      return false;
-    }
+    const problem = inputProblem(command);
+    if (problem === undefined) return true;
+    this.#client.io.print(
+      errorLine(
+        this.#client.t(problem.key, problem.params),
+        Date.now(),
+        this.#view,
+      ),
+    );
+    return false;
   }
 
   /** Sends a command whose answer the event pump shows; false if not sent. */
@@ -1113,6 +1128,7 @@ class ChatRoom {
     command: Command,
     types: readonly Reply["type"][],
   ): Promise<Reply | undefined> {
+    if (!this.#checkFormat(command)) return undefined;
     const reply = new Promise<Reply | undefined>((resolve) => {
       this.#awaiting = { types, resolve };
     });
@@ -1343,12 +1359,6 @@ function isLoopbackHost(host: string): boolean {
   const bare = host.replace(/^\[|\]$/g, "").toLowerCase();
   return bare === "localhost" || bare.endsWith(".localhost") ||
     isLoopbackAddress(bare);
-}
-
-function parsePort(text: string): number | undefined {
-  if (!/^\d{1,5}$/.test(text)) return undefined;
-  const port = Number(text);
-  return port >= 1 && port <= 65535 ? port : undefined;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

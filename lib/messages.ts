@@ -780,6 +780,36 @@ const CATALOG = {
     zh: "尝试次数过多，已暂时拒绝",
     en: "too many attempts, refused for now",
   },
+
+  // Client: input over a protocol limit, refused before sending
+  inputMessageTooLong: {
+    zh:
+      "消息太长: {length} 字节，上限 {limit} 字节（约 1365 个汉字）；未发送，请分几条发送",
+    en:
+      "Message too long: {length} bytes, the limit is {limit} bytes; nothing sent, please send it in several parts",
+  },
+  inputStatusTooLong: {
+    zh: "状态太长: {length} 个字符，上限 {limit} 个字符；未发送",
+    en:
+      "Status too long: {length} characters, the limit is {limit}; nothing sent",
+  },
+  inputReasonTooLong: {
+    zh: "原因太长: {length} 字节，上限 {limit} 字节；未发送",
+    en:
+      "Reason too long: {length} bytes, the limit is {limit} bytes; nothing sent",
+  },
+  inputPasswordTooLong: {
+    zh: "密码太长: {length} 字节，上限 {limit} 字节；未发送",
+    en:
+      "Password too long: {length} bytes, the limit is {limit} bytes; nothing sent",
+  },
+
+  // Client: the address prompt
+  invalidAddress: {
+    zh: "[错误] 地址无效: {address}（应为 主机、主机:端口 或 [IPv6地址]:端口）",
+    en:
+      "[Error] Invalid address: {address} (expected host, host:port or [IPv6]:port)",
+  },
 } as const satisfies Record<string, Record<Lang, string>>;
 
 /** A key of the message catalog. */

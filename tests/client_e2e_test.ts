@@ -972,3 +972,59 @@ Deno.test("client.ts resumes into its room, shows what it missed once, and exits
     client.describe(),
   );
 });
+
+Deno.test("client.ts refuses over-long input with a message and keeps chatting", async () => {
+  await using dir = await tempDir();
+  const started = await startServer(dir.path, join(dir.path, "chat.db"));
+  await using _server = started.server;
+  await registerAccounts(started.port, ["小王", "bob"]);
+
+  await using client = startClient(dir.path, clientArgs(started.port));
+  await expectMenu(client);
+  await login(client, "小王");
+  await using bob = await loggedIn(started.port, "bob");
+  await client.expect("【系统】bob 加入了聊天室\n");
+  // A 5,000-byte paste: 1,666 CJK characters and two ASCII letters.
+  await client.type("汉".repeat(1666) + "ab");
+  await client.expect(
+    "【错误】消息太长: 5000 字节，上限 4096 字节（约 1365 个汉字）；未发送，请分几条发送\n",
+  );
+  await client.type(`/msg bob ${"a".repeat(4097)}`);
+  await client.expect(
+    "【错误】消息太长: 4097 字节，上限 4096 字节（约 1365 个汉字）；未发送，请分几条发送\n",
+  );
+  await client.type(`/status ${"s".repeat(101)}`);
+  await client.expect(
+    "【错误】状态太长: 101 个字符，上限 100 个字符；未发送\n",
+  );
+  await client.type(`/kick bob ${"r".repeat(201)}`);
+  await client.expect("【错误】原因太长: 201 字节，上限 200 字节；未发送\n");
+  await client.type(`/mute bob 5 ${"r".repeat(201)}`);
+  await client.expect("【错误】原因太长: 201 字节，上限 200 字节；未发送\n");
+  await client.type("after");
+  await bob.next((line) => / 小王 after$/.test(line));
+  // "after" is the only line bob got from 小王: nothing over-long was sent.
+  const fromClient = bob.lines.filter((line) =>
+    /^(MESSAGE|PRIVATE) \d+ \d+ 小王 /.test(line)
+  );
+  assert.equal(fromClient.length, 1, bob.lines.join("\n"));
+  await exitChat(client);
+});
+
+Deno.test("client.ts takes host:port at the address prompt and asks no port", async () => {
+  await using dir = await tempDir();
+  const started = await startServer(dir.path, join(dir.path, "chat.db"));
+  await using _server = started.server;
+  const port = started.port;
+
+  await using client = startClient(dir.path, []);
+  await client.answer(
+    "\n请输入服务器地址 (默认为 localhost): ",
+    `127.0.0.1:${port}`,
+  );
+  await client.expect(`\n[客户端] 已连接到 127.0.0.1:${port}\n`);
+  await expectMenu(client);
+  assert.ok(!client.stdout.includes("请输入服务器端口"), client.describe());
+  await client.type("4");
+  assert.equal(await client.exitCode(), 0, client.describe());
+});
