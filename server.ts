@@ -58,8 +58,27 @@ export function startServer(options: ServerOptions = {}): ChatServer {
   try {
     return startChatServer({ ...options, store });
   } catch (error) {
-    store.close();
+    closeAfterFailedStart(store);
     throw error;
+  }
+}
+
+/**
+ * Closes the store of a start that failed (a port in use) and, if that start
+ * created the database file, removes it again with its SQLite side files, so
+ * a failed start leaves no empty database behind. A file that existed
+ * before is never touched.
+ */
+function closeAfterFailedStart(store: SqliteStore): void {
+  store.close();
+  if (!store.created) return;
+  for (const suffix of ["", "-wal", "-shm", "-journal"]) {
+    try {
+      Deno.removeSync(store.path + suffix);
+    } catch {
+      // Already gone (SQLite removes its side files at close), or not ours
+      // to report: the start's own error is what the operator needs.
+    }
   }
 }
 
@@ -133,7 +152,7 @@ async function serve(config: ServerConfig): Promise<number> {
       signal: stop.signal,
     });
   } catch (error) {
-    store.close();
+    closeAfterFailedStart(store);
     if (error instanceof Deno.errors.AddrInUse) {
       // Either port may be the taken one; name the one in the message.
       const port = /:(\d+)/.exec((error as Error).message)?.[1] ?? config.port;
@@ -225,9 +244,20 @@ async function runOperatorCommand(
   config: ServerConfig,
 ): Promise<number> {
   const lang = config.lang;
+  // Operator commands never create a database: a missing file is most
+  // likely the wrong folder or --db, and an empty new one would hide that.
+  const path = resolve(config.db);
+  try {
+    await Deno.stat(path);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    console.error(t(lang, "opNoDatabase", { path }));
+    return 1;
+  }
+  console.error(t(lang, "opUsingDatabase", { path }));
   let store: SqliteStore;
   try {
-    store = SqliteStore.open(config.db);
+    store = SqliteStore.open(path, { create: false });
   } catch (error) {
     return reportStoreError(lang, error);
   }

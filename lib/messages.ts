@@ -104,6 +104,17 @@ const CATALOG = {
     en: "{user} is no longer an administrator",
   },
   opDeleted: { zh: "已删除账户: {user}", en: "Deleted account: {user}" },
+  // Which database file operator commands use
+  opUsingDatabase: {
+    zh: "[信息] 使用数据库: {path}",
+    en: "[Info] Using database: {path}",
+  },
+  opNoDatabase: {
+    zh:
+      "[错误] 数据库文件不存在: {path}\n[提示] 先启动一次服务器来创建它，或用 --db（或 TCPCHAT_DB）指定已有的数据库文件",
+    en:
+      "[Error] Database file not found: {path}\n[Hint] Start the server once to create it, or point --db (or TCPCHAT_DB) at an existing database file",
+  },
   // Replies to clients
   registerSuccess: { zh: "注册成功！", en: "Registration successful!" },
   invalidUsername: {

@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
+import { SqliteStore } from "../lib/sqlite_store.ts";
 import { VERSION } from "../lib/version.ts";
 import { TestClient } from "./_client.ts";
 import { tempDir } from "./_util.ts";
@@ -143,6 +144,105 @@ Deno.test("server.ts exits 1 with a hint, not a stack trace, when the port is in
   assert.match(stderr, /--port/);
   assertNoStackTrace(stderr);
   assert.doesNotMatch(stdout, /启动成功/);
+});
+
+Deno.test("server.ts leaves no new database behind when its port is in use, and keeps an existing one", async () => {
+  await using dir = await tempDir();
+  using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = String((taken.addr as Deno.NetAddr).port);
+  const db = join(dir.path, "chat.db");
+  const fresh = await runCli(
+    ["--host", "127.0.0.1", "--port", port, "--db", db],
+    dir.path,
+  );
+  assert.equal(fresh.code, 1, fresh.stderr);
+  assert.deepEqual(await Array.fromAsync(Deno.readDir(dir.path)), []);
+
+  {
+    using store = SqliteStore.open(db);
+    await store.createAccount({
+      username: "alice",
+      usernameKey: "alice",
+      passwordHash: "hash",
+      recoveryCodeHash: null,
+      createdAt: 1,
+    }, {
+      at: 1,
+      event: "register",
+      username: "alice",
+      address: "test",
+      detail: null,
+    });
+  }
+  const existing = await runCli(
+    ["--host", "127.0.0.1", "--port", port, "--db", db],
+    dir.path,
+  );
+  assert.equal(existing.code, 1, existing.stderr);
+  using store = SqliteStore.open(db);
+  assert.deepEqual(
+    (await store.listAccounts()).map((account) => account.username),
+    ["alice"],
+  );
+});
+
+Deno.test("server.ts operator commands refuse a missing database, naming it, and create nothing", async (t) => {
+  await using dir = await tempDir();
+  await using other = await tempDir();
+  const credentials = join(other.path, "credentials.json");
+  await Deno.writeTextFile(credentials, "{}");
+  const expected = join(await Deno.realPath(dir.path), "tcpchat.db");
+  for (
+    const args of [
+      ["users"],
+      ["reset-token", "alice"],
+      ["delete-user", "alice"],
+      ["grant-admin", "alice"],
+      ["revoke-admin", "alice"],
+      ["import-credentials", credentials],
+    ]
+  ) {
+    await t.step(args[0]!, async () => {
+      const { code, stdout, stderr } = await runCli(args, dir.path);
+      assert.equal(code, 1, stderr);
+      assert.equal(
+        stderr,
+        `[错误] 数据库文件不存在: ${expected}\n` +
+          "[提示] 先启动一次服务器来创建它，或用 --db（或 TCPCHAT_DB）指定已有的数据库文件\n",
+      );
+      assert.equal(stdout, "");
+    });
+  }
+  await t.step("--lang en", async () => {
+    const { code, stderr } = await runCli(["users", "--lang", "en"], dir.path);
+    assert.equal(code, 1, stderr);
+    assert.equal(
+      stderr,
+      `[Error] Database file not found: ${expected}\n` +
+        "[Hint] Start the server once to create it, or point --db (or TCPCHAT_DB) at an existing database file\n",
+    );
+  });
+  assert.deepEqual(await Array.fromAsync(Deno.readDir(dir.path)), []);
+});
+
+Deno.test("server.ts operator commands name the database file they use", async (t) => {
+  await using dir = await tempDir();
+  SqliteStore.open(join(dir.path, "tcpchat.db")).close();
+  const expected = join(await Deno.realPath(dir.path), "tcpchat.db");
+  await t.step("zh, default path", async () => {
+    const { code, stdout, stderr } = await runCli(["users"], dir.path);
+    assert.equal(code, 0, stderr);
+    assert.equal(stderr, `[信息] 使用数据库: ${expected}\n`);
+    assert.match(stdout, /^共 0 个账户/);
+  });
+  await t.step("en, --db", async () => {
+    const { code, stderr } = await runCli(
+      ["users", "--lang", "en", "--db", "tcpchat.db"],
+      dir.path,
+    );
+    assert.equal(code, 0, stderr);
+    assert.equal(stderr, `[Info] Using database: ${expected}\n`);
+  });
 });
 
 Deno.test("server.ts exits 2 with usage on stderr for a bad flag or value", async (t) => {
