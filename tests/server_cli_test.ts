@@ -306,6 +306,77 @@ Deno.test("server.ts exits 1 naming the file, and leaves it alone, when --db is 
   assert.equal(await Deno.readTextFile(db), content);
 });
 
+/** The message of a second server on a database that a server holds. */
+function databaseInUse(db: string): string {
+  return `[错误] 数据库 ${db} 正被另一个服务器进程使用（锁文件 ${db}.lock）\n` +
+    "[提示] 一个数据库只能由一个服务器使用：先停止那个服务器（锁文件里记有它的进程号），或用 --db 指定另一个数据库\n";
+}
+
+Deno.test("server.ts refuses a second server on the same database, naming the lock file, until the first stops", async (t) => {
+  await using dir = await tempDir();
+  const db = join(dir.path, "chat.db");
+  const args = ["--host", "127.0.0.1", "--port", "0", "--db", db];
+  await using first = new ServerProcess(args, { cwd: dir.path });
+  await first.port();
+  assert.equal(await Deno.readTextFile(`${db}.lock`), `${first.child.pid}\n`);
+
+  await t.step("the second exits 1 with the message", async () => {
+    const { code, stdout, stderr } = await runCli(args, dir.path);
+    assert.equal(code, 1, stderr);
+    assert.equal(stderr, databaseInUse(db));
+    assert.equal(stdout, "");
+  });
+
+  await t.step("--lang en", async () => {
+    const { code, stderr } = await runCli([...args, "--lang", "en"], dir.path);
+    assert.equal(code, 1, stderr);
+    assert.equal(
+      stderr,
+      `[Error] Database ${db} is in use by another server process (lock file ${db}.lock)\n` +
+        "[Hint] Only one server can use a database: stop that server first (the lock file holds its process id), or choose another database with --db\n",
+    );
+  });
+
+  await t.step("operator commands still work beside it", async () => {
+    const { code, stderr } = await runCli(["users", "--db", db], dir.path);
+    assert.equal(code, 0, stderr);
+  });
+
+  await t.step({
+    name: "after the first stops, the lock file is gone and a new one starts",
+    ignore: IS_WINDOWS,
+    fn: async () => {
+      first.child.kill("SIGINT");
+      assert.equal(await first.exitCode(), 0, first.describe());
+      await assert.rejects(Deno.stat(`${db}.lock`), Deno.errors.NotFound);
+      await using next = new ServerProcess(args, { cwd: dir.path });
+      await next.port();
+      assert.equal(
+        await Deno.readTextFile(`${db}.lock`),
+        `${next.child.pid}\n`,
+      );
+    },
+  });
+});
+
+Deno.test("server.ts takes over the lock file a killed server left behind", async () => {
+  await using dir = await tempDir();
+  const db = join(dir.path, "chat.db");
+  const args = ["--host", "127.0.0.1", "--port", "0", "--db", db];
+  {
+    await using killed = new ServerProcess(args, { cwd: dir.path });
+    await killed.port();
+    await killed.kill9();
+  }
+  assert.ok((await Deno.stat(`${db}.lock`)).isFile);
+  await using next = new ServerProcess(args, { cwd: dir.path });
+  await next.port();
+  assert.equal(await Deno.readTextFile(`${db}.lock`), `${next.child.pid}\n`);
+  const second = await runCli(args, dir.path);
+  assert.equal(second.code, 1, second.stderr);
+  assert.equal(second.stderr, databaseInUse(db));
+});
+
 Deno.test("server.ts operator subcommands work on the database of a running server", async (t) => {
   await using dir = await tempDir();
   const db = join(dir.path, "chat.db");
