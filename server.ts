@@ -60,8 +60,27 @@ export function startServer(options: ServerOptions = {}): ChatServer {
   try {
     return startChatServer({ ...options, store });
   } catch (error) {
-    store.close();
+    closeAfterFailedStart(store);
     throw error;
+  }
+}
+
+/**
+ * Closes the store of a start that failed (a port in use) and, if that start
+ * created the database file, removes it again with its SQLite side files, so
+ * a failed start leaves no empty database behind. A file that existed
+ * before is never touched.
+ */
+function closeAfterFailedStart(store: SqliteStore): void {
+  store.close();
+  if (!store.created) return;
+  for (const suffix of ["", "-wal", "-shm", "-journal"]) {
+    try {
+      Deno.removeSync(store.path + suffix);
+    } catch {
+      // Already gone (SQLite removes its side files at close), or not ours
+      // to report: the start's own error is what the operator needs.
+    }
   }
 }
 
@@ -107,6 +126,30 @@ async function serve(config: ServerConfig): Promise<number> {
     );
     return 1;
   }
+  const dbPath = resolve(config.db);
+  let lock: DatabaseLock | undefined;
+  try {
+    lock = DatabaseLock.acquire(dbPath);
+  } catch (error) {
+    console.error(
+      t(lang, "lockFileError", {
+        lock: DatabaseLock.pathFor(dbPath),
+        reason: (error as Error).message,
+      }),
+    );
+    return 1;
+  }
+  if (lock === undefined) {
+    console.error(
+      t(lang, "databaseInUse", {
+        db: dbPath,
+        lock: DatabaseLock.pathFor(dbPath),
+      }),
+    );
+    return 1;
+  }
+  // Held until serve() returns, whichever way; removed then.
+  using _lock = lock;
   let store: SqliteStore;
   try {
     store = SqliteStore.open(config.db);
@@ -137,7 +180,7 @@ async function serve(config: ServerConfig): Promise<number> {
       signal: stop.signal,
     });
   } catch (error) {
-    store.close();
+    closeAfterFailedStart(store);
     if (error instanceof Deno.errors.AddrInUse) {
       // Either port may be the taken one; name the one in the message.
       const port = /:(\d+)/.exec((error as Error).message)?.[1] ?? config.port;
@@ -188,6 +231,121 @@ async function serve(config: ServerConfig): Promise<number> {
   return 0;
 }
 
+/**
+ * The lock file `<db>.lock` that keeps a second server off a database while
+ * one runs (two servers on one file collide on ids and sessions).
+ *
+ * The file is created atomically (`createNew`) and holds the owner's pid for
+ * people to read. Whether it is stale is not judged by that pid (probing a
+ * pid needs `--allow-run`, differs per OS, and pids are reused): the owner
+ * also holds an exclusive OS lock on the open file for its whole life
+ * (`FsFile.tryLockSync`: flock on Unix, LockFileEx on Windows), and the OS
+ * drops that lock when the process ends, however it ends (a crash, kill -9).
+ * So a lock file whose OS lock can be taken was left by a dead server and is
+ * taken over; one whose lock is held belongs to a live one.
+ *
+ * Operator commands do not take this lock: they open the database directly
+ * beside a running server (WAL), as before.
+ */
+class DatabaseLock implements Disposable {
+  readonly path: string;
+  #file: Deno.FsFile;
+  #released = false;
+
+  private constructor(path: string, file: Deno.FsFile) {
+    this.path = path;
+    this.#file = file;
+  }
+
+  /** The lock file of the database at `dbPath`. */
+  static pathFor(dbPath: string): string {
+    return `${dbPath}.lock`;
+  }
+
+  /**
+   * Takes the lock of the database at `dbPath`.
+   *
+   * @returns the lock, or `undefined` when a running process holds it.
+   * @throws {Error} when the lock file cannot be created or written.
+   */
+  static acquire(dbPath: string): DatabaseLock | undefined {
+    const path = DatabaseLock.pathFor(dbPath);
+    // A few rounds: the previous owner may remove its file between our open
+    // and our lock (a shutdown racing this start).
+    for (let round = 0; round < 5; round++) {
+      let file: Deno.FsFile;
+      try {
+        file = Deno.openSync(path, {
+          read: true,
+          write: true,
+          createNew: true,
+          mode: 0o644,
+        });
+      } catch (error) {
+        if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+        try {
+          file = Deno.openSync(path, { read: true, write: true });
+        } catch (error) {
+          if (error instanceof Deno.errors.NotFound) continue;
+          throw error;
+        }
+      }
+      let locked = false;
+      try {
+        locked = file.tryLockSync(true);
+        if (locked && isSameFile(file, path)) {
+          file.truncateSync(0);
+          const bytes = new TextEncoder().encode(`${Deno.pid}\n`);
+          for (let at = 0; at < bytes.length;) {
+            at += file.writeSync(bytes.subarray(at));
+          }
+          return new DatabaseLock(path, file);
+        }
+      } catch (error) {
+        file.close();
+        throw error;
+      }
+      file.close();
+      if (!locked) return undefined;
+    }
+    throw new Error(
+      "the lock file keeps changing; is another server starting?",
+    );
+  }
+
+  /** Removes the lock file and releases the lock; later calls do nothing. */
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    // Removed while still locked, so nobody takes over a file on its way out.
+    try {
+      Deno.removeSync(this.path);
+    } catch {
+      // Removed by hand: nothing left to clean up.
+    }
+    this.#file.close();
+  }
+
+  [Symbol.dispose](): void {
+    this.release();
+  }
+}
+
+/** Whether `path` still names the open `file` (not removed or replaced). */
+function isSameFile(file: Deno.FsFile, path: string): boolean {
+  let named: Deno.FileInfo;
+  try {
+    named = Deno.statSync(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+  const open = file.statSync();
+  // Without inode numbers (some Windows file systems) trust the open.
+  if (open.ino === null || named.ino === null) return true;
+  return open.ino === named.ino && open.dev === named.dev;
+}
+
 interface ServerCertificateInfo {
   certPem: string;
   keyPem: string;
@@ -229,9 +387,20 @@ async function runOperatorCommand(
   config: ServerConfig,
 ): Promise<number> {
   const lang = config.lang;
+  // Operator commands never create a database: a missing file is most
+  // likely the wrong folder or --db, and an empty new one would hide that.
+  const path = resolve(config.db);
+  try {
+    await Deno.stat(path);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    console.error(t(lang, "opNoDatabase", { path }));
+    return 1;
+  }
+  console.error(t(lang, "opUsingDatabase", { path }));
   let store: SqliteStore;
   try {
-    store = SqliteStore.open(config.db);
+    store = SqliteStore.open(path, { create: false });
   } catch (error) {
     return reportStoreError(lang, error);
   }

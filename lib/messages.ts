@@ -106,6 +106,28 @@ const CATALOG = {
     en: "{user} is no longer an administrator",
   },
   opDeleted: { zh: "已删除账户: {user}", en: "Deleted account: {user}" },
+  // Which database file operator commands use
+  opUsingDatabase: {
+    zh: "[信息] 使用数据库: {path}",
+    en: "[Info] Using database: {path}",
+  },
+  opNoDatabase: {
+    zh:
+      "[错误] 数据库文件不存在: {path}\n[提示] 先启动一次服务器来创建它，或用 --db（或 TCPCHAT_DB）指定已有的数据库文件",
+    en:
+      "[Error] Database file not found: {path}\n[Hint] Start the server once to create it, or point --db (or TCPCHAT_DB) at an existing database file",
+  },
+  // The lock that keeps a second server off a database
+  databaseInUse: {
+    zh:
+      "[错误] 数据库 {db} 正被另一个服务器进程使用（锁文件 {lock}）\n[提示] 一个数据库只能由一个服务器使用：先停止那个服务器（锁文件里记有它的进程号），或用 --db 指定另一个数据库",
+    en:
+      "[Error] Database {db} is in use by another server process (lock file {lock})\n[Hint] Only one server can use a database: stop that server first (the lock file holds its process id), or choose another database with --db",
+  },
+  lockFileError: {
+    zh: "[错误] 无法创建锁文件 {lock}: {reason}",
+    en: "[Error] Cannot create the lock file {lock}: {reason}",
+  },
   // Replies to clients
   registerSuccess: { zh: "注册成功！", en: "Registration successful!" },
   invalidUsername: {

@@ -120,6 +120,12 @@ export interface SqliteStoreOptions {
    * @default {2000}
    */
   busyTimeoutMs?: number;
+  /**
+   * Whether a missing file is created. With `false` a missing file is an
+   * error (`cannot_open`) and nothing is created, as operator commands need.
+   * @default {true}
+   */
+  create?: boolean;
 }
 
 /** Account columns aliased to camelCase, so rows map straight onto records. */
@@ -149,10 +155,16 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
    */
   #statements = new Map<string, StatementSync>();
   #closed = false;
+  /**
+   * Whether this open created the file (it did not exist before), so that a
+   * caller whose start then fails can remove it again.
+   */
+  readonly created: boolean;
 
-  private constructor(path: string, db: DatabaseSync) {
+  private constructor(path: string, db: DatabaseSync, created: boolean) {
     this.path = path;
     this.#db = db;
+    this.created = created;
   }
 
   /**
@@ -163,13 +175,21 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
    * newer schema than this build understands. The file is left untouched.
    */
   static open(path: string, options: SqliteStoreOptions = {}): SqliteStore {
-    const created = path !== ":memory:" && createPrivateFile(path);
+    const existed = path === ":memory:" || fileExists(path);
+    if (!existed && options.create === false) {
+      throw new StoreError(
+        "cannot_open",
+        path,
+        `Cannot open database "${path}": the file does not exist`,
+      );
+    }
+    const created = !existed && createPrivateFile(path);
     let db: DatabaseSync | undefined;
     try {
       db = new DatabaseSync(path, { enableForeignKeyConstraints: true });
       db.exec(`PRAGMA busy_timeout = ${options.busyTimeoutMs ?? 2000}`);
       checkAndMigrate(db, path);
-      return new SqliteStore(path, db);
+      return new SqliteStore(path, db, !existed);
     } catch (error) {
       db?.close();
       // Only a file this call created (still empty) is removed; an existing
@@ -870,6 +890,17 @@ function createPrivateFile(path: string): boolean {
       `Cannot create database "${path}": ${(error as Error).message}`,
       { cause: error },
     );
+  }
+}
+
+function fileExists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    // Anything else (a permission problem) is for the open to report.
+    return true;
   }
 }
 

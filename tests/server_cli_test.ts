@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
+import { SqliteStore } from "../lib/sqlite_store.ts";
 import { VERSION } from "../lib/version.ts";
 import { TestClient } from "./_client.ts";
 import { tempDir } from "./_util.ts";
@@ -145,6 +146,105 @@ Deno.test("server.ts exits 1 with a hint, not a stack trace, when the port is in
   assert.doesNotMatch(stdout, /启动成功/);
 });
 
+Deno.test("server.ts leaves no new database behind when its port is in use, and keeps an existing one", async () => {
+  await using dir = await tempDir();
+  using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = String((taken.addr as Deno.NetAddr).port);
+  const db = join(dir.path, "chat.db");
+  const fresh = await runCli(
+    ["--host", "127.0.0.1", "--port", port, "--db", db],
+    dir.path,
+  );
+  assert.equal(fresh.code, 1, fresh.stderr);
+  assert.deepEqual(await Array.fromAsync(Deno.readDir(dir.path)), []);
+
+  {
+    using store = SqliteStore.open(db);
+    await store.createAccount({
+      username: "alice",
+      usernameKey: "alice",
+      passwordHash: "hash",
+      recoveryCodeHash: null,
+      createdAt: 1,
+    }, {
+      at: 1,
+      event: "register",
+      username: "alice",
+      address: "test",
+      detail: null,
+    });
+  }
+  const existing = await runCli(
+    ["--host", "127.0.0.1", "--port", port, "--db", db],
+    dir.path,
+  );
+  assert.equal(existing.code, 1, existing.stderr);
+  using store = SqliteStore.open(db);
+  assert.deepEqual(
+    (await store.listAccounts()).map((account) => account.username),
+    ["alice"],
+  );
+});
+
+Deno.test("server.ts operator commands refuse a missing database, naming it, and create nothing", async (t) => {
+  await using dir = await tempDir();
+  await using other = await tempDir();
+  const credentials = join(other.path, "credentials.json");
+  await Deno.writeTextFile(credentials, "{}");
+  const expected = join(await Deno.realPath(dir.path), "tcpchat.db");
+  for (
+    const args of [
+      ["users"],
+      ["reset-token", "alice"],
+      ["delete-user", "alice"],
+      ["grant-admin", "alice"],
+      ["revoke-admin", "alice"],
+      ["import-credentials", credentials],
+    ]
+  ) {
+    await t.step(args[0]!, async () => {
+      const { code, stdout, stderr } = await runCli(args, dir.path);
+      assert.equal(code, 1, stderr);
+      assert.equal(
+        stderr,
+        `[错误] 数据库文件不存在: ${expected}\n` +
+          "[提示] 先启动一次服务器来创建它，或用 --db（或 TCPCHAT_DB）指定已有的数据库文件\n",
+      );
+      assert.equal(stdout, "");
+    });
+  }
+  await t.step("--lang en", async () => {
+    const { code, stderr } = await runCli(["users", "--lang", "en"], dir.path);
+    assert.equal(code, 1, stderr);
+    assert.equal(
+      stderr,
+      `[Error] Database file not found: ${expected}\n` +
+        "[Hint] Start the server once to create it, or point --db (or TCPCHAT_DB) at an existing database file\n",
+    );
+  });
+  assert.deepEqual(await Array.fromAsync(Deno.readDir(dir.path)), []);
+});
+
+Deno.test("server.ts operator commands name the database file they use", async (t) => {
+  await using dir = await tempDir();
+  SqliteStore.open(join(dir.path, "tcpchat.db")).close();
+  const expected = join(await Deno.realPath(dir.path), "tcpchat.db");
+  await t.step("zh, default path", async () => {
+    const { code, stdout, stderr } = await runCli(["users"], dir.path);
+    assert.equal(code, 0, stderr);
+    assert.equal(stderr, `[信息] 使用数据库: ${expected}\n`);
+    assert.match(stdout, /^共 0 个账户/);
+  });
+  await t.step("en, --db", async () => {
+    const { code, stderr } = await runCli(
+      ["users", "--lang", "en", "--db", "tcpchat.db"],
+      dir.path,
+    );
+    assert.equal(code, 0, stderr);
+    assert.equal(stderr, `[Info] Using database: ${expected}\n`);
+  });
+});
+
 Deno.test("server.ts exits 2 with usage on stderr for a bad flag or value", async (t) => {
   await using dir = await tempDir();
   await t.step("--bogus", async () => {
@@ -204,6 +304,77 @@ Deno.test("server.ts exits 1 naming the file, and leaves it alone, when --db is 
   assertNoStackTrace(stderr);
   assert.doesNotMatch(stdout, /启动成功/);
   assert.equal(await Deno.readTextFile(db), content);
+});
+
+/** The message of a second server on a database that a server holds. */
+function databaseInUse(db: string): string {
+  return `[错误] 数据库 ${db} 正被另一个服务器进程使用（锁文件 ${db}.lock）\n` +
+    "[提示] 一个数据库只能由一个服务器使用：先停止那个服务器（锁文件里记有它的进程号），或用 --db 指定另一个数据库\n";
+}
+
+Deno.test("server.ts refuses a second server on the same database, naming the lock file, until the first stops", async (t) => {
+  await using dir = await tempDir();
+  const db = join(dir.path, "chat.db");
+  const args = ["--host", "127.0.0.1", "--port", "0", "--db", db];
+  await using first = new ServerProcess(args, { cwd: dir.path });
+  await first.port();
+  assert.equal(await Deno.readTextFile(`${db}.lock`), `${first.child.pid}\n`);
+
+  await t.step("the second exits 1 with the message", async () => {
+    const { code, stdout, stderr } = await runCli(args, dir.path);
+    assert.equal(code, 1, stderr);
+    assert.equal(stderr, databaseInUse(db));
+    assert.equal(stdout, "");
+  });
+
+  await t.step("--lang en", async () => {
+    const { code, stderr } = await runCli([...args, "--lang", "en"], dir.path);
+    assert.equal(code, 1, stderr);
+    assert.equal(
+      stderr,
+      `[Error] Database ${db} is in use by another server process (lock file ${db}.lock)\n` +
+        "[Hint] Only one server can use a database: stop that server first (the lock file holds its process id), or choose another database with --db\n",
+    );
+  });
+
+  await t.step("operator commands still work beside it", async () => {
+    const { code, stderr } = await runCli(["users", "--db", db], dir.path);
+    assert.equal(code, 0, stderr);
+  });
+
+  await t.step({
+    name: "after the first stops, the lock file is gone and a new one starts",
+    ignore: IS_WINDOWS,
+    fn: async () => {
+      first.child.kill("SIGINT");
+      assert.equal(await first.exitCode(), 0, first.describe());
+      await assert.rejects(Deno.stat(`${db}.lock`), Deno.errors.NotFound);
+      await using next = new ServerProcess(args, { cwd: dir.path });
+      await next.port();
+      assert.equal(
+        await Deno.readTextFile(`${db}.lock`),
+        `${next.child.pid}\n`,
+      );
+    },
+  });
+});
+
+Deno.test("server.ts takes over the lock file a killed server left behind", async () => {
+  await using dir = await tempDir();
+  const db = join(dir.path, "chat.db");
+  const args = ["--host", "127.0.0.1", "--port", "0", "--db", db];
+  {
+    await using killed = new ServerProcess(args, { cwd: dir.path });
+    await killed.port();
+    await killed.kill9();
+  }
+  assert.ok((await Deno.stat(`${db}.lock`)).isFile);
+  await using next = new ServerProcess(args, { cwd: dir.path });
+  await next.port();
+  assert.equal(await Deno.readTextFile(`${db}.lock`), `${next.child.pid}\n`);
+  const second = await runCli(args, dir.path);
+  assert.equal(second.code, 1, second.stderr);
+  assert.equal(second.stderr, databaseInUse(db));
 });
 
 Deno.test("server.ts operator subcommands work on the database of a running server", async (t) => {
