@@ -18,7 +18,7 @@ import {
 } from "./client_connection.ts";
 import type { KnownServers } from "./known_servers.ts";
 import { derToPem } from "./protocol.ts";
-import { certificateFingerprint } from "./tls_cert.ts";
+import { certificateFingerprint } from "./cert_fingerprint.ts";
 
 /** A server certificate that does not match the remembered fingerprint. */
 export class FingerprintMismatchError extends ConnectError {

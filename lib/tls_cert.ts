@@ -11,6 +11,10 @@
 // API to exist before it is evaluated, so this import must stay first.
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
+import {
+  certificateFingerprint as fingerprintFromPem,
+  derFingerprint,
+} from "./cert_fingerprint.ts";
 import { isIP } from "node:net";
 import { join } from "node:path";
 
@@ -154,13 +158,14 @@ export async function generateSelfSignedCertificate(
   return {
     certPem,
     keyPem: toPemText(x509.PemConverter.encode(pkcs8, "PRIVATE KEY")),
-    fingerprint: await fingerprintOf(new Uint8Array(cert.rawData)),
+    fingerprint: await derFingerprint(new Uint8Array(cert.rawData)),
   };
 }
 
 /**
- * Computes the SHA-256 fingerprint of a PEM certificate, formatted as
- * `openssl x509 -fingerprint -sha256` does: uppercase hex pairs joined by `:`.
+ * Computes the SHA-256 fingerprint of a PEM certificate (re-exported from
+ * `cert_fingerprint.ts`, which the client uses without this module's npm
+ * packages). The certificate must also parse as X.509 here.
  *
  * @example Compare with a pinned fingerprint
  * ```ts
@@ -179,7 +184,8 @@ export async function generateSelfSignedCertificate(
  * @throws {SyntaxError} If `certPem` holds no parsable certificate.
  */
 export async function certificateFingerprint(certPem: string): Promise<string> {
-  return await fingerprintOf(new Uint8Array(parseCertificate(certPem).rawData));
+  parseCertificate(certPem);
+  return await fingerprintFromPem(certPem);
 }
 
 /** Options for {@linkcode loadOrCreateServerCertificate}. */
@@ -320,15 +326,6 @@ function randomSerialNumber(): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-async function fingerprintOf(der: Uint8Array<ArrayBuffer>): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", der));
-  return Array.from(
-    digest,
-    (b) => b.toString(16).padStart(2, "0").toUpperCase(),
-  )
-    .join(":");
-}
-
 function parseCertificate(certPem: string): x509.X509Certificate {
   if (!certPem.includes("-----BEGIN CERTIFICATE-----")) {
     throw new SyntaxError(
@@ -408,7 +405,7 @@ async function checkPair(
       { cause },
     );
   }
-  return await fingerprintOf(new Uint8Array(cert.rawData));
+  return await derFingerprint(new Uint8Array(cert.rawData));
 }
 
 // For the P-256 PKCS#8 keys this module writes, proves the key signs what the
