@@ -23,6 +23,7 @@ import {
 import {
   type ChatServer,
   type ChatServerOptions,
+  ListenError,
   startChatServer,
 } from "./lib/chat_server.ts";
 import { describeStoreError, type Lang, t } from "./lib/messages.ts";
@@ -181,16 +182,19 @@ async function serve(config: ServerConfig): Promise<number> {
     });
   } catch (error) {
     closeAfterFailedStart(store);
-    if (error instanceof Deno.errors.AddrInUse) {
-      // Either port may be the taken one; name the one in the message.
-      const port = /:(\d+)/.exec((error as Error).message)?.[1] ?? config.port;
-      console.error(t(lang, "portInUse", { host: config.host, port }));
+    const failed = error instanceof ListenError ? error : undefined;
+    const port = failed?.port ?? config.port;
+    const flag = failed?.listener === "tls" ? "--tls-port" : "--port";
+    if (failed?.inUse ?? error instanceof Deno.errors.AddrInUse) {
+      console.error(t(lang, "portInUse", { host: config.host, port, flag }));
     } else {
+      const cause = failed?.cause ?? error;
       console.error(
         t(lang, "cannotListen", {
           host: config.host,
-          port: config.port,
-          reason: (error as Error).message,
+          port,
+          flag,
+          reason: cause instanceof Error ? cause.message : String(cause),
         }),
       );
     }
@@ -199,6 +203,14 @@ async function serve(config: ServerConfig): Promise<number> {
   console.log(
     t(lang, "serverStarted", { host: config.host, port: server.addr.port }),
   );
+  for (
+    const line of lanAddressLines(
+      lang,
+      config.host,
+      server.addr.port,
+      localAddresses(),
+    )
+  ) console.log(line);
   console.log(t(lang, "serverWaiting"));
   if (server.tlsAddr !== undefined && certificate !== undefined) {
     if (certificate.createdPath !== undefined) {
@@ -229,6 +241,43 @@ async function serve(config: ServerConfig): Promise<number> {
   }
   console.log(t(lang, "serverStopped"));
   return 0;
+}
+
+/**
+ * The lines that tell the host which addresses to read out to the others
+ * (`[服务器] 局域网地址: 192.168.1.100:5000`), when the server listens on
+ * every interface; none for a specific host or when no address is known.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { lanAddressLines } from "./server.ts";
+ *
+ * assert.deepEqual(
+ *   lanAddressLines("en", "0.0.0.0", 5000, ["192.168.1.100", "fd00::5"]),
+ *   ["[Server] LAN address: 192.168.1.100:5000"],
+ * );
+ * ```
+ */
+export function lanAddressLines(
+  lang: Lang,
+  host: string,
+  port: number,
+  addresses: readonly string[],
+): string[] {
+  const wildcard = host === "0.0.0.0" || host === "::" || host === "";
+  if (!wildcard || addresses.length === 0) return [];
+  // An IPv4 listener is not reachable on the machine's IPv6 addresses.
+  const usable = host === "0.0.0.0"
+    ? addresses.filter((address) => !address.includes(":"))
+    : addresses;
+  if (usable.length === 0) return [];
+  const list = usable
+    .map((address) =>
+      address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`
+    )
+    .join(", ");
+  return [t(lang, "lanAddresses", { addresses: list })];
 }
 
 /**

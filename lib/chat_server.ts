@@ -150,11 +150,13 @@ const ACCEPT_BACKOFF_MS = 100;
  */
 export function startChatServer(options: ChatServerOptions): ChatServer {
   const hostname = options.hostname ?? "0.0.0.0";
-  const listener = Deno.listen({
-    hostname,
-    port: options.port ?? 5000,
-    transport: "tcp",
-  });
+  const port = options.port ?? 5000;
+  let listener: Deno.Listener;
+  try {
+    listener = Deno.listen({ hostname, port, transport: "tcp" });
+  } catch (error) {
+    throw new ListenError("plain", port, error);
+  }
   let tlsListener: TlsFront | undefined;
   if (options.tls !== undefined) {
     try {
@@ -168,10 +170,38 @@ export function startChatServer(options: ChatServerOptions): ChatServer {
       });
     } catch (error) {
       listener.close();
-      throw error;
+      throw new ListenError("tls", options.tls.port ?? 5001, error);
     }
   }
   return new Server(listener, tlsListener, options);
+}
+
+/**
+ * A listener that could not be opened, naming which one (the plain port or
+ * the TLS port) and the port asked for, so the operator learns which flag to
+ * change. The system's error is the `cause`.
+ */
+export class ListenError extends Error {
+  /** Which listener failed: `plain` (`--port`) or `tls` (`--tls-port`). */
+  readonly listener: "plain" | "tls";
+  /** The port that was asked for. */
+  readonly port: number;
+  constructor(listener: "plain" | "tls", port: number, cause: unknown) {
+    super(
+      `Cannot listen on ${listener} port ${port}: ${
+        cause instanceof Error ? cause.message : String(cause)
+      }`,
+      { cause },
+    );
+    this.name = "ListenError";
+    this.listener = listener;
+    this.port = port;
+  }
+
+  /** Whether the port is taken by another socket. */
+  get inUse(): boolean {
+    return this.cause instanceof Deno.errors.AddrInUse;
+  }
 }
 
 class Server implements ChatServer {

@@ -28,6 +28,10 @@ const CATALOG = {
     zh: "[服务器] 启动成功，监听 {host}:{port}",
     en: "[Server] Started, listening on {host}:{port}",
   },
+  lanAddresses: {
+    zh: "[服务器] 局域网地址: {addresses}",
+    en: "[Server] LAN address: {addresses}",
+  },
   serverWaiting: {
     zh: "[服务器] 等待客户端连接...",
     en: "[Server] Waiting for clients...",
@@ -42,13 +46,13 @@ const CATALOG = {
   },
   portInUse: {
     zh:
-      "[错误] 端口 {port} 已被占用 ({host}:{port})\n[提示] 是否已有服务器在运行？可以用 --port 换一个端口，或稍后重试",
+      "[错误] 端口 {port} 已被占用 ({host}:{port}，{flag})\n[提示] 是否已有服务器在运行？可以用 {flag} 换一个端口，或稍后重试",
     en:
-      "[Error] Port {port} is already in use ({host}:{port})\n[Hint] Is another server running? Choose another port with --port, or retry later",
+      "[Error] Port {port} is already in use ({host}:{port}, {flag})\n[Hint] Is another server running? Choose another port with {flag}, or retry later",
   },
   cannotListen: {
-    zh: "[错误] 无法监听 {host}:{port}: {reason}",
-    en: "[Error] Cannot listen on {host}:{port}: {reason}",
+    zh: "[错误] 无法监听 {host}:{port} ({flag}): {reason}",
+    en: "[Error] Cannot listen on {host}:{port} ({flag}): {reason}",
   },
   databaseError: {
     zh: "[错误] 数据库错误: {reason}",

@@ -10,6 +10,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { SqliteStore } from "../lib/sqlite_store.ts";
 import { VERSION } from "../lib/version.ts";
+import { lanAddressLines } from "../server.ts";
 import { TestClient } from "./_client.ts";
 import { tempDir } from "./_util.ts";
 import { IS_WINDOWS, ServerProcess, WAIT_MS } from "./_process.ts";
@@ -142,6 +143,48 @@ Deno.test("server.ts exits 1 with a hint, not a stack trace, when the port is in
   assert.match(stderr, /已被占用/);
   assert.match(stderr, new RegExp(`${port}`));
   assert.match(stderr, /--port/);
+  assertNoStackTrace(stderr);
+  assert.doesNotMatch(stdout, /启动成功/);
+});
+
+Deno.test("lanAddressLines() lists the addresses to read out, only for a wildcard host", () => {
+  assert.deepEqual(
+    lanAddressLines("zh", "0.0.0.0", 5000, ["192.168.1.100", "10.0.0.7"]),
+    ["[服务器] 局域网地址: 192.168.1.100:5000, 10.0.0.7:5000"],
+  );
+  assert.deepEqual(
+    lanAddressLines("en", "::", 5000, ["192.168.1.100", "fd00::5"]),
+    ["[Server] LAN address: 192.168.1.100:5000, [fd00::5]:5000"],
+  );
+  assert.deepEqual(lanAddressLines("zh", "0.0.0.0", 5000, ["fd00::5"]), []);
+  assert.deepEqual(lanAddressLines("zh", "127.0.0.1", 5000, ["10.0.0.7"]), []);
+  assert.deepEqual(lanAddressLines("zh", "0.0.0.0", 5000, []), []);
+});
+
+Deno.test("server.ts names the TLS port and --tls-port when that port is in use", async () => {
+  await using dir = await tempDir();
+  using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const tlsPort = (taken.addr as Deno.NetAddr).port;
+  const { code, stdout, stderr } = await runCli(
+    [
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--tls",
+      "--tls-port",
+      String(tlsPort),
+      "--db",
+      join(dir.path, "chat.db"),
+    ],
+    dir.path,
+  );
+  assert.equal(code, 1, stderr);
+  assert.equal(
+    stderr.split("\n").find((line) => line.includes("已被占用")),
+    `[错误] 端口 ${tlsPort} 已被占用 (127.0.0.1:${tlsPort}，--tls-port)`,
+  );
+  assert.match(stderr, /可以用 --tls-port 换一个端口/);
   assertNoStackTrace(stderr);
   assert.doesNotMatch(stdout, /启动成功/);
 });
