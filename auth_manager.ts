@@ -28,6 +28,7 @@ import {
   type LoginThrottleOptions,
 } from "./lib/login_throttle.ts";
 import { normalizeUsername } from "./lib/username.ts";
+import { auditAddressHost, AuditRateLimiter } from "./lib/audit_fields.ts";
 import { parseLegacyCredentials } from "./lib/legacy_credentials.ts";
 import type {
   AccountRecord,
@@ -235,6 +236,8 @@ export class AuthManager {
   #random: RandomSource;
   #hasher: PasswordHasher;
   #throttle: LoginThrottle;
+  // Peers choose how often they fail: bound what one address can write.
+  #auditLimiter = new AuditRateLimiter();
   #resetTokenTtlMs: number;
   #onResetToken: ((delivery: ResetTokenDelivery) => void) | undefined;
   #sessions = new Map<
@@ -914,9 +917,15 @@ export class AuthManager {
     address: string,
     detail: string | null,
   ): Promise<void> {
-    await this.#store.appendAudit(
-      entry(this.#clock.now(), event, username, address, detail),
-    );
+    const now = this.#clock.now();
+    const dropped = address === "operator"
+      ? 0
+      : this.#auditLimiter.admit(auditAddressHost(address), now);
+    if (dropped === undefined) return;
+    const noted = dropped === 0
+      ? detail
+      : `${detail ?? event} (+${dropped} earlier from this address not logged)`;
+    await this.#store.appendAudit(entry(now, event, username, address, noted));
   }
 }
 

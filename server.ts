@@ -171,6 +171,7 @@ async function serve(config: ServerConfig): Promise<number> {
       minPasswordLength: config.minPasswordLength,
       logMessages: config.logMessages,
       historyDays: config.historyDays,
+      auditDays: config.auditDays,
       tls: certificate === undefined ? undefined : {
         certPem: certificate.certPem,
         keyPem: certificate.keyPem,

@@ -89,6 +89,8 @@ export interface ChatServerOptions {
   sweepIntervalMs?: number;
   /** Days of chat history kept. @default {30} */
   historyDays?: number;
+  /** Days of audit log kept. @default {90} */
+  auditDays?: number;
   /** Minimum password length. @default {8} */
   minPasswordLength?: number;
   /** PBKDF2 iterations (tests lower it). @default {600000} */
@@ -270,6 +272,7 @@ class Server implements ChatServer {
       clock: this.clock,
       lang: this.lang,
       historyDays: options.historyDays,
+      auditDays: options.auditDays,
       log: (line) => this.logLine(line),
     });
     const sweepEvery = options.sweepIntervalMs ?? 1000;

@@ -91,6 +91,8 @@ export interface ChatServiceOptions {
   lang?: Lang;
   /** Days of history kept. @default {30} */
   historyDays?: number;
+  /** Days of audit log kept. @default {90} */
+  auditDays?: number;
   /** Receives a line for the server log. @default {() => {}} */
   log?: (line: string) => void;
   /** Group-commit delay for history writes. @default {50} */
@@ -154,6 +156,7 @@ export class ChatService {
   #log: (line: string) => void;
   #history: HistoryWriter;
   #historyMs: number;
+  #auditMs: number;
   #nextId = 0;
   #ready: Promise<void>;
   #mutes = new Map<ChatMember, MuteState>();
@@ -168,6 +171,7 @@ export class ChatService {
     this.#lang = options.lang ?? "zh";
     this.#log = options.log ?? (() => {});
     this.#historyMs = (options.historyDays ?? 30) * 24 * 60 * 60 * 1000;
+    this.#auditMs = (options.auditDays ?? 90) * 24 * 60 * 60 * 1000;
     this.#history = new HistoryWriter(this.#store, {
       flushDelayMs: options.historyFlushDelayMs ?? 50,
       onError: (error, lost) =>
@@ -324,8 +328,8 @@ export class ChatService {
 
   /**
    * Periodic work (the server calls it every second): sends the presence
-   * notices held for large rooms, and drops history older than the
-   * retention, about hourly.
+   * notices held for large rooms, and drops history and audit entries older
+   * than their retention, about hourly.
    */
   async sweep(): Promise<void> {
     this.#flushPresence();
@@ -339,6 +343,7 @@ export class ChatService {
         `[history] pruned ${removed} message(s) older than the retention`,
       );
     }
+    await this.#store.pruneAudit(now - this.#auditMs);
   }
 
   /** Writes every buffered history message. */

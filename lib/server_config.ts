@@ -37,6 +37,8 @@ export interface ServerConfig {
   logMessages: boolean;
   /** Days of chat history kept. @default {30} */
   historyDays: number;
+  /** Days of the audit log kept. @default {90} */
+  auditDays: number;
   /** TLS settings, when TLS is on. @default {undefined} */
   tls: TlsConfig | undefined;
 }
@@ -89,6 +91,7 @@ export const ENV_VARS = {
   lang: "TCPCHAT_LANG",
   quiet: "TCPCHAT_QUIET",
   "history-days": "TCPCHAT_HISTORY_DAYS",
+  "audit-days": "TCPCHAT_AUDIT_DAYS",
   tls: "TCPCHAT_TLS",
   "tls-cert": "TCPCHAT_TLS_CERT",
   "tls-key": "TCPCHAT_TLS_KEY",
@@ -117,6 +120,8 @@ Options (each also settable by the environment variable shown):
   --min-password-length <n>  minimum password length (default 8)       TCPCHAT_MIN_PASSWORD_LENGTH
   --lang zh|en               console and reply language (default zh)   TCPCHAT_LANG (or LANG=en_*)
   --history-days <n>         days of chat history kept (default 30)    TCPCHAT_HISTORY_DAYS
+  --audit-days <n>           days of the security audit log kept (default 90)
+                                                                       TCPCHAT_AUDIT_DAYS
   --quiet                    do not log each chat message              TCPCHAT_QUIET=1
   --tls                      also serve TLS, with a self-signed certificate kept next to the database
                                                                        TCPCHAT_TLS=1
@@ -163,6 +168,7 @@ export function parseServerCommand(
       lang: { type: "string" },
       quiet: { type: "boolean" },
       "history-days": { type: "string" },
+      "audit-days": { type: "string" },
       tls: { type: "boolean" },
       "tls-cert": { type: "string" },
       "tls-key": { type: "string" },
@@ -226,6 +232,7 @@ export function parseServerCommand(
     lang,
     logMessages: !flagOrEnvBool("quiet"),
     historyDays: integer("history-days", pick("history-days"), 30, 1, 36500),
+    auditDays: integer("audit-days", pick("audit-days"), 90, 1, 36500),
     tls: tlsConfig(pick, flagOrEnvBool),
   };
 

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { boundedAuditEntry } from "./audit_fields.ts";
 import {
   backup as sqliteBackup,
   DatabaseSync,
@@ -481,6 +482,15 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
     });
   }
 
+  pruneAudit(olderThan: number): Promise<number> {
+    return this.#transaction(() =>
+      Number(
+        this.#statement("DELETE FROM audit_log WHERE at < ?").run(olderThan)
+          .changes,
+      )
+    );
+  }
+
   listAudit(query: AuditQuery = {}): Promise<AuditEntry[]> {
     const where: string[] = [];
     const params: SQLInputValue[] = [];
@@ -821,7 +831,9 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
     return toAccount(row);
   }
 
-  #insertAudit(entry: AuditEntry): void {
+  #insertAudit(raw: AuditEntry): void {
+    // Peers choose the names and details: store bounded, sanitized text.
+    const entry = boundedAuditEntry(raw);
     this.#statement(
       "INSERT INTO audit_log (at, event, username, address, detail) VALUES (?, ?, ?, ?, ?)",
     ).run(entry.at, entry.event, entry.username, entry.address, entry.detail);

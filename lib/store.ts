@@ -227,6 +227,11 @@ export interface AccountStore {
   ): Promise<boolean>;
   /** Appends one audit entry. */
   appendAudit(entry: AuditEntry): Promise<void>;
+  /**
+   * Deletes audit entries older than `olderThan` (ms since the epoch);
+   * resolves how many.
+   */
+  pruneAudit(olderThan: number): Promise<number>;
   /** Reads audit entries, newest first. */
   listAudit(query?: AuditQuery): Promise<AuditEntry[]>;
 }

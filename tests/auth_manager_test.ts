@@ -728,3 +728,37 @@ Deno.test("formatSecret() and canonicalSecret() round-trip with typing slack", (
   assert.equal(canonicalSecret("!!"), undefined);
   assert.equal(canonicalSecret(""), undefined);
 });
+
+Deno.test("AuthManager audits junk from one address bounded: capped fields, 20 entries a minute", async () => {
+  await using f = await fixture();
+  // An 8 KB name with a terminal escape in it, 100 times.
+  const junk = `\u001b[2J${"ж".repeat(8000)}`;
+  for (let i = 0; i < 100; i++) {
+    await f.auth.login(`${i}${junk}`, "wrong password", REMOTE);
+  }
+  const written = (await f.store.listAudit()).filter((e) =>
+    e.address === REMOTE
+  );
+  assert.equal(written.length, 20);
+  for (const entry of written) {
+    assert.ok(Array.from(entry.username ?? "").length <= 64);
+    assert.ok(!(entry.username ?? "").includes("\u001b"));
+  }
+  // Another address is not held back by this one.
+  await f.auth.login("someone", "wrong password", OTHER_REMOTE);
+  assert.equal(
+    (await f.store.listAudit()).filter((e) => e.address === OTHER_REMOTE)
+      .length,
+    1,
+  );
+  // A minute later the address may write again, and the entry says how
+  // many were not logged.
+  f.clock.advance(60_000);
+  await f.auth.login("again", "wrong password", REMOTE);
+  // Newest first.
+  const last = (await f.store.listAudit()).find((e) => e.address === REMOTE);
+  assert.match(
+    last?.detail ?? "",
+    /\(\+80 earlier from this address not logged\)$/,
+  );
+});

@@ -832,3 +832,21 @@ Deno.test("ChatService offline delivery removes only what the socket took; a los
   assert.ok(lines.includes("OFFLINE_END"));
   assert.equal(await s.store.countOffline(bob.id), 0);
 });
+
+Deno.test("ChatService.sweep() prunes audit entries older than 90 days by default", async () => {
+  await using s = await setup();
+  const at = s.clock.now();
+  await s.store.appendAudit({
+    at,
+    event: "login_failure",
+    username: "old",
+    address: "203.0.113.7",
+    detail: null,
+  });
+  s.clock.advance(90 * DAY - 1);
+  await s.service.sweep();
+  assert.ok((await s.store.listAudit()).some((e) => e.username === "old"));
+  s.clock.advance(2 * 60 * MINUTE);
+  await s.service.sweep();
+  assert.ok(!(await s.store.listAudit()).some((e) => e.username === "old"));
+});

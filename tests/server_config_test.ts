@@ -38,6 +38,7 @@ const DEFAULTS: ServerConfig = {
   lang: "zh",
   logMessages: true,
   historyDays: 30,
+  auditDays: 90,
   tls: undefined,
 };
 
@@ -107,6 +108,7 @@ Deno.test("parseServerCommand() reads each environment variable", async (t) => {
 
 Deno.test("parseServerCommand() names the documented environment variables", () => {
   assert.deepEqual(ENV_VARS, {
+    "audit-days": "TCPCHAT_AUDIT_DAYS",
     host: "TCPCHAT_HOST",
     port: "TCPCHAT_PORT",
     db: "TCPCHAT_DB",

@@ -1160,3 +1160,33 @@ Deno.test("SqliteStore.backup() refuses to overwrite an existing file", async ()
   await assert.rejects(async () => await t.store.backup(destination));
   assert.equal(await Deno.readTextFile(destination), "precious");
 });
+
+Deno.test("SqliteStore.appendAudit() stores sanitized fields of bounded length", async () => {
+  await using t = await tempStore();
+  await t.store.appendAudit({
+    at: 1_000,
+    event: "login_failure",
+    username: `\u001b]0;pwned\u0007${"n".repeat(8000)}`,
+    address: `${"a".repeat(200)}:5000`,
+    detail: `\u202e${"d".repeat(5000)}`,
+  });
+  const [entry] = await t.store.listAudit();
+  assert.ok(entry);
+  // 64 characters for a name and an address, 200 for a detail, the last
+  // one an ellipsis; controls and bidi overrides as "?".
+  assert.equal(entry.username, `?]0;pwned?${"n".repeat(53)}…`);
+  assert.equal(entry.address, `${"a".repeat(63)}…`);
+  assert.equal(entry.detail, `?${"d".repeat(198)}…`);
+});
+
+Deno.test("SqliteStore.pruneAudit() deletes entries older than the cut-off only", async () => {
+  await using t = await tempStore();
+  await t.store.appendAudit(audit("login", "old", 100));
+  await t.store.appendAudit(audit("login", "edge", 500));
+  await t.store.appendAudit(audit("login", "new", 900));
+  assert.equal(await t.store.pruneAudit(500), 1);
+  assert.deepEqual(
+    (await t.store.listAudit()).map((entry) => entry.username),
+    ["new", "edge"],
+  );
+});
