@@ -20,12 +20,14 @@ import {
   chatPrompt,
   errorLine,
   headingLine,
+  HistoryDays,
   mutedRefusalLine,
   renderEvent,
   successLine,
   systemLine,
   type ViewContext,
 } from "./lib/client_view.ts";
+import { SYSTEM_CLOCK } from "./lib/clock.ts";
 import { COLOR_PALETTE, PLAIN_PALETTE, shouldUseColor } from "./lib/colors.ts";
 import { emojiTable, expandShortcodes } from "./lib/emoji.ts";
 import { inputProblem } from "./lib/client_input.ts";
@@ -766,6 +768,8 @@ class ChatRoom {
   /** Set by `JOINED`: the next history block is the automatic one. */
   #afterJoined = false;
   #block: HistoryBlock | undefined;
+  /** The date lines of the history block being shown. */
+  #days: HistoryDays;
   #catchUp: CatchUp | undefined;
   /** The mute the server told about, to recognize a refused message. */
   #mute: { until: number; reason: string } | undefined;
@@ -774,6 +778,7 @@ class ChatRoom {
     this.#client = client;
     this.#session = session;
     this.#view = view;
+    this.#days = new HistoryDays(view, SYSTEM_CLOCK);
   }
 
   async run(): Promise<Outcome> {
@@ -1270,6 +1275,12 @@ class ChatRoom {
     return true;
   }
 
+  /** Prints the date line, if any, that goes before a history message. */
+  #printDay(time: number): void {
+    const line = this.#days.separator(time);
+    if (line !== undefined) this.#client.io.print(line);
+  }
+
   #historyEvent(
     reply: Extract<
       Reply,
@@ -1287,6 +1298,10 @@ class ChatRoom {
         ? "catch_up"
         : "paged";
       this.#block = { kind, count: reply.count, newest: undefined };
+      // The pages of one catch-up read as one block.
+      if (kind !== "catch_up" || this.#catchUp!.pages === 0) {
+        this.#days.begin();
+      }
       if (kind === "auto" || kind === "paged") {
         const line = renderEvent(reply, view);
         if (line !== undefined) io.print(line);
@@ -1307,10 +1322,14 @@ class ChatRoom {
         if (this.#catchUp!.shown++ === 0) {
           io.print(headingLine("viewCatchUpBegin", view));
         }
+        this.#printDay(reply.time);
         io.print(chatLine(reply.sender, reply.text, reply.time, view));
         return;
       }
-      if (this.#see(reply.id)) io.print(renderEvent(reply, view)!);
+      if (this.#see(reply.id)) {
+        this.#printDay(reply.time);
+        io.print(renderEvent(reply, view)!);
+      }
       return;
     }
     this.#block = undefined;

@@ -11,6 +11,7 @@
 import type { Palette } from "./colors.ts";
 import { LOBBY } from "./hub.ts";
 import { type Lang, type MessageKey, t } from "./messages.ts";
+import type { Clock } from "./clock.ts";
 import type { Reply } from "./protocol.ts";
 import { formatClockTime, formatDateTime } from "./time_format.ts";
 
@@ -103,6 +104,54 @@ export function historyLine(
     ? palette.own(`${sender}: ${text}`)
     : palette.dim(`${sender}: ${text}`);
   return `${stamp(time, view)} ${body}`;
+}
+
+/**
+ * The date lines of a history block (`—— 2025-11-24 ——`): one before the
+ * first message of each local day that is not today, and one for today when
+ * the block reaches today after older days. A block of today's messages only
+ * has none. The state of one block at a time; "today" comes from `clock`.
+ *
+ * @example
+ * ```ts
+ * import { HistoryDays } from "./client_view.ts";
+ * import { PLAIN_PALETTE } from "./colors.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const clock = { now: () => new Date(2025, 10, 25, 9, 0).getTime() };
+ * const days = new HistoryDays({ lang: "zh", palette: PLAIN_PALETTE }, clock);
+ * days.begin();
+ * assert.equal(days.separator(new Date(2025, 10, 24, 18, 5).getTime()), "—— 2025-11-24 ——");
+ * assert.equal(days.separator(new Date(2025, 10, 24, 19, 0).getTime()), undefined);
+ * assert.equal(days.separator(new Date(2025, 10, 25, 8, 0).getTime()), "—— 2025-11-25 ——");
+ * ```
+ */
+export class HistoryDays {
+  #view: ViewContext;
+  #clock: Clock;
+  #last: string | undefined;
+
+  /** Date lines in `view`'s language and palette, with "today" from `clock`. */
+  constructor(view: ViewContext, clock: Clock) {
+    this.#view = view;
+    this.#clock = clock;
+  }
+
+  /** Starts a new block (at `HISTORY_BEGIN`). */
+  begin(): void {
+    this.#last = undefined;
+  }
+
+  /** The date line to print before a message of `time`, if any. */
+  separator(time: number): string | undefined {
+    const day = formatDateTime(time).slice(0, 10);
+    const last = this.#last;
+    this.#last = day;
+    if (day === last) return undefined;
+    const today = formatDateTime(this.#clock.now()).slice(0, 10);
+    if (day === today && last === undefined) return undefined;
+    return headingLine("viewHistoryDate", this.#view, { date: day });
+  }
 }
 
 /**

@@ -836,6 +836,9 @@ const CATALOG = {
     en:
       "[Error] Invalid address: {address} (expected host, host:port or [IPv6]:port)",
   },
+
+  // Client: date lines in a history block
+  viewHistoryDate: { zh: "—— {date} ——", en: "—— {date} ——" },
 } as const satisfies Record<string, Record<Lang, string>>;
 
 /** A key of the message catalog. */

@@ -4,6 +4,7 @@ import {
   chatPrompt,
   errorLine,
   formatMuteEnd,
+  HistoryDays,
   historyLine,
   mutedRefusalLine,
   privateLine,
@@ -433,4 +434,42 @@ Deno.test("chatPrompt() is the seed's > in the lobby and names any other room", 
   assert.equal(chatPrompt("大厅"), "> ");
   assert.equal(chatPrompt("技术"), "[技术] > ");
   assert.equal(chatPrompt("dev-ops"), "[dev-ops] > ");
+});
+
+Deno.test("HistoryDays puts a date line before each older day of a history block, and before today after older days", () => {
+  // Local wall-clock times, like T: "today" is 2025-11-25.
+  const now = { now: () => new Date(2025, 10, 25, 9, 0, 0).getTime() };
+  const older1 = new Date(2025, 10, 23, 23, 59, 59).getTime();
+  const older2 = new Date(2025, 10, 24, 0, 0, 0).getTime();
+  const older3 = new Date(2025, 10, 24, 18, 5, 0).getTime();
+  const today1 = new Date(2025, 10, 25, 0, 0, 1).getTime();
+  const today2 = new Date(2025, 10, 25, 8, 30, 0).getTime();
+  const days = new HistoryDays(ZH, now);
+  const block = (times: number[]) =>
+    times.flatMap((time) => {
+      const line = days.separator(time);
+      return line === undefined ? [] : [line];
+    });
+  days.begin();
+  assert.deepEqual(block([older1, older2, older3, today1, today2]), [
+    "—— 2025-11-23 ——",
+    "—— 2025-11-24 ——",
+    "—— 2025-11-25 ——",
+  ]);
+  // A block of today only has no date lines; a new block starts afresh.
+  days.begin();
+  assert.deepEqual(block([today1, today2]), []);
+  days.begin();
+  assert.deepEqual(block([older3]), ["—— 2025-11-24 ——"]);
+  // The clock is asked each time: after midnight the 25th is an older day.
+  const later = new HistoryDays(EN, {
+    now: () => new Date(2025, 10, 26, 0, 0, 5).getTime(),
+  });
+  later.begin();
+  assert.equal(later.separator(today2), "—— 2025-11-25 ——");
+  assert.equal(later.separator(today2 + 60_000), undefined);
+  assert.equal(
+    later.separator(new Date(2025, 10, 26, 0, 0, 1).getTime()),
+    "—— 2025-11-26 ——",
+  );
 });
