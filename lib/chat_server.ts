@@ -43,6 +43,7 @@ import { NoticeLimiter, TokenBucket } from "./rate_limiter.ts";
 import { TlsFront } from "./tls_front.ts";
 import type { SqliteStore } from "./sqlite_store.ts";
 import { formatClockTime } from "./time_format.ts";
+import { normalizeUsername } from "./username.ts";
 import { VERSION } from "./version.ts";
 
 /** Options for {@linkcode startChatServer}. */
@@ -895,6 +896,7 @@ class Connection implements ChatMember {
         return;
       }
       case "reset_request": {
+        if (this.#refuseWhenLoggedIn()) return;
         await auth.requestReset(command.username, this.address);
         this.send({
           type: "reset_requested",
@@ -903,6 +905,7 @@ class Connection implements ChatMember {
         return;
       }
       case "reset_confirm": {
+        if (this.#refuseWhenLoggedIn()) return;
         const result = await auth.confirmReset(
           command.token,
           command.newPassword,
@@ -926,6 +929,14 @@ class Connection implements ChatMember {
         return;
       }
       case "delete_account": {
+        // Logged in, only one's own account (the client's /delete-account);
+        // another account's name is refused as the state table says.
+        const own = normalizeUsername(command.username);
+        if (
+          this.#session !== undefined &&
+          (!own.ok || own.key !== this.#session.usernameKey) &&
+          this.#refuseWhenLoggedIn()
+        ) return;
         const wasLoggedIn = this.#session !== undefined;
         this.#deletingOwnAccount = true;
         let result;

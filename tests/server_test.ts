@@ -517,3 +517,28 @@ Deno.test("server accepts a resume token after a restart on the same database", 
     await second.shutdown();
   }
 });
+
+Deno.test("server refuses RESET_REQUEST, RESET_CONFIRM and another account's DELETE_ACCOUNT while logged in", async () => {
+  await using h = await harness();
+  await using victim = await h.user("victim");
+  await using alice = await h.user("alice");
+  const since = h.logs.length;
+  await alice.send("RESET_REQUEST victim");
+  assert.match(await alice.expect("ERROR "), /^ERROR already_logged_in /);
+  await alice.send("RESET_CONFIRM ABCD-EFGH-IJKL new password 1");
+  assert.match(await alice.expect("ERROR "), /^ERROR already_logged_in /);
+  await alice.send("DELETE_ACCOUNT victim password123");
+  assert.match(await alice.expect("ERROR "), /^ERROR already_logged_in /);
+  // None of them was carried out: no token went to the operator, and the
+  // victim is still here.
+  assert.ok(
+    !h.logs.slice(since).some((line) => /reset|重置|删除/i.test(line)),
+    h.logs.slice(since).join("\n"),
+  );
+  await victim.send("PING still-here");
+  assert.equal(await victim.expect("PONG "), "PONG still-here");
+  // One's own account can still be deleted from the chat (the client's
+  // /delete-account), proven by its password.
+  await alice.send("DELETE_ACCOUNT alice password123");
+  assert.equal(await alice.expect("DELETE_"), "DELETE_SUCCESS");
+});
