@@ -601,10 +601,13 @@ const PING_TOKEN_PATTERN = /^[\x21-\x7e]+$/;
 const CONTROL_PATTERN = /[\u0000-\u001f\u007f-\u009f]/g;
 // deno-lint-ignore no-control-regex -- matching control characters is the point
 const HAS_CONTROL_PATTERN = /[\u0000-\u001f\u007f-\u009f]/;
-// A character that shows: neither white space (which includes U+3000 and
-// U+FEFF) nor a control character.
-// deno-lint-ignore no-control-regex -- matching control characters is the point
-const VISIBLE_PATTERN = /[^\s\u0000-\u001f\u007f-\u009f]/u;
+// A character that shows: not white space (which includes U+3000 and
+// U+FEFF), not a control or format character, not one that Unicode says to
+// render as nothing (Default_Ignorable_Code_Point: U+200B, the Hangul
+// fillers U+3164 and U+FFA0, variation selectors …), and not the blank
+// Braille pattern U+2800, which shows as an empty cell.
+const VISIBLE_PATTERN =
+  /[^\s\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}\u2800]/u;
 const MAX_VERB_IN_REASON = 32;
 const BASE64_PATTERN = /^[A-Za-z0-9+/]+={0,2}$/;
 // Before "==" only 2 of a character's 6 bits carry data, before "=" only 4;
@@ -1684,7 +1687,7 @@ function userTextProblem(
   if (!VISIBLE_PATTERN.test(text)) {
     return [
       "empty_message",
-      `${name} has only white space and control characters`,
+      `${name} has only white space, control or invisible characters`,
     ];
   }
   const length = limit.unit === "bytes"

@@ -479,6 +479,12 @@ Deno.test("parseCommand() rejects malformed MSG, PING and PONG with a code", asy
     ["MSG    ", "MSG", "empty_message", "only white space"],
     ["MSG \t\u3000\u00a0\ufeff", "MSG", "empty_message", "only white space"],
     ["MSG \u0001\u001b\u007f\u009b", "MSG", "empty_message", "control"],
+    // Invisible only: zero width space, blank Braille, Hangul fillers,
+    // a variation selector, a word joiner.
+    ["MSG \u200b", "MSG", "empty_message", "invisible"],
+    ["MSG \u2800\u2800\u2800", "MSG", "empty_message", "invisible"],
+    ["MSG \u3164\uffa0\u115f", "MSG", "empty_message", "invisible"],
+    ["MSG \ufe0f\u2060\u200d", "MSG", "empty_message", "invisible"],
     ["MSG a\rb", "MSG", "invalid_command", "carriage return or line feed"],
     ["MSG a\nb", "MSG", "invalid_command", "carriage return or line feed"],
     ["MSG \ud800", "MSG", "invalid_command", "not well-formed Unicode"],
@@ -3103,4 +3109,12 @@ Deno.test("a CERT reply carries the certificate to derToPem()", () => {
     }),
     { seed: SEED, numRuns: 300 },
   );
+});
+
+Deno.test("parseCommand() keeps text that has a visible character among invisible ones", () => {
+  for (const text of ["a\u200b", "\u3164你好", "👨‍👩‍👧", "⠁\u2800"]) {
+    assert.deepEqual(parseCommand(`MSG ${text}`), { type: "msg", text });
+  }
+  const status = parseCommand("STATUS \u200b\u2800\u3164");
+  assert.equal(status.type === "invalid" && status.code, "empty_message");
 });
