@@ -100,6 +100,7 @@ export interface ResetTokenDelivery {
 export type RegisterFailure =
   | "invalid_username"
   | "reserved_username"
+  | "confusable_username"
   | "username_taken"
   | "password_too_short"
   | "password_too_long";
@@ -304,6 +305,8 @@ export class AuthManager {
     if (!name.ok) {
       const reason = name.reason === "reserved"
         ? "reserved_username"
+        : name.reason === "confusable"
+        ? "confusable_username"
         : "invalid_username";
       await this.#audit("register_failure", username, address, reason);
       return { ok: false, reason, minPasswordLength: min };

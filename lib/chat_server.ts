@@ -1226,6 +1226,7 @@ function invalidText(lang: Lang, invalid: InvalidCommand): string {
 const FAILURE_KEYS: Record<string, MessageKey> = {
   "invalid_username": "invalidUsername",
   "reserved_username": "reservedUsername",
+  "confusable_username": "confusableUsername",
   "username_taken": "usernameTaken",
   "password_too_short": "passwordTooShort",
   "password_too_long": "passwordTooLong",

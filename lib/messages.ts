@@ -142,6 +142,11 @@ const CATALOG = {
     zh: "该用户名为系统保留，请换一个",
     en: "That username is reserved; choose another",
   },
+  confusableUsername: {
+    zh: "用户名不能混用外形相似的拉丁、西里尔或希腊字母，请换一个",
+    en:
+      "A username may not mix Latin, Cyrillic or Greek letters that look alike; choose another",
+  },
   usernameTaken: { zh: "用户名已存在", en: "Username already exists" },
   passwordTooShort: {
     zh: "密码长度至少 {min} 个字符",

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { confusableSkeleton, mixesLookAlikeScripts } from "./confusables.ts";
+
 /** The longest allowed username, in code points after NFC normalization. */
 export const MAX_USERNAME_LENGTH = 32;
 
@@ -13,7 +15,8 @@ export type UsernameRejection =
   | "empty"
   | "too_long"
   | "invalid_characters"
-  | "reserved";
+  | "reserved"
+  | "confusable";
 
 /** The outcome of {@linkcode normalizeUsername}. */
 export type UsernameResult =
@@ -129,9 +132,11 @@ export function normalizeUsername(
   if (!USERNAME_PATTERN.test(key)) {
     return { ok: false, reason: "invalid_characters" };
   }
-  if (!options.allowReserved && RESERVED_USERNAMES.has(key)) {
+  if (!options.allowReserved && isReservedKey(key)) {
     return { ok: false, reason: "reserved" };
   }
+  // On the key, so that a name and its key are judged alike.
+  if (mixesLookAlikeScripts(key)) return { ok: false, reason: "confusable" };
   return { ok: true, name, key };
 }
 
@@ -194,7 +199,7 @@ export function usernameKey(name: string): string {
  * @returns Whether the name is in {@linkcode RESERVED_USERNAMES}.
  */
 export function isReservedUsername(key: string): boolean {
-  return RESERVED_USERNAMES.has(usernameKey(key));
+  return isReservedKey(usernameKey(key));
 }
 
 /**
@@ -222,7 +227,19 @@ export function describeUsernameRejection(reason: UsernameRejection): string {
       return 'name may contain only letters, digits, "_" and "-"';
     case "reserved":
       return "name is reserved";
+    case "confusable":
+      return "name mixes Latin, Cyrillic or Greek letters that look alike";
   }
+}
+
+// Reserved names by skeleton, so look-alikes of them are reserved too.
+const RESERVED_SKELETONS: ReadonlySet<string> = new Set(
+  [...RESERVED_USERNAMES].map(confusableSkeleton),
+);
+
+function isReservedKey(key: string): boolean {
+  return RESERVED_USERNAMES.has(key) ||
+    RESERVED_SKELETONS.has(confusableSkeleton(key));
 }
 
 function countCodePoints(text: string): number {

@@ -210,6 +210,7 @@ Deno.test("describeUsernameRejection() explains every reason", () => {
     "too_long": "name is longer than 32 characters",
     "invalid_characters": 'name may contain only letters, digits, "_" and "-"',
     reserved: "name is reserved",
+    confusable: "name mixes Latin, Cyrillic or Greek letters that look alike",
   };
   for (const [reason, text] of Object.entries(expected)) {
     assert.equal(describeUsernameRejection(reason as UsernameRejection), text);
@@ -231,6 +232,7 @@ Deno.test("normalizeUsername() never throws and always returns a known shape", (
     "too_long",
     "invalid_characters",
     "reserved",
+    "confusable",
   ]);
   fc.assert(
     fc.property(
@@ -319,4 +321,34 @@ Deno.test("normalizeUsername() accepts every ASCII name of letters, digits, _ an
       },
     ),
   );
+});
+
+Deno.test("normalizeUsername() refuses look-alikes of reserved names and mixed Latin/Cyrillic/Greek", () => {
+  // Cyrillic а (U+0430) and ѕ (U+0455) in otherwise Latin reserved names.
+  assert.deepEqual(normalizeUsername("\u0430dmin"), {
+    ok: false,
+    reason: "reserved",
+  });
+  assert.deepEqual(normalizeUsername("\u0455ystem"), {
+    ok: false,
+    reason: "reserved",
+  });
+  // All-Cyrillic look-alike of "root", and digits for letters.
+  assert.deepEqual(normalizeUsername("\u0433\u043e\u043e\u0442"), {
+    ok: false,
+    reason: "reserved",
+  });
+  assert.deepEqual(normalizeUsername("5ystem"), {
+    ok: false,
+    reason: "reserved",
+  });
+  // A mixed-script name that imitates no reserved name.
+  assert.deepEqual(normalizeUsername("p\u0430ypal"), {
+    ok: false,
+    reason: "confusable",
+  });
+  // Real names in one script, or Latin with Han, still pass.
+  for (const name of ["Иван", "Αλέξης", "小王abc", "alice", "bob_2"]) {
+    assert.equal(normalizeUsername(name).ok, true, name);
+  }
 });
