@@ -586,27 +586,32 @@ class Connection implements ChatMember {
     linger: boolean,
   ): Promise<void> {
     this.#wake?.();
-    await this.#leaveChat();
-    if (code !== undefined) {
-      this.send({ type: "bye", code, message: message ?? "" });
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        this.#queue.flush(),
-        new Promise((resolve) => timer = setTimeout(resolve, BYE_FLUSH_MS)),
-      ]);
-      clearTimeout(timer);
-    }
-    // Closing a socket with unread input makes the kernel send RST, which
-    // can destroy the goodbye still in flight; half-close and discard the
-    // rest first. Only from the read loop (no other read is pending then).
-    if (linger) await this.#drainInput();
-    this.#queue.close();
+    // Whatever fails on the way out, the socket is closed and the slot given
+    // back: a leaked slot would refuse that address for good.
     try {
-      this.#conn.close();
-    } catch {
-      // Already closed by the peer side.
+      await this.#leaveChat();
+      if (code !== undefined) {
+        this.send({ type: "bye", code, message: message ?? "" });
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([
+          this.#queue.flush(),
+          new Promise((resolve) => timer = setTimeout(resolve, BYE_FLUSH_MS)),
+        ]);
+        clearTimeout(timer);
+      }
+      // Closing a socket with unread input makes the kernel send RST, which
+      // can destroy the goodbye still in flight; half-close and discard the
+      // rest first. Only from the read loop (no other read is pending then).
+      if (linger) await this.#drainInput();
+    } finally {
+      this.#queue.close();
+      try {
+        this.#conn.close();
+      } catch {
+        // Already closed by the peer side.
+      }
+      this.#release();
     }
-    this.#release();
   }
 
   /** Sends FIN, then reads and drops input until EOF, 64 KiB or 1 s. */
@@ -1013,7 +1018,17 @@ class Connection implements ChatMember {
         count: server.chat.onlineCount,
       }),
     );
-    await server.auth.logout(session, options);
+    // The session is already gone from memory; a failed write of last-seen
+    // and audit (a locked or broken database) must not stop the way out.
+    try {
+      await server.auth.logout(session, options);
+    } catch (error) {
+      server.logLine(
+        `[error] logout of ${session.username} (${this.remote}): ${
+          String(error)
+        }`,
+      );
+    }
   }
 
   /** Back at the login menu: the connection has the login time limit again. */

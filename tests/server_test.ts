@@ -517,3 +517,54 @@ Deno.test("server accepts a resume token after a restart on the same database", 
     await second.shutdown();
   }
 });
+
+Deno.test("server releases a connection's socket and slot when the store fails at disconnect", async (t) => {
+  await using dir = await tempDir();
+  const store = SqliteStore.open(join(dir.path, "chat.db"));
+  let failures = 0;
+  store.recordLogout = () => {
+    failures++;
+    throw new Error("database is locked");
+  };
+  await using h = await harness({
+    store,
+    maxPerAddress: 1,
+    exemptLoopback: false,
+  });
+  await t.step("at a dropped connection", async () => {
+    const alice = await h.user("alice");
+    await alice.close();
+    while (h.server.connectionCount > 0 || failures < 1) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.equal(failures, 1);
+    assert.ok(
+      h.logs.some((line) =>
+        /\[error\] logout of alice \(127\.0\.0\.1:\d+\): Error: database is locked$/
+          .test(line)
+      ),
+      h.logs.join("\n"),
+    );
+    // With a cap of 1, the next connection is admitted only if the slot is free.
+    const next = await h.connect();
+    assert.match(await next.next(), /^HELLO /);
+    await next.close();
+    while (h.server.connectionCount > 0) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  });
+  await t.step("at LOGOUT, which still succeeds", async () => {
+    const bob = await h.user("bob");
+    await bob.send("LOGOUT");
+    assert.equal(await bob.expect("LOGOUT_SUCCESS"), "LOGOUT_SUCCESS");
+    assert.equal(failures, 2);
+    await bob.send("PING t1");
+    assert.equal(await bob.expect("PONG"), "PONG t1");
+    await bob.close();
+    while (h.server.connectionCount > 0) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const next = await h.connect();
+    assert.match(await next.next(), /^HELLO /);
+  });
+});
