@@ -136,6 +136,12 @@ export interface ChatServer extends AsyncDisposable {
 const LOG_CONTROL_PATTERN = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g;
 /** How long a goodbye line may take to leave before the socket is closed anyway. */
 const BYE_FLUSH_MS = 1000;
+/**
+ * Protocol errors in a row (lines not valid UTF-8, `invalid_command`) that
+ * end a connection with `BYE protocol_errors`; any other line starts the
+ * count again.
+ */
+const MAX_PROTOCOL_ERRORS = 20;
 /** How often a live session's resume token is replaced. */
 const RESUME_ROTATE_MS = 5 * 60 * 1000;
 /** Back-off after a failed accept (e.g. out of file descriptors). */
@@ -418,6 +424,8 @@ class Connection implements ChatMember {
   #framer: LineFramer;
   #queue: OutboundQueue;
   #bucket: TokenBucket;
+  /** Protocol errors in a row; see {@linkcode MAX_PROTOCOL_ERRORS}. */
+  #protocolErrors = 0;
   #slowDownNotices: NoticeLimiter;
   #session: LiveSession | undefined;
   #loginDeadline: number;
@@ -695,11 +703,28 @@ class Connection implements ChatMember {
       await this.close("line_too_long", message, { linger: true });
       return;
     }
+    // Counted like any other line, so it cannot be a way around the limit.
+    await this.#throttleInput();
+    if (this.#closing !== undefined) return;
     this.send({
       type: "error",
       code: "invalid_utf8",
       message: t(this.lang, "invalidUtf8"),
     });
+    await this.#protocolError();
+  }
+
+  /**
+   * Counts a line answered with a protocol error; the
+   * {@linkcode MAX_PROTOCOL_ERRORS}th in a row ends the connection.
+   */
+  async #protocolError(): Promise<void> {
+    if (++this.#protocolErrors < MAX_PROTOCOL_ERRORS) return;
+    await this.close(
+      "protocol_errors",
+      t(this.lang, "tooManyProtocolErrors", { count: MAX_PROTOCOL_ERRORS }),
+      { linger: true },
+    );
   }
 
   async #handleLine(line: string): Promise<void> {
@@ -707,8 +732,13 @@ class Connection implements ChatMember {
     if (this.#closing !== undefined) return;
     this.#lastHeardAt = this.#server.clock.now();
     this.#pingSentAt = undefined;
-    if (line.length === 0) return;
-    const parsed = parseCommand(line);
+    const parsed = line.length === 0 ? undefined : parseCommand(line);
+    // A bad user-authored text (empty_message, message_too_long) is not a
+    // protocol error: only malformed commands count, and the rest resets.
+    const malformed = parsed?.type === "invalid" &&
+      parsed.code === "invalid_command";
+    if (!malformed) this.#protocolErrors = 0;
+    if (parsed === undefined) return;
     if (parsed.type === "cert") return this.#sendCertificate();
     if (
       this.#plainRestricted && parsed.type !== "ping" && parsed.type !== "pong"
@@ -723,14 +753,16 @@ class Connection implements ChatMember {
       });
       return;
     }
+    if (parsed.type === "invalid") {
+      this.send({
+        type: "error",
+        code: parsed.code,
+        message: t(this.lang, "invalidCommand", { reason: parsed.reason }),
+      });
+      if (malformed) return this.#protocolError();
+      return;
+    }
     switch (parsed.type) {
-      case "invalid":
-        this.send({
-          type: "error",
-          code: parsed.code,
-          message: t(this.lang, "invalidCommand", { reason: parsed.reason }),
-        });
-        return;
       case "unknown": {
         // So that nc or telnet works as a bare client, a logged-in client's
         // line without a known verb is chat, checked exactly like MSG text.

@@ -624,6 +624,13 @@ const CATALOG = {
   accountDeleted: { zh: "账户已删除", en: "Account deleted" },
   cancelled: { zh: "已取消", en: "Cancelled" },
   rateLimitedShort: { zh: "发送过快，请稍候", en: "Slow down" },
+
+  // Repeated protocol errors (issue 12, item 8).
+  tooManyProtocolErrors: {
+    zh: "连续 {count} 行无效（不是有效的 UTF-8 或命令格式错误），连接已关闭",
+    en:
+      "{count} invalid lines in a row (not valid UTF-8 or malformed commands); closing the connection",
+  },
 } as const satisfies Record<string, Record<Lang, string>>;
 
 /** A key of the message catalog. */
