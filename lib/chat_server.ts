@@ -142,6 +142,12 @@ export interface ChatServer extends AsyncDisposable {
 const LOG_CONTROL_PATTERN = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g;
 /** How long a goodbye line may take to leave before the socket is closed anyway. */
 const BYE_FLUSH_MS = 1000;
+/**
+ * Protocol errors in a row (lines not valid UTF-8, `invalid_command`) that
+ * end a connection with `BYE protocol_errors`; any other line starts the
+ * count again.
+ */
+const MAX_PROTOCOL_ERRORS = 20;
 /** How often a live session's resume token is replaced. */
 const RESUME_ROTATE_MS = 5 * 60 * 1000;
 /** Back-off after a failed accept (e.g. out of file descriptors). */
@@ -466,6 +472,8 @@ class Connection implements ChatMember {
   #framer: LineFramer;
   #queue: OutboundQueue;
   #bucket: TokenBucket;
+  /** Protocol errors in a row; see {@linkcode MAX_PROTOCOL_ERRORS}. */
+  #protocolErrors = 0;
   #slowDownNotices: NoticeLimiter;
   #session: LiveSession | undefined;
   #loginDeadline: number;
@@ -648,27 +656,32 @@ class Connection implements ChatMember {
     linger: boolean,
   ): Promise<void> {
     this.#wake?.();
-    await this.#leaveChat();
-    if (code !== undefined) {
-      this.send({ type: "bye", code, message: message ?? "" });
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        this.#queue.flush(),
-        new Promise((resolve) => timer = setTimeout(resolve, BYE_FLUSH_MS)),
-      ]);
-      clearTimeout(timer);
-    }
-    // Closing a socket with unread input makes the kernel send RST, which
-    // can destroy the goodbye still in flight; half-close and discard the
-    // rest first. Only from the read loop (no other read is pending then).
-    if (linger) await this.#drainInput();
-    this.#queue.close();
+    // Whatever fails on the way out, the socket is closed and the slot given
+    // back: a leaked slot would refuse that address for good.
     try {
-      this.#conn.close();
-    } catch {
-      // Already closed by the peer side.
+      await this.#leaveChat();
+      if (code !== undefined) {
+        this.send({ type: "bye", code, message: message ?? "" });
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([
+          this.#queue.flush(),
+          new Promise((resolve) => timer = setTimeout(resolve, BYE_FLUSH_MS)),
+        ]);
+        clearTimeout(timer);
+      }
+      // Closing a socket with unread input makes the kernel send RST, which
+      // can destroy the goodbye still in flight; half-close and discard the
+      // rest first. Only from the read loop (no other read is pending then).
+      if (linger) await this.#drainInput();
+    } finally {
+      this.#queue.close();
+      try {
+        this.#conn.close();
+      } catch {
+        // Already closed by the peer side.
+      }
+      this.#release();
     }
-    this.#release();
   }
 
   /** Sends FIN, then reads and drops input until EOF, 64 KiB or 1 s. */
@@ -752,11 +765,28 @@ class Connection implements ChatMember {
       await this.close("line_too_long", message, { linger: true });
       return;
     }
+    // Counted like any other line, so it cannot be a way around the limit.
+    await this.#throttleInput();
+    if (this.#closing !== undefined) return;
     this.send({
       type: "error",
       code: "invalid_utf8",
       message: t(this.lang, "invalidUtf8"),
     });
+    await this.#protocolError();
+  }
+
+  /**
+   * Counts a line answered with a protocol error; the
+   * {@linkcode MAX_PROTOCOL_ERRORS}th in a row ends the connection.
+   */
+  async #protocolError(): Promise<void> {
+    if (++this.#protocolErrors < MAX_PROTOCOL_ERRORS) return;
+    await this.close(
+      "protocol_errors",
+      t(this.lang, "tooManyProtocolErrors", { count: MAX_PROTOCOL_ERRORS }),
+      { linger: true },
+    );
   }
 
   async #handleLine(line: string): Promise<void> {
@@ -764,8 +794,13 @@ class Connection implements ChatMember {
     if (this.#closing !== undefined) return;
     this.#lastHeardAt = this.#server.clock.now();
     this.#pingSentAt = undefined;
-    if (line.length === 0) return;
-    const parsed = parseCommand(line);
+    const parsed = line.length === 0 ? undefined : parseCommand(line);
+    // A bad user-authored text (empty_message, message_too_long) is not a
+    // protocol error: only malformed commands count, and the rest resets.
+    const malformed = parsed?.type === "invalid" &&
+      parsed.code === "invalid_command";
+    if (!malformed) this.#protocolErrors = 0;
+    if (parsed === undefined) return;
     if (parsed.type === "cert") return this.#sendCertificate();
     // Also on a --require-tls plain port, so tls_required is in its language.
     if (parsed.type === "lang") return this.#setLang(parsed.lang);
@@ -782,14 +817,16 @@ class Connection implements ChatMember {
       });
       return;
     }
+    if (parsed.type === "invalid") {
+      this.send({
+        type: "error",
+        code: parsed.code,
+        message: invalidText(this.lang, parsed),
+      });
+      if (malformed) return this.#protocolError();
+      return;
+    }
     switch (parsed.type) {
-      case "invalid":
-        this.send({
-          type: "error",
-          code: parsed.code,
-          message: invalidText(this.lang, parsed),
-        });
-        return;
       case "unknown": {
         // So that nc or telnet works as a bare client, a logged-in client's
         // line without a known verb is chat, checked exactly like MSG text.
@@ -1095,7 +1132,17 @@ class Connection implements ChatMember {
         count: server.chat.onlineCount,
       }),
     );
-    await server.auth.logout(session, options);
+    // The session is already gone from memory; a failed write of last-seen
+    // and audit (a locked or broken database) must not stop the way out.
+    try {
+      await server.auth.logout(session, options);
+    } catch (error) {
+      server.logLine(
+        `[error] logout of ${session.username} (${this.remote}): ${
+          String(error)
+        }`,
+      );
+    }
   }
 
   /** Back at the login menu: the connection has the login time limit again. */

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { isLoopbackAddress } from "./login_throttle.ts";
+import { addressKey, isLoopbackAddress } from "./login_throttle.ts";
 
 /** Why {@linkcode ConnectionLimits.tryAcquire} refused a connection. */
 export type ConnectionRefusal = "server_full" | "too_many_connections";
@@ -48,7 +48,8 @@ export interface ConnectionLimitsOptions {
  *
  * Addresses are counted in the form {@linkcode normalizeAddress} gives, so an
  * IPv4 peer reaching a dual-stack listener as `::ffff:192.0.2.1` shares its
- * count with `192.0.2.1`.
+ * count with `192.0.2.1`, and all addresses of one IPv6 /64 (the block one
+ * subscriber usually gets) share one count, as in the login throttle.
  *
  * @example
  * ```ts
@@ -121,7 +122,8 @@ export class ConnectionLimits {
     }
     const key = normalizeAddress(address);
     const count = this.#counts.get(key) ?? 0;
-    const exempt = this.#exemptLoopback && isLoopbackAddress(key);
+    // Asked of the address itself: `::1`'s key is its /64, `0:0:0:0::/64`.
+    const exempt = this.#exemptLoopback && isLoopbackAddress(address);
     if (!exempt && count >= this.#maxPerAddress) {
       return { ok: false, reason: "too_many_connections" };
     }
@@ -141,13 +143,11 @@ export class ConnectionLimits {
   }
 }
 
-/** `::ffff:a.b.c.d` and its uncompressed spelling, `0:0:0:0:0:ffff:a.b.c.d`. */
-const MAPPED_IPV4 = /^(?:::|(?:0{1,4}:){5})ffff:(\d{1,3}(?:\.\d{1,3}){3})$/;
-
 /**
- * The form an address is counted under: trimmed, without `[brackets]`,
- * lowercased, and an IPv4-mapped IPv6 address (`::ffff:192.0.2.1`) as its
- * IPv4 address. Other addresses are kept as given.
+ * The form an address is counted under: trimmed, without `[brackets]` or a
+ * zone, an IPv4-mapped IPv6 address (`::ffff:192.0.2.1`) as its IPv4
+ * address, and any other IPv6 address as its /64 prefix. The same key the
+ * login throttle uses ({@linkcode addressKey}).
  *
  * @example
  * ```ts
@@ -155,15 +155,12 @@ const MAPPED_IPV4 = /^(?:::|(?:0{1,4}:){5})ffff:(\d{1,3}(?:\.\d{1,3}){3})$/;
  * import { normalizeAddress } from "./connection_limits.ts";
  *
  * assert.equal(normalizeAddress("::ffff:192.0.2.1"), "192.0.2.1");
- * assert.equal(normalizeAddress("[2001:DB8::1]"), "2001:db8::1");
+ * assert.equal(normalizeAddress("[2001:DB8::1]"), "2001:db8:0:0::/64");
  * assert.equal(normalizeAddress("192.0.2.1"), "192.0.2.1");
  * ```
  */
 export function normalizeAddress(address: string): string {
-  let bare = address.trim().toLowerCase();
-  if (bare.startsWith("[") && bare.endsWith("]")) bare = bare.slice(1, -1);
-  const mapped = MAPPED_IPV4.exec(bare);
-  return mapped === null ? bare : mapped[1]!;
+  return addressKey(address);
 }
 
 function positiveInteger(name: string, value: number): number {

@@ -391,9 +391,22 @@ function accountEntryKey(accountKey: string, addr: string): string {
 /**
  * The form an address is counted under: IPv4 as dotted quad, IPv4-mapped
  * IPv6 as its IPv4 address, other IPv6 as its /64 prefix, and anything else
- * (which a TCP peer never has) lowercased.
+ * (which a TCP peer never has) lowercased. Brackets and a zone (`%eth0`) are
+ * dropped. Shared with the connection cap, so both group peers alike.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { addressKey } from "./login_throttle.ts";
+ *
+ * assert.equal(addressKey("::ffff:192.0.2.1"), "192.0.2.1");
+ * assert.equal(addressKey("[2001:db8::1]"), "2001:db8:0:0::/64");
+ * ```
+ *
+ * @param address An IP address as text.
+ * @returns The key that address is counted under.
  */
-function addressKey(address: string): string {
+export function addressKey(address: string): string {
   const bare = stripBracketsAndZone(address);
   const ipv4 = parseIpv4(bare);
   if (ipv4 !== undefined) return ipv4.join(".");

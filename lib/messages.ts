@@ -844,6 +844,13 @@ const CATALOG = {
 
   // Client: date lines in a history block
   viewHistoryDate: { zh: "—— {date} ——", en: "—— {date} ——" },
+
+  // Repeated protocol errors (issue 12, item 8).
+  tooManyProtocolErrors: {
+    zh: "连续 {count} 行无效（不是有效的 UTF-8 或命令格式错误），连接已关闭",
+    en:
+      "{count} invalid lines in a row (not valid UTF-8 or malformed commands); closing the connection",
+  },
 } as const satisfies Record<string, Record<Lang, string>>;
 
 /** A key of the message catalog. */

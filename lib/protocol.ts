@@ -414,7 +414,8 @@ export type ByeCode =
   | "password_reset"
   | "account_deleted"
   | "kicked"
-  | "session_resumed";
+  | "session_resumed"
+  | "protocol_errors";
 
 /**
  * The `ERROR` codes of protocol version 1 (see `docs/PROTOCOL.md`); a client

@@ -165,12 +165,37 @@ Deno.test("normalizeAddress() maps addresses to the form they are counted under"
     ["0:0:0:0:0:ffff:192.0.2.1", "192.0.2.1"],
     ["[::ffff:192.0.2.1]", "192.0.2.1"],
     [" 192.0.2.1 ", "192.0.2.1"],
-    ["2001:DB8::1", "2001:db8::1"],
-    ["[2001:db8::1]", "2001:db8::1"],
-    ["::1", "::1"],
-    ["::ffff:1:2", "::ffff:1:2"],
+    ["2001:DB8::1", "2001:db8:0:0::/64"],
+    ["[2001:db8::1]", "2001:db8:0:0::/64"],
+    ["2001:db8:0:0:ffff:ffff:ffff:ffff", "2001:db8:0:0::/64"],
+    ["2001:db8:0:1::1", "2001:db8:0:1::/64"],
+    ["fe80::1%eth0", "fe80:0:0:0::/64"],
+    ["::ffff:1:2", "0.1.0.2"],
   ];
   for (const [input, expected] of cases) {
     await t.step(input, () => assert.equal(normalizeAddress(input), expected));
   }
+});
+
+Deno.test("ConnectionLimits.tryAcquire() counts an IPv6 /64 as one address", () => {
+  const limits = new ConnectionLimits({ maxPerAddress: 2 });
+  acquire(limits, "2001:db8:1:2::1");
+  acquire(limits, "2001:db8:1:2:aaaa:bbbb:cccc:dddd");
+  assert.deepEqual(limits.tryAcquire("[2001:DB8:1:2::3]"), {
+    ok: false,
+    reason: "too_many_connections",
+  });
+  assert.equal(limits.count("2001:db8:1:2::ffff"), 2);
+  acquire(limits, "2001:db8:1:3::1");
+  assert.equal(limits.count("2001:db8:1:3::2"), 1);
+  assert.equal(limits.total, 3);
+});
+
+Deno.test("ConnectionLimits.tryAcquire() still exempts ::1 with a /64 key", () => {
+  const limits = new ConnectionLimits({ maxPerAddress: 1 });
+  acquire(limits, "::1");
+  acquire(limits, "::1");
+  acquire(limits, "::1");
+  assert.equal(limits.count("::1"), 3);
+  assert.equal(limits.total, 3);
 });

@@ -542,3 +542,149 @@ Deno.test("server refuses RESET_REQUEST, RESET_CONFIRM and another account's DEL
   await alice.send("DELETE_ACCOUNT alice password123");
   assert.equal(await alice.expect("DELETE_"), "DELETE_SUCCESS");
 });
+
+Deno.test("server releases a connection's socket and slot when the store fails at disconnect", async (t) => {
+  await using dir = await tempDir();
+  const store = SqliteStore.open(join(dir.path, "chat.db"));
+  let failures = 0;
+  store.recordLogout = () => {
+    failures++;
+    throw new Error("database is locked");
+  };
+  await using h = await harness({
+    store,
+    maxPerAddress: 1,
+    exemptLoopback: false,
+  });
+  await t.step("at a dropped connection", async () => {
+    const alice = await h.user("alice");
+    await alice.close();
+    while (h.server.connectionCount > 0 || failures < 1) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.equal(failures, 1);
+    assert.ok(
+      h.logs.some((line) =>
+        /\[error\] logout of alice \(127\.0\.0\.1:\d+\): Error: database is locked$/
+          .test(line)
+      ),
+      h.logs.join("\n"),
+    );
+    // With a cap of 1, the next connection is admitted only if the slot is free.
+    const next = await h.connect();
+    assert.match(await next.next(), /^HELLO /);
+    await next.close();
+    while (h.server.connectionCount > 0) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  });
+  await t.step("at LOGOUT, which still succeeds", async () => {
+    const bob = await h.user("bob");
+    await bob.send("LOGOUT");
+    assert.equal(await bob.expect("LOGOUT_SUCCESS"), "LOGOUT_SUCCESS");
+    assert.equal(failures, 2);
+    await bob.send("PING t1");
+    assert.equal(await bob.expect("PONG"), "PONG t1");
+    await bob.close();
+    while (h.server.connectionCount > 0) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const next = await h.connect();
+    assert.match(await next.next(), /^HELLO /);
+  });
+});
+
+/** `count` lines that are not valid UTF-8 (a stray 0xFF each). */
+function invalidUtf8Lines(count: number): Uint8Array {
+  return new Uint8Array(count * 2).map((_, i) => i % 2 === 0 ? 0xff : 0x0a);
+}
+
+Deno.test("server counts lines that are not valid UTF-8 against the flood limit", async () => {
+  const clock = new ManualClock();
+  await using h = await harness({
+    clock,
+    sweepIntervalMs: 0,
+    rateBurst: 10,
+    ratePerSecond: 5,
+  });
+  const client = await h.connect();
+  await client.expect("HELLO");
+  await client.writeRaw(invalidUtf8Lines(15));
+  await client.send("PING after");
+  // The burst of 10 is answered; the 11th line waits for a token.
+  assert.match(
+    await client.expect("ERROR rate_limited"),
+    /^ERROR rate_limited /,
+  );
+  const beforeRefill =
+    client.lines.filter((line) => line.startsWith("ERROR invalid_utf8 "))
+      .length;
+  assert.equal(beforeRefill, 10);
+  // 1.2 s of refill: 6 tokens, for the last 5 invalid lines and the PING.
+  clock.advance(1200);
+  assert.equal(await client.expect("PONG"), "PONG after");
+  assert.equal(
+    client.lines.filter((line) => line.startsWith("ERROR invalid_utf8 "))
+      .length,
+    15,
+  );
+});
+
+Deno.test("server ends a connection after 20 protocol errors in a row", async (t) => {
+  await t.step("lines that are not valid UTF-8", async () => {
+    await using h = await harness({ rateBurst: 1000 });
+    const client = await h.connect();
+    await client.expect("HELLO");
+    await client.writeRaw(invalidUtf8Lines(1000));
+    assert.equal(
+      await client.expect("BYE"),
+      "BYE protocol_errors 连续 20 行无效（不是有效的 UTF-8 或命令格式错误），连接已关闭",
+    );
+    await client.closedByServer();
+    assert.equal(
+      client.lines.filter((line) => line.startsWith("ERROR invalid_utf8 "))
+        .length,
+      20,
+    );
+  });
+  await t.step("malformed commands, mixed with invalid UTF-8", async () => {
+    await using h = await harness({ rateBurst: 1000 });
+    const client = await h.connect();
+    await client.expect("HELLO");
+    for (let i = 0; i < 10; i++) {
+      await client.send("LOGIN");
+      await client.writeRaw(invalidUtf8Lines(1));
+    }
+    assert.match(await client.expect("BYE"), /^BYE protocol_errors /);
+    await client.closedByServer();
+  });
+  await t.step("a valid line starts the count again", async () => {
+    await using h = await harness({ rateBurst: 1000 });
+    const client = await h.connect();
+    await client.expect("HELLO");
+    await client.writeRaw(invalidUtf8Lines(19));
+    await client.send("PING a");
+    await client.writeRaw(invalidUtf8Lines(19));
+    await client.send("PING b");
+    assert.equal(await client.expect("PONG b"), "PONG b");
+    assert.equal(
+      client.lines.filter((line) => line.startsWith("ERROR invalid_utf8 "))
+        .length,
+      38,
+    );
+    assert.equal(client.closed, false);
+  });
+  await t.step("a bad chat text is not a protocol error", async () => {
+    await using h = await harness({ rateBurst: 1000 });
+    const client = await h.user("carol");
+    for (let i = 0; i < 25; i++) await client.send(`MSG ${"x".repeat(4097)}`);
+    await client.send("PING c");
+    assert.equal(await client.expect("PONG c"), "PONG c");
+    assert.equal(
+      client.lines.filter((line) => line.startsWith("ERROR message_too_long "))
+        .length,
+      25,
+    );
+    assert.equal(client.closed, false);
+  });
+});

@@ -321,7 +321,7 @@ async function invalidUtf8(
   const rounds = COUNTS.utf8Rounds;
   const row = context.row(
     phase,
-    `${rounds} rounds × ${INVALID_UTF8.length} bad sequences (stray, overlong, surrogate, >U+10FFFF, cut) in MSG lines from a member and bare lines from a stranger; a character split across writes`,
+    `${rounds} rounds × ${INVALID_UTF8.length} bad sequences (stray, overlong, surrogate, >U+10FFFF, cut) in MSG lines from a member and bare lines from a stranger (each round ends with a valid line); a character split across writes`,
   );
   const member = await h.user("utf8user");
   const stranger = await h.connect();
@@ -347,6 +347,10 @@ async function invalidUtf8(
       }
       await member.send(`MSG utf8 ok ${round}`);
       await bob.next((line) => line.endsWith(` utf8user utf8 ok ${round}`));
+      // A valid line restarts the count of protocol errors in a row (20 end
+      // the connection), so the stranger stays connected for every round.
+      await stranger.send(`PING utf8-${round}`);
+      await stranger.expect(`PONG utf8-${round}`);
     }
     // A character split across two writes is one character.
     const zhang = encoder.encode("张");
