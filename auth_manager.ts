@@ -499,9 +499,11 @@ export class AuthManager {
   }
 
   /**
-   * Handles `RESET_REQUEST`: if the account exists, issues a token and hands
-   * it to the operator. The requester learns nothing either way; both paths
-   * do one committed write so timing does not tell them apart.
+   * Handles `RESET_REQUEST`: if the account exists and has no unexpired
+   * token, issues one and hands it to the operator; a live token (the
+   * operator's or an earlier request's) stays valid and no new one is made.
+   * The requester learns nothing either way; every path does one committed
+   * write so timing does not tell them apart.
    */
   async requestReset(username: string, address: string): Promise<void> {
     const name = normalizeUsername(username, { allowReserved: true });
@@ -523,7 +525,9 @@ export class AuthManager {
       );
       return;
     }
-    await this.#issueToken(account, address);
+    // A request never voids a live token: whoever knows the name could
+    // otherwise void the one the operator handed to the owner.
+    await this.#issueToken(account, address, { unlessPending: true });
   }
 
   /**
@@ -780,16 +784,19 @@ export class AuthManager {
   async #issueToken(
     account: AccountRecord,
     requestedBy: string,
-  ): Promise<ResetTokenDelivery> {
+    options: { unlessPending?: boolean } = {},
+  ): Promise<ResetTokenDelivery | undefined> {
     const token = this.#newSecret();
     const now = this.#clock.now();
     const expiresAt = now + this.#resetTokenTtlMs;
-    await this.#store.issueResetToken(
+    const stored = await this.#store.issueResetToken(
       account.id,
       await hashSecret(token),
       expiresAt,
       entry(now, "reset_requested", account.username, requestedBy, null),
+      { unlessPending: options.unlessPending, pendingDetail: "token_pending" },
     );
+    if (!stored) return undefined;
     const delivery = {
       username: account.username,
       token,

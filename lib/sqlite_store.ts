@@ -320,8 +320,21 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
     tokenHash: string,
     expiresAt: number,
     audit: AuditEntry,
-  ): Promise<void> {
+    options: { unlessPending?: boolean; pendingDetail?: string } = {},
+  ): Promise<boolean> {
     return this.#transaction(() => {
+      if (options.unlessPending) {
+        const live = this.#statement(
+          "SELECT 1 FROM reset_tokens WHERE account_id = ? AND expires_at > ?",
+        ).get(accountId, audit.at);
+        if (live !== undefined) {
+          this.#insertAudit({
+            ...audit,
+            detail: options.pendingDetail ?? audit.detail,
+          });
+          return false;
+        }
+      }
       this.#statement("DELETE FROM reset_tokens WHERE account_id = ?")
         .run(accountId);
       this.#statement(
@@ -329,6 +342,7 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
          VALUES (?, ?, ?, ?)`,
       ).run(tokenHash, accountId, audit.at, expiresAt);
       this.#insertAudit(audit);
+      return true;
     });
   }
 

@@ -153,13 +153,20 @@ export interface AccountStore {
   /**
    * Stores a new reset token (hash only) valid until `expiresAt`, voiding any
    * older token of the account, and logs `audit`, in one transaction.
+   *
+   * With `options.unlessPending` (a user's request, not the operator's), an
+   * account that still has a token unexpired at `audit.at` keeps it: nothing
+   * is stored or voided, `audit` is logged with `options.pendingDetail` as
+   * its detail, and the promise resolves `false`. Otherwise it resolves
+   * `true`.
    */
   issueResetToken(
     accountId: number,
     tokenHash: string,
     expiresAt: number,
     audit: AuditEntry,
-  ): Promise<void>;
+    options?: { unlessPending?: boolean; pendingDetail?: string },
+  ): Promise<boolean>;
   /**
    * Redeems a reset token or recovery code by its hash, in one transaction:
    * checks it exists and (for tokens) `now < expiresAt`, sets `newHash`,

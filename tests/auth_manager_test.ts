@@ -449,10 +449,10 @@ Deno.test("AuthManager.confirmReset() accepts a token at 29:59 and refuses it at
   await using f = await fixture();
   await registered(f, "alice");
   await f.auth.requestReset("alice", REMOTE);
-  await f.auth.requestReset("alice", REMOTE);
+  await f.auth.issueResetTokenForOperator("alice");
   const [older, newer] = f.tokens;
-  f.clock.advance(RESET_TOKEN_TTL_MS - 1000);
-  // A newer token voids the older one.
+  f.clock.advance(1_800_000 - 1000);
+  // The operator's fresh token voids the older one.
   const voided = await f.auth.confirmReset(
     older!.token,
     "new-password-1",
@@ -761,4 +761,38 @@ Deno.test("AuthManager audits junk from one address bounded: capped fields, 20 e
     last?.detail ?? "",
     /\(\+80 earlier from this address not logged\)$/,
   );
+});
+
+Deno.test("AuthManager.requestReset() never voids a live operator token, which still works once", async () => {
+  await using f = await fixture();
+  await registered(f, "alice", "old-password");
+  const issued = await f.auth.issueResetTokenForOperator("alice");
+  assert.ok(issued);
+  f.clock.advance(60_000);
+  for (const address of [REMOTE, OTHER_REMOTE, REMOTE]) {
+    await f.auth.requestReset("alice", address);
+  }
+  // Only the operator's token was ever handed out: requests add none.
+  assert.deepEqual(f.tokens.map((t) => t.requestedBy), ["operator"]);
+  const pending = await f.store.listAudit({ event: "reset_requested" });
+  assert.deepEqual(
+    pending.map((entry) => entry.detail),
+    ["token_pending", "token_pending", "token_pending", null],
+  );
+  f.clock.advance(1_739_999); // 29:59.999 after issue
+  const ok = await f.auth.confirmReset(issued.token, "new-password", REMOTE);
+  assert.deepEqual(ok, { ok: true, username: "alice" });
+  const reused = await f.auth.confirmReset(
+    issued.token,
+    "other-password",
+    REMOTE,
+  );
+  assert.equal(!reused.ok && reused.reason, "invalid_token");
+  assert.equal(
+    (await f.auth.login("alice", "new-password", LOOPBACK)).ok,
+    true,
+  );
+  // Once it is spent, a request issues a fresh token again.
+  await f.auth.requestReset("alice", REMOTE);
+  assert.deepEqual(f.tokens.map((t) => t.requestedBy), ["operator", REMOTE]);
 });
