@@ -6,6 +6,7 @@
  * @module
  */
 
+import { sanitizeReply, sanitizeServerText } from "./client_view.ts";
 import { LineFramer } from "./line_framer.ts";
 import { isPeerGoneError } from "./outbound_queue.ts";
 import {
@@ -133,7 +134,7 @@ export class ServerConnection {
         framer,
         options.greetingTimeoutMs ?? 5000,
       );
-      const hello = parseReply(line);
+      const hello = sanitizeReply(parseReply(line));
       if (hello.type === "bye") {
         throw new ConnectError(hello.message || hello.code);
       }
@@ -141,7 +142,9 @@ export class ServerConnection {
         hello.type !== "hello" || hello.protocolVersion !== PROTOCOL_VERSION
       ) {
         throw new ConnectError(
-          `Cannot use server: unexpected greeting "${line.slice(0, 80)}"`,
+          `Cannot use server: unexpected greeting "${
+            sanitizeServerText(line).slice(0, 80)
+          }"`,
         );
       }
       const min = /(?:^| )min_password=(\d{1,3})(?: |$)/.exec(line)?.[1];
@@ -296,7 +299,7 @@ export class ServerConnection {
   }
 
   #accept(line: string): void {
-    const reply = parseReply(line);
+    const reply = sanitizeReply(parseReply(line));
     if (reply.type === "invalid") return;
     if (reply.type === "ping") {
       // Answer at once, whatever the user is doing.
@@ -375,7 +378,7 @@ async function readGreeting(
       const rest: Reply[] = [];
       for (const framed of lines.slice(lines.indexOf(first) + 1)) {
         if (!framed.ok) continue;
-        const reply = parseReply(framed.line);
+        const reply = sanitizeReply(parseReply(framed.line));
         if (reply.type !== "invalid") rest.push(reply);
       }
       return { line: first.line, rest };
