@@ -14,6 +14,7 @@ import {
   ConnectError,
   ReplyTimeoutError,
   ServerConnection,
+  TlsPortError,
 } from "./lib/client_connection.ts";
 import {
   chatLine,
@@ -289,13 +290,29 @@ class Client {
   async #connect(quiet = false): Promise<ServerConnection | undefined> {
     for (let attempt = 0;; attempt++) {
       try {
-        return this.#options.tls
-          ? await this.#openSecure()
-          : await ServerConnection.open(this.#host, this.#port, {
-            lang: this.#options.lang,
-          });
+        if (this.#options.tls) return await this.#openSecure();
+        const conn = await ServerConnection.open(this.#host, this.#port, {
+          lang: this.#options.lang,
+        });
+        if (conn.greeting.tlsRequired) {
+          // Say so now, not after asking for a password.
+          await conn.close();
+          this.#io.print(this.#view.palette.error(this.#t("plainTlsRequired", {
+            tlsPort: conn.greeting.tlsPort ?? "?",
+          })));
+          return undefined;
+        }
+        return conn;
       } catch (error) {
         if (!(error instanceof ConnectError)) throw error;
+        if (error instanceof TlsPortError && !this.#options.tls) {
+          // Retrying cannot help: the user must add --tls.
+          this.#io.print(this.#view.palette.error(this.#t("plainAtTlsPort", {
+            host: this.#host,
+            port: this.#port,
+          })));
+          return undefined;
+        }
         if (error instanceof FingerprintMismatchError) {
           // Loud, and no retry: this may be someone in the middle.
           const palette = this.#view.palette;

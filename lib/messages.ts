@@ -836,6 +836,20 @@ const CATALOG = {
     en:
       "[Error] Invalid address: {address} (expected host, host:port or [IPv6]:port)",
   },
+
+  // Client: plain connection to a TLS port or a --require-tls server (issue 12 item 17)
+  plainAtTlsPort: {
+    zh:
+      "[错误] {host}:{port} 是加密（TLS）端口，不能用明文连接：请加 --tls 重新启动客户端",
+    en:
+      "[Error] {host}:{port} is an encrypted (TLS) port and cannot be used in clear text: restart the client with --tls",
+  },
+  plainTlsRequired: {
+    zh:
+      "[错误] 该服务器只接受加密连接：请加 --tls 重新启动客户端（TLS 端口 {tlsPort}）",
+    en:
+      "[Error] This server accepts encrypted connections only: restart the client with --tls (TLS port {tlsPort})",
+  },
 } as const satisfies Record<string, Record<Lang, string>>;
 
 /** A key of the message catalog. */

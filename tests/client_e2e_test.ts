@@ -9,6 +9,9 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { startChatServer } from "../lib/chat_server.ts";
+import { SqliteStore } from "../lib/sqlite_store.ts";
+import { generateSelfSignedCertificate } from "../lib/tls_cert.ts";
 import { TestClient } from "./_client.ts";
 import { tempDir } from "./_util.ts";
 import {
@@ -1027,4 +1030,46 @@ Deno.test("client.ts takes host:port at the address prompt and asks no port", as
   assert.ok(!client.stdout.includes("请输入服务器端口"), client.describe());
   await client.type("4");
   assert.equal(await client.exitCode(), 0, client.describe());
+});
+
+// Issue 12 item 17: a plain client is told at once that TLS is needed.
+Deno.test("client.ts at a TLS port or a --require-tls server says to use --tls, without retries or a password prompt", async () => {
+  await using dir = await tempDir();
+  const certificate = await generateSelfSignedCertificate();
+  for (const requireTls of [false, true]) {
+    const server = startChatServer({
+      store: SqliteStore.open(join(dir.path, `chat-${requireTls}.db`)),
+      hostname: "127.0.0.1",
+      port: 0,
+      hashIterations: 1000,
+      tls: {
+        certPem: certificate.certPem,
+        keyPem: certificate.keyPem,
+        port: 0,
+      },
+      requireTls,
+    });
+    try {
+      const port = requireTls ? server.addr.port : server.tlsAddr!.port;
+      await using client = startClient(dir.path, clientArgs(port));
+      if (requireTls) {
+        await client.expect(
+          `只接受加密连接：请加 --tls 重新启动客户端（TLS 端口 ${
+            server.tlsAddr!.port
+          }）`,
+        );
+      } else {
+        await client.expect(
+          `127.0.0.1:${port} 是加密（TLS）端口，不能用明文连接：请加 --tls 重新启动客户端`,
+        );
+      }
+      assert.notEqual(await client.exitCode(), 0, client.describe());
+      assert.doesNotMatch(
+        client.stdout,
+        /秒后重试|请确保服务器已启动|用户名: /,
+      );
+    } finally {
+      await server.shutdown();
+    }
+  }
 });
