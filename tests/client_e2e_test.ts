@@ -57,13 +57,13 @@ class Child implements AsyncDisposable {
   constructor(
     name: string,
     args: string[],
-    options: { cwd: string; stdin: boolean },
+    options: { cwd: string; stdin: boolean; env?: Record<string, string> },
   ) {
     this.name = name;
     this.process = new Deno.Command(Deno.execPath(), {
       args,
       cwd: options.cwd,
-      env: CHILD_ENV,
+      env: { ...CHILD_ENV, ...options.env },
       stdin: options.stdin ? "piped" : "null",
       stdout: "piped",
       stderr: "piped",
@@ -1071,5 +1071,75 @@ Deno.test("client.ts at a TLS port or a --require-tls server says to use --tls, 
     } finally {
       await server.shutdown();
     }
+  }
+});
+
+Deno.test("client.ts --tls: the trust prompt's no stops, yes remembers, a changed fingerprint is refused", async () => {
+  await using dir = await tempDir();
+  const certificate = await generateSelfSignedCertificate();
+  const server = startChatServer({
+    store: SqliteStore.open(join(dir.path, "chat.db")),
+    hostname: "127.0.0.1",
+    port: 0,
+    hashIterations: 1000,
+    tls: { certPem: certificate.certPem, keyPem: certificate.keyPem, port: 0 },
+  });
+  const env = { XDG_CONFIG_HOME: dir.path };
+  const knownServers = join(dir.path, "tcpchat", "known_servers");
+  const args = ["--tls", ...clientArgs(server.addr.port)];
+  try {
+    {
+      await using client = new Child("client", [
+        "run",
+        ...PERMISSIONS,
+        CLIENT_PATH,
+        ...args,
+      ], { cwd: dir.path, stdin: true, env });
+      await client.expect(`首次连接 127.0.0.1:${server.addr.port}`);
+      await client.answer("确认信任该服务器吗？(yes/no): ", "no");
+      await client.expect("未信任该证书，已取消连接");
+      assert.notEqual(await client.exitCode(), 0, client.describe());
+      assert.doesNotMatch(client.stdout, /认证菜单/);
+    }
+    {
+      await using client = new Child("client", [
+        "run",
+        ...PERMISSIONS,
+        CLIENT_PATH,
+        ...args,
+      ], { cwd: dir.path, stdin: true, env });
+      await client.answer("确认信任该服务器吗？(yes/no): ", "yes");
+      await expectMenu(client);
+      await client.type("4");
+      assert.equal(await client.exitCode(), 0, client.describe());
+    }
+    const remembered = await Deno.readTextFile(knownServers);
+    assert.match(
+      remembered,
+      new RegExp(
+        `^127\\.0\\.0\\.1:${server.addr.port} ([0-9A-F]{2}:){31}[0-9A-F]{2}$`,
+        "m",
+      ),
+    );
+    // Someone in the middle: the remembered fingerprint no longer matches.
+    const wrong = Array(32).fill("AB").join(":");
+    await Deno.writeTextFile(
+      knownServers,
+      `127.0.0.1:${server.addr.port} ${wrong}\n`,
+    );
+    {
+      await using client = new Child("client", [
+        "run",
+        ...PERMISSIONS,
+        CLIENT_PATH,
+        ...args,
+      ], { cwd: dir.path, stdin: true, env });
+      await client.expect(`127.0.0.1:${server.addr.port} 的证书指纹变了`);
+      await client.expect(`记录的指纹: ${wrong}`);
+      assert.notEqual(await client.exitCode(), 0, client.describe());
+      assert.doesNotMatch(client.stdout, /认证菜单|确认信任/);
+    }
+  } finally {
+    await server.shutdown();
   }
 });
