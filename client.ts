@@ -320,6 +320,7 @@ class Client {
             server: `${this.#host}:${this.#port}`,
             expected: error.expected,
             actual: error.actual,
+            file: this.#knownServersPath(),
           })));
           return undefined;
         }
@@ -352,6 +353,12 @@ class Client {
     }
   }
 
+  /** The known-servers file: the option's, or the platform's default. */
+  #knownServersPath(): string {
+    return this.#options.knownServersPath ??
+      knownServersPath((name) => Deno.env.get(name), Deno.build.os);
+  }
+
   /** TLS with `--ca`, or trust on first use through `CERT`. */
   async #openSecure(): Promise<ServerConnection> {
     let ca: string[] | undefined;
@@ -364,8 +371,7 @@ class Client {
         );
       }
     }
-    const path = this.#options.knownServersPath ??
-      knownServersPath((name) => Deno.env.get(name), Deno.build.os);
+    const path = this.#knownServersPath();
     const knownServers = await KnownServers.load(path);
     return await openSecureConnection(this.#host, this.#port, {
       lang: this.#options.lang,

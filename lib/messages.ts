@@ -302,9 +302,9 @@ const CATALOG = {
   },
   tlsMismatch: {
     zh:
-      "[警告] {server} 的证书指纹变了！可能有人在冒充服务器。\n  记录的指纹: {expected}\n  现在的指纹: {actual}\n已拒绝连接。如确认服务器更换了证书，请从 known_servers 文件中删除这一行。",
+      "[警告] {server} 的证书指纹变了！可能有人在冒充服务器。\n  记录的指纹: {expected}\n  现在的指纹: {actual}\n已拒绝连接。如确认服务器更换了证书，请从 {file} 中删除这一行。",
     en:
-      "[WARNING] The certificate of {server} has CHANGED! Someone may be impersonating the server.\n  remembered: {expected}\n  now:        {actual}\nRefusing to connect. If the operator really replaced the certificate, delete its line from the known_servers file.",
+      "[WARNING] The certificate of {server} has CHANGED! Someone may be impersonating the server.\n  remembered: {expected}\n  now:        {actual}\nRefusing to connect. If the operator really replaced the certificate, delete its line from {file}.",
   },
   plainWarning: {
     zh:

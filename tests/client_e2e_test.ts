@@ -1136,6 +1136,8 @@ Deno.test("client.ts --tls: the trust prompt's no stops, yes remembers, a change
       ], { cwd: dir.path, stdin: true, env });
       await client.expect(`127.0.0.1:${server.addr.port} 的证书指纹变了`);
       await client.expect(`记录的指纹: ${wrong}`);
+      // It names the file to edit (issue 12 item 22).
+      await client.expect(`请从 ${knownServers} 中删除这一行`);
       assert.notEqual(await client.exitCode(), 0, client.describe());
       assert.doesNotMatch(client.stdout, /认证菜单|确认信任/);
     }
