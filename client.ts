@@ -447,8 +447,10 @@ class Client {
     const io = this.#io;
     io.print("");
     io.print(this.#t("loginTitle"));
-    const username = this.#options.user ??
-      (await this.#askNonEmpty("askUsername"));
+    const given = this.#options.user;
+    // --user answers the question, but the line still shows whose login it is.
+    if (given !== undefined) io.print(`${this.#t("askUsername")}${given}`);
+    const username = given ?? (await this.#askNonEmpty("askUsername"));
     if (username === undefined) return undefined;
     this.#warnIfPlain();
     const password = await io.askSecret(this.#t("askPassword"));

@@ -1145,3 +1145,21 @@ Deno.test("client.ts --tls: the trust prompt's no stops, yes remembers, a change
     await server.shutdown();
   }
 });
+
+Deno.test("client.ts --user shows the username line at login (issue 12 item 22)", async () => {
+  await using dir = await tempDir();
+  const started = await startServer(dir.path, join(dir.path, "chat.db"));
+  await using _server = started.server;
+  await registerAccounts(started.port, ["小王"]);
+  await using client = startClient(dir.path, [
+    ...clientArgs(started.port),
+    "--user",
+    "小王",
+  ]);
+  await expectMenu(client);
+  await client.type("1");
+  await client.answer("\n--- 登录 ---\n用户名: 小王\n密码: ", PASSWORD);
+  await client.expect(new RegExp(`\n${CLOCK} 【成功】登录成功！欢迎 小王\n`));
+  await client.type("exit");
+  assert.equal(await client.exitCode(), 0, client.describe());
+});
