@@ -689,6 +689,18 @@ class Client {
     while (true) {
       const password = await this.#io.askSecret(this.#t(key, { min }));
       if (password === undefined || password === "") return undefined;
+      // Too short is told and asked again, like a mismatch (the server
+      // counts NFKC code points the same way).
+      if ([...password.normalize("NFKC")].length < min) {
+        this.#io.print(
+          errorLine(
+            this.#t("passwordTooShort", { min }),
+            Date.now(),
+            this.#view,
+          ),
+        );
+        continue;
+      }
       const confirm = await this.#io.askSecret(this.#t("askConfirmPassword"));
       if (confirm === undefined) return undefined;
       if (password === confirm) return password;

@@ -1163,3 +1163,23 @@ Deno.test("client.ts --user shows the username line at login (issue 12 item 22)"
   await client.type("exit");
   assert.equal(await client.exitCode(), 0, client.describe());
 });
+
+Deno.test("client.ts registration: a too-short password and a mismatched confirmation both ask again (issue 12 item 22)", async () => {
+  await using dir = await tempDir();
+  const started = await startServer(dir.path, join(dir.path, "chat.db"));
+  await using _server = started.server;
+  await using client = startClient(dir.path, clientArgs(started.port));
+  await expectMenu(client);
+  await client.type("2");
+  await client.answer("\n--- 注册新账户 ---\n用户名: ", "小王");
+  await client.answer("密码 (至少8个字符): ", "short");
+  await client.expect(new RegExp(`\n${CLOCK} 【错误】密码长度至少 8 个字符\n`));
+  await client.answer("密码 (至少8个字符): ", PASSWORD);
+  await client.answer("确认密码: ", `${PASSWORD}x`);
+  await client.expect(new RegExp(`\n${CLOCK} 【错误】两次输入的密码不一致\n`));
+  await client.answer("密码 (至少8个字符): ", PASSWORD);
+  await client.answer("确认密码: ", PASSWORD);
+  await client.expect(new RegExp(`\n${CLOCK} 【成功】注册成功！\n`));
+  await client.answer(`\n${MENU_PROMPT}`, "4");
+  assert.equal(await client.exitCode(), 0, client.describe());
+});
