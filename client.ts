@@ -482,8 +482,20 @@ class Client {
     const io = this.#io;
     io.print("");
     io.print(this.#t("registerTitle"));
-    const username = await this.#askNonEmpty("askUsername");
-    if (username === undefined) return;
+    let username: string | undefined;
+    while (true) {
+      username = await this.#askNonEmpty("askUsername");
+      if (username === undefined) return;
+      // The protocol's username is one word: say so instead of dropping it.
+      if (!/\s/.test(username)) break;
+      io.print(
+        errorLine(
+          this.#t("usernameHasSpace", { username }),
+          Date.now(),
+          this.#view,
+        ),
+      );
+    }
     this.#warnIfPlain();
     const password = await this.#askNewPassword(conn, "askPasswordMin");
     if (password === undefined) return;

@@ -837,6 +837,12 @@ const CATALOG = {
       "[Error] Invalid address: {address} (expected host, host:port or [IPv6]:port)",
   },
 
+  // Client: registration form (issue 12 item 22)
+  usernameHasSpace: {
+    zh: "用户名不能包含空格: {username}",
+    en: "A username cannot contain spaces: {username}",
+  },
+
   // Client: plain connection to a TLS port or a --require-tls server (issue 12 item 17)
   plainAtTlsPort: {
     zh:

@@ -1183,3 +1183,22 @@ Deno.test("client.ts registration: a too-short password and a mismatched confirm
   await client.answer(`\n${MENU_PROMPT}`, "4");
   assert.equal(await client.exitCode(), 0, client.describe());
 });
+
+Deno.test("client.ts registration: a username with a space is refused with the reason and asked again (issue 12 item 22)", async () => {
+  await using dir = await tempDir();
+  const started = await startServer(dir.path, join(dir.path, "chat.db"));
+  await using _server = started.server;
+  await using client = startClient(dir.path, clientArgs(started.port));
+  await expectMenu(client);
+  await client.type("2");
+  await client.answer("\n--- 注册新账户 ---\n用户名: ", "小 王");
+  await client.expect(
+    new RegExp(`\n${CLOCK} 【错误】用户名不能包含空格: 小 王\n`),
+  );
+  await client.answer("用户名: ", "小王");
+  await client.answer("密码 (至少8个字符): ", PASSWORD);
+  await client.answer("确认密码: ", PASSWORD);
+  await client.expect(new RegExp(`\n${CLOCK} 【成功】注册成功！\n`));
+  await client.answer(`\n${MENU_PROMPT}`, "4");
+  assert.equal(await client.exitCode(), 0, client.describe());
+});
