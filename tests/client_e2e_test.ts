@@ -1202,3 +1202,33 @@ Deno.test("client.ts registration: a username with a space is refused with the r
   await client.answer(`\n${MENU_PROMPT}`, "4");
   assert.equal(await client.exitCode(), 0, client.describe());
 });
+
+Deno.test("client.ts /password changes the password: the new one logs in, the old one no longer does", async () => {
+  await using dir = await tempDir();
+  const started = await startServer(dir.path, join(dir.path, "chat.db"));
+  await using _server = started.server;
+  await registerAccounts(started.port, ["小王"]);
+  const newPassword = "new-secret-42";
+  {
+    await using client = startClient(dir.path, clientArgs(started.port));
+    await expectMenu(client);
+    await login(client, "小王");
+    await client.type("/password");
+    await client.answer("当前密码: ", PASSWORD);
+    await client.answer("新密码 (至少8个字符): ", "short");
+    await client.expect(
+      new RegExp(`\n${CLOCK} 【错误】密码长度至少 8 个字符\n`),
+    );
+    await client.answer("新密码 (至少8个字符): ", newPassword);
+    await client.answer("确认密码: ", newPassword);
+    await client.expect(new RegExp(`\n${CLOCK} 【成功】密码已修改\n`));
+    await exitChat(client);
+    assert.ok(!client.stdout.includes(newPassword), client.describe());
+  }
+  await using raw = await TestClient.connect(started.port);
+  await raw.expect("HELLO ");
+  await raw.send(`LOGIN 小王 ${PASSWORD}`);
+  await raw.expect("AUTH_FAILURE ");
+  await raw.send(`LOGIN 小王 ${newPassword}`);
+  await raw.expect("AUTH_SUCCESS 小王");
+});
