@@ -28,7 +28,7 @@ import {
   type ViewContext,
 } from "./lib/client_view.ts";
 import { COLOR_PALETTE, PLAIN_PALETTE, shouldUseColor } from "./lib/colors.ts";
-import { emojiTable, expandShortcodes } from "./lib/emoji.ts";
+import { emojiColumns, expandShortcodes } from "./lib/emoji.ts";
 import { inputProblem } from "./lib/client_input.ts";
 import { parseAddress, parsePort } from "./lib/client_address.ts";
 import { LOBBY } from "./lib/hub.ts";
@@ -999,7 +999,7 @@ class ChatRoom {
           io.print(
             [
               client.t("viewEmojiTitle"),
-              ...emojiTable().map((row) => `  ${row}`),
+              ...emojiColumns(terminalColumns()),
             ]
               .join("\n"),
           );
@@ -1464,4 +1464,13 @@ if (import.meta.main) {
   const code = await main(Deno.args);
   // stdin's reader may still be pending; exit explicitly.
   Deno.exit(code);
+}
+
+/** The terminal's width, or 80 when stdout is no terminal. */
+function terminalColumns(): number {
+  try {
+    return Deno.consoleSize().columns;
+  } catch {
+    return 80;
+  }
 }
