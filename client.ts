@@ -14,6 +14,7 @@ import {
   ConnectError,
   ReplyTimeoutError,
   ServerConnection,
+  TlsPortError,
 } from "./lib/client_connection.ts";
 import {
   chatLine,
@@ -29,7 +30,7 @@ import {
 } from "./lib/client_view.ts";
 import { SYSTEM_CLOCK } from "./lib/clock.ts";
 import { COLOR_PALETTE, PLAIN_PALETTE, shouldUseColor } from "./lib/colors.ts";
-import { emojiTable, expandShortcodes } from "./lib/emoji.ts";
+import { emojiColumns, expandShortcodes } from "./lib/emoji.ts";
 import { inputProblem } from "./lib/client_input.ts";
 import { parseAddress, parsePort } from "./lib/client_address.ts";
 import { LOBBY } from "./lib/hub.ts";
@@ -291,13 +292,29 @@ class Client {
   async #connect(quiet = false): Promise<ServerConnection | undefined> {
     for (let attempt = 0;; attempt++) {
       try {
-        return this.#options.tls
-          ? await this.#openSecure()
-          : await ServerConnection.open(this.#host, this.#port, {
-            lang: this.#options.lang,
-          });
+        if (this.#options.tls) return await this.#openSecure();
+        const conn = await ServerConnection.open(this.#host, this.#port, {
+          lang: this.#options.lang,
+        });
+        if (conn.greeting.tlsRequired) {
+          // Say so now, not after asking for a password.
+          await conn.close();
+          this.#io.print(this.#view.palette.error(this.#t("plainTlsRequired", {
+            tlsPort: conn.greeting.tlsPort ?? "?",
+          })));
+          return undefined;
+        }
+        return conn;
       } catch (error) {
         if (!(error instanceof ConnectError)) throw error;
+        if (error instanceof TlsPortError && !this.#options.tls) {
+          // Retrying cannot help: the user must add --tls.
+          this.#io.print(this.#view.palette.error(this.#t("plainAtTlsPort", {
+            host: this.#host,
+            port: this.#port,
+          })));
+          return undefined;
+        }
         if (error instanceof FingerprintMismatchError) {
           // Loud, and no retry: this may be someone in the middle.
           const palette = this.#view.palette;
@@ -305,6 +322,7 @@ class Client {
             server: `${this.#host}:${this.#port}`,
             expected: error.expected,
             actual: error.actual,
+            file: this.#knownServersPath(),
           })));
           return undefined;
         }
@@ -337,6 +355,12 @@ class Client {
     }
   }
 
+  /** The known-servers file: the option's, or the platform's default. */
+  #knownServersPath(): string {
+    return this.#options.knownServersPath ??
+      knownServersPath((name) => Deno.env.get(name), Deno.build.os);
+  }
+
   /** TLS with `--ca`, or trust on first use through `CERT`. */
   async #openSecure(): Promise<ServerConnection> {
     let ca: string[] | undefined;
@@ -349,8 +373,7 @@ class Client {
         );
       }
     }
-    const path = this.#options.knownServersPath ??
-      knownServersPath((name) => Deno.env.get(name), Deno.build.os);
+    const path = this.#knownServersPath();
     const knownServers = await KnownServers.load(path);
     return await openSecureConnection(this.#host, this.#port, {
       lang: this.#options.lang,
@@ -426,8 +449,10 @@ class Client {
     const io = this.#io;
     io.print("");
     io.print(this.#t("loginTitle"));
-    const username = this.#options.user ??
-      (await this.#askNonEmpty("askUsername"));
+    const given = this.#options.user;
+    // --user answers the question, but the line still shows whose login it is.
+    if (given !== undefined) io.print(`${this.#t("askUsername")}${given}`);
+    const username = given ?? (await this.#askNonEmpty("askUsername"));
     if (username === undefined) return undefined;
     this.#warnIfPlain();
     const password = await io.askSecret(this.#t("askPassword"));
@@ -459,8 +484,20 @@ class Client {
     const io = this.#io;
     io.print("");
     io.print(this.#t("registerTitle"));
-    const username = await this.#askNonEmpty("askUsername");
-    if (username === undefined) return;
+    let username: string | undefined;
+    while (true) {
+      username = await this.#askNonEmpty("askUsername");
+      if (username === undefined) return;
+      // The protocol's username is one word: say so instead of dropping it.
+      if (!/\s/.test(username)) break;
+      io.print(
+        errorLine(
+          this.#t("usernameHasSpace", { username }),
+          Date.now(),
+          this.#view,
+        ),
+      );
+    }
     this.#warnIfPlain();
     const password = await this.#askNewPassword(conn, "askPasswordMin");
     if (password === undefined) return;
@@ -666,6 +703,18 @@ class Client {
     while (true) {
       const password = await this.#io.askSecret(this.#t(key, { min }));
       if (password === undefined || password === "") return undefined;
+      // Too short is told and asked again, like a mismatch (the server
+      // counts NFKC code points the same way).
+      if ([...password.normalize("NFKC")].length < min) {
+        this.#io.print(
+          errorLine(
+            this.#t("passwordTooShort", { min }),
+            Date.now(),
+            this.#view,
+          ),
+        );
+        continue;
+      }
       const confirm = await this.#io.askSecret(this.#t("askConfirmPassword"));
       if (confirm === undefined) return undefined;
       if (password === confirm) return password;
@@ -955,7 +1004,7 @@ class ChatRoom {
           io.print(
             [
               client.t("viewEmojiTitle"),
-              ...emojiTable().map((row) => `  ${row}`),
+              ...emojiColumns(terminalColumns()),
             ]
               .join("\n"),
           );
@@ -1434,4 +1483,13 @@ if (import.meta.main) {
   const code = await main(Deno.args);
   // stdin's reader may still be pending; exit explicitly.
   Deno.exit(code);
+}
+
+/** The terminal's width, or 80 when stdout is no terminal. */
+function terminalColumns(): number {
+  try {
+    return Deno.consoleSize().columns;
+  } catch {
+    return 80;
+  }
 }

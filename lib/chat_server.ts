@@ -594,7 +594,7 @@ class Connection implements ChatMember {
           this.#server.tlsAddr === undefined
             ? ""
             : ` tls_port=${this.#server.tlsAddr.port}`
-        }`,
+        }${this.#plainRestricted ? " tls_required=1" : ""}`,
       ),
     );
     // A small reused buffer: ~9 KB per idle connection instead of ~65 KB

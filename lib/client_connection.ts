@@ -6,6 +6,7 @@
  * @module
  */
 
+import { sanitizeReply, sanitizeServerText } from "./client_view.ts";
 import { LineFramer } from "./line_framer.ts";
 import { isPeerGoneError } from "./outbound_queue.ts";
 import {
@@ -22,6 +23,18 @@ export class ConnectError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "ConnectError";
+  }
+}
+
+/**
+ * The port speaks TLS, not plain text: a TLS record (an alert) answered the
+ * client's probe, so the user must add `--tls` (issue 12 item 17).
+ */
+export class TlsPortError extends ConnectError {
+  /** Creates the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "TlsPortError";
   }
 }
 
@@ -42,6 +55,11 @@ export interface Greeting {
   minPasswordLength: number | undefined;
   /** The server's TLS port, if it announced one. */
   tlsPort: number | undefined;
+  /**
+   * `tls_required=1`: this plain port (of a `--require-tls` server) serves
+   * nothing but `CERT` and `PING`.
+   */
+  tlsRequired: boolean;
 }
 
 /** Options for {@linkcode ServerConnection.open}. */
@@ -50,6 +68,13 @@ export interface ConnectOptions {
   connectTimeoutMs?: number;
   /** How long to wait for the greeting. @default {5000} */
   greetingTimeoutMs?: number;
+  /**
+   * After this long without a greeting, a plain connection sends one empty
+   * line (which a TCPChat server ignores): a TLS server answers it with an
+   * alert, and {@linkcode TlsPortError} says so at once.
+   * @default {1000}
+   */
+  tlsProbeMs?: number;
   /**
    * Connect with TLS, trusting only these PEM certificates.
    * @default {undefined}
@@ -132,8 +157,9 @@ export class ServerConnection {
         conn,
         framer,
         options.greetingTimeoutMs ?? 5000,
+        options.caCerts === undefined ? options.tlsProbeMs ?? 1000 : Infinity,
       );
-      const hello = parseReply(line);
+      const hello = sanitizeReply(parseReply(line));
       if (hello.type === "bye") {
         throw new ConnectError(hello.message || hello.code);
       }
@@ -141,7 +167,9 @@ export class ServerConnection {
         hello.type !== "hello" || hello.protocolVersion !== PROTOCOL_VERSION
       ) {
         throw new ConnectError(
-          `Cannot use server: unexpected greeting "${line.slice(0, 80)}"`,
+          `Cannot use server: unexpected greeting "${
+            sanitizeServerText(line).slice(0, 80)
+          }"`,
         );
       }
       const min = /(?:^| )min_password=(\d{1,3})(?: |$)/.exec(line)?.[1];
@@ -153,6 +181,7 @@ export class ServerConnection {
           serverVersion: hello.serverVersion,
           minPasswordLength: min === undefined ? undefined : Number(min),
           tlsPort: tlsPort === undefined ? undefined : Number(tlsPort),
+          tlsRequired: / tls_required=1(?: |$)/.test(line),
         },
         framer,
         rest,
@@ -296,7 +325,7 @@ export class ServerConnection {
   }
 
   #accept(line: string): void {
-    const reply = parseReply(line);
+    const reply = sanitizeReply(parseReply(line));
     if (reply.type === "invalid") return;
     if (reply.type === "ping") {
       // Answer at once, whatever the user is doing.
@@ -354,31 +383,61 @@ async function readGreeting(
   conn: Deno.Conn,
   framer: LineFramer,
   timeoutMs: number,
+  probeMs: number,
 ): Promise<{ line: string; rest: Reply[] }> {
   const buffer = new Uint8Array(4096);
   const deadline = Date.now() + timeoutMs;
-  while (true) {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const n = await Promise.race([
-      conn.read(buffer),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`no greeting within ${timeoutMs} ms`)),
-          Math.max(1, deadline - Date.now()),
-        );
-      }),
-    ]).finally(() => clearTimeout(timer));
-    if (n === null) throw new Error("the server closed the connection");
-    const lines = framer.push(buffer.subarray(0, n));
-    const first = lines.find((framed) => framed.ok);
-    if (first?.ok) {
-      const rest: Reply[] = [];
-      for (const framed of lines.slice(lines.indexOf(first) + 1)) {
-        if (!framed.ok) continue;
-        const reply = parseReply(framed.line);
-        if (reply.type !== "invalid") rest.push(reply);
+  let received = 0;
+  let probed = false;
+  const probe = Number.isFinite(probeMs)
+    ? setTimeout(() => {
+      if (received > 0) return;
+      probed = true;
+      conn.write(new Uint8Array([0x0a])).catch(() => {});
+    }, probeMs)
+    : undefined;
+  try {
+    while (true) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const n = await Promise.race([
+        conn.read(buffer),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`no greeting within ${timeoutMs} ms`)),
+            Math.max(1, deadline - Date.now()),
+          );
+        }),
+      ]).finally(() => clearTimeout(timer));
+      if (n === null) {
+        // A TCPChat server greets (HELLO or BYE) before it closes; a TLS
+        // server drops a connection whose first byte is no TLS record.
+        if (probed && received === 0) {
+          throw new TlsPortError("this port speaks TLS");
+        }
+        throw new Error("the server closed the connection");
       }
-      return { line: first.line, rest };
+      // A TLS record (handshake 0x16 or alert 0x15, version 3.x) first.
+      if (
+        received === 0 && n >= 2 &&
+        (buffer[0] === 0x15 || buffer[0] === 0x16) &&
+        buffer[1] === 0x03
+      ) {
+        throw new TlsPortError("this port speaks TLS");
+      }
+      received += n;
+      const lines = framer.push(buffer.subarray(0, n));
+      const first = lines.find((framed) => framed.ok);
+      if (first?.ok) {
+        const rest: Reply[] = [];
+        for (const framed of lines.slice(lines.indexOf(first) + 1)) {
+          if (!framed.ok) continue;
+          const reply = sanitizeReply(parseReply(framed.line));
+          if (reply.type !== "invalid") rest.push(reply);
+        }
+        return { line: first.line, rest };
+      }
     }
+  } finally {
+    clearTimeout(probe);
   }
 }

@@ -451,3 +451,52 @@ function list(items: readonly string[], view: ViewContext): string {
 function stamp(time: number, view: ViewContext): string {
   return view.palette.time(`[${formatClockTime(time)}]`);
 }
+
+// --- Server text made safe to print (issue 12 item 15, client) -------------
+
+// An ESC sequence: CSI (`ESC [ … final`), OSC/DCS/SOS/PM/APC strings (up to
+// BEL or ST, or the end), or ESC and one more character.
+const ESCAPE_SEQUENCE_PATTERN =
+  // deno-lint-ignore no-control-regex -- matching escapes is the point
+  /\x1b(?:\[[0-?]*[ -/]*[@-~]?|[\]PX^_][^\x07\x1b]*(?:\x07|\x1b\\)?|[ -/]*[0-~]?)/g;
+// C0 controls but tab, DEL, C1 controls, and the bidirectional marks,
+// embeddings, overrides and isolates that reorder what follows them.
+const UNSAFE_CHARACTER_PATTERN =
+  // deno-lint-ignore no-control-regex -- matching control characters is the point
+  /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Makes text that a server sent safe to print: drops ESC sequences, C0 and
+ * C1 control characters and bidi controls; a tab becomes a space. Every
+ * server-provided string goes through here before it is shown (the
+ * connection applies {@linkcode sanitizeReply} to every reply it reads).
+ *
+ * @example
+ * ```ts
+ * import { sanitizeServerText } from "./client_view.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(sanitizeServerText("\x1b[2J\x1b]0;x\x07hi\u202e!"), "hi!");
+ * ```
+ */
+export function sanitizeServerText(text: string): string {
+  return text.replace(ESCAPE_SEQUENCE_PATTERN, "")
+    .replace(UNSAFE_CHARACTER_PATTERN, "")
+    .replaceAll("\t", " ");
+}
+
+/** A reply with every string in it (nested ones too) through {@linkcode sanitizeServerText}. */
+export function sanitizeReply<R extends { type: string }>(reply: R): R {
+  return sanitizeValue(reply) as R;
+}
+
+function sanitizeValue(value: unknown): unknown {
+  if (typeof value === "string") return sanitizeServerText(value);
+  if (Array.isArray(value)) return value.map(sanitizeValue);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, sanitizeValue(item)]),
+    );
+  }
+  return value;
+}

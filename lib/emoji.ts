@@ -6,6 +6,8 @@
  * @module
  */
 
+import { stringWidth } from "./display_width.ts";
+
 /** Shortcode (without colons) → emoji. */
 export const EMOJI_SHORTCODES: ReadonlyMap<string, string> = new Map([
   ["smile", "😄"],
@@ -79,4 +81,29 @@ export function expandShortcodes(text: string): string {
 /** The table as display lines, `:code:  emoji`, for `/emoji`. */
 export function emojiTable(): string[] {
   return [...EMOJI_SHORTCODES].map(([code, emoji]) => `:${code}:  ${emoji}`);
+}
+
+/**
+ * The table laid out in as many columns as fit in `width` terminal columns,
+ * so that `/emoji` does not scroll off a small screen (issue 12 item 22).
+ * Each line starts with two spaces; cells are padded by display width.
+ */
+export function emojiColumns(width = 80): string[] {
+  const cells = emojiTable();
+  const cellWidth = Math.max(...cells.map(stringWidth)) + 2;
+  const perLine = Math.max(1, Math.floor((width - 2) / cellWidth));
+  const lines: string[] = [];
+  for (let i = 0; i < cells.length; i += perLine) {
+    const row = cells.slice(i, i + perLine);
+    lines.push(
+      `  ${
+        row.map((cell, j) =>
+          j === row.length - 1
+            ? cell
+            : cell + " ".repeat(cellWidth - stringWidth(cell))
+        ).join("")
+      }`,
+    );
+  }
+  return lines;
 }

@@ -307,9 +307,9 @@ const CATALOG = {
   },
   tlsMismatch: {
     zh:
-      "[警告] {server} 的证书指纹变了！可能有人在冒充服务器。\n  记录的指纹: {expected}\n  现在的指纹: {actual}\n已拒绝连接。如确认服务器更换了证书，请从 known_servers 文件中删除这一行。",
+      "[警告] {server} 的证书指纹变了！可能有人在冒充服务器。\n  记录的指纹: {expected}\n  现在的指纹: {actual}\n已拒绝连接。如确认服务器更换了证书，请从 {file} 中删除这一行。",
     en:
-      "[WARNING] The certificate of {server} has CHANGED! Someone may be impersonating the server.\n  remembered: {expected}\n  now:        {actual}\nRefusing to connect. If the operator really replaced the certificate, delete its line from the known_servers file.",
+      "[WARNING] The certificate of {server} has CHANGED! Someone may be impersonating the server.\n  remembered: {expected}\n  now:        {actual}\nRefusing to connect. If the operator really replaced the certificate, delete its line from {file}.",
   },
   plainWarning: {
     zh:
@@ -850,6 +850,26 @@ const CATALOG = {
     zh: "连续 {count} 行无效（不是有效的 UTF-8 或命令格式错误），连接已关闭",
     en:
       "{count} invalid lines in a row (not valid UTF-8 or malformed commands); closing the connection",
+  },
+
+  // Client: registration form (issue 12 item 22)
+  usernameHasSpace: {
+    zh: "用户名不能包含空格: {username}",
+    en: "A username cannot contain spaces: {username}",
+  },
+
+  // Client: plain connection to a TLS port or a --require-tls server (issue 12 item 17)
+  plainAtTlsPort: {
+    zh:
+      "[错误] {host}:{port} 是加密（TLS）端口，不能用明文连接：请加 --tls 重新启动客户端",
+    en:
+      "[Error] {host}:{port} is an encrypted (TLS) port and cannot be used in clear text: restart the client with --tls",
+  },
+  plainTlsRequired: {
+    zh:
+      "[错误] 该服务器只接受加密连接：请加 --tls 重新启动客户端（TLS 端口 {tlsPort}）",
+    en:
+      "[Error] This server accepts encrypted connections only: restart the client with --tls (TLS port {tlsPort})",
   },
 } as const satisfies Record<string, Record<Lang, string>>;
 

@@ -9,6 +9,9 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { startChatServer } from "../lib/chat_server.ts";
+import { SqliteStore } from "../lib/sqlite_store.ts";
+import { generateSelfSignedCertificate } from "../lib/tls_cert.ts";
 import { TestClient } from "./_client.ts";
 import { tempDir } from "./_util.ts";
 import {
@@ -54,13 +57,13 @@ class Child implements AsyncDisposable {
   constructor(
     name: string,
     args: string[],
-    options: { cwd: string; stdin: boolean },
+    options: { cwd: string; stdin: boolean; env?: Record<string, string> },
   ) {
     this.name = name;
     this.process = new Deno.Command(Deno.execPath(), {
       args,
       cwd: options.cwd,
-      env: CHILD_ENV,
+      env: { ...CHILD_ENV, ...options.env },
       stdin: options.stdin ? "piped" : "null",
       stdout: "piped",
       stderr: "piped",
@@ -687,8 +690,8 @@ Deno.test("client.ts /join, /users, /rooms, /status, /whois, /msg, /emoji and a 
 
   await client.type("/emoji");
   await client.expect("表情短码");
-  await client.expect("  :smile:  😄\n");
-  await client.expect("  :thumbsup:  👍\n");
+  await client.expect(/\n {2}:smile: {2}😄 /);
+  await client.expect(/:thumbsup: {2}👍/);
 
   await client.type("/kick bob 刷屏");
   await client.expect(
@@ -1027,4 +1030,205 @@ Deno.test("client.ts takes host:port at the address prompt and asks no port", as
   assert.ok(!client.stdout.includes("请输入服务器端口"), client.describe());
   await client.type("4");
   assert.equal(await client.exitCode(), 0, client.describe());
+});
+
+// Issue 12 item 17: a plain client is told at once that TLS is needed.
+Deno.test("client.ts at a TLS port or a --require-tls server says to use --tls, without retries or a password prompt", async () => {
+  await using dir = await tempDir();
+  const certificate = await generateSelfSignedCertificate();
+  for (const requireTls of [false, true]) {
+    const server = startChatServer({
+      store: SqliteStore.open(join(dir.path, `chat-${requireTls}.db`)),
+      hostname: "127.0.0.1",
+      port: 0,
+      hashIterations: 1000,
+      tls: {
+        certPem: certificate.certPem,
+        keyPem: certificate.keyPem,
+        port: 0,
+      },
+      requireTls,
+    });
+    try {
+      const port = requireTls ? server.addr.port : server.tlsAddr!.port;
+      await using client = startClient(dir.path, clientArgs(port));
+      if (requireTls) {
+        await client.expect(
+          `只接受加密连接：请加 --tls 重新启动客户端（TLS 端口 ${
+            server.tlsAddr!.port
+          }）`,
+        );
+      } else {
+        await client.expect(
+          `127.0.0.1:${port} 是加密（TLS）端口，不能用明文连接：请加 --tls 重新启动客户端`,
+        );
+      }
+      assert.notEqual(await client.exitCode(), 0, client.describe());
+      assert.doesNotMatch(
+        client.stdout,
+        /秒后重试|请确保服务器已启动|用户名: /,
+      );
+    } finally {
+      await server.shutdown();
+    }
+  }
+});
+
+Deno.test("client.ts --tls: the trust prompt's no stops, yes remembers, a changed fingerprint is refused", async () => {
+  await using dir = await tempDir();
+  const certificate = await generateSelfSignedCertificate();
+  const server = startChatServer({
+    store: SqliteStore.open(join(dir.path, "chat.db")),
+    hostname: "127.0.0.1",
+    port: 0,
+    hashIterations: 1000,
+    tls: { certPem: certificate.certPem, keyPem: certificate.keyPem, port: 0 },
+  });
+  const env = { XDG_CONFIG_HOME: dir.path };
+  const knownServers = join(dir.path, "tcpchat", "known_servers");
+  const args = ["--tls", ...clientArgs(server.addr.port)];
+  try {
+    {
+      await using client = new Child("client", [
+        "run",
+        ...PERMISSIONS,
+        CLIENT_PATH,
+        ...args,
+      ], { cwd: dir.path, stdin: true, env });
+      await client.expect(`首次连接 127.0.0.1:${server.addr.port}`);
+      await client.answer("确认信任该服务器吗？(yes/no): ", "no");
+      await client.expect("未信任该证书，已取消连接");
+      assert.notEqual(await client.exitCode(), 0, client.describe());
+      assert.doesNotMatch(client.stdout, /认证菜单/);
+    }
+    {
+      await using client = new Child("client", [
+        "run",
+        ...PERMISSIONS,
+        CLIENT_PATH,
+        ...args,
+      ], { cwd: dir.path, stdin: true, env });
+      await client.answer("确认信任该服务器吗？(yes/no): ", "yes");
+      await expectMenu(client);
+      await client.type("4");
+      assert.equal(await client.exitCode(), 0, client.describe());
+    }
+    const remembered = await Deno.readTextFile(knownServers);
+    assert.match(
+      remembered,
+      new RegExp(
+        `^127\\.0\\.0\\.1:${server.addr.port} ([0-9A-F]{2}:){31}[0-9A-F]{2}$`,
+        "m",
+      ),
+    );
+    // Someone in the middle: the remembered fingerprint no longer matches.
+    const wrong = Array(32).fill("AB").join(":");
+    await Deno.writeTextFile(
+      knownServers,
+      `127.0.0.1:${server.addr.port} ${wrong}\n`,
+    );
+    {
+      await using client = new Child("client", [
+        "run",
+        ...PERMISSIONS,
+        CLIENT_PATH,
+        ...args,
+      ], { cwd: dir.path, stdin: true, env });
+      await client.expect(`127.0.0.1:${server.addr.port} 的证书指纹变了`);
+      await client.expect(`记录的指纹: ${wrong}`);
+      // It names the file to edit (issue 12 item 22).
+      await client.expect(`请从 ${knownServers} 中删除这一行`);
+      assert.notEqual(await client.exitCode(), 0, client.describe());
+      assert.doesNotMatch(client.stdout, /认证菜单|确认信任/);
+    }
+  } finally {
+    await server.shutdown();
+  }
+});
+
+Deno.test("client.ts --user shows the username line at login (issue 12 item 22)", async () => {
+  await using dir = await tempDir();
+  const started = await startServer(dir.path, join(dir.path, "chat.db"));
+  await using _server = started.server;
+  await registerAccounts(started.port, ["小王"]);
+  await using client = startClient(dir.path, [
+    ...clientArgs(started.port),
+    "--user",
+    "小王",
+  ]);
+  await expectMenu(client);
+  await client.type("1");
+  await client.answer("\n--- 登录 ---\n用户名: 小王\n密码: ", PASSWORD);
+  await client.expect(new RegExp(`\n${CLOCK} 【成功】登录成功！欢迎 小王\n`));
+  await client.type("exit");
+  assert.equal(await client.exitCode(), 0, client.describe());
+});
+
+Deno.test("client.ts registration: a too-short password and a mismatched confirmation both ask again (issue 12 item 22)", async () => {
+  await using dir = await tempDir();
+  const started = await startServer(dir.path, join(dir.path, "chat.db"));
+  await using _server = started.server;
+  await using client = startClient(dir.path, clientArgs(started.port));
+  await expectMenu(client);
+  await client.type("2");
+  await client.answer("\n--- 注册新账户 ---\n用户名: ", "小王");
+  await client.answer("密码 (至少8个字符): ", "short");
+  await client.expect(new RegExp(`\n${CLOCK} 【错误】密码长度至少 8 个字符\n`));
+  await client.answer("密码 (至少8个字符): ", PASSWORD);
+  await client.answer("确认密码: ", `${PASSWORD}x`);
+  await client.expect(new RegExp(`\n${CLOCK} 【错误】两次输入的密码不一致\n`));
+  await client.answer("密码 (至少8个字符): ", PASSWORD);
+  await client.answer("确认密码: ", PASSWORD);
+  await client.expect(new RegExp(`\n${CLOCK} 【成功】注册成功！\n`));
+  await client.answer(`\n${MENU_PROMPT}`, "4");
+  assert.equal(await client.exitCode(), 0, client.describe());
+});
+
+Deno.test("client.ts registration: a username with a space is refused with the reason and asked again (issue 12 item 22)", async () => {
+  await using dir = await tempDir();
+  const started = await startServer(dir.path, join(dir.path, "chat.db"));
+  await using _server = started.server;
+  await using client = startClient(dir.path, clientArgs(started.port));
+  await expectMenu(client);
+  await client.type("2");
+  await client.answer("\n--- 注册新账户 ---\n用户名: ", "小 王");
+  await client.expect(
+    new RegExp(`\n${CLOCK} 【错误】用户名不能包含空格: 小 王\n`),
+  );
+  await client.answer("用户名: ", "小王");
+  await client.answer("密码 (至少8个字符): ", PASSWORD);
+  await client.answer("确认密码: ", PASSWORD);
+  await client.expect(new RegExp(`\n${CLOCK} 【成功】注册成功！\n`));
+  await client.answer(`\n${MENU_PROMPT}`, "4");
+  assert.equal(await client.exitCode(), 0, client.describe());
+});
+
+Deno.test("client.ts /password changes the password: the new one logs in, the old one no longer does", async () => {
+  await using dir = await tempDir();
+  const started = await startServer(dir.path, join(dir.path, "chat.db"));
+  await using _server = started.server;
+  await registerAccounts(started.port, ["小王"]);
+  const newPassword = "new-secret-42";
+  {
+    await using client = startClient(dir.path, clientArgs(started.port));
+    await expectMenu(client);
+    await login(client, "小王");
+    await client.type("/password");
+    await client.answer("当前密码: ", PASSWORD);
+    await client.answer("新密码 (至少8个字符): ", "short");
+    await client.expect(
+      new RegExp(`\n${CLOCK} 【错误】密码长度至少 8 个字符\n`),
+    );
+    await client.answer("新密码 (至少8个字符): ", newPassword);
+    await client.answer("确认密码: ", newPassword);
+    await client.expect(new RegExp(`\n${CLOCK} 【成功】密码已修改\n`));
+    await exitChat(client);
+    assert.ok(!client.stdout.includes(newPassword), client.describe());
+  }
+  await using raw = await TestClient.connect(started.port);
+  await raw.expect("HELLO ");
+  await raw.send(`LOGIN 小王 ${PASSWORD}`);
+  await raw.expect("AUTH_FAILURE ");
+  await raw.send(`LOGIN 小王 ${newPassword}`);
+  await raw.expect("AUTH_SUCCESS 小王");
 });

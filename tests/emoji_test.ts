@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import {
   EMOJI_SHORTCODES,
+  emojiColumns,
   emojiTable,
   expandShortcodes,
 } from "../lib/emoji.ts";
+import { stringWidth } from "../lib/display_width.ts";
 
 Deno.test("expandShortcodes() replaces known codes only", async (t) => {
   const cases: Array<[string, string]> = [
@@ -24,4 +26,17 @@ Deno.test("emojiTable() lists every shortcode once", () => {
   const table = emojiTable();
   assert.equal(table.length, EMOJI_SHORTCODES.size);
   assert.ok(table.includes(":smile:  😄"));
+});
+
+Deno.test("emojiColumns() fits /emoji on a 40-row, 80-column screen (issue 12 item 22)", () => {
+  const lines = emojiColumns(80);
+  // With its title and the prompt, the list must leave room on 40 rows.
+  assert.ok(lines.length <= 30, `${lines.length} lines`);
+  for (const line of lines) {
+    assert.ok(stringWidth(line) <= 80, `too wide: ${line}`);
+  }
+  const text = lines.join("\n");
+  for (const [code, emoji] of EMOJI_SHORTCODES) {
+    assert.equal(text.split(`:${code}:  ${emoji}`).length, 2, code);
+  }
 });

@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { startChatServer } from "../lib/chat_server.ts";
-import { ConnectError, ServerConnection } from "../lib/client_connection.ts";
+import {
+  ConnectError,
+  ServerConnection,
+  TlsPortError,
+} from "../lib/client_connection.ts";
 import { ManualClock } from "../lib/clock.ts";
 import { KnownServers } from "../lib/known_servers.ts";
 import {
@@ -164,7 +168,9 @@ Deno.test("TLS: --require-tls keeps the plain port to HELLO, CERT and PING", asy
   await using plain = await TestClient.connect(s.port);
   assert.match(
     await plain.next(),
-    new RegExp(`^HELLO tcpchat/1 \\S+ min_password=8 tls_port=${s.tlsPort}$`),
+    new RegExp(
+      `^HELLO tcpchat/1 \\S+ min_password=8 tls_port=${s.tlsPort} tls_required=1$`,
+    ),
   );
   await plain.send("LOGIN alice password123");
   assert.match(
@@ -193,4 +199,26 @@ Deno.test("TLS: CERT on a server without TLS says so", async () => {
   } finally {
     await server.shutdown();
   }
+});
+
+// Issue 12 item 17: a plain client is told at once what is wrong.
+Deno.test("TLS: a plain client at the TLS port is told so at once (TlsPortError)", async () => {
+  await using s = await tlsServer();
+  const error = await ServerConnection.open("127.0.0.1", s.tlsPort, {
+    tlsProbeMs: 0,
+  }).then(() => undefined, (error) => error);
+  assert.ok(error instanceof TlsPortError, String(error));
+  assert.ok(error instanceof ConnectError);
+});
+
+Deno.test("TLS: HELLO on a --require-tls plain port says tls_required=1, and only there", async () => {
+  await using strict = await tlsServer({ requireTls: true });
+  const plain = await ServerConnection.open("127.0.0.1", strict.port);
+  assert.equal(plain.greeting.tlsRequired, true);
+  assert.equal(plain.greeting.tlsPort, strict.tlsPort);
+  await plain.close();
+  await using lax = await tlsServer();
+  const other = await ServerConnection.open("127.0.0.1", lax.port);
+  assert.equal(other.greeting.tlsRequired, false);
+  await other.close();
 });
