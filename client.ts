@@ -398,9 +398,13 @@ class Client {
     this.#io.print(this.#view.palette.error(this.#t("plainWarning")));
   }
 
-  /** Makes sure there is a live connection, reconnecting if it broke. */
+  /**
+   * Makes sure there is a live connection, reconnecting if it broke or the
+   * server closed it (a `BYE` still queued, e.g. its login deadline, is
+   * dropped with it).
+   */
   async #ensureConnected(): Promise<ServerConnection | undefined> {
-    if (this.#conn !== undefined && !this.#conn.ended) return this.#conn;
+    if (this.#conn !== undefined && !this.#conn.closed) return this.#conn;
     await this.#conn?.close();
     this.#io.print(this.#t("connectionLost"));
     this.#conn = await this.#connect(true);
@@ -421,12 +425,12 @@ class Client {
     io.print(RULE);
     while (true) {
       const choice = await io.ask(this.#t("menuChoose"));
-      if (choice === undefined) return undefined;
+      if (choice === undefined || choice.trim() === "4") return undefined;
       const conn = await this.#ensureConnected();
       if (conn === undefined) return undefined;
       switch (choice.trim()) {
         case "1": {
-          const session = await this.#login(conn);
+          const session = await this.#login();
           if (session !== undefined) return session;
           break;
         }
@@ -436,8 +440,6 @@ class Client {
         case "3":
           await this.#reset(conn);
           break;
-        case "4":
-          return undefined;
         default:
           io.print(this.#t("menuInvalid"));
       }
@@ -445,7 +447,7 @@ class Client {
     }
   }
 
-  async #login(conn: ServerConnection): Promise<Session | undefined> {
+  async #login(): Promise<Session | undefined> {
     const io = this.#io;
     io.print("");
     io.print(this.#t("loginTitle"));
@@ -457,7 +459,7 @@ class Client {
     this.#warnIfPlain();
     const password = await io.askSecret(this.#t("askPassword"));
     if (password === undefined || password === "") return undefined;
-    const reply = await this.#request(conn, {
+    const reply = await this.#menuRequest({
       type: "login",
       username,
       password,
@@ -501,7 +503,7 @@ class Client {
     this.#warnIfPlain();
     const password = await this.#askNewPassword(conn, "askPasswordMin");
     if (password === undefined) return;
-    const reply = await this.#request(conn, {
+    const reply = await this.#menuRequest({
       type: "register",
       username,
       password,
@@ -515,9 +517,8 @@ class Client {
       return;
     }
     io.print(successLine(this.#t("registerSuccess"), Date.now(), this.#view));
-    const code = await conn.expect(["recovery_code"], REPLY_TIMEOUT_MS).catch(
-      () => undefined,
-    );
+    const code = await this.#conn?.expect(["recovery_code"], REPLY_TIMEOUT_MS)
+      .catch(() => undefined);
     if (code !== undefined) this.#showRecoveryCode(code.code);
     io.print("");
     io.print(this.#t("registerDone"));
@@ -531,8 +532,7 @@ class Client {
     const username = await io.ask(this.#t("askResetUsername"));
     if (username === undefined) return;
     if (username.trim() !== "") {
-      const reply = await this.#request(
-        conn,
+      const reply = await this.#menuRequest(
         { type: "reset_request", username: username.trim() },
         ["reset_requested", "error"],
       );
@@ -547,8 +547,7 @@ class Client {
     this.#warnIfPlain();
     const newPassword = await this.#askNewPassword(conn, "askNewPasswordMin");
     if (newPassword === undefined) return;
-    const reply = await this.#request(
-      conn,
+    const reply = await this.#menuRequest(
       { type: "reset_confirm", token: token.replace(/\s+/g, ""), newPassword },
       ["reset_success", "reset_failure", "error"],
     );
@@ -558,7 +557,7 @@ class Client {
     }
     io.print(successLine(this.#t("resetDone"), Date.now(), this.#view));
     // A used recovery code is replaced by a new one, shown once.
-    const next = await conn.expect(["recovery_code"], 300).catch(() =>
+    const next = await this.#conn?.expect(["recovery_code"], 300).catch(() =>
       undefined
     );
     if (next !== undefined) this.#showRecoveryCode(next.code);
@@ -660,6 +659,24 @@ class Client {
         return undefined;
       }
       return undefined; // The connection broke; the caller's next step notices.
+    }
+  }
+
+  /**
+   * A 认证菜单 request on a live connection: if the server closed it while
+   * the user was typing (its login deadline, a restart), reconnect first and
+   * send it there; once more if the connection ends before any reply.
+   * `this.#conn` is then the connection it went on.
+   */
+  async #menuRequest<T extends Reply["type"]>(
+    command: Command,
+    types: readonly T[],
+  ): Promise<Extract<Reply, { type: T }> | undefined> {
+    for (let attempt = 0;; attempt++) {
+      const conn = await this.#ensureConnected();
+      if (conn === undefined) return undefined;
+      const reply = await this.#request(conn, command, types);
+      if (reply !== undefined || !conn.closed || attempt === 1) return reply;
     }
   }
 

@@ -213,6 +213,14 @@ export class ServerConnection {
     return this.#ended && this.#queue.length === 0;
   }
 
+  /**
+   * Whether the server closed the connection (or it broke), even if lines it
+   * sent before (such as its `BYE`) are still queued.
+   */
+  get closed(): boolean {
+    return this.#ended;
+  }
+
   /** Sends one command. Rejects if the connection is gone. */
   send(command: Command): Promise<void> {
     return this.sendLine(formatCommand(command));

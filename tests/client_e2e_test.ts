@@ -601,6 +601,58 @@ Deno.test("client.ts reconnects after the server restarts and resumes without th
 });
 
 Deno.test({
+  name:
+    "client.ts at the menu reconnects after the server restarts and logs in",
+  ignore: IS_WINDOWS,
+  async fn() {
+    await using dir = await tempDir();
+    const db = join(dir.path, "chat.db");
+    const started = await startServer(dir.path, db);
+    const port = started.port;
+    await using first = started.server;
+    await registerAccounts(port, ["小王"]);
+
+    await using client = startClient(dir.path, clientArgs(port));
+    await expectMenu(client);
+    // A graceful stop says BYE to the client waiting at the menu.
+    first.process.kill("SIGINT");
+    assert.equal(await first.exitCode(), 0, first.describe());
+    await using second = await restartServer(dir.path, db, port);
+    await client.type("1");
+    await client.expect("[客户端] 与服务器的连接已断开，正在重新连接...\n");
+    await client.expect("[客户端] 已重新连接\n");
+    await client.answer("\n--- 登录 ---\n用户名: ", "小王");
+    await client.answer("密码: ", PASSWORD);
+    await client.expect(new RegExp(`\n${CLOCK} 【成功】登录成功！欢迎 小王\n`));
+    await second.expect("小王");
+    await exitChat(client);
+  },
+});
+
+Deno.test("client.ts re-sends the login on a new connection when the server went away at the password prompt", async () => {
+  await using dir = await tempDir();
+  const db = join(dir.path, "chat.db");
+  const started = await startServer(dir.path, db);
+  const port = started.port;
+  await using first = started.server;
+  await registerAccounts(port, ["小王"]);
+
+  await using client = startClient(dir.path, clientArgs(port));
+  await expectMenu(client);
+  await client.type("1");
+  await client.answer("\n--- 登录 ---\n用户名: ", "小王");
+  await client.expect("密码: ");
+  first.process.kill("SIGKILL");
+  await first.exitCode();
+  await using _second = await restartServer(dir.path, db, port);
+  await client.type(PASSWORD);
+  await client.expect("[客户端] 与服务器的连接已断开，正在重新连接...\n");
+  await client.expect("[客户端] 已重新连接\n");
+  await client.expect(new RegExp(`^${CLOCK} 【成功】登录成功！欢迎 小王\n`));
+  await exitChat(client);
+});
+
+Deno.test({
   name: "client.ts shows the server's shutdown and exits 0 by itself",
   ignore: IS_WINDOWS,
   async fn() {
