@@ -24,6 +24,7 @@ import {
   sha256Hex,
 } from "./lib/password_hash.ts";
 import {
+  addressKey,
   LoginThrottle,
   type LoginThrottleOptions,
 } from "./lib/login_throttle.ts";
@@ -930,7 +931,7 @@ export class AuthManager {
     const now = this.#clock.now();
     const dropped = address === "operator"
       ? 0
-      : this.#auditLimiter.admit(auditAddressHost(address), now);
+      : this.#auditLimiter.admit(addressKey(auditAddressHost(address)), now);
     if (dropped === undefined) return;
     const noted = dropped === 0
       ? detail

@@ -228,6 +228,43 @@ function sortedUsers(line: string, scope: string): string[] {
 // ---------------------------------------------------------------------------
 // Rooms
 
+/**
+ * Logs `name` out and queues `count` offline messages from `sender` for it
+ * straight in the store (ids from 1,000,001, far above the server's); resolves the
+ * account's id.
+ */
+async function queueOfflineFor(
+  h: Harness,
+  client: TestClient,
+  name: string,
+  count: number,
+  text: (i: number) => string,
+  sender = "someone",
+): Promise<number> {
+  await client.send("LOGOUT");
+  await client.expect("LOGOUT_SUCCESS");
+  const key = normalizeUsername(name);
+  assert.ok(key.ok);
+  const account = await h.store.getAccount(key.key);
+  assert.ok(account);
+  for (let i = 1; i <= count; i++) {
+    const queued = await h.store.queueOffline(
+      {
+        id: 1_000_000 + i,
+        room: null,
+        sender,
+        recipient: name,
+        text: text(i),
+        createdAt: h.clock.now(),
+      },
+      account.id,
+      1000,
+    );
+    assert.equal(queued, "queued");
+  }
+  return account.id;
+}
+
 Deno.test("chat server: every session starts in the lobby with JOINED and its history", async () => {
   await using h = await harness();
   const alice = await h.connect();
@@ -1366,29 +1403,16 @@ Deno.test("chat server: 300 offline messages of 4 KB reach a recipient whose out
   await using h = await harness({ path: ":memory:" });
   const alice = await h.user("alice");
   const bob = await h.user("bob");
-  await bob.send("LOGOUT");
-  await bob.expect("LOGOUT_SUCCESS");
-  const key = normalizeUsername("bob");
-  assert.ok(key.ok);
-  const account = await h.store.getAccount(key.key);
-  assert.ok(account);
   // 300 x 4,000 bytes = 1.2 MB of text: more than the 1 MiB (1,048,576
   // bytes) a connection may have pending.
-  for (let i = 1; i <= 300; i++) {
-    const queued = await h.store.queueOffline(
-      {
-        id: 1_000_000 + i,
-        room: null,
-        sender: "alice",
-        recipient: "bob",
-        text: `${String(i).padStart(4, "0")} ${"x".repeat(3995)}`,
-        createdAt: h.clock.now(),
-      },
-      account.id,
-      1000,
-    );
-    assert.equal(queued, "queued");
-  }
+  const accountId = await queueOfflineFor(
+    h,
+    bob,
+    "bob",
+    300,
+    (i) => `${String(i).padStart(4, "0")} ${"x".repeat(3995)}`,
+    "alice",
+  );
   await bob.send(`LOGIN bob ${PASSWORD}`);
   assert.equal(await bob.expect("OFFLINE_BEGIN "), "OFFLINE_BEGIN 300");
   for (let i = 1; i <= 300; i++) {
@@ -1402,7 +1426,7 @@ Deno.test("chat server: 300 offline messages of 4 KB reach a recipient whose out
   assert.equal(await bob.next(), "OFFLINE_END");
   assert.equal(await alice.expect("PM_DELIVERED "), "PM_DELIVERED bob 300");
   // Each was removed from the queue once written.
-  assert.equal(await h.store.countOffline(account.id), 0);
+  assert.equal(await h.store.countOffline(accountId), 0);
   await sync(bob);
   assert.ok(!bob.lines.some((l) => l.startsWith("BYE ")), "bob stays");
 });
@@ -1411,31 +1435,18 @@ Deno.test("chat server: offline text is capped at 2 MiB per recipient as well as
   await using h = await harness({ path: ":memory:" });
   const alice = await h.user("alice");
   const bob = await h.user("bob");
-  await bob.send("LOGOUT");
-  await bob.expect("LOGOUT_SUCCESS");
-  const key = normalizeUsername("bob");
-  assert.ok(key.ok);
-  const account = await h.store.getAccount(key.key);
-  assert.ok(account);
   // 2 MiB = 2,097,152 bytes: 512 messages of 4,096 bytes fill it exactly.
-  for (let i = 1; i <= 512; i++) {
-    await h.store.queueOffline(
-      {
-        id: 1_000_000 + i,
-        room: null,
-        sender: "someone",
-        recipient: "bob",
-        text: "y".repeat(4096),
-        createdAt: h.clock.now(),
-      },
-      account.id,
-      1000,
-    );
-  }
+  const accountId = await queueOfflineFor(
+    h,
+    bob,
+    "bob",
+    512,
+    () => "y".repeat(4096),
+  );
   await alice.send("PRIVMSG bob one more");
   assert.equal(
     await alice.expect("ERROR "),
     "ERROR offline_queue_full bob 的离线消息已满（最多 2 MiB），消息未发送",
   );
-  assert.equal(await h.store.countOffline(account.id), 512);
+  assert.equal(await h.store.countOffline(accountId), 512);
 });
