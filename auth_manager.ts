@@ -63,8 +63,11 @@ export interface LiveSession {
   readonly usernameKey: string;
   /** The account's id. */
   readonly accountId: number;
-  /** Whether the account has the admin role. */
-  readonly isAdmin: boolean;
+  /**
+   * Whether the account has the admin role; kept current by
+   * {@linkcode AuthManager.setAdminAsOperator}.
+   */
+  isAdmin: boolean;
   /** The client's address (host only). */
   readonly address: string;
 }
@@ -614,7 +617,10 @@ export class AuthManager {
     if (passwordProblem !== undefined) {
       return { ok: false, reason: passwordProblem, minPasswordLength: min };
     }
-    const account = await this.#store.getAccount(session.usernameKey);
+    const found = await this.#store.getAccount(session.usernameKey);
+    // Bound to the account's identity: never another account that took the
+    // name after this one was deleted.
+    const account = found?.id === session.accountId ? found : undefined;
     const verdict = await this.#verifyAccountPassword(account, oldPassword);
     if (account === undefined || !verdict.ok) {
       await this.#recordFailure(
@@ -707,6 +713,38 @@ export class AuthManager {
     );
     if (!deleted) return undefined;
     this.#terminate(account.usernameKey, "account_deleted");
+    return account.username;
+  }
+
+  /**
+   * Grants or revokes the admin role on the operator's authority; a live
+   * session of the account sees the change at once. Resolves the account's
+   * display name, or `undefined` for an unknown account.
+   */
+  async setAdminAsOperator(
+    username: string,
+    isAdmin: boolean,
+  ): Promise<string | undefined> {
+    const name = normalizeUsername(username, { allowReserved: true });
+    if (!name.ok) return undefined;
+    const account = await this.#store.getAccount(name.key);
+    if (account === undefined) return undefined;
+    const changed = await this.#store.setAdmin(
+      account.usernameKey,
+      isAdmin,
+      entry(
+        this.#clock.now(),
+        isAdmin ? "admin_granted" : "admin_revoked",
+        account.username,
+        "operator",
+        null,
+      ),
+    );
+    if (!changed) return undefined;
+    const live = this.#sessions.get(account.usernameKey)?.session;
+    if (live !== undefined && live.accountId === account.id) {
+      live.isAdmin = isAdmin;
+    }
     return account.username;
   }
 

@@ -2,7 +2,7 @@
 /**
  * TCPChat server entry point: flags and environment, the startup lines,
  * signals, and the operator subcommands that work on the same database
- * (also while a server runs, thanks to WAL).
+ * (through the running server's control channel while one holds it).
  *
  * @example
  * ```sh
@@ -26,20 +26,38 @@ import {
   ListenError,
   startChatServer,
 } from "./lib/chat_server.ts";
-import { describeStoreError, type Lang, t } from "./lib/messages.ts";
+import {
+  ControlChannelError,
+  controlFilePath,
+  type ControlLine,
+  type ControlListener,
+  type ControlReply,
+  newControlSecret,
+  readControlFile,
+  removeControlFile,
+  sendControlRequest,
+  startControlListener,
+  writeControlFile,
+} from "./lib/control_channel.ts";
+import { describeStoreError, type Lang, matchLang, t } from "./lib/messages.ts";
+import {
+  type OperatorOutput,
+  type OperatorRequest,
+  runOperatorRequest,
+} from "./lib/operator_commands.ts";
 import {
   describeConfigError,
   guessLang,
+  OPERATOR_COMMANDS,
   type OperatorCommandName,
   parseServerCommand,
   SERVER_USAGE,
   type ServerCommand,
   type ServerConfig,
 } from "./lib/server_config.ts";
+import { DatabaseLock } from "./lib/database_lock.ts";
 import { SqliteStore } from "./lib/sqlite_store.ts";
 import { StoreError } from "./lib/store.ts";
-import { formatClockTime, formatDateTime } from "./lib/time_format.ts";
-import { normalizeUsername } from "./lib/username.ts";
 import { VERSION } from "./lib/version.ts";
 
 export { type ChatServer, type ChatServerOptions, startChatServer };
@@ -225,6 +243,8 @@ async function serve(config: ServerConfig): Promise<number> {
     );
   }
 
+  const control = startOperatorChannel(server, store, dbPath, lang);
+
   const onSignal = () => {
     console.log(`\n${t(lang, "serverStopping")}`);
     stop.abort();
@@ -239,6 +259,10 @@ async function serve(config: ServerConfig): Promise<number> {
     await server.finished;
   } finally {
     for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
+    if (control !== undefined) {
+      removeControlFile(controlFilePath(dbPath));
+      await control.close();
+    }
   }
   console.log(t(lang, "serverStopped"));
   return 0;
@@ -279,121 +303,6 @@ export function lanAddressLines(
     )
     .join(", ");
   return [t(lang, "lanAddresses", { addresses: list })];
-}
-
-/**
- * The lock file `<db>.lock` that keeps a second server off a database while
- * one runs (two servers on one file collide on ids and sessions).
- *
- * The file is created atomically (`createNew`) and holds the owner's pid for
- * people to read. Whether it is stale is not judged by that pid (probing a
- * pid needs `--allow-run`, differs per OS, and pids are reused): the owner
- * also holds an exclusive OS lock on the open file for its whole life
- * (`FsFile.tryLockSync`: flock on Unix, LockFileEx on Windows), and the OS
- * drops that lock when the process ends, however it ends (a crash, kill -9).
- * So a lock file whose OS lock can be taken was left by a dead server and is
- * taken over; one whose lock is held belongs to a live one.
- *
- * Operator commands do not take this lock: they open the database directly
- * beside a running server (WAL), as before.
- */
-class DatabaseLock implements Disposable {
-  readonly path: string;
-  #file: Deno.FsFile;
-  #released = false;
-
-  private constructor(path: string, file: Deno.FsFile) {
-    this.path = path;
-    this.#file = file;
-  }
-
-  /** The lock file of the database at `dbPath`. */
-  static pathFor(dbPath: string): string {
-    return `${dbPath}.lock`;
-  }
-
-  /**
-   * Takes the lock of the database at `dbPath`.
-   *
-   * @returns the lock, or `undefined` when a running process holds it.
-   * @throws {Error} when the lock file cannot be created or written.
-   */
-  static acquire(dbPath: string): DatabaseLock | undefined {
-    const path = DatabaseLock.pathFor(dbPath);
-    // A few rounds: the previous owner may remove its file between our open
-    // and our lock (a shutdown racing this start).
-    for (let round = 0; round < 5; round++) {
-      let file: Deno.FsFile;
-      try {
-        file = Deno.openSync(path, {
-          read: true,
-          write: true,
-          createNew: true,
-          mode: 0o644,
-        });
-      } catch (error) {
-        if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
-        try {
-          file = Deno.openSync(path, { read: true, write: true });
-        } catch (error) {
-          if (error instanceof Deno.errors.NotFound) continue;
-          throw error;
-        }
-      }
-      let locked = false;
-      try {
-        locked = file.tryLockSync(true);
-        if (locked && isSameFile(file, path)) {
-          file.truncateSync(0);
-          const bytes = new TextEncoder().encode(`${Deno.pid}\n`);
-          for (let at = 0; at < bytes.length;) {
-            at += file.writeSync(bytes.subarray(at));
-          }
-          return new DatabaseLock(path, file);
-        }
-      } catch (error) {
-        file.close();
-        throw error;
-      }
-      file.close();
-      if (!locked) return undefined;
-    }
-    throw new Error(
-      "the lock file keeps changing; is another server starting?",
-    );
-  }
-
-  /** Removes the lock file and releases the lock; later calls do nothing. */
-  release(): void {
-    if (this.#released) return;
-    this.#released = true;
-    // Removed while still locked, so nobody takes over a file on its way out.
-    try {
-      Deno.removeSync(this.path);
-    } catch {
-      // Removed by hand: nothing left to clean up.
-    }
-    this.#file.close();
-  }
-
-  [Symbol.dispose](): void {
-    this.release();
-  }
-}
-
-/** Whether `path` still names the open `file` (not removed or replaced). */
-function isSameFile(file: Deno.FsFile, path: string): boolean {
-  let named: Deno.FileInfo;
-  try {
-    named = Deno.statSync(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
-  const open = file.statSync();
-  // Without inode numbers (some Windows file systems) trust the open.
-  if (open.ino === null || named.ino === null) return true;
-  return open.ino === named.ino && open.dev === named.dev;
 }
 
 interface ServerCertificateInfo {
@@ -448,6 +357,31 @@ async function runOperatorCommand(
     return 1;
   }
   console.error(t(lang, "opUsingDatabase", { path }));
+  const request: OperatorRequest = { name, args };
+  if (name === "import-credentials") {
+    const file = args[0] ?? "";
+    try {
+      request.input = await Deno.readTextFile(file);
+    } catch (error) {
+      console.error(
+        t(lang, "opCannotRead", { file, reason: (error as Error).message }),
+      );
+      return 1;
+    }
+  }
+  let serverRunning: boolean;
+  try {
+    serverRunning = DatabaseLock.isHeld(path);
+  } catch (error) {
+    console.error(
+      t(lang, "lockFileError", {
+        lock: DatabaseLock.pathFor(path),
+        reason: (error as Error).message,
+      }),
+    );
+    return 1;
+  }
+  if (serverRunning) return await runThroughServer(path, request, lang);
   let store: SqliteStore;
   try {
     store = SqliteStore.open(path, { create: false });
@@ -459,104 +393,128 @@ async function runOperatorCommand(
     store,
     minPasswordLength: config.minPasswordLength,
   });
-  try {
-    switch (name) {
-      case "reset-token": {
-        const user = args[0] ?? "";
-        const delivery = await auth.issueResetTokenForOperator(user);
-        if (delivery === undefined) {
-          console.error(t(lang, "opNoSuchUser", { user }));
-          return 1;
-        }
-        console.log(t(lang, "logResetToken", {
-          username: delivery.username,
-          token: delivery.token,
-          expires: formatClockTime(delivery.expiresAt),
-        }));
-        console.log(t(lang, "opResetTokenHowTo"));
-        return 0;
-      }
-      case "users": {
-        const accounts = await store.listAccounts();
-        console.log(t(lang, "opUsersHeader", { count: accounts.length }));
-        for (const account of accounts) {
-          const lastSeen = account.lastSeenAt === null
-            ? "-"
-            : formatDateTime(account.lastSeenAt);
-          console.log(
-            `  ${account.username.padEnd(20)} ${
-              formatDateTime(account.createdAt)
-            }  ${lastSeen.padEnd(16)}${account.isAdmin ? "  admin" : ""}`,
-          );
-        }
-        return 0;
-      }
-      case "import-credentials": {
-        const file = args[0] ?? "";
-        let text: string;
-        try {
-          text = await Deno.readTextFile(file);
-        } catch (error) {
-          console.error(
-            t(lang, "opCannotRead", { file, reason: (error as Error).message }),
-          );
-          return 1;
-        }
-        let report;
-        try {
-          report = await auth.importLegacyCredentials(text);
-        } catch (error) {
-          console.error(
-            t(lang, "opCannotRead", { file, reason: (error as Error).message }),
-          );
-          return 1;
-        }
-        console.log(t(lang, "opImported", { count: report.imported.length }));
-        for (const user of report.imported) console.log(`  + ${user}`);
-        if (report.skipped.length > 0) {
-          console.log(t(lang, "opSkipped", { count: report.skipped.length }));
-          for (const skip of report.skipped) console.log(`  - ${skip.reason}`);
-        }
-        return 0;
-      }
-      case "grant-admin":
-      case "revoke-admin": {
-        const user = args[0] ?? "";
-        const key = normalizeUsername(user, { allowReserved: true });
-        const account = key.ok ? await store.getAccount(key.key) : undefined;
-        const grant = name === "grant-admin";
-        if (account === undefined) {
-          console.error(t(lang, "opNoSuchUser", { user }));
-          return 1;
-        }
-        await store.setAdmin(account.usernameKey, grant, {
-          at: Date.now(),
-          event: grant ? "admin_granted" : "admin_revoked",
-          username: account.username,
-          address: "operator",
-          detail: null,
-        });
-        console.log(
-          t(lang, grant ? "opAdminGranted" : "opAdminRevoked", {
-            user: account.username,
-          }),
-        );
-        return 0;
-      }
-      case "delete-user": {
-        const user = args[0] ?? "";
-        const deleted = await auth.deleteAccountAsOperator(user);
-        if (deleted === undefined) {
-          console.error(t(lang, "opNoSuchUser", { user }));
-          return 1;
-        }
-        console.log(t(lang, "opDeleted", { user: deleted }));
-        return 0;
-      }
-    }
-  } catch (error) {
-    return reportStoreError(lang, error);
+  return await runOperatorRequest(
+    { auth, store, lang, output: CONSOLE_OUTPUT },
+    request,
+  );
+}
+
+const CONSOLE_OUTPUT: OperatorOutput = {
+  out: (line) => console.log(line),
+  err: (line) => console.error(line),
+};
+
+/** How long an operator command waits for a starting server's control file. */
+const CONTROL_FILE_WAIT_MS = 5_000;
+
+/**
+ * Sends an operator command to the server that holds the database, so its
+ * live sessions see the change (a deleted user is disconnected at once).
+ */
+async function runThroughServer(
+  dbPath: string,
+  request: OperatorRequest,
+  lang: Lang,
+): Promise<number> {
+  const file = controlFilePath(dbPath);
+  console.error(t(lang, "opViaServer"));
+  // A server that is starting holds the lock a moment before its file exists.
+  let endpoint = readControlFile(file);
+  for (
+    const started = Date.now();
+    endpoint === undefined && Date.now() - started < CONTROL_FILE_WAIT_MS;
+    endpoint = readControlFile(file)
+  ) await new Promise((done) => setTimeout(done, 100));
+  if (endpoint === undefined) {
+    console.error(t(lang, "opControlMissing", { file }));
+    return 1;
   }
+  let reply: ControlReply;
+  try {
+    reply = await sendControlRequest(endpoint, {
+      command: request.name,
+      args: [...request.args],
+      lang,
+      ...(request.input === undefined ? {} : { input: request.input }),
+    });
+  } catch (error) {
+    if (!(error instanceof ControlChannelError)) throw error;
+    console.error(
+      t(lang, "opControlFailed", { file, reason: error.message }),
+    );
+    return 1;
+  }
+  for (const line of reply.lines) {
+    if (line.stream === "err") console.error(line.text);
+    else console.log(line.text);
+  }
+  return reply.exitCode;
+}
+
+/**
+ * Serves the control channel for `server`: operator commands run against
+ * the server's own AuthManager, so they reach its live sessions.
+ */
+function startOperatorChannel(
+  server: ChatServer,
+  store: SqliteStore,
+  dbPath: string,
+  lang: Lang,
+): ControlListener | undefined {
+  const secret = newControlSecret();
+  let listener: ControlListener;
+  try {
+    listener = startControlListener({
+      secret,
+      handle: async (request) => {
+        const lines: ControlLine[] = [];
+        const name = request.command as OperatorCommandName;
+        const known = Object.hasOwn(OPERATOR_COMMANDS, name) &&
+          OPERATOR_COMMANDS[name] === request.args.length;
+        if (!known) {
+          return {
+            exitCode: 2,
+            lines: [{
+              stream: "err",
+              text: t(lang, "opControlUnknown", { command: request.command }),
+            }],
+          };
+        }
+        console.log(t(lang, "logOperatorCommand", {
+          command: [name, ...request.args].join(" "),
+        }));
+        const exitCode = await runOperatorRequest({
+          auth: server.auth,
+          store,
+          lang: matchLang(request.lang) ?? lang,
+          output: {
+            out: (text) => lines.push({ stream: "out", text }),
+            err: (text) => lines.push({ stream: "err", text }),
+          },
+        }, {
+          name,
+          args: request.args,
+          ...(request.input === undefined ? {} : { input: request.input }),
+        });
+        return { exitCode, lines };
+      },
+    });
+  } catch (error) {
+    console.error(
+      t(lang, "controlUnavailable", { reason: (error as Error).message }),
+    );
+    return undefined;
+  }
+  try {
+    writeControlFile(controlFilePath(dbPath), { port: listener.port, secret });
+  } catch (error) {
+    void listener.close();
+    console.error(
+      t(lang, "controlUnavailable", { reason: (error as Error).message }),
+    );
+    return undefined;
+  }
+  return listener;
 }
 
 function reportStoreError(lang: Lang, error: unknown): number {

@@ -826,7 +826,9 @@ export class ChatService {
     target: string,
   ): Promise<boolean> {
     const account = await this.#store.getAccount(member.usernameKey);
-    if (account?.isAdmin) return true;
+    // The role of this member's own account, never of one that later took
+    // the same name.
+    if (account?.isAdmin && account.id === member.accountId) return true;
     await this.#audit(action, member, target, "refused: not_admin");
     member.send({
       type: "error",

@@ -110,6 +110,38 @@ const CATALOG = {
     en: "{user} is no longer an administrator",
   },
   opDeleted: { zh: "已删除账户: {user}", en: "Deleted account: {user}" },
+  opUserOnline: { zh: "在线", en: "online" },
+  // Operator commands through a running server's control channel
+  opViaServer: {
+    zh: "[信息] 服务器正在使用该数据库，命令交由它执行",
+    en: "[Info] A server is using this database; the command goes through it",
+  },
+  opControlMissing: {
+    zh:
+      "[错误] 服务器正在使用该数据库，但找不到它的控制文件 {file}\n[提示] 稍后重试；若仍不行，重启服务器",
+    en:
+      "[Error] A server is using this database, but its control file {file} is missing\n[Hint] Try again shortly; if that fails, restart the server",
+  },
+  opControlFailed: {
+    zh:
+      "[错误] 无法通过正在运行的服务器执行命令（控制文件 {file}）: {reason}\n[提示] 确认服务器仍在运行，或先停止它再执行命令",
+    en:
+      "[Error] Cannot run the command through the running server (control file {file}): {reason}\n[Hint] Check that the server is still running, or stop it and run the command again",
+  },
+  opControlUnknown: {
+    zh: "[错误] 服务器不认识这个命令: {command}",
+    en: "[Error] The server does not know this command: {command}",
+  },
+  logOperatorCommand: {
+    zh: "【操作员】{command}",
+    en: "[Operator] {command}",
+  },
+  controlUnavailable: {
+    zh:
+      "[警告] 无法开启操作员控制通道: {reason}（服务器运行期间，操作员命令将无法执行）",
+    en:
+      "[Warning] Cannot open the operator control channel: {reason} (operator commands will not work while the server runs)",
+  },
   // Which database file operator commands use
   opUsingDatabase: {
     zh: "[信息] 使用数据库: {path}",

@@ -571,6 +571,32 @@ Deno.test("ChatService moderation commands are refused to non-administrators and
   }
 });
 
+Deno.test("ChatService checks the role of the member's own account, not of a later owner of its name", async () => {
+  await using s = await setup();
+  const ghost = await s.online("carol");
+  const alice = await s.online("alice");
+  // Deleted behind the session's back, then the name taken by an admin.
+  const old = await s.store.getAccount("carol");
+  assert.ok(
+    await s.store.deleteAccount(old!.id, {
+      at: s.clock.now(),
+      event: "account_deleted",
+      username: "carol",
+      address: "operator",
+      detail: null,
+    }),
+  );
+  await s.account("carol", { admin: true });
+  ghost.take();
+  alice.take();
+  await s.run(ghost, "KICK alice");
+  assert.deepEqual(
+    ghost.take().map((l) => l.split(" ").slice(0, 2).join(" ")),
+    ["ERROR not_admin"],
+  );
+  assert.deepEqual(alice.disconnects, []);
+});
+
 Deno.test("ChatService KICK disconnects the target and names it in the OK", async () => {
   await using s = await setup();
   const admin = await s.online("boss", { admin: true });

@@ -509,6 +509,121 @@ Deno.test("server.ts operator subcommands work on the database of a running serv
   assert.ok(!server.exited, server.describe());
 });
 
+Deno.test("server.ts operator commands reach the running server's live sessions", async (t) => {
+  await using dir = await tempDir();
+  const db = join(dir.path, "chat.db");
+  await using server = new ServerProcess(
+    ["--host", "127.0.0.1", "--port", "0", "--db", db],
+    { cwd: dir.path },
+  );
+  const port = await server.port();
+  const operator = (...args: string[]) =>
+    runCli([...args, "--db", db], dir.path);
+  const login = async (name: string, password = "password123") => {
+    const client = await TestClient.connect(port);
+    await client.expect("HELLO ");
+    await client.send(`LOGIN ${name} ${password}`);
+    await client.expect(`AUTH_SUCCESS ${name}`);
+    return client;
+  };
+  for (const name of ["alice", "bob", "carol"]) {
+    await using client = await TestClient.connect(port);
+    await client.expect("HELLO ");
+    await client.send(`REGISTER ${name} password123`);
+    await client.expect("REGISTER_SUCCESS");
+  }
+
+  await t.step("the control file is private to the server's user", async () => {
+    const info = await Deno.stat(`${db}.control`);
+    if (!IS_WINDOWS) assert.equal(info.mode! & 0o777, 0o600);
+  });
+
+  await t.step("users marks who is online", async () => {
+    await using _alice = await login("alice");
+    const { code, stdout, stderr } = await operator("users");
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /^ {2}alice\s.*\s{2}在线$/m);
+    assert.doesNotMatch(stdout, /^ {2}bob\s.*在线$/m);
+    assert.equal(
+      stderr,
+      `[信息] 使用数据库: ${db}\n[信息] 服务器正在使用该数据库，命令交由它执行\n`,
+    );
+  });
+
+  await t.step("revoke-admin takes effect at once", async () => {
+    const granted = await operator("grant-admin", "alice");
+    assert.equal(granted.code, 0, granted.stderr);
+    assert.equal(granted.stdout, "已授予 alice 管理员权限");
+    await using alice = await login("alice");
+    await using bob = await login("bob");
+    await alice.send("KICK bob");
+    await alice.expect("OK kicked ");
+    await bob.expect("BYE kicked");
+    await using bobAgain = await login("bob");
+    const revoked = await operator("revoke-admin", "alice");
+    assert.equal(revoked.code, 0, revoked.stderr);
+    assert.equal(revoked.stdout, "已撤销 alice 的管理员权限");
+    await alice.send("KICK bob");
+    await alice.expect("ERROR not_admin ");
+    await bobAgain.send("PING 1");
+    await bobAgain.expect("PONG 1");
+  });
+
+  await t.step(
+    "delete-user ends the session with BYE account_deleted, and the name's next owner is someone else",
+    async () => {
+      await using carol = await login("carol");
+      const { code, stdout, stderr } = await operator("delete-user", "carol");
+      assert.equal(code, 0, stderr);
+      assert.equal(stdout, "已删除账户: carol");
+      await carol.expect("BYE account_deleted ");
+      assert.ok(server.stdout.includes("【操作员】delete-user carol"));
+      // The name is free again, and the new owner's role is the new owner's.
+      {
+        await using again = await TestClient.connect(port);
+        await again.expect("HELLO ");
+        await again.send("REGISTER carol another123");
+        await again.expect("REGISTER_SUCCESS");
+      }
+      assert.equal((await operator("grant-admin", "carol")).code, 0);
+      await using newCarol = await login("carol", "another123");
+      await using _bob = await login("bob");
+      await newCarol.send("KICK bob");
+      await newCarol.expect("OK kicked ");
+    },
+  );
+
+  await t.step("--lang en through the server", async () => {
+    const { code, stdout } = await operator(
+      "revoke-admin",
+      "carol",
+      "--lang",
+      "en",
+    );
+    assert.equal(code, 0);
+    assert.equal(stdout, "carol is no longer an administrator");
+  });
+
+  await t.step("an unknown user exits 1 through the server", async () => {
+    const { code, stdout, stderr } = await operator("delete-user", "nobody");
+    assert.equal(code, 1, stdout);
+    assert.match(stderr, /\[错误\] 用户不存在: nobody\n$/);
+  });
+
+  await t.step(
+    "after the server stops, commands open the file again",
+    async () => {
+      server.child.kill("SIGINT");
+      assert.equal(await server.exitCode(), 0, server.describe());
+      await assert.rejects(Deno.stat(`${db}.control`), Deno.errors.NotFound);
+      const { code, stdout, stderr } = await operator("users");
+      assert.equal(code, 0, stderr);
+      assert.equal(stderr, `[信息] 使用数据库: ${db}\n`);
+      assert.match(stdout, /^共 3 个账户/);
+    },
+  );
+});
+
 Deno.test({
   name: "server.ts keeps serving after running out of file descriptors",
   ignore: Deno.build.os !== "linux",
