@@ -325,15 +325,11 @@ export class AuthManager {
       );
       return { ok: false, reason: passwordProblem, minPasswordLength: min };
     }
-    if (await this.#store.getAccount(name.key) !== undefined) {
-      // Registration necessarily reveals that a name is taken; skip the hash.
-      await this.#audit(
-        "register_failure",
-        name.name,
-        address,
-        "username_taken",
-      );
-      return { ok: false, reason: "username_taken", minPasswordLength: min };
+    // Registration necessarily reveals that a name is taken; skip the hash.
+    const clash = await this.#nameClash(name.key);
+    if (clash !== undefined) {
+      await this.#audit("register_failure", name.name, address, clash);
+      return { ok: false, reason: clash, minPasswordLength: min };
     }
     const passwordHash = await this.#hasher.hash(password);
     const recoveryCode = this.#newSecret();
@@ -349,16 +345,26 @@ export class AuthManager {
       entry(now, "register", name.name, address, null),
     );
     if (created === undefined) {
-      // Lost a race with a concurrent registration of the same name.
-      await this.#audit(
-        "register_failure",
-        name.name,
-        address,
-        "username_taken",
-      );
-      return { ok: false, reason: "username_taken", minPasswordLength: min };
+      // Lost a race with a concurrent registration of the same name or of a
+      // look-alike; the winner is committed, so asking again tells which.
+      const reason = await this.#nameClash(name.key) ?? "username_taken";
+      await this.#audit("register_failure", name.name, address, reason);
+      return { ok: false, reason, minPasswordLength: min };
     }
     return { ok: true, username: created.username, recoveryCode };
+  }
+
+  /** Why a new account cannot have `key`, if it cannot. */
+  async #nameClash(
+    key: string,
+  ): Promise<"username_taken" | "confusable_username" | undefined> {
+    if (await this.#store.getAccount(key) !== undefined) {
+      return "username_taken";
+    }
+    if (await this.#store.findLookAlikeAccount(key) !== undefined) {
+      return "confusable_username";
+    }
+    return undefined;
   }
 
   /**
@@ -774,10 +780,15 @@ export class AuthManager {
         entry(now, "legacy_import", legacy.username, "operator", null),
       );
       if (created === undefined) {
+        // Which refusal it was: the key taken, or a look-alike existing.
+        const lookAlike = await this.#store.getAccount(legacy.key) === undefined
+          ? await this.#store.findLookAlikeAccount(legacy.key)
+          : undefined;
         report.skipped.push({
           username: legacy.username,
-          reason:
-            `Cannot import "${legacy.username}": an account with that name already exists`,
+          reason: lookAlike === undefined
+            ? `Cannot import "${legacy.username}": an account with that name already exists`
+            : `Cannot import "${legacy.username}": it looks like the existing account "${lookAlike.username}"`,
         });
       } else {
         report.imported.push(created.username);

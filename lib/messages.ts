@@ -174,10 +174,13 @@ const CATALOG = {
     zh: "该用户名为系统保留，请换一个",
     en: "That username is reserved; choose another",
   },
+  // Both refusals of look-alikes: a mix of scripts, and a name that looks
+  // like an existing account's (which it does not name).
   confusableUsername: {
-    zh: "用户名不能混用外形相似的拉丁、西里尔或希腊字母，请换一个",
+    zh:
+      "用户名混用了外形相似的拉丁、西里尔或希腊字母，或与已有用户名外形相似，请换一个",
     en:
-      "A username may not mix Latin, Cyrillic or Greek letters that look alike; choose another",
+      "That username mixes look-alike Latin, Cyrillic or Greek letters, or looks like an existing name; choose another",
   },
   usernameTaken: { zh: "用户名已存在", en: "Username already exists" },
   passwordTooShort: {

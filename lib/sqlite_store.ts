@@ -9,6 +9,7 @@
  */
 
 import { boundedAuditEntry } from "./audit_fields.ts";
+import { confusableSkeleton } from "./confusables.ts";
 import {
   backup as sqliteBackup,
   DatabaseSync,
@@ -38,7 +39,7 @@ import {
 export const APPLICATION_ID = 0x54435043;
 
 /** Schema version this build writes; files with a higher one are refused. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /**
  * Ordered migrations; entry `i` upgrades `user_version` i to i+1. Exported so
@@ -111,7 +112,23 @@ export const MIGRATIONS: readonly string[] = [
     "by" TEXT
   );
   `,
+  // Filled by MIGRATION_FILLS[3]. Not unique: names that already look alike
+  // stay; only new look-alikes are refused (see createAccount).
+  `
+  ALTER TABLE accounts ADD COLUMN username_skeleton TEXT;
+  CREATE INDEX accounts_username_skeleton ON accounts(username_skeleton);
+  `,
 ];
+
+/**
+ * Steps of a migration that SQL alone cannot do, run after `MIGRATIONS[i]`
+ * in the same transaction. A change to the look-alike table in
+ * `confusables.ts` needs a new migration that runs {@linkcode fillSkeletons}
+ * again, since stored skeletons would be stale.
+ */
+const MIGRATION_FILLS: Readonly<Record<number, (db: DatabaseSync) => void>> = {
+  3: fillSkeletons,
+};
 
 /** Options for {@linkcode SqliteStore.open}. */
 export interface SqliteStoreOptions {
@@ -266,20 +283,30 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
     });
   }
 
+  findLookAlikeAccount(
+    usernameKey: string,
+  ): Promise<AccountRecord | undefined> {
+    return this.#run(() => this.#lookAlike(usernameKey));
+  }
+
   createAccount(
     account: NewAccount,
     audit: AuditEntry,
   ): Promise<AccountRecord | undefined> {
     return this.#transaction(() => {
+      // Inside the write transaction, so of two concurrent look-alike
+      // registrations only the first commits.
+      if (this.#lookAlike(account.usernameKey) !== undefined) return undefined;
       const result = this.#statement(
         `INSERT INTO accounts
-           (username, username_key, password_hash, recovery_code_hash,
-            created_at, password_changed_at)
-         VALUES (?, ?, ?, ?, ?, ?)
+           (username, username_key, username_skeleton, password_hash,
+            recovery_code_hash, created_at, password_changed_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (username_key) DO NOTHING`,
       ).run(
         account.username,
         account.usernameKey,
+        confusableSkeleton(account.usernameKey),
         account.passwordHash,
         account.recoveryCodeHash,
         account.createdAt,
@@ -871,6 +898,16 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
    * Runs `body` inside BEGIN IMMEDIATE ... COMMIT. The promise settles after
    * COMMIT returned (with `synchronous=FULL`, after the WAL was synced).
    */
+  /** The oldest account with another key and the same skeleton as `key`. */
+  #lookAlike(key: string): AccountRecord | undefined {
+    const row = this.#statement(
+      `SELECT ${ACCOUNT_COLUMNS} FROM accounts
+       WHERE username_skeleton = ? AND username_key <> ?
+       ORDER BY id LIMIT 1`,
+    ).get(confusableSkeleton(key), key) as AccountRow | undefined;
+    return row && toAccount(row);
+  }
+
   #transaction<T>(body: () => T): Promise<T> {
     return this.#run(() => {
       this.#db.exec("BEGIN IMMEDIATE");
@@ -989,6 +1026,7 @@ function checkAndMigrate(db: DatabaseSync, path: string): void {
     db.exec("BEGIN IMMEDIATE");
     try {
       db.exec(MIGRATIONS[v] ?? "");
+      MIGRATION_FILLS[v]?.(db);
       db.exec(`PRAGMA application_id = ${APPLICATION_ID}`);
       db.exec(`PRAGMA user_version = ${v + 1}`);
       db.exec("COMMIT");
@@ -997,6 +1035,19 @@ function checkAndMigrate(db: DatabaseSync, path: string): void {
       throw error;
     }
   }
+}
+
+/**
+ * Stores the look-alike skeleton of every account's key (derived in code,
+ * so SQL cannot do it). Keys that share a skeleton are kept as they are.
+ */
+function fillSkeletons(db: DatabaseSync): void {
+  const update = db.prepare(
+    "UPDATE accounts SET username_skeleton = ? WHERE id = ?",
+  );
+  const rows = db.prepare("SELECT id, username_key AS key FROM accounts")
+    .all() as Array<{ id: number; key: string }>;
+  for (const row of rows) update.run(confusableSkeleton(row.key), row.id);
 }
 
 function pragmaNumber(db: DatabaseSync, name: string): number {

@@ -125,8 +125,19 @@ export interface AccountStore {
   /** All accounts, oldest first. */
   listAccounts(): Promise<AccountRecord[]>;
   /**
+   * The oldest account whose key differs from `usernameKey` but looks like
+   * it: both have one confusable skeleton (see `confusables.ts`), as Latin
+   * `paypal` and Cyrillic `раураӏ`, or `alice` and `a1ice`.
+   */
+  findLookAlikeAccount(
+    usernameKey: string,
+  ): Promise<AccountRecord | undefined>;
+  /**
    * Creates an account and logs `audit` in one transaction. Resolves
-   * `undefined`, writing nothing, if the key is taken.
+   * `undefined`, writing nothing, if the key is taken or an account that
+   * looks like it exists ({@linkcode AccountStore.findLookAlikeAccount}); the
+   * check and the insert are one transaction, so two concurrent look-alikes
+   * cannot both be created.
    */
   createAccount(
     account: NewAccount,

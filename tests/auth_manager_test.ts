@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import {
   AuthManager,
@@ -11,10 +12,18 @@ import {
   type SessionEndReason,
 } from "../auth_manager.ts";
 import { ManualClock } from "../lib/clock.ts";
-import { parsePasswordHash, sha256Hex } from "../lib/password_hash.ts";
-import type { SqliteStore } from "../lib/sqlite_store.ts";
+import {
+  legacySha256Hash,
+  parsePasswordHash,
+  sha256Hex,
+} from "../lib/password_hash.ts";
+import {
+  APPLICATION_ID,
+  MIGRATIONS,
+  SqliteStore,
+} from "../lib/sqlite_store.ts";
 import type { AccountStore } from "../lib/store.ts";
-import { seededRandom, tempStore } from "./_util.ts";
+import { seededRandom, tempDir, tempStore } from "./_util.ts";
 
 const REMOTE = "203.0.113.7";
 const OTHER_REMOTE = "198.51.100.9";
@@ -55,7 +64,12 @@ async function fixture(
 }
 
 /** Store methods that only read. */
-const READS = new Set(["getAccount", "listAccounts", "listAudit"]);
+const READS = new Set([
+  "getAccount",
+  "findLookAlikeAccount",
+  "listAccounts",
+  "listAudit",
+]);
 
 /**
  * Wraps `store` so that every method call is recorded by name in `calls`;
@@ -142,6 +156,62 @@ Deno.test("AuthManager.register() refuses bad names and passwords", async (t) =>
       },
     );
   }
+  assert.equal((await f.store.listAccounts()).length, 1);
+});
+
+/** All-Cyrillic "раураӏ": р а у р а ӏ, each a look-alike of a Latin letter. */
+const CYRILLIC_PAYPAL = "\u0440\u0430\u0443\u0440\u0430\u04cf";
+
+Deno.test("AuthManager.register() refuses a look-alike of an existing name as confusable, another case as taken", async (t) => {
+  await using f = await fixture();
+  await registered(f, "paypal");
+  await registered(f, "alice");
+  const cases: Array<[string, string]> = [
+    [CYRILLIC_PAYPAL, "confusable_username"],
+    ["a1ice", "confusable_username"],
+    ["ALICE", "username_taken"],
+    ["PayPal", "username_taken"],
+  ];
+  for (const [name, reason] of cases) {
+    await t.step(`${name} -> ${reason}`, async () => {
+      const result = await f.auth.register(name, "password123", REMOTE);
+      assert.equal(!result.ok && result.reason, reason);
+    });
+  }
+  // The operator's reserved-name allowance does not admit look-alikes.
+  const operator = await f.auth.register(
+    CYRILLIC_PAYPAL,
+    "password123",
+    "operator",
+    {
+      allowReserved: true,
+    },
+  );
+  assert.equal(!operator.ok && operator.reason, "confusable_username");
+  assert.deepEqual(
+    (await f.store.listAccounts()).map((a) => a.username),
+    ["paypal", "alice"],
+  );
+  assert.deepEqual(
+    (await f.store.listAudit({ event: "register_failure" }))
+      .filter((e) => e.detail === "confusable_username")
+      .map((e) => e.username),
+    // Newest first.
+    [CYRILLIC_PAYPAL, "a1ice", CYRILLIC_PAYPAL],
+  );
+});
+
+Deno.test("AuthManager.register() lets one of two concurrent look-alike registrations win", async () => {
+  await using f = await fixture();
+  const results = await Promise.all([
+    f.auth.register("paypal", "password-one", REMOTE),
+    f.auth.register(CYRILLIC_PAYPAL, "password-two", OTHER_REMOTE),
+  ]);
+  assert.equal(results.filter((r) => r.ok).length, 1);
+  assert.equal(
+    results.filter((r) => !r.ok && r.reason === "confusable_username").length,
+    1,
+  );
   assert.equal((await f.store.listAccounts()).length, 1);
 });
 
@@ -666,6 +736,70 @@ Deno.test("AuthManager.importLegacyCredentials() imports SHA-256 accounts that u
     () => f.auth.importLegacyCredentials("{not json"),
     SyntaxError,
   );
+});
+
+Deno.test("AuthManager.importLegacyCredentials() skips a look-alike of an existing name and says why", async () => {
+  await using f = await fixture();
+  await registered(f, "paypal", "password123");
+  const legacy = {
+    [CYRILLIC_PAYPAL]: await sha256Hex("lookalike1"),
+    bob: await sha256Hex("bobpass"),
+    b0b: await sha256Hex("bobpass2"),
+  };
+  const report = await f.auth.importLegacyCredentials(JSON.stringify(legacy));
+  assert.deepEqual(report.imported, ["bob"]);
+  assert.deepEqual(report.skipped, [
+    {
+      username: CYRILLIC_PAYPAL,
+      reason:
+        `Cannot import "${CYRILLIC_PAYPAL}": it looks like the existing account "paypal"`,
+    },
+    {
+      username: "b0b",
+      reason: `Cannot import "b0b": it looks like the existing account "bob"`,
+    },
+  ]);
+  assert.equal(await f.store.getAccount(CYRILLIC_PAYPAL), undefined);
+});
+
+Deno.test("AuthManager logs in accounts of a database that predates the skeleton column, look-alikes included", async () => {
+  await using dir = await tempDir();
+  const path = join(dir.path, "v3.db");
+  {
+    // Built as version 3 wrote it, with two names that look alike.
+    using raw = new DatabaseSync(path);
+    for (const migration of MIGRATIONS.slice(0, 3)) raw.exec(migration);
+    raw.exec(`PRAGMA application_id = ${APPLICATION_ID}`);
+    raw.exec("PRAGMA user_version = 3");
+    const insert = raw.prepare(
+      `INSERT INTO accounts (username, username_key, password_hash,
+         created_at, password_changed_at) VALUES (?, ?, ?, 1000, 1000)`,
+    );
+    insert.run(
+      "PayPal",
+      "paypal",
+      legacySha256Hash(await sha256Hex("first-pass")),
+    );
+    insert.run(
+      CYRILLIC_PAYPAL,
+      CYRILLIC_PAYPAL,
+      legacySha256Hash(await sha256Hex("second-pass")),
+    );
+  }
+  using store = SqliteStore.open(path);
+  const auth = new AuthManager({
+    store,
+    clock: new ManualClock(),
+    random: seededRandom(7),
+    hashing: { iterations: 1000 },
+  });
+  const first = await auth.login("paypal", "first-pass", LOOPBACK);
+  assert.equal(first.ok && first.session.username, "PayPal");
+  const second = await auth.login(CYRILLIC_PAYPAL, "second-pass", LOOPBACK);
+  assert.equal(second.ok && second.session.username, CYRILLIC_PAYPAL);
+  // A third look-alike is refused, though two already share the skeleton.
+  const third = await auth.register("paypa1", "password123", REMOTE);
+  assert.equal(!third.ok && third.reason, "confusable_username");
 });
 
 Deno.test("AuthManager audit log records each security event with its address and no secrets", async () => {

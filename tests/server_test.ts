@@ -76,6 +76,35 @@ Deno.test("server greets, registers, logs in and welcomes with the online count"
   );
 });
 
+Deno.test("server refuses to register a look-alike of an existing name with the generic message", async () => {
+  await using h = await harness();
+  await using client = await h.connect();
+  await client.expect("HELLO ");
+  await client.send("REGISTER paypal password123");
+  assert.equal(await client.next(), "REGISTER_SUCCESS");
+  await client.expect("RECOVERY_CODE ");
+  // All-Cyrillic "раураӏ" (р а у р а ӏ).
+  await client.send(
+    "REGISTER \u0440\u0430\u0443\u0440\u0430\u04cf password123",
+  );
+  assert.equal(
+    await client.next(),
+    "REGISTER_FAILURE 用户名混用了外形相似的拉丁、西里尔或希腊字母，或与已有用户名外形相似，请换一个",
+  );
+  await client.send("LANG en");
+  await client.send("REGISTER paypa1 password123");
+  assert.equal(
+    await client.expect("REGISTER_FAILURE "),
+    "REGISTER_FAILURE That username mixes look-alike Latin, Cyrillic or Greek letters, or looks like an existing name; choose another",
+  );
+  // Another case of the same name is still just taken.
+  await client.send("REGISTER PayPal password123");
+  assert.equal(
+    await client.expect("REGISTER_FAILURE "),
+    "REGISTER_FAILURE Username already exists",
+  );
+});
+
 Deno.test("server relays chat to the others with a timestamp, and join and leave notices", async () => {
   await using h = await harness();
   const alice = await h.user("alice");

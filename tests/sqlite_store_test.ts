@@ -201,6 +201,52 @@ Deno.test("SqliteStore.open() migrates a version 1 database to the current schem
   assert.equal(pragma(raw, "user_version"), SCHEMA_VERSION);
 });
 
+Deno.test("SqliteStore.open() migrates a version 3 database, filling skeletons even where two names look alike", async () => {
+  await using dir = await tempDir();
+  const path = join(dir.path, "v3.db");
+  {
+    // Build the file as version 3 wrote it.
+    using raw = new DatabaseSync(path);
+    for (const migration of MIGRATIONS.slice(0, 3)) raw.exec(migration);
+    raw.exec(`PRAGMA application_id = ${APPLICATION_ID}`);
+    raw.exec("PRAGMA user_version = 3");
+    const insert = raw.prepare(
+      `INSERT INTO accounts (username, username_key, password_hash,
+         created_at, password_changed_at, status)
+       VALUES (?, ?, '${"h".repeat(64)}', 1000, 1000, ?)`,
+    );
+    insert.run("PayPal", "paypal", "here");
+    insert.run(CYRILLIC_PAYPAL, CYRILLIC_PAYPAL, "");
+    insert.run("Alice", "alice", "");
+  }
+  {
+    using store = SqliteStore.open(path);
+    assert.deepEqual(
+      (await store.listAccounts()).map((a) => [a.username, a.status]),
+      [["PayPal", "here"], [CYRILLIC_PAYPAL, ""], ["Alice", ""]],
+    );
+    assert.equal(
+      (await store.findLookAlikeAccount("a1ice"))?.username,
+      "Alice",
+    );
+  }
+  using raw = new DatabaseSync(path);
+  assert.equal(pragma(raw, "user_version"), SCHEMA_VERSION);
+  assert.deepEqual(
+    raw.prepare(
+      "SELECT username_key AS k, username_skeleton AS s FROM accounts ORDER BY id",
+    ).all().map((row) => [row.k, row.s]),
+    [["paypal", "paypal"], [CYRILLIC_PAYPAL, "paypal"], ["alice", "allce"]],
+  );
+  const index = raw.prepare(
+    "SELECT sql FROM sqlite_schema WHERE name = 'accounts_username_skeleton'",
+  ).get();
+  assert.equal(
+    index?.sql,
+    "CREATE INDEX accounts_username_skeleton ON accounts(username_skeleton)",
+  );
+});
+
 Deno.test("SqliteStore resume tokens are single use, expire, and die with a password change", async () => {
   await using t = await tempStore();
   const alice = (await t.store.createAccount(
@@ -586,6 +632,26 @@ Deno.test("SqliteStore.createAccount() refuses a taken key and writes no audit r
   assert.equal(duplicate, undefined);
   assert.deepEqual(await t.store.listAccounts(), [first]);
   assert.deepEqual(await t.store.listAudit(), [audit("register", "alice")]);
+});
+
+/** All-Cyrillic "раураӏ": р а у р а ӏ, each a look-alike of a Latin letter. */
+const CYRILLIC_PAYPAL = "\u0440\u0430\u0443\u0440\u0430\u04cf";
+
+Deno.test("SqliteStore.createAccount() refuses a look-alike of an existing key and writes no audit row", async () => {
+  await using t = await tempStore();
+  const first = await mustCreate(t.store, "paypal");
+  const lookAlike = await t.store.createAccount(
+    newAccount(CYRILLIC_PAYPAL),
+    audit("register", CYRILLIC_PAYPAL, 2_000),
+  );
+  assert.equal(lookAlike, undefined);
+  assert.deepEqual(await t.store.listAccounts(), [first]);
+  assert.deepEqual(await t.store.listAudit(), [audit("register", "paypal")]);
+  assert.deepEqual(await t.store.findLookAlikeAccount(CYRILLIC_PAYPAL), first);
+  assert.deepEqual(await t.store.findLookAlikeAccount("paypa1"), first);
+  // The account itself is not its own look-alike; unrelated keys have none.
+  assert.equal(await t.store.findLookAlikeAccount("paypal"), undefined);
+  assert.equal(await t.store.findLookAlikeAccount("bob"), undefined);
 });
 
 Deno.test("SqliteStore.listAccounts() lists oldest first", async () => {
