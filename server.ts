@@ -36,7 +36,7 @@ import {
   type ServerCommand,
   type ServerConfig,
 } from "./lib/server_config.ts";
-import { SqliteStore } from "./lib/sqlite_store.ts";
+import { OPEN_BUSY_TIMEOUT_MS, SqliteStore } from "./lib/sqlite_store.ts";
 import { StoreError } from "./lib/store.ts";
 import { formatClockTime, formatDateTime } from "./lib/time_format.ts";
 import { normalizeUsername } from "./lib/username.ts";
@@ -450,7 +450,12 @@ async function runOperatorCommand(
   console.error(t(lang, "opUsingDatabase", { path }));
   let store: SqliteStore;
   try {
-    store = SqliteStore.open(path, { create: false });
+    // One-shot: nobody else is served by this process, so waiting out a
+    // running server's short commits is better than failing.
+    store = SqliteStore.open(path, {
+      create: false,
+      busyTimeoutMs: OPEN_BUSY_TIMEOUT_MS,
+    });
   } catch (error) {
     return reportStoreError(lang, error);
   }
