@@ -56,7 +56,7 @@ import {
   type ServerConfig,
 } from "./lib/server_config.ts";
 import { DatabaseLock } from "./lib/database_lock.ts";
-import { SqliteStore } from "./lib/sqlite_store.ts";
+import { OPEN_BUSY_TIMEOUT_MS, SqliteStore } from "./lib/sqlite_store.ts";
 import { StoreError } from "./lib/store.ts";
 import { VERSION } from "./lib/version.ts";
 
@@ -384,7 +384,12 @@ async function runOperatorCommand(
   if (serverRunning) return await runThroughServer(path, request, lang);
   let store: SqliteStore;
   try {
-    store = SqliteStore.open(path, { create: false });
+    // One-shot: nobody else is served by this process, so waiting out a
+    // running server's short commits is better than failing.
+    store = SqliteStore.open(path, {
+      create: false,
+      busyTimeoutMs: OPEN_BUSY_TIMEOUT_MS,
+    });
   } catch (error) {
     return reportStoreError(lang, error);
   }

@@ -42,6 +42,7 @@ import {
 import { NoticeLimiter, TokenBucket } from "./rate_limiter.ts";
 import { TlsFront } from "./tls_front.ts";
 import type { SqliteStore } from "./sqlite_store.ts";
+import { isStoreBusy } from "./store.ts";
 import { formatClockTime } from "./time_format.ts";
 import { normalizeUsername } from "./username.ts";
 import { VERSION } from "./version.ts";
@@ -738,11 +739,28 @@ class Connection implements ChatMember {
   }
 
   /**
-   * A failure that is the server's, not the client's (for example the
-   * database is locked by another process): logged in full, the client gets
-   * a generic error, and the connection goes on.
+   * A failure that is the server's, not the client's: logged in full, the
+   * client gets a generic error, and the connection goes on. A database
+   * busy with another connection's write gets `ERROR database_busy` instead,
+   * which tells the user to try again.
    */
   #internalError(error: unknown): void {
+    if (isStoreBusy(error)) {
+      // Another connection holds the write lock: passing, and not a bug.
+      // The store gave up at once (SERVING_BUSY_TIMEOUT_MS) so nobody else
+      // waited; this client is told to try again.
+      this.#server.logLine(
+        `[warn] ${this.remote}: database busy: ${(error as Error).message}`,
+      );
+      if (this.#closing === undefined) {
+        this.send({
+          type: "error",
+          code: "database_busy",
+          message: t(this.lang, "databaseBusy"),
+        });
+      }
+      return;
+    }
     this.#server.logLine(
       `[error] ${this.remote}: ${
         error instanceof Error ? error.stack ?? error.message : String(error)

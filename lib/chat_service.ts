@@ -180,6 +180,17 @@ export class ChatService {
             String(error)
           }`,
         ),
+      // One line when writes start failing (busy database) and one when
+      // they work again, however many retries lie between.
+      onStall: (error, pending) =>
+        this.#log(
+          t(this.#lang, "historyStalled", {
+            pending,
+            reason: error instanceof Error ? error.message : String(error),
+          }),
+        ),
+      onRecover: (count) =>
+        this.#log(t(this.#lang, "historyRecovered", { count })),
     });
     this.#ready = this.#store.maxMessageId().then((max) => {
       // Ids go out before their batched write, so a crash can lose messages

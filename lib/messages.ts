@@ -58,6 +58,18 @@ const CATALOG = {
     zh: "[错误] 数据库错误: {reason}",
     en: "[Error] Database error: {reason}",
   },
+  historyStalled: {
+    zh:
+      "[警告] 数据库正忙（被其他程序锁定），聊天记录暂时无法写入；{pending} 条消息暂存在内存中，将自动重试 ({reason})",
+    en:
+      "[Warning] The database is busy (locked by another program): chat history cannot be written for now; {pending} message(s) kept in memory and retried automatically ({reason})",
+  },
+  historyRecovered: {
+    zh:
+      "[服务器] 数据库可以写入了，聊天记录恢复写入（已保存 {count} 条暂存的消息）",
+    en:
+      "[Server] The database can be written again: chat history is stored again ({count} buffered message(s) saved)",
+  },
   logClientConnected: {
     zh: "【客户端连接】{username} ({address})",
     en: "[Client connected] {username} ({address})",
@@ -278,6 +290,11 @@ const CATALOG = {
   serverError: {
     zh: "服务器内部错误，请稍后再试",
     en: "Internal server error; try again later",
+  },
+  databaseBusy: {
+    zh: "数据库正忙（被其他程序占用），请稍后再试",
+    en:
+      "The database is busy (in use by another program); try again in a moment",
   },
   passwordChanged: { zh: "密码已修改", en: "Password changed" },
   welcome: {

@@ -439,7 +439,9 @@ export type ErrorCode =
   | "invalid_room"
   | "user_offline"
   | "no_tls"
-  | "tls_required";
+  | "tls_required"
+  | "server_error"
+  | "database_busy";
 
 /**
  * The `OK` codes of protocol version 1, one per command that answers with

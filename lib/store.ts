@@ -454,3 +454,21 @@ export class StoreError extends Error {
     this.path = path;
   }
 }
+
+/**
+ * Whether `error` means another connection holds the database's write lock
+ * right now (`SQLITE_BUSY`): a passing condition, so the same write may
+ * succeed when tried again later.
+ *
+ * @example Usage
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isStoreBusy, StoreError } from "./store.ts";
+ *
+ * assert.equal(isStoreBusy(new StoreError("locked", "x.db", "busy")), true);
+ * assert.equal(isStoreBusy(new StoreError("corrupt", "x.db", "bad")), false);
+ * ```
+ */
+export function isStoreBusy(error: unknown): boolean {
+  return error instanceof StoreError && error.code === "locked";
+}

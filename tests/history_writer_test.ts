@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { HistoryWriter } from "../lib/history_writer.ts";
-import type { StoredMessage } from "../lib/store.ts";
+import { type StoredMessage, StoreError } from "../lib/store.ts";
+import { DatabaseSync } from "node:sqlite";
 import { tempStore } from "./_util.ts";
 
 function message(id: number): StoredMessage {
@@ -208,4 +209,101 @@ Deno.test("HistoryWriter stores into SqliteStore and history reads see it after 
   assert.deepEqual(page.messages.map((m) => m.id), range(1, 250));
   assert.equal(page.more, false);
   assert.equal(await t.store.maxMessageId(), 250);
+});
+
+Deno.test("HistoryWriter keeps messages written while another connection holds the lock and stores them after", async () => {
+  await using t = await tempStore();
+  const lost: number[] = [];
+  await using writer = new HistoryWriter(t.store, {
+    flushDelayMs: 60_000,
+    onError: (_error, n) => lost.push(n),
+  });
+  using other = new DatabaseSync(t.path);
+  other.exec("BEGIN IMMEDIATE");
+  for (const id of range(1, 3)) writer.append(message(id));
+  // Issue 13: the write fails with busy; the messages must stay buffered.
+  await writer.flush();
+  assert.deepEqual(lost, []);
+  assert.equal(writer.pending, 3);
+  other.exec("ROLLBACK");
+  await writer.flush();
+  const page = await t.store.roomHistory("lobby", { count: 10 });
+  assert.deepEqual(page.messages.map((m) => m.id), [1, 2, 3]);
+  assert.deepEqual(lost, []);
+});
+
+function busy(): StoreError {
+  return new StoreError("locked", "x.db", "database is locked");
+}
+
+Deno.test("HistoryWriter retries a busy write by its timer, reporting one stall and one recovery", async () => {
+  const store = new FakeStore();
+  store.fail = busy();
+  const events: string[] = [];
+  let recovered!: () => void;
+  const done = new Promise<void>((resolve) => recovered = resolve);
+  await using writer = new HistoryWriter(store, {
+    flushDelayMs: 0,
+    retryDelayMs: 1,
+    maxBatch: 2,
+    onError: (_error, n) => events.push(`lost ${n}`),
+    onStall: (error, pending) =>
+      events.push(`stall ${(error as StoreError).code} ${pending}`),
+    onRecover: (stored) => {
+      events.push(`recover ${stored}`);
+      recovered();
+    },
+  });
+  writer.append(message(1));
+  await store.calledTimes(2);
+  assert.equal(writer.stalled, true);
+  // Appends while stalled wait for the retry timer (no write per append).
+  for (const id of range(2, 5)) writer.append(message(id));
+  await store.calledTimes(3);
+  store.fail = undefined;
+  await done;
+  assert.equal(writer.pending, 0);
+  assert.equal(writer.stalled, false);
+  assert.deepEqual(events, ["stall locked 1", "recover 5"]);
+  assert.deepEqual(store.calls.at(-1), [1, 2, 3, 4, 5]);
+});
+
+Deno.test("HistoryWriter keeps maxBuffered while stalled and says what it dropped", async () => {
+  const store = new FakeStore();
+  store.fail = busy();
+  const lost: number[] = [];
+  await using writer = new HistoryWriter(store, {
+    flushDelayMs: 60_000,
+    retryDelayMs: 60_000,
+    maxBuffered: 3,
+    closeRetries: 0,
+    onError: (_error, n) => lost.push(n),
+  });
+  writer.append(message(1));
+  writer.append(message(2));
+  await writer.flush();
+  for (const id of range(3, 4)) writer.append(message(id));
+  assert.equal(writer.pending, 3);
+  assert.deepEqual(lost, [1]);
+  store.fail = undefined;
+  await writer.flush();
+  assert.deepEqual(store.calls.at(-1), [2, 3, 4]);
+});
+
+Deno.test("HistoryWriter.close() retries a busy write, then reports what it could not store", async () => {
+  const store = new FakeStore();
+  store.fail = busy();
+  const lost: number[] = [];
+  const writer = new HistoryWriter(store, {
+    flushDelayMs: 60_000,
+    retryDelayMs: 1,
+    closeRetries: 2,
+    onError: (_error, n) => lost.push(n),
+  });
+  for (const id of range(1, 3)) writer.append(message(id));
+  await writer.close();
+  // One write, two retries, then the loss is said, not silent.
+  assert.equal(store.calls.length, 3);
+  assert.deepEqual(lost, [3]);
+  assert.equal(writer.pending, 0);
 });

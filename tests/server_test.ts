@@ -9,10 +9,13 @@ import { ManualClock } from "../lib/clock.ts";
 import { LARGE_ROOM_MEMBERS } from "../lib/presence.ts";
 import { SqliteStore } from "../lib/sqlite_store.ts";
 import { TestClient } from "./_client.ts";
+import { holdWriteLock } from "./_db_lock.ts";
 import { tempDir } from "./_util.ts";
 
 interface Harness extends AsyncDisposable {
   server: ChatServer;
+  /** The database file. */
+  dbPath: string;
   port: number;
   logs: string[];
   connect(options?: { read?: boolean }): Promise<TestClient>;
@@ -24,7 +27,8 @@ async function harness(
   options: Partial<ChatServerOptions> = {},
 ): Promise<Harness> {
   const dir = await tempDir();
-  const store = SqliteStore.open(join(dir.path, "chat.db"));
+  const dbPath = join(dir.path, "chat.db");
+  const store = SqliteStore.open(dbPath);
   const logs: string[] = [];
   const server = startChatServer({
     store,
@@ -42,6 +46,7 @@ async function harness(
   };
   return {
     server,
+    dbPath,
     port: server.addr.port,
     logs,
     connect,
@@ -716,4 +721,63 @@ Deno.test("server ends a connection after 20 protocol errors in a row", async (t
     );
     assert.equal(client.closed, false);
   });
+});
+
+/** Sends `HISTORY 10` and resolves the texts of the messages it lists. */
+async function historyTexts(client: TestClient): Promise<string[]> {
+  await client.send("HISTORY 10");
+  await client.expect("HISTORY_BEGIN ");
+  const texts: string[] = [];
+  while (true) {
+    const line = await client.next();
+    if (line.startsWith("HISTORY_END ")) return texts;
+    const match = /^HISTORY_MESSAGE \d+ \d+ \S+ (.*)$/.exec(line);
+    if (match !== null) texts.push(match[1]!);
+  }
+}
+
+Deno.test("server keeps serving while another connection holds the database write lock, and stores the chat after", async () => {
+  await using h = await harness();
+  await using alice = await h.user("alice");
+  await using bob = await h.user("bob");
+  await using carol = await h.connect();
+  await carol.expect("HELLO ");
+  // Issue 13: another process holding the write lock froze the server for
+  // the busy timeout. The holder runs on another thread, so whatever is
+  // answered while held() is true was answered without waiting for it.
+  await using lock = await holdWriteLock(h.dbPath);
+  await alice.send("MSG during the lock 1");
+  await alice.send("MSG during the lock 2");
+  assert.match(await bob.expect("MESSAGE "), / alice during the lock 1$/);
+  assert.match(await bob.expect("MESSAGE "), / alice during the lock 2$/);
+  // A write the user waits for fails at once with a clear error.
+  await carol.send("REGISTER carol password123");
+  assert.equal(
+    await carol.next(),
+    "ERROR database_busy 数据库正忙（被其他程序占用），请稍后再试",
+  );
+  assert.equal(lock.held(), true);
+  await alice.send("PING still-here");
+  assert.equal(await alice.expect("PONG "), "PONG still-here");
+  assert.equal(lock.held(), true);
+  // Reads are not blocked by the writer (WAL); the unwritten messages wait.
+  assert.deepEqual(await historyTexts(bob), []);
+  assert.equal(lock.held(), true);
+  await lock.release();
+  assert.deepEqual(await historyTexts(bob), [
+    "during the lock 1",
+    "during the lock 2",
+  ]);
+  await carol.send("REGISTER carol password123");
+  assert.equal(await carol.expect("REGISTER_"), "REGISTER_SUCCESS");
+  assert.equal(
+    h.logs.filter((line) => line.includes("聊天记录暂时无法写入")).length,
+    1,
+    h.logs.join("\n"),
+  );
+  assert.equal(
+    h.logs.filter((line) => line.includes("聊天记录恢复写入")).length,
+    1,
+    h.logs.join("\n"),
+  );
 });

@@ -16,6 +16,7 @@ import {
   StoreError,
   type StoreErrorCode,
 } from "../lib/store.ts";
+import { holdWriteLock } from "./_db_lock.ts";
 import { tempDir, tempStore } from "./_util.ts";
 
 const isWindows = Deno.build.os === "windows";
@@ -563,7 +564,7 @@ Deno.test("SqliteStore.open() refuses a database locked by another connection", 
   raw.exec("DROP TABLE placeholder");
   raw.exec("BEGIN EXCLUSIVE");
   try {
-    await assertRefused(path, ["locked"], { busyTimeoutMs: 50 });
+    await assertRefused(path, ["locked"], { openBusyTimeoutMs: 50 });
   } finally {
     raw.exec("ROLLBACK");
   }
@@ -593,6 +594,38 @@ Deno.test("SqliteStore.createAccount() rejects with locked while another connect
     raw.exec("ROLLBACK");
   }
   assert.ok(await store.createAccount(newAccount("alice"), audit("register")));
+});
+
+Deno.test("SqliteStore write fails with locked while another connection holds the lock, without waiting for it to go", async () => {
+  await using t = await tempStore();
+  assert.ok(await t.store.createAccount(newAccount("bob"), audit("register")));
+  // Issue 13: node:sqlite waits for a lock synchronously, freezing every
+  // client of the server. The write must give up while the lock is held.
+  await using lock = await holdWriteLock(t.path);
+  let heldWhenRefused: boolean | undefined;
+  await assert.rejects(
+    t.store.createAccount(newAccount("alice"), audit("register", "alice"))
+      .catch((error) => {
+        heldWhenRefused = lock.held();
+        throw error;
+      }),
+    (error: unknown) => {
+      assert.ok(error instanceof StoreError);
+      assert.equal(error.code, "locked");
+      return true;
+    },
+  );
+  assert.equal(heldWhenRefused, true);
+  // WAL: a writer in another connection does not block readers.
+  assert.deepEqual(
+    (await t.store.listAccounts()).map((account) => account.username),
+    ["bob"],
+  );
+  assert.equal(lock.held(), true);
+  await lock.release();
+  assert.ok(
+    await t.store.createAccount(newAccount("alice"), audit("register")),
+  );
 });
 
 // ---------------------------------------------------------------------------
