@@ -642,6 +642,20 @@ export class AuthManager {
       };
     }
     const newHash = await this.#hasher.hash(newPassword);
+    // A reset (or deletion) may have committed and ended this session while
+    // we hashed: re-read, then write with no await in between, so the
+    // change cannot overwrite the password the reset set.
+    const current = await this.#store.getAccount(account.usernameKey);
+    if (this.#sessions.get(session.usernameKey)?.session !== session) {
+      return { ok: false, reason: "not_logged_in", minPasswordLength: min };
+    }
+    if (current?.passwordHash !== account.passwordHash) {
+      return {
+        ok: false,
+        reason: "invalid_credentials",
+        minPasswordLength: min,
+      };
+    }
     await this.#store.changePassword(
       account.id,
       newHash,

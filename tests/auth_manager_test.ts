@@ -6,9 +6,7 @@ import {
   type AuthManagerOptions,
   canonicalSecret,
   formatSecret,
-  RESET_TOKEN_TTL_MS,
   type ResetTokenDelivery,
-  RESUME_TOKEN_TTL_MS,
   type SessionEndReason,
 } from "../auth_manager.ts";
 import { ManualClock } from "../lib/clock.ts";
@@ -431,7 +429,7 @@ Deno.test("AuthManager.login() issues a resume token that redeems once and voids
   const first = await f.auth.login("alice", "password123", REMOTE, hooks);
   assert.ok(first.ok && first.resumeToken !== undefined);
   assert.match(first.resumeToken, /^[0-9A-Z]{4}(-[0-9A-Z]{1,4})+$/);
-  // Stored as a hash only, valid for RESUME_TOKEN_TTL_MS.
+  // Stored as a hash only, valid 15 minutes (docs/PROTOCOL.md 8).
   {
     using raw = new DatabaseSync(f.store.path);
     assert.deepEqual(
@@ -439,7 +437,7 @@ Deno.test("AuthManager.login() issues a resume token that redeems once and voids
         .map((row) => ({ ...row })),
       [{
         token_hash: await sha256Hex(canonicalSecret(first.resumeToken)!),
-        expires_at: f.clock.now() + RESUME_TOKEN_TTL_MS,
+        expires_at: f.clock.now() + 900_000,
       }],
     );
   }
@@ -461,10 +459,10 @@ Deno.test("AuthManager.login() issues a resume token that redeems once and voids
   assert.equal(f.auth.isOnline("alice"), true, "a failed resume ends nothing");
 
   // The token from a resume works until its TTL, and then not at all.
-  f.clock.advance(RESUME_TOKEN_TTL_MS - 1);
+  f.clock.advance(900_000 - 1);
   const third = await f.auth.resume("alice", second.resumeToken, REMOTE, hooks);
   assert.ok(third.ok && third.resumeToken !== undefined);
-  f.clock.advance(RESUME_TOKEN_TTL_MS);
+  f.clock.advance(900_000);
   assert.deepEqual(
     await f.auth.resume("alice", third.resumeToken, REMOTE),
     { ok: false, reason: "invalid_credentials" },
@@ -507,7 +505,7 @@ Deno.test("AuthManager.requestReset() answers alike for every name and hands the
   assert.equal(f.tokens.length, 1);
   assert.equal(f.tokens[0]?.username, "alice");
   assert.equal(f.tokens[0]?.requestedBy, REMOTE);
-  assert.equal(f.tokens[0]?.expiresAt, f.clock.now() + RESET_TOKEN_TTL_MS);
+  assert.equal(f.tokens[0]?.expiresAt, f.clock.now() + 1_800_000);
   // Both requests leave an audit trace, neither leaves the token.
   const audit = await f.store.listAudit({ event: "reset_requested" });
   assert.equal(audit.length, 2);
@@ -544,7 +542,7 @@ Deno.test("AuthManager.confirmReset() accepts a token at 29:59 and refuses it at
   assert.equal(!reused.ok && reused.reason, "invalid_token");
 
   await f.auth.requestReset("alice", REMOTE);
-  f.clock.advance(RESET_TOKEN_TTL_MS);
+  f.clock.advance(1_800_000);
   const expired = await f.auth.confirmReset(
     f.tokens[2]!.token,
     "new-password-3",

@@ -11,13 +11,10 @@ import {
   ChatService,
   type ChatServiceOptions,
   isChatCommand,
-  JOIN_HISTORY_COUNT,
-  MAX_OFFLINE_PER_RECIPIENT,
   MAX_UNWRITTEN_IDS,
 } from "../lib/chat_service.ts";
 import { ManualClock } from "../lib/clock.ts";
 import { LOBBY } from "../lib/hub.ts";
-import { LARGE_ROOM_MEMBERS } from "../lib/presence.ts";
 import { formatReply, parseCommand } from "../lib/protocol.ts";
 import { SqliteStore } from "../lib/sqlite_store.ts";
 import type { AccountRecord } from "../lib/store.ts";
@@ -424,7 +421,8 @@ Deno.test("ChatService PRIVMSG reaches an online recipient and queues for an off
 Deno.test("ChatService PRIVMSG refuses a recipient whose offline queue is full", async () => {
   await using s = await setup({ memory: true });
   const bob = await s.account("bob");
-  for (let i = 1; i <= MAX_OFFLINE_PER_RECIPIENT; i++) {
+  // 1,000 undelivered messages per recipient (docs/PROTOCOL.md 8).
+  for (let i = 1; i <= 1000; i++) {
     await s.store.queueOffline(
       {
         id: i,
@@ -435,7 +433,7 @@ Deno.test("ChatService PRIVMSG refuses a recipient whose offline queue is full",
         createdAt: s.clock.now(),
       },
       bob.id,
-      MAX_OFFLINE_PER_RECIPIENT,
+      1000,
     );
   }
   // Ids go on after the store's largest, so the service starts afresh.
@@ -449,7 +447,7 @@ Deno.test("ChatService PRIVMSG refuses a recipient whose offline queue is full",
   const member = s.member(bob);
   await s.service.enter(member);
   const delivered = member.take();
-  assert.ok(delivered.includes(`OFFLINE_BEGIN ${MAX_OFFLINE_PER_RECIPIENT}`));
+  assert.ok(delivered.includes("OFFLINE_BEGIN 1000"));
   assert.ok(!delivered.some((l) => l.endsWith("one too many")));
 });
 
@@ -487,7 +485,8 @@ Deno.test("ChatService HISTORY pages a room's messages", async () => {
   const joined = bob.take();
   assert.deepEqual(
     historyTexts(joined),
-    Array.from({ length: JOIN_HISTORY_COUNT }, (_, i) => `m${i + 11}`),
+    // "the history sent on joining a room is the last 20 messages"
+    Array.from({ length: 20 }, (_, i) => `m${i + 11}`),
   );
   assert.equal(joined.at(-1), `HISTORY_END ${LOBBY} 1`);
   const firstId = Number(HISTORY_MESSAGE.exec(joined[2]!)![1]);
@@ -751,7 +750,8 @@ Deno.test("ChatService WHOIS shows registration, presence, room, role and status
 Deno.test("ChatService coalesces join and leave notices in a large room", async () => {
   await using s = await setup({ memory: true });
   const members: FakeMember[] = [];
-  for (let i = 0; i <= LARGE_ROOM_MEMBERS; i++) {
+  // 101 members: more than the documented 100.
+  for (let i = 0; i <= 100; i++) {
     members.push(await s.online(`m${i}`));
   }
   const watcher = members[0]!;
@@ -827,7 +827,7 @@ Deno.test("ChatService offline delivery removes only what the socket took; a los
         createdAt: s.clock.now(),
       },
       bob.id,
-      MAX_OFFLINE_PER_RECIPIENT,
+      1000,
     );
   }
   await s.service.close();

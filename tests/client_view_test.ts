@@ -16,7 +16,6 @@ import {
 } from "../lib/client_view.ts";
 import { COLOR_PALETTE, PLAIN_PALETTE } from "../lib/colors.ts";
 import type { Reply } from "../lib/protocol.ts";
-import { formatClockTime, formatDateTime } from "../lib/time_format.ts";
 
 const ZH: ViewContext = { lang: "zh", palette: PLAIN_PALETTE, ownName: "小王" };
 const EN: ViewContext = { lang: "en", palette: PLAIN_PALETTE, ownName: "小王" };
@@ -26,10 +25,6 @@ const T = new Date(2025, 10, 25, 14, 30, 35).getTime();
 const NOW = T + 1000;
 const CLOCK = "[14:30:35]";
 const NOW_CLOCK = "[14:30:36]";
-
-function day(time: number): string {
-  return formatDateTime(time).slice(0, 10);
-}
 
 Deno.test("renderEvent() shows the display tables of rooms, private messages and history", async (t) => {
   const cases: [string, Reply, string | undefined, string | undefined][] = [
@@ -261,8 +256,9 @@ Deno.test("renderEvent() shows the display table of moderation and profiles", as
 });
 
 Deno.test("renderEvent() shows WHOIS_INFO with registration, presence, status and role", async (t) => {
-  const registered = Date.UTC(2025, 10, 24, 12);
-  const lastSeen = Date.UTC(2025, 10, 25, 14, 31, 30);
+  // Local wall-clock times, so that the expected dates are literals.
+  const registered = new Date(2025, 10, 24, 12).getTime();
+  const lastSeen = new Date(2025, 10, 25, 14, 31, 30).getTime();
   await t.step("online, with a status", () => {
     const reply: Reply = {
       type: "whois_info",
@@ -276,15 +272,11 @@ Deno.test("renderEvent() shows WHOIS_INFO with registration, presence, status an
     };
     assert.equal(
       renderEvent(reply, ZH),
-      `【系统】张三: 在线，房间 技术，注册于 ${
-        day(registered)
-      }，状态: 在忙，晚点回复`,
+      `【系统】张三: 在线，房间 技术，注册于 2025-11-24，状态: 在忙，晚点回复`,
     );
     assert.equal(
       renderEvent(reply, EN),
-      `[System] 张三: online, in room 技术, registered ${
-        day(registered)
-      }, status: 在忙，晚点回复`,
+      `[System] 张三: online, in room 技术, registered 2025-11-24, status: 在忙，晚点回复`,
     );
   });
   await t.step("an offline administrator", () => {
@@ -298,16 +290,14 @@ Deno.test("renderEvent() shows WHOIS_INFO with registration, presence, status an
       admin: true,
       status: "",
     };
-    const seen = `${day(lastSeen)} ${formatClockTime(lastSeen)}`;
+    const seen = "2025-11-25 14:31:30";
     assert.equal(
       renderEvent(reply, ZH),
-      `【系统】李四（管理员）: 离线，最后在线 ${seen}，注册于 ${
-        day(registered)
-      }`,
+      `【系统】李四（管理员）: 离线，最后在线 ${seen}，注册于 2025-11-24`,
     );
     assert.equal(
       whoisText(reply, "en"),
-      `李四 (admin): offline, last seen ${seen}, registered ${day(registered)}`,
+      `李四 (admin): offline, last seen ${seen}, registered 2025-11-24`,
     );
   });
   await t.step("never logged in", () => {
@@ -323,7 +313,7 @@ Deno.test("renderEvent() shows WHOIS_INFO with registration, presence, status an
     };
     assert.equal(
       whoisText(reply, "zh"),
-      `王五: 离线，注册于 ${day(registered)}`,
+      `王五: 离线，注册于 2025-11-24`,
     );
   });
 });
