@@ -16,6 +16,7 @@ const LOOK_ALIKES: Readonly<Record<string, string>> = {
   // Cyrillic
   "а": "a",
   "в": "b",
+  "с": "c",
   "ԁ": "d",
   "е": "e",
   "ё": "e",
@@ -42,6 +43,7 @@ const LOOK_ALIKES: Readonly<Record<string, string>> = {
   // Greek
   "α": "a",
   "β": "b",
+  "ϲ": "c",
   "ε": "e",
   "η": "n",
   "ι": "i",

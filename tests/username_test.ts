@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { confusableSkeleton } from "../lib/confusables.ts";
 import {
   describeUsernameRejection,
   isReservedUsername,
@@ -351,4 +352,11 @@ Deno.test("normalizeUsername() refuses look-alikes of reserved names and mixed L
   for (const name of ["Иван", "Αλέξης", "小王abc", "alice", "bob_2"]) {
     assert.equal(normalizeUsername(name).ok, true, name);
   }
+});
+
+Deno.test("confusableSkeleton() maps the Cyrillic and Greek look-alikes of a Latin name to it", () => {
+  // Cyrillic а ӏ і с е, Greek lunate sigma ϲ.
+  assert.equal(confusableSkeleton("аӏісе"), "alice");
+  assert.equal(confusableSkeleton("ϲat"), "cat");
+  assert.equal(confusableSkeleton("alice"), "alice");
 });
