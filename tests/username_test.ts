@@ -356,7 +356,8 @@ Deno.test("normalizeUsername() refuses look-alikes of reserved names and mixed L
 
 Deno.test("confusableSkeleton() maps the Cyrillic and Greek look-alikes of a Latin name to it", () => {
   // Cyrillic а ӏ і с е, Greek lunate sigma ϲ.
-  assert.equal(confusableSkeleton("аӏісе"), "alice");
+  // i and l share one letter in a skeleton.
+  assert.equal(confusableSkeleton("аӏісе"), "allce");
+  assert.equal(confusableSkeleton("alice"), "allce");
   assert.equal(confusableSkeleton("ϲat"), "cat");
-  assert.equal(confusableSkeleton("alice"), "alice");
 });
