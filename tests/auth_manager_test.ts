@@ -5,13 +5,18 @@ import {
   type AuthManagerOptions,
   canonicalSecret,
   formatSecret,
+  MAX_PASSWORD_BYTES,
   RESET_TOKEN_TTL_MS,
   type ResetTokenDelivery,
   RESUME_TOKEN_TTL_MS,
   type SessionEndReason,
 } from "../auth_manager.ts";
 import { ManualClock } from "../lib/clock.ts";
-import { parsePasswordHash, sha256Hex } from "../lib/password_hash.ts";
+import {
+  parsePasswordHash,
+  pbkdf2Sha256,
+  sha256Hex,
+} from "../lib/password_hash.ts";
 import type { SqliteStore } from "../lib/sqlite_store.ts";
 import type { AccountStore } from "../lib/store.ts";
 import { seededRandom, tempStore } from "./_util.ts";
@@ -881,4 +886,45 @@ Deno.test("AuthManager.register() allows 60 a minute over all addresses", async 
     (await f.auth.register("late", "password123", "192.0.2.1")).ok,
     true,
   );
+});
+
+// Issue item 14: an imported account answered a wrong password after one
+// SHA-256 (13 ms) instead of a PBKDF2 derivation (~90 ms), which told who was
+// imported. Work is counted, not timed.
+Deno.test("AuthManager.login() does one PBKDF2 derivation for a wrong password, legacy, normal or unknown account", async () => {
+  let derivations = 0;
+  await using f = await fixture({
+    hashing: {
+      iterations: 1000,
+      pbkdf2: (...args) => {
+        derivations++;
+        return pbkdf2Sha256(...args);
+      },
+    },
+  });
+  await registered(f, "normal", "password123");
+  await f.auth.importLegacyCredentials(
+    JSON.stringify({ legacy: await sha256Hex("legacypass") }),
+  );
+  // The first unknown name also makes the dummy hash, once per process.
+  await f.auth.login("nobody", "password123", REMOTE);
+  const cases: Array<[string, string]> = [
+    ["normal", "wrong-password"],
+    ["legacy", "wrong-password"],
+    ["nobody", "wrong-password"],
+    ["legacy", "x".repeat(MAX_PASSWORD_BYTES + 1)],
+  ];
+  const counts = [];
+  for (const [username, password] of cases) {
+    derivations = 0;
+    const result = await f.auth.login(username, password, REMOTE);
+    assert.equal(!result.ok && result.reason, "invalid_credentials");
+    counts.push(derivations);
+  }
+  assert.deepEqual(counts, [1, 1, 1, 1]);
+  // The right password of a legacy account costs the same check (then one
+  // more hash, once, to upgrade it).
+  derivations = 0;
+  assert.equal((await f.auth.login("legacy", "legacypass", REMOTE)).ok, true);
+  assert.equal(derivations, 2);
 });
