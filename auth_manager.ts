@@ -28,6 +28,10 @@ import {
   LoginThrottle,
   type LoginThrottleOptions,
 } from "./lib/login_throttle.ts";
+import {
+  RegisterThrottle,
+  type RegisterThrottleOptions,
+} from "./lib/register_throttle.ts";
 import { normalizeUsername } from "./lib/username.ts";
 import { auditAddressHost, AuditRateLimiter } from "./lib/audit_fields.ts";
 import { parseLegacyCredentials } from "./lib/legacy_credentials.ts";
@@ -107,7 +111,8 @@ export type RegisterFailure =
   | "confusable_username"
   | "username_taken"
   | "password_too_short"
-  | "password_too_long";
+  | "password_too_long"
+  | "throttled";
 
 /** Why login failed. `invalid_credentials` covers unknown users too. */
 export type LoginFailure =
@@ -136,7 +141,18 @@ export type DeleteFailure = "invalid_credentials" | "throttled";
 /** Outcome of {@linkcode AuthManager.register}. */
 export type RegisterResult =
   | { ok: true; username: string; recoveryCode: string }
-  | { ok: false; reason: RegisterFailure; minPasswordLength: number };
+  | {
+    ok: false;
+    reason: Exclude<RegisterFailure, "throttled">;
+    minPasswordLength: number;
+  }
+  | {
+    ok: false;
+    reason: "throttled";
+    minPasswordLength: number;
+    /** Milliseconds until a registration from this address can be allowed. */
+    retryAfterMs: number;
+  };
 
 /** A successful {@linkcode AuthManager.login} or {@linkcode AuthManager.resume}. */
 export interface LoginSuccess {
@@ -225,6 +241,12 @@ export interface AuthManagerOptions {
    */
   throttle?: Omit<LoginThrottleOptions, "clock">;
   /**
+   * Registration limits (the clock is shared): 5 a minute per address, 60 a
+   * minute over all addresses, loopback exempt.
+   * @default {{}}
+   */
+  registerThrottle?: Omit<RegisterThrottleOptions, "clock">;
+  /**
    * Receives each reset token for the operator (console, audit delivery).
    * Without it, a requested token is still stored but only the operator
    * command `reset-token` can reveal a fresh one.
@@ -241,6 +263,7 @@ export class AuthManager {
   #random: RandomSource;
   #hasher: PasswordHasher;
   #throttle: LoginThrottle;
+  #registerThrottle: RegisterThrottle;
   // Peers choose how often they fail: bound what one address can write.
   #auditLimiter = new AuditRateLimiter();
   #resetTokenTtlMs: number;
@@ -261,6 +284,10 @@ export class AuthManager {
     });
     this.#throttle = new LoginThrottle({
       ...options.throttle,
+      clock: this.#clock,
+    });
+    this.#registerThrottle = new RegisterThrottle({
+      ...options.registerThrottle,
       clock: this.#clock,
     });
     this.minPasswordLength = options.minPasswordLength ??
@@ -296,6 +323,9 @@ export class AuthManager {
    * Creates an account. On success the result carries a one-time recovery
    * code, stored only as a hash, that the client shows once.
    *
+   * Throttled per address and globally before any other check, so refused
+   * names and passwords count too (each attempt may cost a hash).
+   *
    * @param options.allowReserved lets the operator create reserved names.
    */
   async register(
@@ -305,6 +335,23 @@ export class AuthManager {
     options: { allowReserved?: boolean } = {},
   ): Promise<RegisterResult> {
     const min = this.minPasswordLength;
+    const gate = address === "operator"
+      ? { allowed: true as const }
+      : this.#registerThrottle.attempt(address);
+    if (!gate.allowed) {
+      await this.#audit(
+        "register_failure",
+        username,
+        address,
+        `throttled: ${gate.reason}`,
+      );
+      return {
+        ok: false,
+        reason: "throttled",
+        minPasswordLength: min,
+        retryAfterMs: gate.retryAfterMs,
+      };
+    }
     const name = normalizeUsername(username, options);
     if (!name.ok) {
       const reason = name.reason === "reserved"

@@ -40,6 +40,7 @@ import {
   type Reply,
 } from "./protocol.ts";
 import { NoticeLimiter, TokenBucket } from "./rate_limiter.ts";
+import type { RegisterThrottleOptions } from "./register_throttle.ts";
 import { TlsFront } from "./tls_front.ts";
 import type { SqliteStore } from "./sqlite_store.ts";
 import { isStoreBusy } from "./store.ts";
@@ -97,6 +98,12 @@ export interface ChatServerOptions {
   minPasswordLength?: number;
   /** PBKDF2 iterations (tests lower it). @default {600000} */
   hashIterations?: number;
+  /**
+   * Registration limits: 5 a minute per address, 60 a minute in all,
+   * loopback exempt.
+   * @default {{}}
+   */
+  registerThrottle?: Omit<RegisterThrottleOptions, "clock">;
   /**
    * Serve TLS on a second port with this certificate.
    * @default {undefined}
@@ -263,6 +270,7 @@ class Server implements ChatServer {
       store: options.store,
       clock: this.clock,
       minPasswordLength: options.minPasswordLength,
+      registerThrottle: options.registerThrottle,
       hashing: options.hashIterations === undefined
         ? undefined
         : { iterations: options.hashIterations },
@@ -916,11 +924,16 @@ class Connection implements ChatMember {
           this.send({ type: "recovery_code", code: result.recoveryCode });
           server.logSecurity("register", result.username, this.remote);
         } else {
+          // A registration window is at most a minute: say the seconds.
           this.send({
             type: "register_failure",
-            message: failureText(lang, result.reason, {
-              min: result.minPasswordLength,
-            }),
+            message: result.reason === "throttled"
+              ? t(lang, "throttledSeconds", {
+                seconds: Math.max(1, Math.ceil(result.retryAfterMs / 1000)),
+              })
+              : failureText(lang, result.reason, {
+                min: result.minPasswordLength,
+              }),
           });
         }
         return;

@@ -211,6 +211,10 @@ const CATALOG = {
     zh: "尝试次数过多，请 {minutes} 分钟后再试",
     en: "Too many attempts; try again in {minutes} minutes",
   },
+  throttledSeconds: {
+    zh: "尝试次数过多，请 {seconds} 秒后再试",
+    en: "Too many attempts; try again in {seconds} seconds",
+  },
   alreadyLoggedIn: {
     zh: "该用户已在其他地方登录",
     en: "This user is already logged in elsewhere",

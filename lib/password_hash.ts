@@ -51,13 +51,29 @@ export interface PasswordHasherOptions {
    * @default {secureRandomBytes}
    */
   random?: RandomSource;
+  /**
+   * The slow key derivation every hash and verification runs. Tests wrap
+   * {@linkcode pbkdf2Sha256} to count derivations: how much work an answer
+   * cost is what must not depend on the account.
+   * @default {pbkdf2Sha256}
+   */
+  pbkdf2?: Pbkdf2Function;
 }
+
+/** A PBKDF2-HMAC-SHA256 derivation; see {@linkcode pbkdf2Sha256}. */
+export type Pbkdf2Function = (
+  password: string,
+  salt: Uint8Array,
+  iterations: number,
+  length: number,
+) => Promise<Uint8Array>;
 
 /** Hashes and verifies passwords with bounded concurrency. */
 export class PasswordHasher {
   readonly iterations: number;
   #random: RandomSource;
   #limiter: ConcurrencyLimiter;
+  #pbkdf2: Pbkdf2Function;
   #dummyHash: Promise<string> | undefined;
 
   /** Creates a hasher; see {@linkcode PasswordHasherOptions}. */
@@ -70,6 +86,7 @@ export class PasswordHasher {
     }
     this.iterations = iterations;
     this.#random = options.random ?? secureRandomBytes;
+    this.#pbkdf2 = options.pbkdf2 ?? pbkdf2Sha256;
     const cores = globalThis.navigator?.hardwareConcurrency ?? 2;
     this.#limiter = new ConcurrencyLimiter(
       options.maxConcurrent ?? Math.max(1, cores),
@@ -84,7 +101,7 @@ export class PasswordHasher {
   async hash(password: string): Promise<string> {
     const salt = this.#random(SALT_BYTES);
     const key = await this.#limiter.run(() =>
-      pbkdf2(password.normalize("NFKC"), salt, this.iterations)
+      this.#pbkdf2(password.normalize("NFKC"), salt, this.iterations, KEY_BYTES)
     );
     return [
       PBKDF2_PREFIX,
@@ -99,6 +116,9 @@ export class PasswordHasher {
    *
    * An unparseable stored hash never matches. `needsRehash` is true when the
    * password matched but the stored parameters are weaker than current ones.
+   * A legacy SHA-256 or unparseable stored hash still costs one PBKDF2
+   * derivation at the current iterations, as a current hash does, so the time
+   * taken does not reveal which accounts were imported or broken.
    */
   async verify(
     password: string,
@@ -111,6 +131,10 @@ export class PasswordHasher {
       return { ok: false, needsRehash: false };
     }
     if (parsed.algorithm === "legacy-sha256") {
+      // One SHA-256 answers in a fraction of a PBKDF2 derivation, which told
+      // anyone timing a wrong password which accounts were imported (issue
+      // item 14): spend one full derivation as well, right or wrong.
+      await this.verifyDummy(password);
       // The Python program hashed the raw UTF-8 bytes, without normalization.
       const digest = await sha256(password);
       return {
@@ -119,7 +143,7 @@ export class PasswordHasher {
       };
     }
     const key = await this.#limiter.run(() =>
-      pbkdf2(
+      this.#pbkdf2(
         password.normalize("NFKC"),
         parsed.salt,
         parsed.iterations,
@@ -251,11 +275,24 @@ export class ConcurrencyLimiter {
   }
 }
 
-async function pbkdf2(
+/**
+ * Derives `length` bytes with PBKDF2-HMAC-SHA256 through Web Crypto, which
+ * runs it on Deno's blocking thread pool, off the event loop.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { pbkdf2Sha256 } from "./password_hash.ts";
+ *
+ * const key = await pbkdf2Sha256("password", new Uint8Array(16), 1, 32);
+ * assert.equal(key.length, 32);
+ * ```
+ */
+export async function pbkdf2Sha256(
   password: string,
   salt: Uint8Array,
   iterations: number,
-  length = KEY_BYTES,
+  length: number,
 ): Promise<Uint8Array> {
   const material = await crypto.subtle.importKey(
     "raw",

@@ -6,6 +6,7 @@ import {
   type AuthManagerOptions,
   canonicalSecret,
   formatSecret,
+  MAX_PASSWORD_BYTES,
   type ResetTokenDelivery,
   type SessionEndReason,
 } from "../auth_manager.ts";
@@ -13,6 +14,7 @@ import { ManualClock } from "../lib/clock.ts";
 import {
   legacySha256Hash,
   parsePasswordHash,
+  pbkdf2Sha256,
   sha256Hex,
 } from "../lib/password_hash.ts";
 import {
@@ -148,6 +150,8 @@ Deno.test("AuthManager.register() refuses bad names and passwords", async (t) =>
     await t.step(
       `${JSON.stringify(name.slice(0, 20))} -> ${reason}`,
       async () => {
+        // Past the registration window: every attempt counts toward it.
+        f.clock.advance(60_000);
         const result = await f.auth.register(name, password, REMOTE);
         assert.equal(result.ok, false);
         assert.equal(!result.ok && result.reason, reason);
@@ -172,6 +176,8 @@ Deno.test("AuthManager.register() refuses a look-alike of an existing name as co
   ];
   for (const [name, reason] of cases) {
     await t.step(`${name} -> ${reason}`, async () => {
+      // Past the registration limit of 5 a minute per address.
+      f.clock.advance(60_000);
       const result = await f.auth.register(name, "password123", REMOTE);
       assert.equal(!result.ok && result.reason, reason);
     });
@@ -927,4 +933,129 @@ Deno.test("AuthManager.requestReset() never voids a live operator token, which s
   // Once it is spent, a request issues a fresh token again.
   await f.auth.requestReset("alice", REMOTE);
   assert.deepEqual(f.tokens.map((t) => t.requestedBy), ["operator", REMOTE]);
+});
+
+Deno.test("AuthManager.register() allows 5 a minute per address (/64 for IPv6), loopback exempt", async () => {
+  await using f = await fixture();
+  for (let i = 0; i < 5; i++) {
+    const ok = await f.auth.register(`user${i}`, "password123", REMOTE);
+    assert.equal(ok.ok, true, `registration ${i}`);
+  }
+  // Failed attempts count too: the sixth is refused before any check.
+  f.clock.advance(59_000);
+  const refused = await f.auth.register("user5", "password123", REMOTE);
+  assert.deepEqual(refused, {
+    ok: false,
+    reason: "throttled",
+    minPasswordLength: 8,
+    retryAfterMs: 1_000,
+  });
+  assert.equal(await f.store.getAccount("user5"), undefined);
+  const audit = await f.store.listAudit({ event: "register_failure" });
+  assert.deepEqual(audit.map((entry) => entry.detail), [
+    "throttled: address_rate",
+  ]);
+  // Another address is not affected; loopback never is.
+  assert.equal(
+    (await f.auth.register("other", "password123", OTHER_REMOTE)).ok,
+    true,
+  );
+  for (let i = 0; i < 7; i++) {
+    assert.equal(
+      (await f.auth.register(`local${i}`, "password123", LOOPBACK)).ok,
+      true,
+    );
+  }
+  f.clock.advance(1_000);
+  assert.equal(
+    (await f.auth.register("user5", "password123", REMOTE)).ok,
+    true,
+  );
+
+  // One IPv6 /64 is one address.
+  for (let i = 0; i < 5; i++) {
+    const address = `2001:db8:1:2::${i + 1}`;
+    assert.equal(
+      (await f.auth.register(`six${i}`, "password123", address)).ok,
+      true,
+    );
+  }
+  const six = await f.auth.register("six5", "password123", "2001:db8:1:2::ff");
+  assert.equal(!six.ok && six.reason, "throttled");
+  assert.equal(
+    (await f.auth.register("six6", "password123", "2001:db8:1:3::1")).ok,
+    true,
+  );
+});
+
+Deno.test("AuthManager.register() allows 60 a minute over all addresses", async () => {
+  await using f = await fixture();
+  for (let i = 0; i < 60; i++) {
+    const address = `198.51.100.${i + 1}`;
+    const ok = await f.auth.register(`user${i}`, "password123", address);
+    assert.equal(ok.ok, true, `registration ${i}`);
+  }
+  f.clock.advance(30_000);
+  const refused = await f.auth.register("late", "password123", "192.0.2.1");
+  assert.deepEqual(refused, {
+    ok: false,
+    reason: "throttled",
+    minPasswordLength: 8,
+    retryAfterMs: 30_000,
+  });
+  const audit = await f.store.listAudit({ event: "register_failure" });
+  assert.deepEqual(audit.map((entry) => entry.detail), [
+    "throttled: global_rate",
+  ]);
+  // Loopback is exempt here too, as it is from the login address limit.
+  assert.equal(
+    (await f.auth.register("local", "password123", LOOPBACK)).ok,
+    true,
+  );
+  f.clock.advance(30_000);
+  assert.equal(
+    (await f.auth.register("late", "password123", "192.0.2.1")).ok,
+    true,
+  );
+});
+
+// Issue item 14: an imported account answered a wrong password after one
+// SHA-256 (13 ms) instead of a PBKDF2 derivation (~90 ms), which told who was
+// imported. Work is counted, not timed.
+Deno.test("AuthManager.login() does one PBKDF2 derivation for a wrong password, legacy, normal or unknown account", async () => {
+  let derivations = 0;
+  await using f = await fixture({
+    hashing: {
+      iterations: 1000,
+      pbkdf2: (...args) => {
+        derivations++;
+        return pbkdf2Sha256(...args);
+      },
+    },
+  });
+  await registered(f, "normal", "password123");
+  await f.auth.importLegacyCredentials(
+    JSON.stringify({ legacy: await sha256Hex("legacypass") }),
+  );
+  // The first unknown name also makes the dummy hash, once per process.
+  await f.auth.login("nobody", "password123", REMOTE);
+  const cases: Array<[string, string]> = [
+    ["normal", "wrong-password"],
+    ["legacy", "wrong-password"],
+    ["nobody", "wrong-password"],
+    ["legacy", "x".repeat(MAX_PASSWORD_BYTES + 1)],
+  ];
+  const counts = [];
+  for (const [username, password] of cases) {
+    derivations = 0;
+    const result = await f.auth.login(username, password, REMOTE);
+    assert.equal(!result.ok && result.reason, "invalid_credentials");
+    counts.push(derivations);
+  }
+  assert.deepEqual(counts, [1, 1, 1, 1]);
+  // The right password of a legacy account costs the same check (then one
+  // more hash, once, to upgrade it).
+  derivations = 0;
+  assert.equal((await f.auth.login("legacy", "legacypass", REMOTE)).ok, true);
+  assert.equal(derivations, 2);
 });

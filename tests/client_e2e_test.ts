@@ -10,6 +10,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { startChatServer } from "../lib/chat_server.ts";
+import { ManualClock } from "../lib/clock.ts";
 import { SqliteStore } from "../lib/sqlite_store.ts";
 import { generateSelfSignedCertificate } from "../lib/tls_cert.ts";
 import { TestClient } from "./_client.ts";
@@ -438,6 +439,36 @@ Deno.test("client.ts shows a wrong password as 【错误】 and quits with 4", a
   assert.equal(await client.exitCode(), 0, client.describe());
   assert.ok(!client.stdout.includes("wrong-password"), client.describe());
   assert.doesNotMatch(client.stdout, /进入聊天室/);
+});
+
+Deno.test("client.ts shows a throttled registration as 【错误】 with the wait, back at the menu", async () => {
+  await using dir = await tempDir();
+  const server = startChatServer({
+    store: SqliteStore.open(join(dir.path, "chat.db")),
+    hostname: "127.0.0.1",
+    port: 0,
+    hashIterations: 1000,
+    clock: new ManualClock(),
+    // Over loopback, which is exempt by default.
+    registerThrottle: { exemptLoopback: false, maxPerAddressPerMinute: 1 },
+  });
+  try {
+    await registerAccounts(server.addr.port, ["bob"]);
+    await using client = startClient(dir.path, clientArgs(server.addr.port));
+    await expectMenu(client);
+    await client.type("2");
+    await client.answer("\n--- 注册新账户 ---\n用户名: ", "小王");
+    await client.answer("密码 (至少8个字符): ", PASSWORD);
+    await client.answer("确认密码: ", PASSWORD);
+    await client.expect(
+      new RegExp(`\n${CLOCK} 【错误】尝试次数过多，请 60 秒后再试\n`),
+    );
+    await client.answer(MENU_PROMPT, "4");
+    assert.equal(await client.exitCode(), 0, client.describe());
+    assert.doesNotMatch(client.stdout, /注册成功/);
+  } finally {
+    await server.shutdown();
+  }
 });
 
 Deno.test("client.ts resets a password with a token from the operator or with the recovery code", async () => {

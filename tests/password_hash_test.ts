@@ -5,6 +5,7 @@ import {
   legacySha256Hash,
   parsePasswordHash,
   PasswordHasher,
+  pbkdf2Sha256,
   sha256Hex,
 } from "../lib/password_hash.ts";
 
@@ -74,6 +75,35 @@ Deno.test("PasswordHasher.verify() checks legacy unsalted SHA-256 digests", asyn
     needsRehash: true,
   });
   assert.equal((await hasher.verify("secret124", stored)).ok, false);
+});
+
+Deno.test("PasswordHasher.verify() spends one PBKDF2 derivation on a legacy, current or broken hash alike", async () => {
+  const iterations: number[] = [];
+  const hasher = new PasswordHasher({
+    iterations: 1000,
+    pbkdf2: (password, salt, count, length) => {
+      iterations.push(count);
+      return pbkdf2Sha256(password, salt, count, length);
+    },
+  });
+  const current = await hasher.hash("secret123");
+  await hasher.dummyHash();
+  const legacy = legacySha256Hash(await sha256Hex("secret123"));
+  const counts = [];
+  for (
+    const [password, stored] of [
+      ["secret124", current],
+      ["secret123", current],
+      ["secret124", legacy],
+      ["secret123", legacy],
+      ["secret123", "broken"],
+    ]
+  ) {
+    iterations.length = 0;
+    await hasher.verify(password!, stored!);
+    counts.push([...iterations]);
+  }
+  assert.deepEqual(counts, [[1000], [1000], [1000], [1000], [1000]]);
 });
 
 Deno.test("PasswordHasher.verify() never matches a malformed stored hash", async (t) => {

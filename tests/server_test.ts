@@ -781,3 +781,29 @@ Deno.test("server keeps serving while another connection holds the database writ
     h.logs.join("\n"),
   );
 });
+
+Deno.test("server answers a throttled REGISTER with REGISTER_FAILURE saying how long to wait", async () => {
+  const clock = new ManualClock();
+  await using h = await harness({
+    clock,
+    sweepIntervalMs: 0,
+    lang: "en",
+    // Over loopback, which is exempt by default.
+    registerThrottle: { exemptLoopback: false },
+  });
+  await using c = await h.connect();
+  await c.expect("HELLO ");
+  for (let i = 0; i < 5; i++) {
+    await c.send(`REGISTER user${i} password123`);
+    assert.equal(await c.expect("REGISTER_"), "REGISTER_SUCCESS");
+  }
+  clock.advance(15_500);
+  await c.send("REGISTER user5 password123");
+  assert.equal(
+    await c.expect("REGISTER_"),
+    "REGISTER_FAILURE Too many attempts; try again in 45 seconds",
+  );
+  clock.advance(44_500);
+  await c.send("REGISTER user5 password123");
+  assert.equal(await c.expect("REGISTER_"), "REGISTER_SUCCESS");
+});
