@@ -208,6 +208,10 @@ const CATALOG = {
     zh: "{seconds} 秒内未登录，连接已关闭",
     en: "Not logged in within {seconds} seconds; closing the connection",
   },
+  loginKeepAliveCap: {
+    zh: "{minutes} 分钟内未登录，连接已关闭",
+    en: "Not logged in within {minutes} minutes; closing the connection",
+  },
   pingTimeout: {
     zh: "连接无响应，已断开",
     en: "Connection unresponsive; closing it",
