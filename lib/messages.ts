@@ -473,6 +473,10 @@ const CATALOG = {
     en: "[Client] Connection to the server lost; reconnecting...",
   },
   reconnected: { zh: "[客户端] 已重新连接", en: "[Client] Reconnected" },
+  loginIdleBye: {
+    zh: "服务器因长时间未登录断开了连接",
+    en: "The server closed the connection: not logged in for too long",
+  },
   reconnectFailed: {
     zh: "[错误] 无法重新连接到服务器，请稍后重新登录",
     en: "[Error] Cannot reconnect to the server; log in again later",

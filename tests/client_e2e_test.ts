@@ -10,6 +10,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { startChatServer } from "../lib/chat_server.ts";
+import { ManualClock } from "../lib/clock.ts";
 import { SqliteStore } from "../lib/sqlite_store.ts";
 import { generateSelfSignedCertificate } from "../lib/tls_cert.ts";
 import { TestClient } from "./_client.ts";
@@ -268,12 +269,16 @@ async function restartServer(
   }
 }
 
-/** Spawns `client.ts args` with piped stdin. */
-function startClient(dir: string, args: string[]): Child {
+/** Spawns `client.ts args` with piped stdin (and `env` on top of {@linkcode CHILD_ENV}). */
+function startClient(
+  dir: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Child {
   return new Child(
     "client",
     ["run", ...PERMISSIONS, CLIENT_PATH, ...args],
-    { cwd: dir, stdin: true },
+    { cwd: dir, stdin: true, env },
   );
 }
 
@@ -650,6 +655,73 @@ Deno.test("client.ts re-sends the login on a new connection when the server went
   await client.expect("[客户端] 已重新连接\n");
   await client.expect(new RegExp(`^${CLOCK} 【成功】登录成功！欢迎 小王\n`));
   await exitChat(client);
+});
+
+/** A connection the test accepted, read line by line like a {@linkcode TestClient}. */
+class AcceptedConn extends TestClient {
+  static from(conn: Deno.TcpConn): AcceptedConn {
+    return new AcceptedConn(conn);
+  }
+}
+
+Deno.test("client.ts keeps the connection alive with PING while it waits at the menu", async () => {
+  await using dir = await tempDir();
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  await using client = startClient(
+    dir.path,
+    clientArgs(listener.addr.port),
+    { TCPCHAT_TEST_KEEPALIVE_MS: "20" },
+  );
+  await using server = AcceptedConn.from(await listener.accept());
+  await server.send("HELLO tcpchat/1 test min_password=8");
+  await expectMenu(client);
+  assert.equal(await server.next(), "LANG zh");
+  // Nobody types: the client pings on its own, again and again.
+  assert.equal(await server.next(), "PING ka");
+  await server.send("PONG ka");
+  assert.equal(await server.next(), "PING ka");
+  await client.type("4");
+  assert.equal(await client.exitCode(), 0, client.describe());
+  // The answered PONG was never shown to the user.
+  assert.doesNotMatch(client.since(0), /PONG/, client.describe());
+});
+
+Deno.test("client.ts says the server closed the connection at the menu for not logging in, then reconnects and logs in", async () => {
+  await using dir = await tempDir();
+  const clock = new ManualClock();
+  const server = startChatServer({
+    store: SqliteStore.open(join(dir.path, "chat.db")),
+    hostname: "127.0.0.1",
+    port: 0,
+    hashIterations: 1000,
+    clock,
+    sweepIntervalMs: 0,
+  });
+  try {
+    const port = server.addr.port;
+    await registerAccounts(port, ["小王"]);
+    await using client = startClient(dir.path, clientArgs(port));
+    await expectMenu(client);
+    clock.advance(60_000);
+    server.sweep();
+    // The server lets go once the client has read the BYE and closed too.
+    for (const deadline = Date.now() + WAIT_MS; server.connectionCount > 0;) {
+      assert.ok(Date.now() < deadline, client.describe());
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await client.type("1");
+    await client.expect(
+      "\n【系统】服务器因长时间未登录断开了连接\n" +
+        "[客户端] 与服务器的连接已断开，正在重新连接...\n" +
+        "[客户端] 已重新连接\n",
+    );
+    await client.answer("\n--- 登录 ---\n用户名: ", "小王");
+    await client.answer("密码: ", PASSWORD);
+    await client.expect(new RegExp(`\n${CLOCK} 【成功】登录成功！欢迎 小王\n`));
+    await exitChat(client);
+  } finally {
+    await server.shutdown();
+  }
 });
 
 Deno.test({
