@@ -62,6 +62,11 @@ import { VERSION } from "./lib/version.ts";
 const REPLY_TIMEOUT_MS = 5000;
 /** Back-off before each retry of a failed connect (the seed retries 3 times). */
 const RETRY_DELAYS_MS = [1000, 2000, 4000];
+/**
+ * Keep-alive `PING` interval at the prompts before login: well inside the
+ * server's 60 s login limit, which each `PING` renews (up to its cap).
+ */
+const KEEPALIVE_MS = 25_000;
 const RULE = "=".repeat(50);
 
 const USAGE = `用法 / Usage: tcpchat-client [options]
@@ -103,6 +108,34 @@ export interface RunClientOptions extends ClientOptions {
   knownServersPath?: string;
   /** Waits between connect retries (tests shorten it). @default {setTimeout} */
   sleep?: (ms: number) => Promise<void>;
+  /** Keep-alive interval at the prompts before login. @default {25000} */
+  keepAliveMs?: number;
+}
+
+/**
+ * Test-only hooks for the spawned client process, which cannot be handed a
+ * fake clock: `TCPCHAT_TEST_RETRY_DELAY_MS` replaces each reconnect back-off
+ * (the seed's 1, 2 and 4 s, still printed as such) and
+ * `TCPCHAT_TEST_KEEPALIVE_MS` the keep-alive interval. Not for users: they
+ * are not in `--help`.
+ */
+export function testHooks(
+  env: (name: string) => string | undefined,
+): Pick<RunClientOptions, "sleep" | "keepAliveMs"> {
+  const hooks: Pick<RunClientOptions, "sleep" | "keepAliveMs"> = {};
+  const retry = parseHookMs(env("TCPCHAT_TEST_RETRY_DELAY_MS"));
+  if (retry !== undefined) {
+    hooks.sleep = () => new Promise((resolve) => setTimeout(resolve, retry));
+  }
+  const keepAlive = parseHookMs(env("TCPCHAT_TEST_KEEPALIVE_MS"));
+  if (keepAlive !== undefined && keepAlive > 0) hooks.keepAliveMs = keepAlive;
+  return hooks;
+}
+
+function parseHookMs(text: string | undefined): number | undefined {
+  return text !== undefined && /^\d{1,9}$/.test(text)
+    ? Number(text)
+    : undefined;
 }
 
 /** Parses client flags. @throws {TypeError | RangeError} for bad flags. */
@@ -188,6 +221,7 @@ export async function main(args: string[]): Promise<number> {
   try {
     return await runClient({
       ...options,
+      ...testHooks((name) => Deno.env.get(name)),
       io,
       color: shouldUseColor(Deno.stdout.isTerminal(), Deno.env.get("NO_COLOR")),
     });
@@ -213,6 +247,7 @@ class Client {
   #options: RunClientOptions;
   #view: ViewContext;
   #sleep: (ms: number) => Promise<void>;
+  #keepAliveMs: number;
   #host = "localhost";
   #port = 5000;
   #conn: ServerConnection | undefined;
@@ -224,6 +259,7 @@ class Client {
       lang: options.lang,
       palette: options.color ? COLOR_PALETTE : PLAIN_PALETTE,
     };
+    this.#keepAliveMs = options.keepAliveMs ?? KEEPALIVE_MS;
     this.#sleep = options.sleep ??
       ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
@@ -243,6 +279,8 @@ class Client {
       while (true) {
         const session = await this.#authMenu();
         if (session === undefined) break;
+        // Logged in: the server pings now, and the client answers.
+        this.#conn?.keepAlive(undefined);
         const outcome = await this.#chat(session);
         if (outcome === "quit") break;
         if (outcome === "fatal") return 1;
@@ -405,10 +443,19 @@ class Client {
    */
   async #ensureConnected(): Promise<ServerConnection | undefined> {
     if (this.#conn !== undefined && !this.#conn.closed) return this.#conn;
+    // Why the server closed it, if it said so (its BYE is still queued).
+    let bye: Extract<Reply, { type: "bye" }> | undefined;
+    for (let reply; (reply = await this.#conn?.next()) !== undefined;) {
+      if (reply.type === "bye") bye = reply;
+    }
     await this.#conn?.close();
+    if (bye !== undefined) this.#showEvent(bye);
     this.#io.print(this.#t("connectionLost"));
     this.#conn = await this.#connect(true);
-    if (this.#conn !== undefined) this.#io.print(this.#t("reconnected"));
+    if (this.#conn !== undefined) {
+      this.#io.print(this.#t("reconnected"));
+      this.#conn.keepAlive(this.#keepAliveMs);
+    }
     return this.#conn;
   }
 
@@ -416,6 +463,9 @@ class Client {
 
   async #authMenu(): Promise<Session | undefined> {
     const io = this.#io;
+    // At the prompts before login, so that the login limit does not bite
+    // a person who is typing.
+    this.#conn?.keepAlive(this.#keepAliveMs);
     // The seed shows the menu once, then only the prompt after each action.
     this.#banner("authMenuTitle");
     io.print(this.#t("menuLogin"));
@@ -689,6 +739,12 @@ class Client {
   }
 
   #showEvent(reply: Reply): void {
+    if (reply.type === "bye" && reply.code === "idle_timeout") {
+      // The client's own words: the server's speak of a limit the user
+      // did not choose to hit.
+      this.#io.print(systemLine(this.#t("loginIdleBye"), this.#view));
+      return;
+    }
     const line = renderEvent(reply, this.#view, Date.now());
     if (line !== undefined) this.#io.print(line);
   }

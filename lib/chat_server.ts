@@ -158,6 +158,13 @@ const BYE_FLUSH_MS = 1000;
 const MAX_PROTOCOL_ERRORS = 20;
 /** How often a live session's resume token is replaced. */
 const RESUME_ROTATE_MS = 5 * 60 * 1000;
+/**
+ * A `PING` before login pushes the login deadline out (a person typing at
+ * the menu keeps the connection), but never past this long after accept or
+ * the return to the login menu: an unauthenticated peer must not hold a
+ * connection slot forever; the per-address and total caps bound the rest.
+ */
+export const LOGIN_KEEPALIVE_CAP_MS = 10 * 60 * 1000;
 /** Back-off after a failed accept (e.g. out of file descriptors). */
 const ACCEPT_BACKOFF_MS = 100;
 
@@ -486,6 +493,10 @@ class Connection implements ChatMember {
   #slowDownNotices: NoticeLimiter;
   #session: LiveSession | undefined;
   #loginDeadline: number;
+  /** Accept, or the return to the login menu: see {@linkcode LOGIN_KEEPALIVE_CAP_MS}. */
+  #loginSince: number;
+  /** Whether keep-alives pushed the login deadline to the cap. */
+  #loginCapped = false;
   #lastHeardAt: number;
   #pingSentAt: number | undefined;
   #pingCounter = 0;
@@ -541,6 +552,7 @@ class Connection implements ChatMember {
     this.#slowDownNotices = new NoticeLimiter({ clock });
     const now = clock.now();
     this.#loginDeadline = now + (options.loginTimeoutMs ?? 60_000);
+    this.#loginSince = now;
     this.#lastHeardAt = now;
     this.#lang = server.lang;
   }
@@ -723,11 +735,16 @@ class Connection implements ChatMember {
     const options = this.#server.options;
     if (this.#session === undefined) {
       if (now >= this.#loginDeadline) {
+        // Say which limit it was: 60 s of silence, or the keep-alive cap.
         void this.close(
           "idle_timeout",
-          t(this.lang, "idleTimeout", {
-            seconds: Math.round((options.loginTimeoutMs ?? 60_000) / 1000),
-          }),
+          this.#loginCapped
+            ? t(this.lang, "loginKeepAliveCap", {
+              minutes: Math.round(LOGIN_KEEPALIVE_CAP_MS / 60_000),
+            })
+            : t(this.lang, "idleTimeout", {
+              seconds: Math.round((options.loginTimeoutMs ?? 60_000) / 1000),
+            }),
         );
       }
       return;
@@ -1068,6 +1085,7 @@ class Connection implements ChatMember {
         return;
       }
       case "ping":
+        if (this.#session === undefined) this.#extendLoginDeadline();
         this.send({ type: "pong", token: command.token });
         return;
       case "pong":
@@ -1178,8 +1196,23 @@ class Connection implements ChatMember {
 
   /** Back at the login menu: the connection has the login time limit again. */
   #restartLoginDeadline(): void {
-    this.#loginDeadline = this.#server.clock.now() +
-      (this.#server.options.loginTimeoutMs ?? 60_000);
+    const now = this.#server.clock.now();
+    this.#loginSince = now;
+    this.#loginCapped = false;
+    this.#loginDeadline = now + (this.#server.options.loginTimeoutMs ?? 60_000);
+  }
+
+  /**
+   * A keep-alive `PING` at the login menu: the full login time from now,
+   * up to {@linkcode LOGIN_KEEPALIVE_CAP_MS}.
+   */
+  #extendLoginDeadline(): void {
+    const now = this.#server.clock.now();
+    const wanted = now + (this.#server.options.loginTimeoutMs ?? 60_000);
+    const cap = this.#loginSince + LOGIN_KEEPALIVE_CAP_MS;
+    if (wanted <= this.#loginDeadline) return;
+    this.#loginCapped = wanted >= cap;
+    this.#loginDeadline = Math.max(this.#loginDeadline, Math.min(wanted, cap));
   }
 
   /** The account's session was ended by a reset, a deletion or a resume elsewhere. */

@@ -88,6 +88,12 @@ export interface ConnectOptions {
   lang?: string;
 }
 
+/**
+ * The token of the client's keep-alive `PING`; its `PONG` is taken here and
+ * never reaches a reader.
+ */
+export const KEEPALIVE_TOKEN = "ka";
+
 /** One connection to a TCPChat server. */
 export class ServerConnection {
   readonly greeting: Greeting;
@@ -98,6 +104,7 @@ export class ServerConnection {
   #writeChain: Promise<void> = Promise.resolve();
   #reader: Promise<void>;
   #encoder = new TextEncoder();
+  #keepAlive: ReturnType<typeof setInterval> | undefined;
 
   private constructor(
     conn: Deno.Conn,
@@ -287,8 +294,24 @@ export class ServerConnection {
     }
   }
 
+  /**
+   * Sends `PING ka` every `intervalMs` until called with `undefined` or the
+   * connection ends. Before login this keeps the connection past the
+   * server's 60 s login limit (up to its cap) while a person types.
+   */
+  keepAlive(intervalMs: number | undefined): void {
+    clearInterval(this.#keepAlive);
+    this.#keepAlive = undefined;
+    if (intervalMs === undefined || this.#ended) return;
+    this.#keepAlive = setInterval(() => {
+      if (this.#ended) return this.keepAlive(undefined);
+      this.send({ type: "ping", token: KEEPALIVE_TOKEN }).catch(() => {});
+    }, intervalMs);
+  }
+
   /** Closes the connection; idempotent. */
   async close(): Promise<void> {
+    this.keepAlive(undefined);
     if (!this.#ended) {
       this.#ended = true;
       try {
@@ -329,6 +352,7 @@ export class ServerConnection {
         // Already closed.
       }
     }
+    this.keepAlive(undefined);
     this.#notify();
   }
 
@@ -340,6 +364,7 @@ export class ServerConnection {
       this.send({ type: "pong", token: reply.token }).catch(() => {});
       return;
     }
+    if (reply.type === "pong" && reply.token === KEEPALIVE_TOKEN) return;
     this.#queue.push(reply);
     this.#notify();
   }

@@ -259,6 +259,10 @@ const CATALOG = {
     zh: "{seconds} 秒内未登录，连接已关闭",
     en: "Not logged in within {seconds} seconds; closing the connection",
   },
+  loginKeepAliveCap: {
+    zh: "{minutes} 分钟内未登录，连接已关闭",
+    en: "Not logged in within {minutes} minutes; closing the connection",
+  },
   pingTimeout: {
     zh: "连接无响应，已断开",
     en: "Connection unresponsive; closing it",
@@ -525,6 +529,10 @@ const CATALOG = {
     en: "[Client] Connection to the server lost; reconnecting...",
   },
   reconnected: { zh: "[客户端] 已重新连接", en: "[Client] Reconnected" },
+  loginIdleBye: {
+    zh: "服务器因长时间未登录断开了连接",
+    en: "The server closed the connection: not logged in for too long",
+  },
   reconnectFailed: {
     zh: "[错误] 无法重新连接到服务器，请稍后重新登录",
     en: "[Error] Cannot reconnect to the server; log in again later",

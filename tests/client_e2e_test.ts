@@ -269,12 +269,25 @@ async function restartServer(
   }
 }
 
-/** Spawns `client.ts args` with piped stdin. */
-function startClient(dir: string, args: string[]): Child {
+/**
+ * Spawns `client.ts args` with piped stdin (and `env` on top of
+ * {@linkcode CHILD_ENV}). Its reconnect back-off does not wait real seconds
+ * (the test-only `TCPCHAT_TEST_RETRY_DELAY_MS`): a test that needs the
+ * server back first holds the client's attempt in a {@linkcode Relay}.
+ */
+function startClient(
+  dir: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Child {
   return new Child(
     "client",
     ["run", ...PERMISSIONS, CLIENT_PATH, ...args],
-    { cwd: dir, stdin: true },
+    {
+      cwd: dir,
+      stdin: true,
+      env: { TCPCHAT_TEST_RETRY_DELAY_MS: "0", ...env },
+    },
   );
 }
 
@@ -585,7 +598,6 @@ Deno.test("client.ts retries a closed port, then exits 1 with the seed's error",
   const port = (listener.addr as Deno.NetAddr).port;
   listener.close();
 
-  const start = Date.now();
   await using client = startClient(dir.path, clientArgs(port));
   await client.expect(`[错误] 无法连接到服务器 127.0.0.1:${port}\n`);
   await client.expect("[提示] 请确保服务器已启动\n");
@@ -594,8 +606,16 @@ Deno.test("client.ts retries a closed port, then exits 1 with the seed's error",
   assert.equal(attempts, 4, client.describe());
   assert.doesNotMatch(client.stdout, /认证菜单/);
   assert.equal(client.stderr, "");
-  // 1 + 2 + 4 s of back-off.
-  assert.ok(Date.now() - start >= 7000, `${Date.now() - start} ms`);
+  // The seed's back-off of 1, 2 and 4 s, announced before each retry (the
+  // test-only hook skips the waiting itself).
+  assert.deepEqual(
+    client.stdout.match(/\[客户端\] \d 秒后重试 \(\d\/3\)\.\.\./g),
+    [
+      "[客户端] 1 秒后重试 (1/3)...",
+      "[客户端] 2 秒后重试 (2/3)...",
+      "[客户端] 4 秒后重试 (3/3)...",
+    ],
+  );
 });
 
 Deno.test("client.ts reconnects after the server restarts and resumes without the password", async () => {
@@ -605,8 +625,10 @@ Deno.test("client.ts reconnects after the server restarts and resumes without th
   const port = started.port;
   await using first = started.server;
   await registerAccounts(port, ["小王", "bob"]);
+  // Only so that the reconnect waits for the new server, not for back-off.
+  await using relay = new Relay(port);
 
-  await using client = startClient(dir.path, clientArgs(port));
+  await using client = startClient(dir.path, clientArgs(relay.port));
   await expectMenu(client);
   await login(client, "小王");
   {
@@ -616,11 +638,13 @@ Deno.test("client.ts reconnects after the server restarts and resumes without th
     await client.expect(new RegExp(`${CLOCK} bob: sync\n`));
   }
 
+  relay.hold();
   first.process.kill("SIGKILL");
   await first.exitCode();
   await client.expect("[客户端] 与服务器的连接已断开，正在重新连接...\n");
   const lostAt = client.mark;
   await using second = await restartServer(dir.path, db, port);
+  relay.release();
   await client.expect("[客户端] 已重新连接\n");
   await using bob = await loggedIn(port, "bob");
   await client.type("又回来了");
@@ -681,6 +705,73 @@ Deno.test("client.ts re-sends the login on a new connection when the server went
   await client.expect("[客户端] 已重新连接\n");
   await client.expect(new RegExp(`^${CLOCK} 【成功】登录成功！欢迎 小王\n`));
   await exitChat(client);
+});
+
+/** A connection the test accepted, read line by line like a {@linkcode TestClient}. */
+class AcceptedConn extends TestClient {
+  static from(conn: Deno.TcpConn): AcceptedConn {
+    return new AcceptedConn(conn);
+  }
+}
+
+Deno.test("client.ts keeps the connection alive with PING while it waits at the menu", async () => {
+  await using dir = await tempDir();
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  await using client = startClient(
+    dir.path,
+    clientArgs(listener.addr.port),
+    { TCPCHAT_TEST_KEEPALIVE_MS: "20" },
+  );
+  await using server = AcceptedConn.from(await listener.accept());
+  await server.send("HELLO tcpchat/1 test min_password=8");
+  await expectMenu(client);
+  assert.equal(await server.next(), "LANG zh");
+  // Nobody types: the client pings on its own, again and again.
+  assert.equal(await server.next(), "PING ka");
+  await server.send("PONG ka");
+  assert.equal(await server.next(), "PING ka");
+  await client.type("4");
+  assert.equal(await client.exitCode(), 0, client.describe());
+  // The answered PONG was never shown to the user.
+  assert.doesNotMatch(client.since(0), /PONG/, client.describe());
+});
+
+Deno.test("client.ts says the server closed the connection at the menu for not logging in, then reconnects and logs in", async () => {
+  await using dir = await tempDir();
+  const clock = new ManualClock();
+  const server = startChatServer({
+    store: SqliteStore.open(join(dir.path, "chat.db")),
+    hostname: "127.0.0.1",
+    port: 0,
+    hashIterations: 1000,
+    clock,
+    sweepIntervalMs: 0,
+  });
+  try {
+    const port = server.addr.port;
+    await registerAccounts(port, ["小王"]);
+    await using client = startClient(dir.path, clientArgs(port));
+    await expectMenu(client);
+    clock.advance(60_000);
+    server.sweep();
+    // The server lets go once the client has read the BYE and closed too.
+    for (const deadline = Date.now() + WAIT_MS; server.connectionCount > 0;) {
+      assert.ok(Date.now() < deadline, client.describe());
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await client.type("1");
+    await client.expect(
+      "\n【系统】服务器因长时间未登录断开了连接\n" +
+        "[客户端] 与服务器的连接已断开，正在重新连接...\n" +
+        "[客户端] 已重新连接\n",
+    );
+    await client.answer("\n--- 登录 ---\n用户名: ", "小王");
+    await client.answer("密码: ", PASSWORD);
+    await client.expect(new RegExp(`\n${CLOCK} 【成功】登录成功！欢迎 小王\n`));
+    await exitChat(client);
+  } finally {
+    await server.shutdown();
+  }
 });
 
 Deno.test({
@@ -865,26 +956,34 @@ Deno.test("client.ts pages history with /history and queues /msg for an offline 
 
 /**
  * A TCP relay in front of the server that a test can cut, as a dropped
- * network would, and open again on the same port.
+ * network would. While it holds, new connections are accepted but wait
+ * (no greeting yet) until it releases them to the server: so a client's
+ * reconnect waits for the test instead of for real back-off seconds.
  */
 class Relay implements AsyncDisposable {
   readonly port: number;
   #target: number;
-  #listener: Deno.TcpListener | undefined;
+  #listener: Deno.TcpListener;
   #conns = new Set<Deno.TcpConn>();
+  #held: Deno.TcpConn[] | undefined;
+  /** The relayed connections' tasks. */
   #tasks = new Set<Promise<void>>();
+  #accepting: Promise<void>;
 
   constructor(target: number) {
     this.#target = target;
-    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    this.port = listener.addr.port;
-    this.#serve(listener);
+    this.#listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    this.port = this.#listener.addr.port;
+    this.#accepting = this.#serve();
   }
 
-  /** Closes the listener and every relayed connection. */
+  /** From now on, new connections wait for {@linkcode Relay.release}. */
+  hold(): void {
+    this.#held ??= [];
+  }
+
+  /** Closes every relayed connection (held ones stay). */
   async cut(): Promise<void> {
-    this.#listener?.close();
-    this.#listener = undefined;
     for (const conn of this.#conns) {
       try {
         conn.close();
@@ -896,49 +995,50 @@ class Relay implements AsyncDisposable {
     while (this.#tasks.size > 0) await Promise.all(this.#tasks);
   }
 
-  /** Listens again on the same port, retrying while it is still taken. */
-  async reopen(): Promise<void> {
-    const deadline = Date.now() + 5000;
-    while (true) {
-      try {
-        this.#serve(Deno.listen({ hostname: "127.0.0.1", port: this.port }));
-        return;
-      } catch (error) {
-        if (!(error instanceof Deno.errors.AddrInUse)) throw error;
-        if (Date.now() > deadline) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    }
+  /** Relays the held connections, and new ones again. */
+  release(): void {
+    const held = this.#held ?? [];
+    this.#held = undefined;
+    for (const inbound of held) this.#track(this.#relay(inbound));
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
+    this.#listener.close();
+    await this.#accepting;
+    for (const conn of this.#held ?? []) conn.close();
+    this.#held = undefined;
     await this.cut();
   }
 
-  #serve(listener: Deno.TcpListener): void {
-    this.#listener = listener;
-    this.#track((async () => {
-      try {
-        for await (const inbound of listener) {
-          this.#conns.add(inbound);
-          let outbound: Deno.TcpConn;
-          try {
-            outbound = await Deno.connect({
-              hostname: "127.0.0.1",
-              port: this.#target,
-            });
-          } catch {
-            inbound.close();
-            continue;
-          }
-          this.#conns.add(outbound);
-          this.#track(this.#pipe(inbound, outbound));
-          this.#track(this.#pipe(outbound, inbound));
-        }
-      } catch {
-        // The listener was closed.
+  async #serve(): Promise<void> {
+    try {
+      for await (const inbound of this.#listener) {
+        if (this.#held !== undefined) this.#held.push(inbound);
+        else this.#track(this.#relay(inbound));
       }
-    })());
+    } catch {
+      // The listener was closed.
+    }
+  }
+
+  async #relay(inbound: Deno.TcpConn): Promise<void> {
+    this.#conns.add(inbound);
+    let outbound: Deno.TcpConn;
+    try {
+      outbound = await Deno.connect({
+        hostname: "127.0.0.1",
+        port: this.#target,
+      });
+    } catch {
+      this.#conns.delete(inbound);
+      inbound.close();
+      return;
+    }
+    this.#conns.add(outbound);
+    await Promise.all([
+      this.#pipe(inbound, outbound),
+      this.#pipe(outbound, inbound),
+    ]);
   }
 
   async #pipe(from: Deno.TcpConn, to: Deno.TcpConn): Promise<void> {
@@ -991,6 +1091,7 @@ Deno.test("client.ts resumes into its room, shows what it missed once, and exits
   await bob.send("MSG before");
   await client.expect(new RegExp(`${CLOCK} bob: before\n`));
 
+  relay.hold();
   await relay.cut();
   await client.expect("[客户端] 与服务器的连接已断开，正在重新连接...\n");
   const lostAt = client.mark;
@@ -998,7 +1099,7 @@ Deno.test("client.ts resumes into its room, shows what it missed once, and exits
   await bob.send("MSG missed 1");
   await bob.send("MSG missed 2");
   await synced(bob, "missed");
-  await relay.reopen();
+  relay.release();
   await client.expect("[客户端] 已重新连接\n");
   await client.expect(
     new RegExp(

@@ -277,15 +277,56 @@ Deno.test("server gives a connection back at the login menu a fresh 60 s to log 
   clock.advance(50_000);
   await alice.send("LOGOUT");
   await alice.expect("LOGOUT_SUCCESS");
-  // Past the first deadline (accept + 60 s), within the new one.
+  // Past the first deadline (accept + 60 s), within the new one. (A PING
+  // here would extend it: a request answered with an error syncs instead.)
   clock.advance(59_000);
   h.server.sweep();
-  await alice.send("PING t1");
-  assert.equal(await alice.expect("PONG"), "PONG t1");
+  await alice.send("USERS");
+  assert.match(await alice.next(), /^ERROR not_logged_in /);
   clock.advance(1_000);
   h.server.sweep();
   assert.match(await alice.expect("BYE"), /^BYE idle_timeout /);
   await alice.closedByServer();
+});
+
+Deno.test("server extends the login deadline for a PINGing client at the menu, up to 10 minutes from accept", async () => {
+  const clock = new ManualClock();
+  await using h = await harness({ clock, sweepIntervalMs: 0 });
+  await using c = await h.connect();
+  await c.expect("HELLO");
+  // A keep-alive every 50 s: each one gives 60 s more, never past accept + 600 s.
+  for (let at = 50_000; at <= 550_000; at += 50_000) {
+    clock.advance(50_000);
+    h.server.sweep();
+    await c.send(`PING k${at}`);
+    assert.equal(await c.next(), `PONG k${at}`);
+  }
+  clock.advance(49_000); // accept + 599 s
+  h.server.sweep();
+  await c.send("PING last");
+  assert.equal(await c.next(), "PONG last");
+  clock.advance(1_000); // accept + 600 s: the cap, whatever was sent
+  h.server.sweep();
+  assert.equal(
+    await c.next(),
+    "BYE idle_timeout 10 分钟内未登录，连接已关闭",
+  );
+  await c.closedByServer();
+});
+
+Deno.test("server closes a login-menu connection that does not PING 60 s after accept", async () => {
+  const clock = new ManualClock();
+  await using h = await harness({ clock, sweepIntervalMs: 0 });
+  await using c = await h.connect();
+  await c.expect("HELLO");
+  clock.advance(50_000);
+  await c.send("PONG p1"); // not a keep-alive: only a PING asks for more time
+  await c.send("USERS");
+  assert.match(await c.next(), /^ERROR not_logged_in /);
+  clock.advance(10_000);
+  h.server.sweep();
+  assert.equal(await c.next(), "BYE idle_timeout 60 秒内未登录，连接已关闭");
+  await c.closedByServer();
 });
 
 Deno.test("server pings a silent client and frees it when no answer comes", async () => {

@@ -206,10 +206,10 @@ export async function badInput(context: CaseContext): Promise<void> {
   );
   const all = probe.all;
   const lost = probe.sent - probe.received;
-  const p99 = percentile(all, 99);
   const errors = h.logs.filter((line) => line.includes("[error]"));
-  // A bound generous enough for a loaded 2-core machine; the figure is
-  // what the row reports.
+  // The latency is reported, not judged: a wall-clock bound fails on a
+  // loaded machine and says nothing about correctness. Nothing lost or
+  // reordered is the test.
   context.done(
     row,
     `${probe.sent} sent, ${probe.received} received, ${lost} lost, ${probe.outOfOrder} out of order; overall ${
@@ -217,7 +217,7 @@ export async function badInput(context: CaseContext): Promise<void> {
     }; server [error] log lines: ${errors.length}${
       errors.length ? ` (${errors[0]!.slice(0, 80)})` : ""
     }`,
-    lost === 0 && probe.outOfOrder === 0 && p99 < 2000 && errors.length === 0,
+    lost === 0 && probe.outOfOrder === 0 && errors.length === 0,
   );
   // Each phase's row gets its latency figure appended.
   for (const [name] of phases) {
@@ -534,7 +534,9 @@ async function slowloris(
     }–${Math.round(Math.max(...times))} ms after connecting${
       problems.length ? `; problems: ${problems.length} (${problems[0]})` : ""
     }`,
-    problems.length === 0 && times.length === n && Math.max(...times) < 5000,
+    // Every one closed by the login deadline is the test (the ManualClock
+    // case checks the deadline itself); the times are only reported.
+    problems.length === 0 && times.length === n,
   );
 }
 

@@ -426,7 +426,9 @@ export async function killCycles(context: CaseContext): Promise<void> {
         ? ` (${totals.reusedIdSamples.join("; ")})`
         : ""
     }`,
-    totals.pmLost === 0 && totals.holes === 0 && oldest < 1000 &&
+    // No holes (only the newest messages lost) is the test; their age is
+    // only reported, as a wall-clock bound would fail on a loaded machine.
+    totals.pmLost === 0 && totals.holes === 0 &&
       problems.length === 0,
   );
 }
