@@ -15,7 +15,7 @@ import {
   ReplyTimeoutError,
   ServerConnection,
   TlsPortError,
-} from "./lib/client_connection.ts";
+} from "./lib/client/connection.ts";
 import {
   chatLine,
   chatPrompt,
@@ -27,36 +27,40 @@ import {
   successLine,
   systemLine,
   type ViewContext,
-} from "./lib/client_view.ts";
-import { SYSTEM_CLOCK } from "./lib/clock.ts";
-import { COLOR_PALETTE, PLAIN_PALETTE, shouldUseColor } from "./lib/colors.ts";
-import { emojiColumns, expandShortcodes } from "./lib/emoji.ts";
-import { inputProblem } from "./lib/client_input.ts";
-import { parseAddress, parsePort } from "./lib/client_address.ts";
-import { LOBBY } from "./lib/hub.ts";
+} from "./lib/client/view.ts";
+import { SYSTEM_CLOCK } from "./lib/shared/clock.ts";
+import {
+  COLOR_PALETTE,
+  PLAIN_PALETTE,
+  shouldUseColor,
+} from "./lib/client/colors.ts";
+import { emojiColumns, expandShortcodes } from "./lib/client/emoji.ts";
+import { inputProblem } from "./lib/client/input_limits.ts";
+import { parseAddress, parsePort } from "./lib/client/address.ts";
+import { LOBBY } from "./lib/protocol/protocol.ts";
 import {
   type Lang,
   type MessageKey,
   type MessageParams,
   resolveLang,
   t,
-} from "./lib/messages.ts";
+} from "./lib/shared/messages.ts";
 import {
   type Command,
   MAX_HISTORY_COUNT,
   MAX_MUTE_MINUTES,
   type Reply,
   sanitizeMessage,
-} from "./lib/protocol.ts";
-import { type ClientIo, LineIo, TtyIo } from "./lib/terminal_io.ts";
-import { KnownServers, knownServersPath } from "./lib/known_servers.ts";
-import { isLoopbackAddress } from "./lib/login_throttle.ts";
+} from "./lib/protocol/protocol.ts";
+import { type ClientIo, LineIo, TtyIo } from "./lib/terminal/terminal_io.ts";
+import { KnownServers, knownServersPath } from "./lib/client/known_servers.ts";
+import { isLoopbackAddress } from "./lib/shared/ip_address.ts";
 import {
   FingerprintMismatchError,
   openSecureConnection,
   TrustDeclinedError,
-} from "./lib/secure_connect.ts";
-import { VERSION } from "./lib/version.ts";
+} from "./lib/client/secure_connect.ts";
+import { VERSION } from "./lib/shared/version.ts";
 
 /** Reply timeout for commands (the seed's 5 s). */
 const REPLY_TIMEOUT_MS = 5000;

@@ -14,18 +14,18 @@
  */
 
 import { dirname, resolve } from "node:path";
-import { AuthManager } from "./auth_manager.ts";
+import { AuthManager } from "./lib/server/auth/auth_manager.ts";
 import {
   certificateFingerprint,
   loadOrCreateServerCertificate,
   localAddresses,
-} from "./lib/tls_cert.ts";
+} from "./lib/server/net/tls_cert.ts";
 import {
   type ChatServer,
   type ChatServerOptions,
   ListenError,
   startChatServer,
-} from "./lib/chat_server.ts";
+} from "./lib/server/net/chat_server.ts";
 import {
   ControlChannelError,
   controlFilePath,
@@ -38,13 +38,14 @@ import {
   sendControlRequest,
   startControlListener,
   writeControlFile,
-} from "./lib/control_channel.ts";
-import { describeStoreError, type Lang, matchLang, t } from "./lib/messages.ts";
+} from "./lib/server/control/control_channel.ts";
+import { type Lang, matchLang, t } from "./lib/shared/messages.ts";
+import { describeStoreError } from "./lib/store/describe_store_error.ts";
 import {
   type OperatorOutput,
   type OperatorRequest,
   runOperatorRequest,
-} from "./lib/operator_commands.ts";
+} from "./lib/server/control/operator_commands.ts";
 import {
   describeConfigError,
   guessLang,
@@ -54,11 +55,14 @@ import {
   SERVER_USAGE,
   type ServerCommand,
   type ServerConfig,
-} from "./lib/server_config.ts";
-import { DatabaseLock } from "./lib/database_lock.ts";
-import { OPEN_BUSY_TIMEOUT_MS, SqliteStore } from "./lib/sqlite_store.ts";
-import { StoreError } from "./lib/store.ts";
-import { VERSION } from "./lib/version.ts";
+} from "./lib/server/server_config.ts";
+import { DatabaseLock } from "./lib/server/control/database_lock.ts";
+import {
+  OPEN_BUSY_TIMEOUT_MS,
+  SqliteStore,
+} from "./lib/store/sqlite/sqlite_store.ts";
+import { StoreError } from "./lib/store/store.ts";
+import { VERSION } from "./lib/shared/version.ts";
 
 export { type ChatServer, type ChatServerOptions, startChatServer };
 

@@ -16,9 +16,12 @@
  */
 
 import { join } from "node:path";
-import { PasswordHasher } from "../lib/password_hash.ts";
-import { SCHEMA_VERSION, SqliteStore } from "../lib/sqlite_store.ts";
-import { normalizeUsername } from "../lib/username.ts";
+import { PasswordHasher } from "../lib/server/auth/password_hash.ts";
+import {
+  SCHEMA_VERSION,
+  SqliteStore,
+} from "../lib/store/sqlite/sqlite_store.ts";
+import { normalizeUsername } from "../lib/shared/username.ts";
 
 /** The password of every benchmark account. */
 export const BENCH_PASSWORD = "bench-password-1234";

@@ -17,7 +17,7 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { DEFAULT_PBKDF2_ITERATIONS } from "../lib/password_hash.ts";
+import { DEFAULT_PBKDF2_ITERATIONS } from "../lib/server/auth/password_hash.ts";
 import { FAST_HASH_ITERATIONS, templateDatabase } from "./accounts.ts";
 import { findNgircd, NGIRCD_INSTALL_HINT } from "./ngircd.ts";
 import {

@@ -18,8 +18,8 @@
  */
 
 import { parseArgs } from "node:util";
-import { startChatServer } from "../lib/chat_server.ts";
-import { SqliteStore } from "../lib/sqlite_store.ts";
+import { startChatServer } from "../lib/server/net/chat_server.ts";
+import { SqliteStore } from "../lib/store/sqlite/sqlite_store.ts";
 
 const USAGE =
   `Usage: run_server.ts --db <file> [--port 0] [--hash-iterations <n>]

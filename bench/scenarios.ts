@@ -7,10 +7,10 @@
  */
 
 import { join } from "node:path";
-import { HistoryWriter } from "../lib/history_writer.ts";
-import { PasswordHasher } from "../lib/password_hash.ts";
-import { SqliteStore } from "../lib/sqlite_store.ts";
-import type { StoredMessage } from "../lib/store.ts";
+import { HistoryWriter } from "../lib/server/chat/history_writer.ts";
+import { PasswordHasher } from "../lib/server/auth/password_hash.ts";
+import { SqliteStore } from "../lib/store/sqlite/sqlite_store.ts";
+import type { StoredMessage } from "../lib/store/store.ts";
 import { BENCH_PASSWORD, copyTemplate } from "./accounts.ts";
 import {
   ceilingProtocol,

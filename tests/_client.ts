@@ -7,8 +7,8 @@
  * @module
  */
 
-import { LineFramer } from "../lib/line_framer.ts";
-import { type ParsedReply, parseReply } from "../lib/protocol.ts";
+import { LineFramer } from "../lib/protocol/line_framer.ts";
+import { type ParsedReply, parseReply } from "../lib/protocol/protocol.ts";
 import { Wakeup } from "./_process.ts";
 
 const encoder = new TextEncoder();

@@ -7,7 +7,7 @@
  */
 
 import { fileURLToPath } from "node:url";
-import { ENV_VARS } from "../lib/server_config.ts";
+import { ENV_VARS } from "../lib/server/server_config.ts";
 
 /** Absolute path of `server.ts`. */
 export const SERVER_PATH = fileURLToPath(

@@ -5,7 +5,7 @@
  */
 
 import { join } from "node:path";
-import { SqliteStore } from "../lib/sqlite_store.ts";
+import { SqliteStore } from "../lib/store/sqlite/sqlite_store.ts";
 
 /** A temp directory removed on dispose. */
 export async function tempDir(): Promise<AsyncDisposable & { path: string }> {

@@ -15,10 +15,10 @@ import {
   type ChatServer,
   type ChatServerOptions,
   startChatServer,
-} from "../lib/chat_server.ts";
-import { ManualClock } from "../lib/clock.ts";
-import { SqliteStore } from "../lib/sqlite_store.ts";
-import { normalizeUsername } from "../lib/username.ts";
+} from "../lib/server/net/chat_server.ts";
+import { ManualClock } from "../lib/shared/clock.ts";
+import { SqliteStore } from "../lib/store/sqlite/sqlite_store.ts";
+import { normalizeUsername } from "../lib/shared/username.ts";
 import { TestClient } from "./_client.ts";
 import { tempDir } from "./_util.ts";
 

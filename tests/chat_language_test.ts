@@ -15,11 +15,11 @@ import {
   type ChatServer,
   type ChatServerOptions,
   startChatServer,
-} from "../lib/chat_server.ts";
-import { ManualClock } from "../lib/clock.ts";
-import { ServerConnection } from "../lib/client_connection.ts";
-import { SqliteStore } from "../lib/sqlite_store.ts";
-import { normalizeUsername } from "../lib/username.ts";
+} from "../lib/server/net/chat_server.ts";
+import { ManualClock } from "../lib/shared/clock.ts";
+import { ServerConnection } from "../lib/client/connection.ts";
+import { SqliteStore } from "../lib/store/sqlite/sqlite_store.ts";
+import { normalizeUsername } from "../lib/shared/username.ts";
 import { TestClient } from "./_client.ts";
 import {
   CHILD_ENV,
@@ -27,10 +27,14 @@ import {
   PERMISSIONS,
   ServerProcess,
 } from "./_process.ts";
-import { SYSTEM_CLOCK } from "../lib/clock.ts";
-import { renderEvent } from "../lib/client_view.ts";
-import { PLAIN_PALETTE } from "../lib/colors.ts";
-import { formatReply, parseReply, type Reply } from "../lib/protocol.ts";
+import { SYSTEM_CLOCK } from "../lib/shared/clock.ts";
+import { renderEvent } from "../lib/client/view.ts";
+import { PLAIN_PALETTE } from "../lib/client/colors.ts";
+import {
+  formatReply,
+  parseReply,
+  type Reply,
+} from "../lib/protocol/protocol.ts";
 import { tempDir } from "./_util.ts";
 
 const LOBBY = "大厅";
@@ -199,7 +203,9 @@ Deno.test("server keeps its language for an unsupported LANG and rejects a malfo
 
 Deno.test("server honours LANG on the plain port of a --require-tls server", async () => {
   await using dir = await tempDir();
-  const { loadOrCreateServerCertificate } = await import("../lib/tls_cert.ts");
+  const { loadOrCreateServerCertificate } = await import(
+    "../lib/server/net/tls_cert.ts"
+  );
   const cert = await loadOrCreateServerCertificate(dir.path);
   await using h = await harness({
     lang: "zh",

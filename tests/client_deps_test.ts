@@ -7,8 +7,8 @@ import assert from "node:assert/strict";
 import {
   certificateDer,
   certificateFingerprint,
-} from "../lib/cert_fingerprint.ts";
-import * as serverCert from "../lib/tls_cert.ts";
+} from "../lib/shared/cert_fingerprint.ts";
+import * as serverCert from "../lib/server/net/tls_cert.ts";
 
 interface DenoInfo {
   modules: { specifier: string; kind?: string }[];

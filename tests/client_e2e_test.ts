@@ -9,10 +9,10 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { startChatServer } from "../lib/chat_server.ts";
-import { ManualClock } from "../lib/clock.ts";
-import { SqliteStore } from "../lib/sqlite_store.ts";
-import { generateSelfSignedCertificate } from "../lib/tls_cert.ts";
+import { startChatServer } from "../lib/server/net/chat_server.ts";
+import { ManualClock } from "../lib/shared/clock.ts";
+import { SqliteStore } from "../lib/store/sqlite/sqlite_store.ts";
+import { generateSelfSignedCertificate } from "../lib/server/net/tls_cert.ts";
 import { TestClient } from "./_client.ts";
 import { tempDir } from "./_util.ts";
 import {

@@ -8,9 +8,15 @@
  */
 
 import assert from "node:assert/strict";
-import { AuthManager, type ResetTokenDelivery } from "../auth_manager.ts";
-import { ManualClock } from "../lib/clock.ts";
-import { PresenceBatcher, type PresenceEvent } from "../lib/presence.ts";
+import {
+  AuthManager,
+  type ResetTokenDelivery,
+} from "../lib/server/auth/auth_manager.ts";
+import { ManualClock } from "../lib/shared/clock.ts";
+import {
+  PresenceBatcher,
+  type PresenceEvent,
+} from "../lib/server/chat/presence.ts";
 import { seededRandom, tempStore } from "./_util.ts";
 
 const REMOTE = "203.0.113.7";

@@ -8,8 +8,8 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { SqliteStore } from "../lib/sqlite_store.ts";
-import { VERSION } from "../lib/version.ts";
+import { SqliteStore } from "../lib/store/sqlite/sqlite_store.ts";
+import { VERSION } from "../lib/shared/version.ts";
 import { lanAddressLines } from "../server.ts";
 import { TestClient } from "./_client.ts";
 import { tempDir } from "./_util.ts";

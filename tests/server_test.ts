@@ -4,9 +4,9 @@ import {
   type ChatServer,
   type ChatServerOptions,
   startChatServer,
-} from "../lib/chat_server.ts";
-import { ManualClock } from "../lib/clock.ts";
-import { SqliteStore } from "../lib/sqlite_store.ts";
+} from "../lib/server/net/chat_server.ts";
+import { ManualClock } from "../lib/shared/clock.ts";
+import { SqliteStore } from "../lib/store/sqlite/sqlite_store.ts";
 import { TestClient } from "./_client.ts";
 import { holdWriteLock } from "./_db_lock.ts";
 import { tempDir } from "./_util.ts";

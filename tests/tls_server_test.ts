@@ -1,20 +1,20 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { startChatServer } from "../lib/chat_server.ts";
+import { startChatServer } from "../lib/server/net/chat_server.ts";
 import {
   ConnectError,
   ServerConnection,
   TlsPortError,
-} from "../lib/client_connection.ts";
-import { ManualClock } from "../lib/clock.ts";
-import { KnownServers } from "../lib/known_servers.ts";
+} from "../lib/client/connection.ts";
+import { ManualClock } from "../lib/shared/clock.ts";
+import { KnownServers } from "../lib/client/known_servers.ts";
 import {
   FingerprintMismatchError,
   openSecureConnection,
   TrustDeclinedError,
-} from "../lib/secure_connect.ts";
-import { SqliteStore } from "../lib/sqlite_store.ts";
-import { generateSelfSignedCertificate } from "../lib/tls_cert.ts";
+} from "../lib/client/secure_connect.ts";
+import { SqliteStore } from "../lib/store/sqlite/sqlite_store.ts";
+import { generateSelfSignedCertificate } from "../lib/server/net/tls_cert.ts";
 import { TestClient } from "./_client.ts";
 import { tempDir } from "./_util.ts";
 

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { ManualClock } from "../../lib/clock.ts";
+import { ManualClock } from "../../lib/shared/clock.ts";
 import {
   type CaseContext,
   CONTROL,

@@ -7,8 +7,8 @@
  */
 
 import { join } from "node:path";
-import { startChatServer } from "../../lib/chat_server.ts";
-import { SqliteStore } from "../../lib/sqlite_store.ts";
+import { startChatServer } from "../../lib/server/net/chat_server.ts";
+import { SqliteStore } from "../../lib/store/sqlite/sqlite_store.ts";
 import { tempDir } from "../_util.ts";
 import {
   type CaseContext,

@@ -9,7 +9,7 @@
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { type FramedLine, LineFramer } from "../../lib/line_framer.ts";
+import { type FramedLine, LineFramer } from "../../lib/protocol/line_framer.ts";
 import {
   formatCommand,
   formatReply,
@@ -17,7 +17,7 @@ import {
   parseChatText,
   parseCommand,
   parseReply,
-} from "../../lib/protocol.ts";
+} from "../../lib/protocol/protocol.ts";
 import {
   type CaseContext,
   CONTROL,

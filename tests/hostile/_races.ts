@@ -5,8 +5,8 @@
  * @module
  */
 
-import { SqliteStore } from "../../lib/sqlite_store.ts";
-import { normalizeUsername } from "../../lib/username.ts";
+import { SqliteStore } from "../../lib/store/sqlite/sqlite_store.ts";
+import { normalizeUsername } from "../../lib/shared/username.ts";
 import {
   type CaseContext,
   COUNTS,

@@ -15,13 +15,13 @@ import {
   type ChatServer,
   type ChatServerOptions,
   startChatServer,
-} from "../../lib/chat_server.ts";
+} from "../../lib/server/net/chat_server.ts";
 import {
   encodeBase64,
   encodeHex,
   parsePasswordHash,
-} from "../../lib/password_hash.ts";
-import { SqliteStore } from "../../lib/sqlite_store.ts";
+} from "../../lib/server/auth/password_hash.ts";
+import { SqliteStore } from "../../lib/store/sqlite/sqlite_store.ts";
 import { TestClient } from "../_client.ts";
 import { ServerProcess as BaseServerProcess, within } from "../_process.ts";
 import { tempDir } from "../_util.ts";

@@ -1,0 +1,268 @@
+/**
+ * The import rules of docs/ARCHITECTURE.md, checked on the tree: which
+ * folder may import which, who may construct the SQLite store, who may open
+ * sockets, and where npm packages may be used. A rule broken by a new import
+ * fails here with the file and the specifier.
+ */
+
+import assert from "node:assert/strict";
+import { dirname, join, relative, resolve } from "node:path";
+
+const ROOT = resolve(dirname(new URL(import.meta.url).pathname), "..");
+const ENTRIES = new Set(["server.ts", "client.ts", "auth_manager.ts"]);
+
+/** One module of ours: its path from the root and its source. */
+export interface Module {
+  path: string;
+  source: string;
+}
+
+/** What a folder of lib/ may import (folders of lib/, without `lib/`). */
+const ALLOWED: ReadonlyArray<{ folder: string; may: readonly string[] }> = [
+  { folder: "protocol", may: ["protocol"] },
+  { folder: "shared", may: ["shared"] },
+  { folder: "terminal", may: ["terminal", "shared"] },
+  { folder: "store", may: ["store", "shared"] },
+  { folder: "client", may: ["client", "terminal", "protocol", "shared"] },
+  { folder: "server", may: ["server", "store", "protocol", "shared"] },
+];
+
+/** Modules that may open sockets (listeners and connections). */
+const SOCKET_MODULES = [
+  /^lib\/server\/net\//,
+  /^lib\/server\/control\/control_channel\.ts$/,
+  /^lib\/client\/connection\.ts$/,
+];
+const SOCKET_CALL =
+  /\bDeno\.(listen|listenTls|connect|connectTls|startTls)\s*\(/;
+
+/** npm packages and who may use them. */
+const PACKAGES: Record<string, RegExp> = {
+  "@peculiar/x509": /^lib\/server\//,
+  "reflect-metadata": /^lib\/server\//,
+  "fast-check": /^$/, // tests only (tests/ is not checked by these rules)
+};
+
+/** The code of a module without comments, so doc examples do not count. */
+function stripComments(source: string): string {
+  return source
+    .replace(/\/\*[\s\S]*?\*\//g, "")
+    .replace(/(^|[^:"'`\\])\/\/.*$/gm, "$1");
+}
+
+/** Every specifier the module imports or re-exports, static or dynamic. */
+export function importSpecifiers(source: string): string[] {
+  const code = stripComments(source);
+  const found: string[] = [];
+  const patterns = [
+    /\bimport\s+(?:type\s+)?[^'"`;]*?\bfrom\s*["']([^"']+)["']/g,
+    /\bexport\s+(?:type\s+)?[^'"`;]*?\bfrom\s*["']([^"']+)["']/g,
+    /\bimport\s*["']([^"']+)["']/g,
+    /\bimport\s*\(\s*["']([^"']+)["']\s*\)/g,
+  ];
+  for (const pattern of patterns) {
+    for (const match of code.matchAll(pattern)) found.push(match[1]!);
+  }
+  return found;
+}
+
+/** The first folder under lib/ of a path, or undefined outside lib/. */
+function libFolder(path: string): string | undefined {
+  const parts = path.split("/");
+  return parts[0] === "lib" && parts.length > 2 ? parts[1] : undefined;
+}
+
+/** Every broken rule in `modules`, as "file: what" lines. */
+export function violations(modules: readonly Module[]): string[] {
+  const problems: string[] = [];
+  for (const { path, source } of modules) {
+    const inLib = path.startsWith("lib/");
+    if (inLib && libFolder(path) === undefined) {
+      problems.push(`${path}: lib/ holds folders by role, not loose files`);
+    }
+    const folder = libFolder(path);
+    // The client entry keeps the client's rules: no server, no store.
+    const rule = ALLOWED.find((entry) =>
+      entry.folder === (path === "client.ts" ? "client" : folder)
+    );
+    if (inLib && folder !== undefined && rule === undefined) {
+      problems.push(`${path}: lib/${folder}/ is not a known folder`);
+    }
+    for (const specifier of importSpecifiers(source)) {
+      if (specifier.startsWith(".")) {
+        const target = relative(ROOT, resolve(ROOT, dirname(path), specifier))
+          .replaceAll("\\", "/");
+        if (inLib && ENTRIES.has(target)) {
+          problems.push(`${path}: lib/ imports the entry ${target}`);
+          continue;
+        }
+        if (
+          inLib && target.startsWith("lib/store/sqlite/") &&
+          !path.startsWith("lib/store/sqlite/")
+        ) {
+          problems.push(
+            `${path}: only the entries construct the SQLite store (${specifier})`,
+          );
+        }
+        const targetFolder = libFolder(target);
+        if (
+          rule !== undefined && targetFolder !== undefined &&
+          !rule.may.includes(targetFolder)
+        ) {
+          problems.push(
+            `${path}: lib/${rule.folder}/ may not import lib/${targetFolder}/ (${specifier})`,
+          );
+        }
+        continue;
+      }
+      for (const [name, allowed] of Object.entries(PACKAGES)) {
+        const bare = specifier.replace(/^npm:/, "");
+        if (
+          bare === name || bare.startsWith(`${name}@`) ||
+          bare.startsWith(`${name}/`)
+        ) {
+          if (!allowed.test(path)) {
+            problems.push(`${path}: may not use the package ${name}`);
+          }
+        }
+      }
+    }
+    if (
+      inLib && SOCKET_CALL.test(stripComments(source)) &&
+      !SOCKET_MODULES.some((pattern) => pattern.test(path))
+    ) {
+      problems.push(
+        `${path}: opens sockets outside a listener or connection module`,
+      );
+    }
+  }
+  return problems;
+}
+
+async function* walk(dir: string): AsyncGenerator<string> {
+  for await (const entry of Deno.readDir(dir)) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory) yield* walk(path);
+    else if (entry.name.endsWith(".ts")) yield path;
+  }
+}
+
+async function ourModules(): Promise<Module[]> {
+  const modules: Module[] = [];
+  for await (const file of walk(join(ROOT, "lib"))) {
+    modules.push({
+      path: relative(ROOT, file).replaceAll("\\", "/"),
+      source: await Deno.readTextFile(file),
+    });
+  }
+  for (const entry of ENTRIES) {
+    modules.push({
+      path: entry,
+      source: await Deno.readTextFile(join(ROOT, entry)),
+    });
+  }
+  return modules;
+}
+
+Deno.test("architecture: the tree keeps the import rules", async () => {
+  const modules = await ourModules();
+  assert.ok(modules.length > 30, "lib/ was found");
+  assert.deepEqual(violations(modules), []);
+});
+
+Deno.test("architecture: the entries stay thin", async () => {
+  // auth_manager.ts is a name the design card fixes; its code lives in lib/.
+  const source = await Deno.readTextFile(join(ROOT, "auth_manager.ts"));
+  assert.ok(source.split("\n").length < 40, "auth_manager.ts re-exports only");
+});
+
+Deno.test("architecture: each rule catches a deliberately wrong import", () => {
+  const cases: Array<[Module, RegExp]> = [
+    [
+      {
+        path: "lib/protocol/x.ts",
+        source: 'import { t } from "../shared/messages.ts";',
+      },
+      /lib\/protocol\/ may not import lib\/shared\//,
+    ],
+    [
+      {
+        path: "lib/server/chat/x.ts",
+        source: 'import { View } from "../../client/view.ts";',
+      },
+      /lib\/server\/ may not import lib\/client\//,
+    ],
+    [
+      {
+        path: "lib/client/x.ts",
+        source: 'import type { AccountStore } from "../store/store.ts";',
+      },
+      /lib\/client\/ may not import lib\/store\//,
+    ],
+    [
+      {
+        path: "lib/client/x.ts",
+        source: 'export { LOBBY } from "../server/chat/hub.ts";',
+      },
+      /lib\/client\/ may not import lib\/server\//,
+    ],
+    [
+      {
+        path: "lib/server/net/x.ts",
+        source:
+          'import { SqliteStore } from "../../store/sqlite/sqlite_store.ts";',
+      },
+      /only the entries construct the SQLite store/,
+    ],
+    [
+      {
+        path: "lib/server/x.ts",
+        source: 'import { main } from "../../server.ts";',
+      },
+      /lib\/ imports the entry server.ts/,
+    ],
+    [
+      {
+        path: "lib/server/chat/x.ts",
+        source: "const c = await Deno.connect({ port: 1 });",
+      },
+      /opens sockets outside/,
+    ],
+    [
+      {
+        path: "lib/client/x.ts",
+        source: 'import * as x509 from "@peculiar/x509";',
+      },
+      /may not use the package @peculiar\/x509/,
+    ],
+    [
+      {
+        path: "lib/shared/x.ts",
+        source: 'const m = await import("../terminal/keys.ts");',
+      },
+      /lib\/shared\/ may not import lib\/terminal\//,
+    ],
+    [{ path: "lib/loose.ts", source: "" }, /not loose files/],
+    [
+      {
+        path: "client.ts",
+        source: 'import { LOBBY } from "./lib/server/chat/hub.ts";',
+      },
+      /lib\/client\/ may not import lib\/server\//,
+    ],
+  ];
+  for (const [module, expected] of cases) {
+    const found = violations([module]);
+    assert.equal(found.length, 1, `${module.source}: ${found.join("; ")}`);
+    assert.match(found[0]!, expected);
+  }
+  // Comments and doc examples are not imports.
+  assert.deepEqual(
+    violations([{
+      path: "lib/protocol/x.ts",
+      source:
+        '/**\n * ```ts\n * import { t } from "../shared/messages.ts";\n * ```\n */\n',
+    }]),
+    [],
+  );
+});
