@@ -8,6 +8,7 @@
 
 import type { Clock } from "../../shared/clock.ts";
 
+import { pruneOldest, setBounded } from "../../shared/bounded_map.ts";
 import { addressKey, isLoopbackAddress } from "../../shared/ip_address.ts";
 
 export { addressKey, isLoopbackAddress };
@@ -299,27 +300,16 @@ export class LoginThrottle {
   }
 
   #insert(id: string, entry: Entry): void {
-    while (this.#entries.size >= this.#maxTrackedKeys) {
-      const oldest = this.#entries.keys().next();
-      if (oldest.done) break;
-      this.#entries.delete(oldest.value);
-    }
-    this.#entries.set(id, entry);
+    setBounded(this.#entries, id, entry, this.#maxTrackedKeys);
   }
 
-  /**
-   * Removes expired entries from the least recently used end, stopping at
-   * the first live one, so the cost per call stays constant. Entries that
-   * expire behind a live one wait for a later call or for `prune()`.
-   */
+  /** Drops expired entries from the least recently used end. */
   #pruneSome(now: number): void {
-    for (let i = 0; i < PRUNE_PER_CALL; i++) {
-      const oldest = this.#entries.entries().next();
-      if (oldest.done) return;
-      const [id, entry] = oldest.value;
-      if (!isExpired(entry, now, this.#lockoutMs)) return;
-      this.#entries.delete(id);
-    }
+    pruneOldest(
+      this.#entries,
+      (entry) => isExpired(entry, now, this.#lockoutMs),
+      PRUNE_PER_CALL,
+    );
   }
 
   #forgetStale(

@@ -6,7 +6,8 @@
  */
 
 import type { Clock } from "../../shared/clock.ts";
-import { addressKey, isLoopbackAddress } from "./login_throttle.ts";
+import { pruneOldest, setBounded } from "../../shared/bounded_map.ts";
+import { addressKey, isLoopbackAddress } from "../../shared/ip_address.ts";
 
 /** The window both limits count over. */
 const WINDOW_MS = 60_000;
@@ -168,24 +169,15 @@ export class RegisterThrottle {
   }
 
   #insert(key: string, attempts: number[]): void {
-    while (this.#addresses.size >= this.#maxTracked) {
-      const oldest = this.#addresses.keys().next();
-      if (oldest.done) break;
-      this.#addresses.delete(oldest.value);
-    }
-    this.#addresses.set(key, attempts);
+    setBounded(this.#addresses, key, attempts, this.#maxTracked);
   }
 
-  /** Removes expired addresses from the least recently used end. */
+  /** Drops expired addresses from the least recently used end. */
   #pruneSome(now: number): void {
-    for (let i = 0; i < PRUNE_PER_CALL; i++) {
-      const oldest = this.#addresses.entries().next();
-      if (oldest.done) return;
-      const [key, attempts] = oldest.value;
+    pruneOldest(this.#addresses, (attempts) => {
       const last = attempts.at(-1);
-      if (last !== undefined && now - last < WINDOW_MS) return;
-      this.#addresses.delete(key);
-    }
+      return last === undefined || now - last >= WINDOW_MS;
+    }, PRUNE_PER_CALL);
   }
 }
 
