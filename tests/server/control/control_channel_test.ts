@@ -52,13 +52,16 @@ Deno.test("control channel closes without a word on a wrong secret, however clos
       return Promise.resolve({ exitCode: 0, lines: [] });
     },
   });
-  const last = secret.at(-1) === "0" ? "1" : "0";
+  // A different character at one position (never the same one by chance).
+  const other = (char: string) => char === "0" ? "1" : "0";
+  const mid = secret.length / 2;
   for (
     const wrong of [
       "",
       secret.slice(0, -1),
-      secret.slice(0, -1) + last,
-      last + secret.slice(1),
+      secret.slice(0, -1) + other(secret.at(-1)!),
+      other(secret[0]!) + secret.slice(1),
+      secret.slice(0, mid) + other(secret[mid]!) + secret.slice(mid + 1),
       secret + "0",
     ]
   ) {
