@@ -212,7 +212,7 @@ Deno.test("policy: the minimum password length is 8 characters by default", asyn
 });
 
 const joined = (username: string): PresenceEvent => ({
-  type: "user_joined",
+  type: "member_joined",
   username,
 });
 

@@ -38,6 +38,12 @@ import {
   AuditRateLimiter,
 } from "../../store/audit_fields.ts";
 import { parseLegacyCredentials } from "./legacy_credentials.ts";
+import {
+  type LiveSession,
+  LocalSessionRegistry,
+  type SessionEndReason,
+  type SessionRegistry,
+} from "../sessions/session_registry.ts";
 import type {
   AccountRecord,
   AccountStore,
@@ -56,28 +62,7 @@ export const MAX_PASSWORD_BYTES = 1024;
 /** Random bytes in a reset token or recovery code (160 bits). */
 const SECRET_BYTES = 20;
 
-/** Why a live session was ended by the server. */
-export type SessionEndReason =
-  | "password_reset"
-  | "account_deleted"
-  | "session_resumed";
-
-/** A logged-in account, as the session registry holds it. */
-export interface LiveSession {
-  /** The account's display name. */
-  readonly username: string;
-  /** The account's uniqueness key. */
-  readonly usernameKey: string;
-  /** The account's id. */
-  readonly accountId: number;
-  /**
-   * Whether the account has the admin role; kept current by
-   * {@linkcode AuthManager.setAdminAsOperator}.
-   */
-  isAdmin: boolean;
-  /** The client's address (host only). */
-  readonly address: string;
-}
+export type { LiveSession, SessionEndReason };
 
 /** Hooks a connection passes when it logs in. */
 export interface LoginHooks {
@@ -256,6 +241,12 @@ export interface AuthManagerOptions {
    * @default {undefined}
    */
   onResetToken?: (delivery: ResetTokenDelivery) => void;
+  /**
+   * Who is online: the registry this manager claims sessions in (the
+   * server shares it with the chat core).
+   * @default {a new LocalSessionRegistry}
+   */
+  registry?: SessionRegistry;
 }
 
 /** The account domain; one instance per server process. */
@@ -271,10 +262,8 @@ export class AuthManager {
   #auditLimiter = new AuditRateLimiter();
   #resetTokenTtlMs: number;
   #onResetToken: ((delivery: ResetTokenDelivery) => void) | undefined;
-  #sessions = new Map<
-    string,
-    { session: LiveSession; hooks: LoginHooks }
-  >();
+  /** Who is online: the one live session per account. */
+  readonly registry: SessionRegistry;
 
   /** Creates the manager; see {@linkcode AuthManagerOptions}. */
   constructor(options: AuthManagerOptions) {
@@ -304,22 +293,23 @@ export class AuthManager {
     }
     this.#resetTokenTtlMs = options.resetTokenTtlMs ?? RESET_TOKEN_TTL_MS;
     this.#onResetToken = options.onResetToken;
+    this.registry = options.registry ?? new LocalSessionRegistry();
   }
 
   /** Number of live sessions. */
   get onlineCount(): number {
-    return this.#sessions.size;
+    return this.registry.sessionCount;
   }
 
   /** Live sessions in login order. */
   onlineSessions(): LiveSession[] {
-    return [...this.#sessions.values()].map((entry) => entry.session);
+    return this.registry.sessions();
   }
 
   /** Whether the named account has a live session. */
   isOnline(username: string): boolean {
     const name = normalizeUsername(username, { allowReserved: true });
-    return name.ok && this.#sessions.has(name.key);
+    return name.ok && this.registry.has(name.key);
   }
 
   /**
@@ -460,7 +450,7 @@ export class AuthManager {
       return { ok: false, reason: "invalid_credentials" };
     }
     this.#throttle.recordSuccess(key, address);
-    if (this.#sessions.has(current.usernameKey)) {
+    if (this.registry.has(current.usernameKey)) {
       await this.#audit(
         "login_failure",
         current.username,
@@ -483,9 +473,7 @@ export class AuthManager {
     session: LiveSession,
     options: { explicit?: boolean } = {},
   ): Promise<void> {
-    const live = this.#sessions.get(session.usernameKey);
-    if (live?.session !== session) return;
-    this.#sessions.delete(session.usernameKey);
+    if (!this.registry.release(session)) return;
     // A lost connection keeps its resume token (that is what it is for); an
     // explicit LOGOUT voids it. One transaction with last-seen and audit.
     await this.#store.recordLogout(
@@ -662,7 +650,7 @@ export class AuthManager {
     newPassword: string,
   ): Promise<ChangePasswordResult> {
     const min = this.minPasswordLength;
-    if (this.#sessions.get(session.usernameKey)?.session !== session) {
+    if (!this.registry.isLive(session)) {
       return { ok: false, reason: "not_logged_in", minPasswordLength: min };
     }
     const gate = this.#throttle.check(session.usernameKey, session.address);
@@ -696,7 +684,7 @@ export class AuthManager {
     // we hashed: re-read, then write with no await in between, so the
     // change cannot overwrite the password the reset set.
     const current = await this.#store.getAccount(account.usernameKey);
-    if (this.#sessions.get(session.usernameKey)?.session !== session) {
+    if (!this.registry.isLive(session)) {
       return { ok: false, reason: "not_logged_in", minPasswordLength: min };
     }
     if (current?.passwordHash !== account.passwordHash) {
@@ -811,7 +799,7 @@ export class AuthManager {
       ),
     );
     if (!changed) return undefined;
-    const live = this.#sessions.get(account.usernameKey)?.session;
+    const live = this.registry.session(account.usernameKey);
     if (live !== undefined && live.accountId === account.id) {
       live.isAdmin = isAdmin;
     }
@@ -984,9 +972,7 @@ export class AuthManager {
         },
       );
     } catch (error) {
-      if (this.#sessions.get(session.usernameKey)?.session === session) {
-        this.#sessions.delete(session.usernameKey);
-      }
+      this.registry.release(session);
       throw error;
     }
   }
@@ -1010,15 +996,17 @@ export class AuthManager {
       isAdmin: account.isAdmin,
       address,
     };
-    this.#sessions.set(account.usernameKey, { session, hooks });
+    if (!this.registry.claim(session, hooks.onTerminate)) {
+      // Callers check has() with no await before: a claim cannot lose.
+      throw new RangeError(
+        `Cannot claim "${account.username}": already logged in`,
+      );
+    }
     return session;
   }
 
   #terminate(usernameKey: string, reason: SessionEndReason): void {
-    const live = this.#sessions.get(usernameKey);
-    if (live === undefined) return;
-    this.#sessions.delete(usernameKey);
-    live.hooks.onTerminate?.(reason);
+    this.registry.terminate(usernameKey, reason);
   }
 
   #checkPassword(

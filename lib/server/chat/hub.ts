@@ -1,13 +1,13 @@
 /**
- * Rooms and presence: who is online, which room each member is in, and who
- * should receive what. Knows users and rooms, never wire syntax or sockets:
- * a member is anything with a name and a `deliver` function, and delivery
- * takes already-encoded bytes so a broadcast encodes once.
+ * Rooms: which room each member in the chat is in. Who is online is the
+ * session registry's (the hub attaches members there and asks it); the hub
+ * knows users and rooms, never wire syntax or sockets.
  *
  * @module
  */
 
 import { normalizeUsername } from "../../shared/username.ts";
+import type { SessionRegistry } from "../sessions/session_registry.ts";
 
 import { LOBBY } from "../../protocol/protocol.ts";
 
@@ -19,8 +19,6 @@ export interface Member {
   readonly username: string;
   /** Uniqueness key of the name. */
   readonly usernameKey: string;
-  /** Queues encoded bytes for this member; must not block. */
-  deliver(bytes: Uint8Array): void;
 }
 
 /** A room and how many members it has. */
@@ -54,6 +52,15 @@ export function normalizeRoomName(raw: string): RoomNameResult {
     : { ok: false, reason: result.reason };
 }
 
+/**
+ * The key a room's messages are stored and found under (`Dev` and `dev`
+ * share `dev`); a name that is not a valid room name is its own key.
+ */
+export function roomKey(room: string): string {
+  const name = normalizeRoomName(room);
+  return name.ok ? name.key : room;
+}
+
 interface Room {
   name: string;
   /** Uniqueness key of the name, computed once. */
@@ -61,21 +68,29 @@ interface Room {
   members: Set<Member>;
 }
 
-/** Online members and their rooms. */
+/** Members in the chat and their rooms. */
 export class Hub<M extends Member = Member> {
-  #byKey = new Map<string, M>();
+  /** Who is online; the hub attaches the members that enter the chat. */
+  readonly registry: SessionRegistry<M>;
   #roomOf = new Map<M, Room>();
   #rooms = new Map<string, Room>();
 
-  /** Number of members online. */
-  get onlineCount(): number {
-    return this.#byKey.size;
+  /**
+   * Creates a hub over `registry`, where every member that enters must
+   * already have a live session (claimed at login).
+   */
+  constructor(registry: SessionRegistry<M>) {
+    this.registry = registry;
   }
 
-  /** The online member with this name (any spelling), if any. */
+  /** Number of members in the chat. */
+  get onlineCount(): number {
+    return this.registry.memberCount;
+  }
+
+  /** The member in the chat with this name (any spelling), if any. */
   find(username: string): M | undefined {
-    const name = normalizeUsername(username, { allowReserved: true });
-    return name.ok ? this.#byKey.get(name.key) : undefined;
+    return this.registry.find(username);
   }
 
   /** Whether `member` is online in this hub. */
@@ -87,14 +102,20 @@ export class Hub<M extends Member = Member> {
    * Brings a member online in the lobby.
    *
    * @throws {RangeError} if another member with the same key is online
-   * (the session registry should have prevented that).
+   * (the session registry should have prevented that) or the member's
+   * account has no live session.
    */
   enter(member: M): RoomSummary {
-    const existing = this.#byKey.get(member.usernameKey);
-    if (existing !== undefined && existing !== member) {
-      throw new RangeError(`Cannot enter "${member.username}": already online`);
+    try {
+      this.registry.attach(member);
+    } catch (error) {
+      throw new RangeError(
+        `Cannot enter "${member.username}": already online`,
+        {
+          cause: error,
+        },
+      );
     }
-    this.#byKey.set(member.usernameKey, member);
     return this.#move(member, LOBBY);
   }
 
@@ -103,9 +124,7 @@ export class Hub<M extends Member = Member> {
     const room = this.#roomOf.get(member);
     if (room === undefined) return undefined;
     this.#roomOf.delete(member);
-    if (this.#byKey.get(member.usernameKey) === member) {
-      this.#byKey.delete(member.usernameKey);
-    }
+    this.registry.detach(member);
     this.#removeFrom(room, member);
     return room.name;
   }
@@ -143,15 +162,11 @@ export class Hub<M extends Member = Member> {
   }
 
   /**
-   * Delivers `bytes` to everyone else in `member`'s room: a chat message's
-   * path, which needs no room lookup by name.
+   * The members of the room with this key, live (not a copy: fan-out
+   * iterates it without allocating); undefined for a room nobody is in.
    */
-  deliverToRoomOf(member: M, bytes: Uint8Array): void {
-    const room = this.#roomOf.get(member);
-    if (room === undefined) return;
-    for (const other of room.members) {
-      if (other !== member) other.deliver(bytes);
-    }
+  membersByKey(roomKey: string): ReadonlySet<M> | undefined {
+    return this.#rooms.get(roomKey)?.members as ReadonlySet<M> | undefined;
   }
 
   /** Members of a room (empty for an unknown room). */
@@ -179,18 +194,9 @@ export class Hub<M extends Member = Member> {
     );
   }
 
-  /** Every online member, in the order they came online. */
+  /** Every member in the chat, in the order they logged in. */
   online(): M[] {
-    return [...this.#byKey.values()];
-  }
-
-  /** Delivers `bytes` to every member of the room except `except`. */
-  deliverToRoom(roomName: string, bytes: Uint8Array, except?: M): void {
-    const room = this.#room(roomName);
-    if (room === undefined) return;
-    for (const member of room.members) {
-      if (member !== except) member.deliver(bytes);
-    }
+    return this.registry.members();
   }
 
   #room(roomName: string): Room | undefined {

@@ -25,8 +25,8 @@ export const PRESENCE_DETAIL_LIMIT = 3;
 
 /** One join or leave notice; a leave for another room names it in `to`. */
 export type PresenceEvent =
-  | { type: "user_joined"; username: string }
-  | { type: "user_left"; username: string; to?: string };
+  | { type: "member_joined"; username: string }
+  | { type: "member_left"; username: string; to?: string };
 
 /** What a flush sends to one room. */
 export type PresenceFlush =
@@ -53,7 +53,7 @@ interface Window {
  *
  * const batcher = new PresenceBatcher();
  * const big = LARGE_ROOM_MEMBERS + 1;
- * const join = (username: string) => ({ type: "user_joined" as const, username });
+ * const join = (username: string) => ({ type: "member_joined" as const, username });
  * assert.equal(batcher.note("lobby", "Lobby", big, join("a")), true); // sent now
  * for (const name of ["b", "c", "d", "e"]) {
  *   assert.equal(batcher.note("lobby", "Lobby", big, join(name)), false); // held
@@ -94,7 +94,7 @@ export class PresenceBatcher {
     // Held even if the room has shrunk meanwhile, so notices stay in order.
     window.room = roomName;
     if (window.held.length <= PRESENCE_DETAIL_LIMIT) window.held.push(event);
-    if (event.type === "user_joined") window.joined++;
+    if (event.type === "member_joined") window.joined++;
     else window.left++;
     return false;
   }

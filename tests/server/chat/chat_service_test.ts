@@ -15,7 +15,11 @@ import {
 } from "../../../lib/server/chat/chat_service.ts";
 import { ManualClock } from "../../../lib/shared/clock.ts";
 import { LOBBY } from "../../../lib/server/chat/hub.ts";
-import { formatReply, parseCommand } from "../../../lib/protocol/protocol.ts";
+import { parseCommand } from "../../../lib/protocol/protocol.ts";
+import { LocalSessionRegistry } from "../../../lib/server/sessions/session_registry.ts";
+import { NativeFanout } from "../../../lib/server/adapters/native/native_fanout.ts";
+import { encodeReply } from "../../../lib/server/adapters/native/native_encoding.ts";
+import { verbRule } from "../../../lib/server/session/verbs.ts";
 import { SqliteStore } from "../../../lib/store/sqlite/sqlite_store.ts";
 import type { AccountRecord } from "../../../lib/store/store.ts";
 import { normalizeUsername } from "../../../lib/shared/username.ts";
@@ -57,15 +61,21 @@ async function setup(
   const clock = new ManualClock();
   const logs: string[] = [];
   const services: ChatService[] = [];
+  // Each service is a server process: its own registry and native fan-out.
+  let registry = new LocalSessionRegistry<ChatMember>();
+  let fanout: NativeFanout;
   const make = (more: Partial<ChatServiceOptions> = {}) => {
+    registry = new LocalSessionRegistry<ChatMember>();
     const service = new ChatService({
       store,
+      registry,
       clock,
       historyFlushDelayMs: 0,
       log: (line) => logs.push(line),
       ...options,
       ...more,
     });
+    fanout = new NativeFanout(service);
     services.push(service);
     return service;
   };
@@ -111,6 +121,16 @@ async function setup(
       const disconnects: { code: string; message: string }[] = [];
       let cursor = 0;
       let inChat = true;
+      // Logged in: the session is claimed, as the account domain does.
+      const live = {
+        username: account.username,
+        usernameKey: account.usernameKey,
+        accountId: account.id,
+        isAdmin: account.isAdmin,
+        address: "127.0.0.1",
+      };
+      const sessions = registry;
+      sessions.claim(live);
       const member: FakeMember = {
         // Like a real connection: no name once out of the chat.
         get username() {
@@ -124,16 +144,22 @@ async function setup(
         lines,
         disconnects,
         send(reply) {
-          lines.push(formatReply(reply));
+          // Encoded as the native adapter does (lists cut to the line limit).
+          lines.push(decoder.decode(encodeReply(reply)).slice(0, -1));
         },
-        deliver(bytes) {
-          lines.push(...decoder.decode(bytes).split("\n").slice(0, -1));
-        },
-        disconnect(code, message) {
-          disconnects.push({ code, message });
-          // A real connection leaves the chat at once, then says BYE.
-          service.exit(member);
-          inChat = false;
+        outlet: {
+          adapter: fanout,
+          deliver(bytes) {
+            lines.push(...decoder.decode(bytes).split("\n").slice(0, -1));
+          },
+          end(code, message) {
+            disconnects.push({ code, message });
+            // A real connection leaves the chat at once, then says BYE and
+            // frees the account's session.
+            service.exit(member);
+            sessions.release(live);
+            inChat = false;
+          },
         },
         take() {
           const taken = lines.slice(cursor);
@@ -160,6 +186,12 @@ async function setup(
           isChatCommand(command),
         `${line}: ${JSON.stringify(command)}`,
       );
+      // The session checks an admin verb's precondition before the core runs it.
+      const audit = verbRule(command).audit;
+      if (
+        audit !== undefined &&
+        !(await service.authorize(member, audit.action, audit.target(command)))
+      ) return;
       await service.handle(member, command);
     },
     restart(more) {

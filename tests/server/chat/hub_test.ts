@@ -5,27 +5,32 @@ import {
   type Member,
   normalizeRoomName,
 } from "../../../lib/server/chat/hub.ts";
+import { LocalSessionRegistry } from "../../../lib/server/sessions/session_registry.ts";
 
-interface FakeMember extends Member {
-  received: string[];
+type FakeMember = Member;
+
+/** Members of a hub have a live session in its registry (claimed at login). */
+class TestHub extends Hub<FakeMember> {
+  constructor() {
+    super(new LocalSessionRegistry<FakeMember>());
+  }
+
+  member(username: string): FakeMember {
+    const usernameKey = username.toLowerCase();
+    this.registry.claim({
+      username,
+      usernameKey,
+      accountId: 1,
+      isAdmin: false,
+      address: "::1",
+    });
+    return { username, usernameKey };
+  }
 }
-
-function member(username: string): FakeMember {
-  const received: string[] = [];
-  const decoder = new TextDecoder();
-  return {
-    username,
-    usernameKey: username.toLowerCase(),
-    received,
-    deliver: (bytes) => received.push(decoder.decode(bytes)),
-  };
-}
-
-const encode = (text: string) => new TextEncoder().encode(text);
 
 Deno.test("Hub.enter() puts everyone in the lobby", () => {
-  const hub = new Hub<FakeMember>();
-  const alice = member("alice");
+  const hub = new TestHub();
+  const alice = hub.member("alice");
   assert.deepEqual(hub.enter(alice), { name: LOBBY, memberCount: 1 });
   assert.equal(hub.roomOf(alice), LOBBY);
   assert.equal(hub.find("ALICE"), alice);
@@ -33,9 +38,9 @@ Deno.test("Hub.enter() puts everyone in the lobby", () => {
 });
 
 Deno.test("Hub.join() creates rooms on first join and forgets empty ones", () => {
-  const hub = new Hub<FakeMember>();
-  const alice = member("alice");
-  const bob = member("bob");
+  const hub = new TestHub();
+  const alice = hub.member("alice");
+  const bob = hub.member("bob");
   hub.enter(alice);
   hub.enter(bob);
   assert.deepEqual(hub.join(alice, "游戏"), {
@@ -60,9 +65,9 @@ Deno.test("Hub.join() creates rooms on first join and forgets empty ones", () =>
 });
 
 Deno.test("Hub room names compare case-insensitively and keep the first spelling", () => {
-  const hub = new Hub<FakeMember>();
-  const alice = member("alice");
-  const bob = member("bob");
+  const hub = new TestHub();
+  const alice = hub.member("alice");
+  const bob = hub.member("bob");
   hub.enter(alice);
   hub.enter(bob);
   hub.join(alice, "Games");
@@ -72,20 +77,21 @@ Deno.test("Hub room names compare case-insensitively and keep the first spelling
   });
 });
 
-Deno.test("Hub.deliverToRoom() reaches only the room, minus the sender", () => {
-  const hub = new Hub<FakeMember>();
-  const [alice, bob, carol] = [member("alice"), member("bob"), member("carol")];
-  for (const m of [alice, bob, carol]) hub.enter(m);
-  hub.join(carol, "other");
-  hub.deliverToRoom(LOBBY, encode("hi"), alice);
-  assert.deepEqual(alice.received, []);
-  assert.deepEqual(bob.received, ["hi"]);
-  assert.deepEqual(carol.received, []);
+Deno.test("Hub.membersByKey() holds only the room's members", () => {
+  const hub = new TestHub();
+  const [alice, bob, carol] = ["alice", "bob", "carol"].map((n) =>
+    hub.member(n)
+  );
+  for (const m of [alice!, bob!, carol!]) hub.enter(m);
+  hub.join(carol!, "other");
+  assert.deepEqual([...hub.membersByKey(LOBBY)!], [alice, bob]);
+  assert.deepEqual([...hub.membersByKey("other")!], [carol]);
+  assert.equal(hub.membersByKey("nobody"), undefined);
 });
 
 Deno.test("Hub.exit() is idempotent and reports the room", () => {
-  const hub = new Hub<FakeMember>();
-  const alice = member("alice");
+  const hub = new TestHub();
+  const alice = hub.member("alice");
   hub.enter(alice);
   assert.equal(hub.exit(alice), LOBBY);
   assert.equal(hub.exit(alice), undefined);
@@ -94,9 +100,12 @@ Deno.test("Hub.exit() is idempotent and reports the room", () => {
 });
 
 Deno.test("Hub.enter() refuses a second member with the same name", () => {
-  const hub = new Hub<FakeMember>();
-  hub.enter(member("alice"));
-  assert.throws(() => hub.enter(member("Alice")), RangeError);
+  const hub = new TestHub();
+  hub.enter(hub.member("alice"));
+  assert.throws(
+    () => hub.enter({ username: "Alice", usernameKey: "alice" }),
+    RangeError,
+  );
 });
 
 Deno.test("normalizeRoomName() follows the username rules", () => {
@@ -107,24 +116,20 @@ Deno.test("normalizeRoomName() follows the username rules", () => {
   assert.equal(normalizeRoomName("a=b").ok, false);
 });
 
-Deno.test("Hub.deliverToRoomOf() reaches the rest of a member's room; roomKeyOf() names its key", () => {
-  const hub = new Hub<FakeMember>();
-  const alice = member("alice");
-  const bob = member("bob");
-  const carol = member("carol");
+Deno.test("Hub.roomKeyOf() names a member's room key; empty rooms are forgotten", () => {
+  const hub = new TestHub();
+  const alice = hub.member("alice");
+  const bob = hub.member("bob");
+  const carol = hub.member("carol");
   for (const m of [alice, bob, carol]) hub.enter(m);
   hub.join(alice, "Dev");
   hub.join(bob, "dev");
   assert.equal(hub.roomKeyOf(alice), "dev");
   assert.equal(hub.roomKeyOf(carol), LOBBY, "the lobby's key is its name");
-  hub.deliverToRoomOf(alice, encode("hi\n"));
-  assert.deepEqual(bob.received, ["hi\n"]);
-  assert.deepEqual(alice.received, [], "not to the sender");
-  assert.deepEqual(carol.received, [], "not to other rooms");
+  assert.deepEqual([...hub.membersByKey("dev")!], [alice, bob]);
   hub.exit(alice);
   assert.equal(hub.roomKeyOf(alice), undefined);
-  hub.deliverToRoomOf(alice, encode("gone\n"));
-  assert.deepEqual(bob.received, ["hi\n"], "an offline member reaches no one");
+  assert.deepEqual([...hub.membersByKey("dev")!], [bob]);
   hub.exit(bob);
   assert.equal(hub.memberCount("Dev"), 0, "the empty room is forgotten");
   assert.deepEqual(hub.rooms().map((room) => room.name), [LOBBY]);

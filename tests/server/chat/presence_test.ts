@@ -15,11 +15,11 @@ import {
 // more than 100 members are coalesced, up to 3 held notices go out one by one.
 const BIG = 101;
 const joined = (username: string): PresenceEvent => ({
-  type: "user_joined",
+  type: "member_joined",
   username,
 });
 const left = (username: string): PresenceEvent => ({
-  type: "user_left",
+  type: "member_left",
   username,
 });
 

@@ -1,0 +1,99 @@
+/**
+ * Every verb's precondition, in one table: what state a session must be in
+ * for the verb to run. The session checks it once, before the verb's
+ * handler, so no handler repeats "are you logged in?" or "are you an
+ * administrator?".
+ *
+ * - `any`: in every state (keep-alives, language, the certificate).
+ * - `logged_out`: only at the login menu (`ERROR already_logged_in` else).
+ * - `member`: only in the chat (`ERROR not_logged_in` else).
+ * - `admin`: in the chat with the admin role, read from the store at the
+ *   time (`ERROR not_admin`, audited, else).
+ *
+ * @module
+ */
+
+import type { Command } from "../../protocol/protocol.ts";
+import type { ModerationAction } from "../chat/chat_service.ts";
+
+/** What state a verb needs. */
+export type Precondition = "any" | "logged_out" | "member" | "admin";
+
+/** One verb's rule. */
+export interface VerbRule<C extends Command = Command> {
+  /** The state the session must be in. */
+  readonly requires: Precondition;
+  /**
+   * Answered on the plain port of a `--require-tls` server (the rest gets
+   * `ERROR tls_required`).
+   * @default {false}
+   */
+  readonly overPlainText?: boolean;
+  /** For `admin` verbs: what the action is audited as, and on whom. */
+  readonly audit?: {
+    readonly action: ModerationAction;
+    target(command: C): string;
+  };
+}
+
+type VerbRules = {
+  readonly [T in Command["type"]]: VerbRule<Extract<Command, { type: T }>>;
+};
+
+/** The precondition of every verb of the native protocol. */
+export const VERB_RULES: VerbRules = {
+  // The login menu.
+  register: { requires: "logged_out" },
+  login: { requires: "logged_out" },
+  resume: { requires: "logged_out" },
+  "reset_request": { requires: "logged_out" },
+  "reset_confirm": { requires: "logged_out" },
+  // Logged out, or logged in for one's own account: the handler checks the name.
+  "delete_account": { requires: "any" },
+  // Any state.
+  ping: { requires: "any", overPlainText: true },
+  pong: { requires: "any", overPlainText: true },
+  lang: { requires: "any", overPlainText: true },
+  cert: { requires: "any", overPlainText: true },
+  // The chat.
+  "change_password": { requires: "member" },
+  logout: { requires: "member" },
+  msg: { requires: "member" },
+  join: { requires: "member" },
+  leave: { requires: "member" },
+  rooms: { requires: "member" },
+  users: { requires: "member" },
+  privmsg: { requires: "member" },
+  history: { requires: "member" },
+  status: { requires: "member" },
+  whois: { requires: "member" },
+  // Administrators.
+  kick: {
+    requires: "admin",
+    audit: { action: "kick", target: (command) => command.user },
+  },
+  mute: {
+    requires: "admin",
+    audit: { action: "mute", target: (command) => command.user },
+  },
+  unmute: {
+    requires: "admin",
+    audit: { action: "unmute", target: (command) => command.user },
+  },
+  "delete_message": {
+    requires: "admin",
+    audit: { action: "delete_message", target: (command) => `#${command.id}` },
+  },
+  "delete_last": {
+    requires: "admin",
+    audit: {
+      action: "delete_message",
+      target: (command) => `last ${command.user}`,
+    },
+  },
+};
+
+/** The rule of `command`'s verb. */
+export function verbRule<C extends Command>(command: C): VerbRule<C> {
+  return VERB_RULES[command.type] as unknown as VerbRule<C>;
+}
