@@ -10,12 +10,7 @@
  * @module
  */
 
-import type {
-  AuthManager,
-  LiveSession,
-  SessionEndReason,
-} from "../auth/auth_manager.ts";
-import type { Clock } from "../../shared/clock.ts";
+import type { LiveSession, SessionEndReason } from "../auth/auth_manager.ts";
 import type { FramingError } from "../../protocol/line_framer.ts";
 import {
   type Lang,
@@ -24,12 +19,11 @@ import {
   type MessageParams,
   t,
 } from "../../shared/messages.ts";
-import type {
-  ChatMember,
-  ChatService,
-  MemberOutlet,
+import {
+  type ChatMember,
+  isChatCommand,
+  type MemberOutlet,
 } from "../chat/chat_service.ts";
-import { isChatCommand } from "../chat/chat_service.ts";
 import {
   type Command,
   parseChatText,
@@ -46,6 +40,14 @@ import {
 } from "../replies.ts";
 import { verbRule } from "./verbs.ts";
 import { runAccountVerb } from "./account_verbs.ts";
+import type { PeerInfo, SessionHost, SessionSink } from "./session_host.ts";
+
+export type {
+  PeerInfo,
+  SessionHost,
+  SessionLimits,
+  SessionSink,
+} from "./session_host.ts";
 
 /**
  * Protocol errors in a row (lines not valid UTF-8, `invalid_command`) that
@@ -62,80 +64,6 @@ export const RESUME_ROTATE_MS = 5 * 60 * 1000;
  * connection slot forever; the per-address and total caps bound the rest.
  */
 export const LOGIN_KEEPALIVE_CAP_MS = 10 * 60 * 1000;
-
-/** The limits a session applies (the server's options, with defaults). */
-export interface SessionLimits {
-  /** Longest line in bytes. */
-  readonly maxLineBytes: number;
-  /** Time an unauthenticated connection has to log in. */
-  readonly loginTimeoutMs: number;
-  /** Silence from a member before the server pings it. */
-  readonly pingIntervalMs: number;
-  /** Time to answer a ping (any line counts). */
-  readonly pingTimeoutMs: number;
-  /** Lines a client may send at once before the rate applies. */
-  readonly rateBurst: number;
-  /** Sustained lines per second. */
-  readonly ratePerSecond: number;
-}
-
-/** What every session of one server shares. */
-export interface SessionHost {
-  readonly auth: AuthManager;
-  readonly chat: ChatService;
-  readonly clock: Clock;
-  /** The server's language (the console's, and replies' until `LANG`). */
-  readonly lang: Lang;
-  readonly limits: SessionLimits;
-  /** The TLS port and certificate (base64 DER), when TLS is on. */
-  readonly tls: { readonly port: number; readonly der: string } | undefined;
-  /** `--require-tls`: the plain port answers only `CERT`, `PING`, `PONG`, `LANG`. */
-  readonly requireTls: boolean;
-  /** Log each chat message, as the seed does. */
-  readonly logMessages: boolean;
-  /** A line for the operator's console. */
-  logLine(text: string): void;
-  /** A security event for the console (never a password or token). */
-  logSecurity(
-    event: string,
-    username: string,
-    address: string,
-    detail?: string,
-  ): void;
-}
-
-/** Where a session's answers go: its transport. */
-export interface SessionSink {
-  /** The adapter that encodes chat events for this transport. */
-  readonly adapter: object;
-  /** Whether the transport is closing (nothing more is read or answered). */
-  readonly closing: boolean;
-  /** Queues one reply. */
-  send(reply: Reply): void;
-  /** Queues bytes the adapter encoded. */
-  deliver(bytes: Uint8Array): void;
-  /** Resolves `true` once all sent so far was written, `false` if closed first. */
-  flushed(): Promise<boolean>;
-  /**
-   * Ends the transport (leaving the chat first through
-   * {@linkcode Session.leave}), with a `BYE code message` when given.
-   */
-  close(
-    code?: string,
-    message?: string,
-    options?: { linger?: boolean },
-  ): Promise<void>;
-}
-
-/** Where a connection came from. */
-export interface PeerInfo {
-  /** Host only, for throttling and the audit log. */
-  readonly address: string;
-  /** Host and port, for the console. */
-  readonly remote: string;
-  /** Whether it came in over TLS. */
-  readonly secure: boolean;
-}
 
 /** One client's session; it is the chat member while logged in. */
 export class Session implements ChatMember {
