@@ -1,0 +1,248 @@
+/**
+ * The fields lines are made of: words, counts, flags, names and codes, how
+ * they parse (a string result is why not) and how they are checked before
+ * they are formatted (a `TypeError` or `RangeError` saying which field).
+ *
+ * @module
+ */
+
+import { MAX_LINE_BYTES } from "./limits.ts";
+import { utf8ByteLength } from "./text.ts";
+
+/** A snake_case word: the code of `ERROR`, `BYE` and `OK`. */
+export const CODE_PATTERN = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/;
+/** A positive decimal integer without leading zeros. */
+export const POSITIVE_INTEGER_PATTERN = /^[1-9][0-9]*$/;
+const COUNT_PATTERN = /^(?:0|[1-9][0-9]*)$/;
+// deno-lint-ignore no-control-regex -- matching control characters is the point
+const HAS_CONTROL_PATTERN = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** Splits `text` at its first space; the rest is undefined without one. */
+export function splitWord(
+  text: string,
+): [word: string, rest: string | undefined] {
+  const space = text.indexOf(" ");
+  return space === -1
+    ? [text, undefined]
+    : [text.slice(0, space), text.slice(space + 1)];
+}
+
+/**
+ * Returns why the arguments of a command that needs some are unusable:
+ * missing (`firstName` says what comes first), or not one line of
+ * well-formed Unicode.
+ */
+export function argumentsProblem(
+  firstName: string,
+  args: string | undefined,
+): string | undefined {
+  if (args === undefined || args === "") return `missing ${firstName}`;
+  if (args.includes("\r") || args.includes("\n")) {
+    return "line contains a carriage return or line feed";
+  }
+  if (!args.isWellFormed()) return "line is not well-formed Unicode";
+  return undefined;
+}
+
+/**
+ * Reads the first word of a command's arguments, which must be there and
+ * not empty, as {@linkcode argumentsProblem} checks; the rest is what
+ * follows its space.
+ */
+export function leadingWord(
+  firstName: string,
+  args: string | undefined,
+): [word: string, rest: string | undefined] | string {
+  const problem = argumentsProblem(firstName, args);
+  if (problem !== undefined) return problem;
+  const [word, rest] = splitWord(args as string);
+  if (word === "") {
+    return `${firstName} is empty (separate fields with one space)`;
+  }
+  return [word, rest];
+}
+
+/**
+ * Reads one space-separated word per name from the front of `rest`; `tail`
+ * is what follows the last one (undefined without a space after it).
+ */
+export function readFields(
+  rest: string | undefined,
+  names: readonly string[],
+): { words: string[]; tail: string | undefined } | string {
+  const words: string[] = [];
+  let tail = rest;
+  for (const name of names) {
+    if (tail === undefined) return `missing ${name}`;
+    const [word, next] = splitWord(tail);
+    words.push(word);
+    tail = next;
+  }
+  return { words, tail };
+}
+
+/** Parses a non-negative safe integer without leading zeros. */
+export function parseCount(name: string, text: string): number | string {
+  const value = Number(text);
+  if (!COUNT_PATTERN.test(text) || !Number.isSafeInteger(value)) {
+    return `${name} is not a non-negative integer without leading zeros`;
+  }
+  return value;
+}
+
+/** Parses a count that ends the line; undefined means it is missing. */
+export function parseCountField(
+  name: string,
+  text: string | undefined,
+): number | string {
+  return text === undefined ? `missing ${name}` : parseCount(name, text);
+}
+
+/** Parses an integer from `min` to `max` written without leading zeros. */
+export function parseRange(
+  name: string,
+  text: string,
+  min: number,
+  max: number,
+): number | string {
+  const value = Number(text);
+  if (!COUNT_PATTERN.test(text) || !(value >= min && value <= max)) {
+    return `${name} must be a number from ${min} to ${max} without leading zeros`;
+  }
+  return value;
+}
+
+/** Parses `0` or `1`, which ends the line. */
+export function parseFlag(
+  name: string,
+  text: string | undefined,
+): boolean | string {
+  if (text === undefined) return `missing ${name}`;
+  if (text === "0" || text === "1") return text === "1";
+  return `${name} must be "0" or "1"`;
+}
+
+/** Returns why `value` is not a token (a non-empty word), if it is not. */
+export function tokenProblem(
+  name: string,
+  value: string | undefined,
+): string | undefined {
+  if (value === undefined || value === "") return `missing ${name}`;
+  if (value.includes(" ")) return `${name} contains a space`;
+  if (value.includes("\r") || value.includes("\n")) {
+    return `${name} contains a carriage return or line feed`;
+  }
+  if (!value.isWellFormed()) return `${name} is not well-formed Unicode`;
+  return undefined;
+}
+
+/** Like {@linkcode tokenProblem}, and also rejects control characters. */
+export function nameProblem(
+  name: string,
+  value: string | undefined,
+): string | undefined {
+  const problem = tokenProblem(name, value);
+  if (problem !== undefined) return problem;
+  // Usernames are printed; keep escape sequences off the peer's terminal.
+  if (HAS_CONTROL_PATTERN.test(value as string)) {
+    return `${name} contains a control character`;
+  }
+  return undefined;
+}
+
+/** Checks a token to format as {@linkcode tokenProblem} does. */
+export function checkToken(verb: string, name: string, value: unknown): string {
+  if (typeof value !== "string") {
+    throw new TypeError(`Cannot format ${verb}: ${name} is not a string`);
+  }
+  const problem = tokenProblem(name, value);
+  if (problem !== undefined) {
+    throw new TypeError(`Cannot format ${verb}: ${problem}`);
+  }
+  return value;
+}
+
+/** Checks a name to format as {@linkcode nameProblem} does. */
+export function checkName(verb: string, name: string, value: unknown): string {
+  const token = checkToken(verb, name, value);
+  const problem = nameProblem(name, token);
+  if (problem !== undefined) {
+    throw new TypeError(`Cannot format ${verb}: ${problem}`);
+  }
+  return token;
+}
+
+/** Checks a boolean field to format. */
+export function checkFlag(verb: string, name: string, value: unknown): boolean {
+  if (typeof value !== "boolean") {
+    throw new TypeError(`Cannot format ${verb}: ${name} is not a boolean`);
+  }
+  return value;
+}
+
+/** Checks an integer field from `min` to `max` to format. */
+export function checkRange(
+  verb: string,
+  name: string,
+  value: unknown,
+  min: number,
+  max: number,
+): string {
+  if (typeof value !== "number") {
+    throw new TypeError(`Cannot format ${verb}: ${name} is not a number`);
+  }
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(
+      `Cannot format ${verb}: ${name} must be an integer from ${min} to ${max}, got ${value}`,
+    );
+  }
+  return String(value);
+}
+
+/** Checks a non-negative safe integer field (an id, time or count). */
+export function checkCount(verb: string, name: string, value: unknown): string {
+  if (typeof value !== "number") {
+    throw new TypeError(`Cannot format ${verb}: ${name} is not a number`);
+  }
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(
+      `Cannot format ${verb}: ${name} must be a non-negative safe integer, got ${value}`,
+    );
+  }
+  return String(value);
+}
+
+/** Checks the snake_case code of an `ERROR`, `BYE` or `OK` to format. */
+export function checkCode(verb: string, kind: string, value: unknown): string {
+  if (typeof value !== "string" || !CODE_PATTERN.test(value)) {
+    throw new TypeError(
+      `Cannot format ${verb}: ${kind} code "${
+        String(value)
+      }" is not a snake_case word`,
+    );
+  }
+  return value;
+}
+
+/** Checks an array field to format. */
+export function checkArray(
+  verb: string,
+  name: string,
+  value: unknown,
+): unknown[] {
+  if (!Array.isArray(value)) {
+    throw new TypeError(`Cannot format ${verb}: ${name} is not an array`);
+  }
+  return value;
+}
+
+/** Checks that a formatted line fits in {@linkcode MAX_LINE_BYTES}. */
+export function checkLineLength(what: string, line: string): string {
+  const length = utf8ByteLength(line);
+  if (length > MAX_LINE_BYTES) {
+    throw new RangeError(
+      `Cannot format ${what}: line is ${length} bytes, longer than the limit of ${MAX_LINE_BYTES}`,
+    );
+  }
+  return line;
+}

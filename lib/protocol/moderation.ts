@@ -1,0 +1,232 @@
+/**
+ * The moderation verbs, for administrators: `KICK`, `MUTE`, `UNMUTE` and
+ * `DELETE` (a message by id, or a user's newest); and what the others see:
+ * `MESSAGE_DELETED`, `MUTED`, `UNMUTED`. Success is answered with `OK`
+ * (session.ts).
+ *
+ * @module
+ */
+
+import {
+  argumentsProblem,
+  checkCount,
+  checkName,
+  checkRange,
+  checkToken,
+  leadingWord,
+  nameProblem,
+  parseCount,
+  parseRange,
+  readFields,
+  splitWord,
+} from "./fields.ts";
+import { MAX_MUTE_MINUTES } from "./limits.ts";
+import {
+  bareReply,
+  type CommandSpec,
+  type ReplySpec,
+  type Variant,
+} from "./spec.ts";
+import {
+  checkUserText,
+  optionalText,
+  REASON_LIMIT,
+  userTextProblem,
+  withMessage,
+} from "./text.ts";
+
+/** The commands of the moderation verbs. */
+export type ModerationCommand =
+  /**
+   * `KICK <username>` or `KICK <username> <reason>` (administrators only):
+   * disconnects the user. The reason is the rest of the line, at most
+   * {@linkcode MAX_REASON_BYTES} bytes with a visible character.
+   */
+  | { type: "kick"; user: string; reason?: string }
+  /**
+   * `MUTE <username> <minutes>` or `MUTE <username> <minutes> <reason>`
+   * (administrators only): stops the user from posting for 1 to
+   * {@linkcode MAX_MUTE_MINUTES} minutes. The reason is as for `kick`.
+   */
+  | { type: "mute"; user: string; minutes: number; reason?: string }
+  /** `UNMUTE <username>` (administrators only): lifts a mute. */
+  | { type: "unmute"; user: string }
+  /**
+   * `DELETE <message_id>` (administrators only): removes a room message from
+   * the room and its history.
+   */
+  | { type: "delete_message"; id: number }
+  /**
+   * `DELETE last <username>` (administrators only): removes that user's
+   * newest message in the administrator's current room, so that a message
+   * can be picked without knowing its id.
+   */
+  | { type: "delete_last"; user: string };
+
+/** The replies of the moderation verbs. */
+export type ModerationReply =
+  /**
+   * `MESSAGE_DELETED <id> <by>`: an administrator removed message `id` from
+   * the room and its history.
+   */
+  | { type: "message_deleted"; id: number; by: string }
+  /**
+   * `MUTED <until_ms> <reason>`: you cannot post until `until`; an empty
+   * reason is sent as a bare `MUTED <until_ms>`.
+   */
+  | { type: "muted"; until: number; reason: string }
+  /** `UNMUTED`: an administrator lifted your mute. */
+  | { type: "unmuted" };
+
+type Of<T extends ModerationCommand["type"]> = Variant<ModerationCommand, T>;
+type ReplyOf<T extends ModerationReply["type"]> = Variant<ModerationReply, T>;
+
+/** Appends ` <reason>` to a `KICK` or `MUTE` line unless it is undefined. */
+function withReason(verb: string, head: string, reason: unknown): string {
+  if (reason === undefined) return head;
+  return `${head} ${checkUserText(verb, "reason", reason, REASON_LIMIT)}`;
+}
+
+const KICK: CommandSpec<Of<"kick">> = {
+  verb: "KICK",
+  usage: "KICK <username> [<reason>]",
+  types: ["kick"],
+  parse(args) {
+    const words = leadingWord("username", args);
+    if (typeof words === "string") return words;
+    const [user, reason] = words;
+    if (reason === undefined) return { type: "kick", user };
+    return userTextProblem("reason", reason, REASON_LIMIT) ??
+      { type: "kick", user, reason };
+  },
+  format(command) {
+    return withReason(
+      "KICK",
+      `KICK ${checkToken("KICK", "username", command.user)}`,
+      command.reason,
+    );
+  },
+};
+
+const MUTE: CommandSpec<Of<"mute">> = {
+  verb: "MUTE",
+  usage: "MUTE <username> <minutes> [<reason>]",
+  types: ["mute"],
+  parse(args) {
+    const words = leadingWord("username", args);
+    if (typeof words === "string") return words;
+    const [user, rest] = words;
+    if (rest === undefined) return "missing minutes";
+    const [minutesText, reason] = splitWord(rest);
+    const minutes = parseRange("minutes", minutesText, 1, MAX_MUTE_MINUTES);
+    if (typeof minutes === "string") return minutes;
+    if (reason === undefined) return { type: "mute", user, minutes };
+    return userTextProblem("reason", reason, REASON_LIMIT) ??
+      { type: "mute", user, minutes, reason };
+  },
+  format(command) {
+    return withReason(
+      "MUTE",
+      `MUTE ${checkToken("MUTE", "username", command.user)} ${
+        checkRange("MUTE", "minutes", command.minutes, 1, MAX_MUTE_MINUTES)
+      }`,
+      command.reason,
+    );
+  },
+};
+
+const UNMUTE: CommandSpec<Of<"unmute">> = {
+  verb: "UNMUTE",
+  usage: "UNMUTE <username>",
+  types: ["unmute"],
+  parse(args) {
+    const words = leadingWord("username", args);
+    if (typeof words === "string") return words;
+    const [user, rest] = words;
+    return rest === undefined
+      ? { type: "unmute", user }
+      : "takes only a username";
+  },
+  format(command) {
+    return `UNMUTE ${checkToken("UNMUTE", "username", command.user)}`;
+  },
+};
+
+const DELETE: CommandSpec<Of<"delete_message" | "delete_last">> = {
+  verb: "DELETE",
+  usage: "DELETE <message_id> | DELETE last <username>",
+  types: ["delete_message", "delete_last"],
+  parse(args) {
+    const problem = argumentsProblem("message id", args);
+    if (problem !== undefined) return problem;
+    const [first, rest] = splitWord(args as string);
+    if (first === "last") {
+      if (rest === undefined || rest === "") return "missing username";
+      if (rest.includes(" ")) return "takes only last and a username";
+      return { type: "delete_last", user: rest };
+    }
+    if (rest !== undefined) return "takes only a message id";
+    const id = parseCount("message id", first);
+    return typeof id === "string" ? id : { type: "delete_message", id };
+  },
+  format(command) {
+    return command.type === "delete_message"
+      ? `DELETE ${checkCount("DELETE", "message id", command.id)}`
+      : `DELETE last ${checkToken("DELETE", "username", command.user)}`;
+  },
+};
+
+/** The moderation command verbs, for the verb table. */
+export const MODERATION_COMMANDS: readonly CommandSpec<ModerationCommand>[] = [
+  KICK,
+  MUTE,
+  UNMUTE,
+  DELETE,
+];
+
+const MESSAGE_DELETED: ReplySpec<ReplyOf<"message_deleted">> = {
+  verb: "MESSAGE_DELETED",
+  types: ["message_deleted"],
+  parse(rest) {
+    const fields = readFields(rest, ["id"]);
+    if (typeof fields === "string") return fields;
+    const id = parseCount("id", fields.words[0] as string);
+    if (typeof id === "string") return id;
+    return nameProblem("deleter", fields.tail) ??
+      { type: "message_deleted", id, by: fields.tail as string };
+  },
+  format(reply) {
+    return `MESSAGE_DELETED ${checkCount("MESSAGE_DELETED", "id", reply.id)} ${
+      checkName("MESSAGE_DELETED", "deleter", reply.by)
+    }`;
+  },
+};
+
+const MUTED: ReplySpec<ReplyOf<"muted">> = {
+  verb: "MUTED",
+  types: ["muted"],
+  parse(rest) {
+    const fields = readFields(rest, ["until time"]);
+    if (typeof fields === "string") return fields;
+    const until = parseCount("until time", fields.words[0] as string);
+    if (typeof until === "string") return until;
+    const reason = optionalText(fields.tail);
+    return reason === undefined
+      ? "reason is empty (an empty reason is sent without its space)"
+      : { type: "muted", until, reason };
+  },
+  format(reply) {
+    return withMessage(
+      `MUTED ${checkCount("MUTED", "until time", reply.until)}`,
+      reply.reason,
+      "reason",
+    );
+  },
+};
+
+/** The moderation reply verbs, for the verb table. */
+export const MODERATION_REPLIES: readonly ReplySpec<ModerationReply>[] = [
+  MESSAGE_DELETED,
+  MUTED,
+  bareReply("UNMUTED", "unmuted"),
+];

@@ -1,0 +1,287 @@
+/**
+ * The room verbs: join and leave rooms, list the rooms and their users; and
+ * the room events: `JOINED`, `USER_JOINED`, `USER_LEFT`, `PRESENCE`.
+ *
+ * @module
+ */
+
+import {
+  checkArray,
+  checkCount,
+  checkFlag,
+  checkName,
+  checkToken,
+  leadingWord,
+  nameProblem,
+  parseCount,
+  parseCountField,
+  readFields,
+  splitWord,
+} from "./fields.ts";
+import {
+  bareCommand,
+  type CommandSpec,
+  type ReplySpec,
+  type Variant,
+} from "./spec.ts";
+
+/** The room every member starts in (`JOINED 大厅` after login). */
+export const LOBBY = "大厅";
+
+/** The commands of the room verbs. */
+export type RoomCommand =
+  /**
+   * `JOIN <room>`: moves to the room, creating it if nobody is in it yet.
+   * A room is one word; the server applies the username rules to it.
+   */
+  | { type: "join"; room: string }
+  /** `LEAVE`: moves back to the lobby, `大厅`. */
+  | { type: "leave" }
+  /** `ROOMS`: asks for the `ROOM_LIST`. */
+  | { type: "rooms" }
+  /**
+   * `USERS` (the current room) or `USERS all` (everyone online): asks for a
+   * `USER_LIST`.
+   */
+  | { type: "users"; all: boolean };
+
+/** The replies of the room verbs. */
+export type RoomReply =
+  /** `USER_JOINED <time_ms> <username>`. */
+  | { type: "user_joined"; time: number; username: string }
+  /**
+   * `USER_LEFT <time_ms> <username>`, or `USER_LEFT <time_ms> <username>
+   * <room>` when the user moved to `to`, another room (`JOIN`, `LEAVE`)
+   * instead of leaving the chat.
+   */
+  | { type: "user_left"; time: number; username: string; to?: string }
+  /**
+   * `PRESENCE <time_ms> <joined> <left>`: in a large room, how many users
+   * came in and went out since the last notice (docs/PROTOCOL.md, 6).
+   */
+  | { type: "presence"; time: number; joined: number; left: number }
+  /**
+   * `JOINED <room> <member_count>`: this connection is now in `room`, which
+   * has `memberCount` members including it. Answers `JOIN` and `LEAVE`, and
+   * is sent at login, after `RESUME_TOKEN`.
+   */
+  | { type: "joined"; room: string; memberCount: number }
+  /**
+   * `ROOM_LIST <room>=<count> …`: answers `ROOMS`; a bare `ROOM_LIST` has no
+   * rooms. Room names contain no `=`.
+   */
+  | {
+    type: "room_list";
+    rooms: Array<{ name: string; memberCount: number }>;
+  }
+  /**
+   * `USER_LIST <scope> <username> …`: answers `USERS`. The scope is a room
+   * name, or `*` for everyone online; the list of users may be empty.
+   */
+  | { type: "user_list"; scope: string; users: string[] };
+
+type ReplyOf<T extends RoomReply["type"]> = Variant<RoomReply, T>;
+
+const JOIN: CommandSpec<Variant<RoomCommand, "join">> = {
+  verb: "JOIN",
+  usage: "JOIN <room>",
+  types: ["join"],
+  parse(args) {
+    const words = leadingWord("room", args);
+    if (typeof words === "string") return words;
+    const [room, rest] = words;
+    return rest === undefined
+      ? { type: "join", room }
+      : "takes only a room name";
+  },
+  format(command) {
+    return `JOIN ${checkToken("JOIN", "room", command.room)}`;
+  },
+};
+
+const USERS: CommandSpec<Variant<RoomCommand, "users">> = {
+  verb: "USERS",
+  usage: "USERS [all]",
+  types: ["users"],
+  parse(args) {
+    if (args === undefined) return { type: "users", all: false };
+    return args === "all"
+      ? { type: "users", all: true }
+      : 'takes "all" or nothing';
+  },
+  format(command) {
+    return checkFlag("USERS", "all", command.all) ? "USERS all" : "USERS";
+  },
+};
+
+/** The room command verbs, for the verb table. */
+export const ROOM_COMMANDS: readonly CommandSpec<RoomCommand>[] = [
+  JOIN,
+  bareCommand("LEAVE", "leave"),
+  bareCommand("ROOMS", "rooms"),
+  USERS,
+];
+
+const USER_JOINED: ReplySpec<ReplyOf<"user_joined">> = {
+  verb: "USER_JOINED",
+  types: ["user_joined"],
+  parse(rest) {
+    const fields = readFields(rest, ["time"]);
+    if (typeof fields === "string") return fields;
+    const time = parseCount("time", fields.words[0] as string);
+    if (typeof time === "string") return time;
+    return nameProblem("username", fields.tail) ??
+      { type: "user_joined", time, username: fields.tail as string };
+  },
+  format(reply) {
+    return `USER_JOINED ${checkCount("USER_JOINED", "time", reply.time)} ${
+      checkName("USER_JOINED", "username", reply.username)
+    }`;
+  },
+};
+
+const USER_LEFT: ReplySpec<ReplyOf<"user_left">> = {
+  verb: "USER_LEFT",
+  types: ["user_left"],
+  parse(rest) {
+    const fields = readFields(rest, ["time"]);
+    if (typeof fields === "string") return fields;
+    const time = parseCount("time", fields.words[0] as string);
+    if (typeof time === "string") return time;
+    // The username, then optionally the room the user went to.
+    const [username, to] = splitWord(fields.tail ?? "");
+    const problem = nameProblem("username", username) ??
+      (to === undefined ? undefined : nameProblem("room", to));
+    if (problem !== undefined) return problem;
+    return to === undefined
+      ? { type: "user_left", time, username }
+      : { type: "user_left", time, username, to };
+  },
+  format(reply) {
+    const line = `USER_LEFT ${checkCount("USER_LEFT", "time", reply.time)} ${
+      checkName("USER_LEFT", "username", reply.username)
+    }`;
+    return reply.to === undefined
+      ? line
+      : `${line} ${checkName("USER_LEFT", "room", reply.to)}`;
+  },
+};
+
+const PRESENCE: ReplySpec<ReplyOf<"presence">> = {
+  verb: "PRESENCE",
+  types: ["presence"],
+  parse(rest) {
+    const fields = readFields(rest, ["time", "joined count"]);
+    if (typeof fields === "string") return fields;
+    if (fields.tail === undefined) return "missing left count";
+    const numbers = [...fields.words, fields.tail].map((text, index) =>
+      parseCount(["time", "joined count", "left count"][index] as string, text)
+    );
+    const problem = numbers.find((value) => typeof value === "string");
+    if (problem !== undefined) return problem as string;
+    const [time, joined, left] = numbers as [number, number, number];
+    return { type: "presence", time, joined, left };
+  },
+  format(reply) {
+    return `PRESENCE ${checkCount("PRESENCE", "time", reply.time)} ${
+      checkCount("PRESENCE", "joined count", reply.joined)
+    } ${checkCount("PRESENCE", "left count", reply.left)}`;
+  },
+};
+
+const JOINED: ReplySpec<ReplyOf<"joined">> = {
+  verb: "JOINED",
+  types: ["joined"],
+  parse(rest) {
+    const fields = readFields(rest, ["room"]);
+    if (typeof fields === "string") return fields;
+    const room = fields.words[0] as string;
+    const problem = nameProblem("room", room);
+    if (problem !== undefined) return problem;
+    const memberCount = parseCountField("member count", fields.tail);
+    return typeof memberCount === "string"
+      ? memberCount
+      : { type: "joined", room, memberCount };
+  },
+  format(reply) {
+    return `JOINED ${checkName("JOINED", "room", reply.room)} ${
+      checkCount("JOINED", "member count", reply.memberCount)
+    }`;
+  },
+};
+
+const ROOM_LIST: ReplySpec<ReplyOf<"room_list">> = {
+  verb: "ROOM_LIST",
+  types: ["room_list"],
+  parse(rest) {
+    if (rest === undefined) return { type: "room_list", rooms: [] };
+    const rooms: Array<{ name: string; memberCount: number }> = [];
+    for (const entry of rest.split(" ")) {
+      const equals = entry.indexOf("=");
+      if (equals === -1) return "expected <room>=<count> entries";
+      const name = entry.slice(0, equals);
+      const problem = nameProblem("room name", name);
+      if (problem !== undefined) return problem;
+      const memberCount = parseCount("member count", entry.slice(equals + 1));
+      if (typeof memberCount === "string") return memberCount;
+      rooms.push({ name, memberCount });
+    }
+    return { type: "room_list", rooms };
+  },
+  format(reply) {
+    return [
+      "ROOM_LIST",
+      ...checkArray("ROOM_LIST", "rooms", reply.rooms).map(formatRoomEntry),
+    ].join(" ");
+  },
+};
+
+/** Formats one `<room>=<count>` entry of a `ROOM_LIST`. */
+function formatRoomEntry(room: unknown): string {
+  if (typeof room !== "object" || room === null) {
+    throw new TypeError("Cannot format ROOM_LIST: a room is not an object");
+  }
+  const { name, memberCount } = room as {
+    name: unknown;
+    memberCount: unknown;
+  };
+  const checked = checkName("ROOM_LIST", "room name", name);
+  if (checked.includes("=")) {
+    throw new TypeError(`Cannot format ROOM_LIST: room name contains "="`);
+  }
+  return `${checked}=${checkCount("ROOM_LIST", "member count", memberCount)}`;
+}
+
+const USER_LIST: ReplySpec<ReplyOf<"user_list">> = {
+  verb: "USER_LIST",
+  types: ["user_list"],
+  parse(rest) {
+    if (rest === undefined) return "missing scope";
+    const [scope, ...users] = rest.split(" ") as [string, ...string[]];
+    const problem = nameProblem("scope", scope) ??
+      users.map((user) => nameProblem("username", user)).find((p) =>
+        p !== undefined
+      );
+    if (problem !== undefined) return problem;
+    return { type: "user_list", scope, users };
+  },
+  format(reply) {
+    return [
+      "USER_LIST",
+      checkName("USER_LIST", "scope", reply.scope),
+      ...checkArray("USER_LIST", "users", reply.users).map((user) =>
+        checkName("USER_LIST", "username", user)
+      ),
+    ].join(" ");
+  },
+};
+
+/** The room reply verbs, for the verb table. */
+export const ROOM_REPLIES: readonly ReplySpec<RoomReply>[] = [
+  USER_JOINED,
+  USER_LEFT,
+  PRESENCE,
+  JOINED,
+  ROOM_LIST,
+  USER_LIST,
+];

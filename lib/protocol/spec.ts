@@ -1,0 +1,157 @@
+/**
+ * The shape of a verb's entry in the verb table (`verbs.ts`): its grammar,
+ * parse and format side by side, one spec per verb, kept in the file of the
+ * verb's family. Also the results that are not a command or a reply.
+ *
+ * @module
+ */
+
+/**
+ * The `ERROR` code a server answers an {@linkcode InvalidCommand} with:
+ * `empty_message` and `message_too_long` for user-authored text (the text of
+ * `MSG` and `PRIVMSG`, a `KICK` or `MUTE` reason, a `STATUS`),
+ * `invalid_command` for everything else.
+ */
+export type InvalidCommandCode =
+  | "invalid_command"
+  | "empty_message"
+  | "message_too_long";
+
+/** A line whose verb is known but whose arguments are malformed. */
+export interface InvalidCommand {
+  /** Discriminant. */
+  type: "invalid";
+  /** The verb as received, for example `"REGISTER"`. */
+  verb: string;
+  /** The error code to answer with: `ERROR <code> <reason>`. */
+  code: InvalidCommandCode;
+  /** Why the line was rejected; never contains a password. */
+  reason: string;
+}
+
+/** A line whose first word is not a verb; the server may treat it as chat. */
+export interface UnknownCommand {
+  /** Discriminant. */
+  type: "unknown";
+  /** The whole line, unchanged. */
+  line: string;
+}
+
+/** A reply line that could not be parsed. */
+export interface InvalidReply {
+  /** Discriminant. */
+  type: "invalid";
+  /** Why the line was rejected. */
+  reason: string;
+}
+
+/** A problem with a command: a reason for `invalid_command`, or a code too. */
+export type CommandProblem = string | [InvalidCommandCode, string];
+
+/** The member of a union of commands or replies with the given `type`. */
+export type Variant<U, T> = Extract<U, { type: T }>;
+
+/**
+ * One command verb: its usage line, how its arguments parse, and how its
+ * commands format. `parseCommand` finds it by `verb`, `formatCommand` by one
+ * of its `types`.
+ */
+export interface CommandSpec<C extends { type: string } = { type: string }> {
+  /** The verb as sent, uppercase (verbs are case-sensitive). */
+  readonly verb: string;
+  /** The usage line, quoted in every `invalid` reason of this verb. */
+  readonly usage: string;
+  /** The command types this verb formats; most verbs have one. */
+  readonly types: readonly C["type"][];
+  /**
+   * Parses what follows `<verb> ` (undefined when the line has no space).
+   * A problem becomes an {@linkcode InvalidCommand} quoting `usage`.
+   */
+  parse(args: string | undefined): C | CommandProblem;
+  /**
+   * Formats a command of one of `types` as a line; the caller checks its
+   * length. Throws `TypeError` or `RangeError` for a field it cannot send.
+   */
+  format(command: C): string;
+}
+
+/**
+ * One reply verb: how its arguments parse and how its replies format.
+ * `parseReply` finds it by `verb`, `formatReply` by one of its `types`.
+ */
+export interface ReplySpec<R extends { type: string } = { type: string }> {
+  /** The verb as sent, uppercase. */
+  readonly verb: string;
+  /** The reply types this verb formats; most verbs have one. */
+  readonly types: readonly R["type"][];
+  /**
+   * Parses what follows `<verb> ` (undefined when the line has no space); a
+   * string is why the line is malformed.
+   */
+  parse(rest: string | undefined): R | string;
+  /** Formats a reply of one of `types`; the caller checks its length. */
+  format(reply: R): string;
+}
+
+/** Whether a command spec's parse result is a problem, not a command. */
+export function isCommandProblem(
+  result: { type: string } | CommandProblem,
+): result is CommandProblem {
+  return typeof result === "string" || Array.isArray(result);
+}
+
+/** The `invalid` result for a problem with a line of `spec`'s verb. */
+export function invalidCommand(
+  spec: Pick<CommandSpec, "verb" | "usage">,
+  problem: CommandProblem,
+): InvalidCommand {
+  const [code, description] = typeof problem === "string"
+    ? ["invalid_command" as const, problem]
+    : problem;
+  return {
+    type: "invalid",
+    verb: spec.verb,
+    code,
+    reason: `Cannot parse ${spec.verb}: ${description} (usage: ${spec.usage})`,
+  };
+}
+
+/** The `invalid` result for a problem with a reply line of `verb`. */
+export function invalidReply(verb: string, problem: string): InvalidReply {
+  return { type: "invalid", reason: `Cannot parse ${verb}: ${problem}` };
+}
+
+/** The spec of a command verb that takes no arguments (`LOGOUT`). */
+export function bareCommand<T extends string>(
+  verb: string,
+  type: T,
+): CommandSpec<{ type: T }> {
+  return {
+    verb,
+    usage: verb,
+    types: [type],
+    parse(args) {
+      return args === undefined ? { type } : "takes no arguments";
+    },
+    format() {
+      return verb;
+    },
+  };
+}
+
+/** The spec of a reply verb that takes no arguments (`REGISTER_SUCCESS`). */
+export function bareReply<T extends string>(
+  verb: string,
+  type: T,
+): ReplySpec<{ type: T }> {
+  return {
+    verb,
+    types: [type],
+    parse(rest) {
+      return rest === undefined ? { type } : "takes no arguments";
+    },
+    format() {
+      return verb;
+    },
+  };
+}
