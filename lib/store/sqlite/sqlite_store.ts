@@ -781,25 +781,29 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
     limit: number,
     afterId = 0,
   ): Promise<StoredMessage[]> {
-    const rows = this.#statement(
-      `SELECT m.id, m.room, m.sender, m.recipient, m.text,
-              m.created_at AS createdAt
-       FROM offline_queue q JOIN messages m ON m.id = q.message_id
-       WHERE q.recipient_account_id = ? AND q.message_id > ?
-         AND m.deleted_at IS NULL
-       ORDER BY q.message_id LIMIT ?`,
-    ).all(recipientAccountId, afterId, limit) as unknown as StoredMessage[];
-    return Promise.resolve(rows.map(toMessage));
+    return this.#run(() => {
+      const rows = this.#statement(
+        `SELECT m.id, m.room, m.sender, m.recipient, m.text,
+                m.created_at AS createdAt
+         FROM offline_queue q JOIN messages m ON m.id = q.message_id
+         WHERE q.recipient_account_id = ? AND q.message_id > ?
+           AND m.deleted_at IS NULL
+         ORDER BY q.message_id LIMIT ?`,
+      ).all(recipientAccountId, afterId, limit) as unknown as StoredMessage[];
+      return rows.map(toMessage);
+    });
   }
 
   countOffline(recipientAccountId: number, since = 0): Promise<number> {
-    const { n } = this.#statement(
-      `SELECT count(*) AS n
-       FROM offline_queue q JOIN messages m ON m.id = q.message_id
-       WHERE q.recipient_account_id = ? AND m.deleted_at IS NULL
-         AND m.created_at >= ?`,
-    ).get(recipientAccountId, since) as { n: number };
-    return Promise.resolve(n);
+    return this.#run(() => {
+      const { n } = this.#statement(
+        `SELECT count(*) AS n
+         FROM offline_queue q JOIN messages m ON m.id = q.message_id
+         WHERE q.recipient_account_id = ? AND m.deleted_at IS NULL
+           AND m.created_at >= ?`,
+      ).get(recipientAccountId, since) as { n: number };
+      return n;
+    });
   }
 
   ackOffline(
