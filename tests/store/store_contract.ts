@@ -14,7 +14,9 @@
  */
 
 import assert from "node:assert/strict";
-import { ACCOUNTS, AUDIT, TOKENS } from "./contract/accounts.ts";
+import { ACCOUNTS } from "./contract/accounts.ts";
+import { AUDIT } from "./contract/audit.ts";
+import { TOKENS } from "./contract/tokens.ts";
 import { HISTORY, MODERATION, OFFLINE } from "./contract/chat.ts";
 import { FAULTS } from "./contract/faults.ts";
 import type {

@@ -179,3 +179,8 @@ export async function insertRange(
     range(from, to).map((id) => roomMessage(id, room)),
   );
 }
+
+/** The audit entry of a redemption (the store fills in the username). */
+export function redeemAudit(at: number): Omit<AuditEntry, "username"> {
+  return { at, event: "reset_confirmed", address: "operator", detail: null };
+}
