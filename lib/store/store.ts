@@ -1,7 +1,8 @@
 /**
  * The storage interfaces the account domain ({@linkcode AccountStore}) and the
  * chat hub ({@linkcode ChatStore}) talk to. The embedded default is {@linkcode SqliteStore} in `sqlite_store.ts`;
- * another database can implement the same interface without touching callers.
+ * another database can implement the same interface without touching callers,
+ * and proves it by passing the contract suite in `tests/store/store_contract.ts`.
  *
  * Every method that changes more than one row is one transaction, and
  * resolves only after that transaction committed, so a caller that replies to

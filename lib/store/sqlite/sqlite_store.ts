@@ -5,22 +5,19 @@
  * `PRAGMA user_version`, and a refusal (never a silent reset) for any file it
  * does not understand.
  *
+ * This file opens, closes and backs up the file and composes the parts:
+ * `schema.ts` (migrations and the checks before the first write),
+ * `connection.ts` (statement cache, transactions, error wrapping),
+ * `sqlite_accounts.ts` and `sqlite_chat.ts` (the two contracts).
+ *
  * @module
  */
 
-import { boundedAuditEntry } from "../audit_fields.ts";
-import { confusableSkeleton } from "../../shared/confusables.ts";
-import {
-  backup as sqliteBackup,
-  DatabaseSync,
-  type SQLInputValue,
-  type StatementSync,
-} from "node:sqlite";
+import { backup as sqliteBackup, DatabaseSync } from "node:sqlite";
 import {
   type AccountRecord,
   type AccountStore,
   type AuditEntry,
-  type AuditEventType,
   type AuditQuery,
   type ChatStore,
   type HistoryPage,
@@ -34,101 +31,16 @@ import {
   type StoredMessage,
   StoreError,
 } from "../store.ts";
+import { checkAndMigrate } from "./schema.ts";
+import {
+  isSqliteFailure,
+  SqliteConnection,
+  toStoreError,
+} from "./connection.ts";
+import { SqliteAccounts } from "./sqlite_accounts.ts";
+import { SqliteChat } from "./sqlite_chat.ts";
 
-/** `PRAGMA application_id` marking a file as ours ("TCPC"). */
-export const APPLICATION_ID = 0x54435043;
-
-/** Schema version this build writes; files with a higher one are refused. */
-export const SCHEMA_VERSION = 4;
-
-/**
- * Ordered migrations; entry `i` upgrades `user_version` i to i+1. Exported so
- * tests can build a database as an older version wrote it. Never edit an
- * entry that has shipped: append a new one.
- */
-export const MIGRATIONS: readonly string[] = [
-  `
-  CREATE TABLE accounts (
-    id INTEGER PRIMARY KEY,
-    username TEXT NOT NULL,
-    username_key TEXT NOT NULL UNIQUE,
-    password_hash TEXT NOT NULL,
-    recovery_code_hash TEXT UNIQUE,
-    is_admin INTEGER NOT NULL DEFAULT 0,
-    created_at INTEGER NOT NULL,
-    last_seen_at INTEGER,
-    password_changed_at INTEGER NOT NULL
-  );
-  CREATE TABLE reset_tokens (
-    token_hash TEXT PRIMARY KEY,
-    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
-    created_at INTEGER NOT NULL,
-    expires_at INTEGER NOT NULL
-  );
-  CREATE INDEX reset_tokens_account ON reset_tokens(account_id);
-  CREATE TABLE audit_log (
-    id INTEGER PRIMARY KEY,
-    at INTEGER NOT NULL,
-    event TEXT NOT NULL,
-    username TEXT,
-    address TEXT,
-    detail TEXT
-  );
-  CREATE INDEX audit_log_username ON audit_log(username);
-  `,
-  `
-  CREATE TABLE resume_tokens (
-    token_hash TEXT PRIMARY KEY,
-    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
-    expires_at INTEGER NOT NULL
-  );
-  CREATE INDEX resume_tokens_account ON resume_tokens(account_id);
-  `,
-  `
-  ALTER TABLE accounts ADD COLUMN status TEXT NOT NULL DEFAULT '';
-  CREATE TABLE messages (
-    id INTEGER PRIMARY KEY,
-    room TEXT,
-    sender TEXT NOT NULL,
-    recipient TEXT,
-    text TEXT NOT NULL,
-    created_at INTEGER NOT NULL,
-    deleted_at INTEGER
-  );
-  CREATE INDEX messages_room ON messages(room, id);
-  CREATE INDEX messages_created_at ON messages(created_at);
-  CREATE TABLE offline_queue (
-    message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
-    recipient_account_id INTEGER NOT NULL
-      REFERENCES accounts(id) ON DELETE CASCADE,
-    queued_at INTEGER NOT NULL
-  );
-  CREATE INDEX offline_queue_recipient
-    ON offline_queue(recipient_account_id, message_id);
-  CREATE TABLE mutes (
-    account_id INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
-    until INTEGER NOT NULL,
-    reason TEXT,
-    "by" TEXT
-  );
-  `,
-  // Filled by MIGRATION_FILLS[3]. Not unique: names that already look alike
-  // stay; only new look-alikes are refused (see createAccount).
-  `
-  ALTER TABLE accounts ADD COLUMN username_skeleton TEXT;
-  CREATE INDEX accounts_username_skeleton ON accounts(username_skeleton);
-  `,
-];
-
-/**
- * Steps of a migration that SQL alone cannot do, run after `MIGRATIONS[i]`
- * in the same transaction. A change to the look-alike table in
- * `confusables.ts` needs a new migration that runs {@linkcode fillSkeletons}
- * again, since stored skeletons would be stale.
- */
-const MIGRATION_FILLS: Readonly<Record<number, (db: DatabaseSync) => void>> = {
-  3: fillSkeletons,
-};
+export { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from "./schema.ts";
 
 /**
  * How long a statement of a serving store waits for another connection's
@@ -172,33 +84,17 @@ export interface SqliteStoreOptions {
   create?: boolean;
 }
 
-/** Account columns aliased to camelCase, so rows map straight onto records. */
-const ACCOUNT_COLUMNS = `id, username, username_key AS usernameKey,
-  password_hash AS passwordHash, recovery_code_hash AS recoveryCodeHash,
-  is_admin AS isAdmin, created_at AS createdAt, last_seen_at AS lastSeenAt,
-  password_changed_at AS passwordChangedAt, status`;
-
-type AccountRow = Omit<AccountRecord, "isAdmin"> & { isAdmin: number };
-
-/** Message columns aliased to camelCase, so rows map straight onto records. */
-const MESSAGE_COLUMNS =
-  "id, room, sender, recipient, text, created_at AS createdAt";
-
-/** Rows deleted per transaction by {@linkcode SqliteStore.pruneMessages}. */
-const PRUNE_BATCH = 1_000;
-
-/** {@linkcode AccountStore} and {@linkcode ChatStore} on one SQLite file. */
+/**
+ * {@linkcode AccountStore} and {@linkcode ChatStore} on one SQLite file: opens
+ * and migrates it, and hands each call to its account or chat half on one
+ * shared connection.
+ */
 export class SqliteStore implements AccountStore, ChatStore, Disposable {
   /** The database file path (or `:memory:`). */
   readonly path: string;
-  #db: DatabaseSync;
-  /**
-   * Prepared statements by SQL text. Every SQL string this class runs is a
-   * constant or one of a few fixed variants (see {@linkcode listAudit} and
-   * {@linkcode roomHistory}), so the map stays small.
-   */
-  #statements = new Map<string, StatementSync>();
-  #closed = false;
+  #db: SqliteConnection;
+  #accounts: SqliteAccounts;
+  #chat: SqliteChat;
   /**
    * Whether this open created the file (it did not exist before), so that a
    * caller whose start then fails can remove it again.
@@ -207,7 +103,9 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
 
   private constructor(path: string, db: DatabaseSync, created: boolean) {
     this.path = path;
-    this.#db = db;
+    this.#db = new SqliteConnection(path, db);
+    this.#accounts = new SqliteAccounts(this.#db);
+    this.#chat = new SqliteChat(this.#db);
     this.created = created;
   }
 
@@ -253,10 +151,6 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
 
   /** Closes the database; later calls do nothing. */
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    // Closing finalizes every statement; none may be handed out afterwards.
-    this.#statements.clear();
     this.#db.close();
   }
 
@@ -291,65 +185,34 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
     // The copy holds password hashes: create it 0600 before SQLite fills it.
     createPrivateFile(destination);
     try {
-      await sqliteBackup(this.#db, destination);
+      await sqliteBackup(this.#db.database, destination);
     } catch (error) {
       throw isSqliteFailure(error) ? toStoreError(error, destination) : error;
     }
   }
 
+  // -------------------------------------------------------------------------
+  // AccountStore
+
   getAccount(usernameKey: string): Promise<AccountRecord | undefined> {
-    return this.#run(() => {
-      const row = this.#statement(
-        `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE username_key = ?`,
-      )
-        .get(usernameKey) as AccountRow | undefined;
-      return row && toAccount(row);
-    });
+    return this.#accounts.getAccount(usernameKey);
   }
 
   listAccounts(): Promise<AccountRecord[]> {
-    return this.#run(() => {
-      const rows = this.#statement(
-        `SELECT ${ACCOUNT_COLUMNS} FROM accounts ORDER BY created_at, id`,
-      )
-        .all() as unknown as AccountRow[];
-      return rows.map(toAccount);
-    });
+    return this.#accounts.listAccounts();
   }
 
   findLookAlikeAccount(
     usernameKey: string,
   ): Promise<AccountRecord | undefined> {
-    return this.#run(() => this.#lookAlike(usernameKey));
+    return this.#accounts.findLookAlikeAccount(usernameKey);
   }
 
   createAccount(
     account: NewAccount,
     audit: AuditEntry,
   ): Promise<AccountRecord | undefined> {
-    return this.#transaction(() => {
-      // Inside the write transaction, so of two concurrent look-alike
-      // registrations only the first commits.
-      if (this.#lookAlike(account.usernameKey) !== undefined) return undefined;
-      const result = this.#statement(
-        `INSERT INTO accounts
-           (username, username_key, username_skeleton, password_hash,
-            recovery_code_hash, created_at, password_changed_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (username_key) DO NOTHING`,
-      ).run(
-        account.username,
-        account.usernameKey,
-        confusableSkeleton(account.usernameKey),
-        account.passwordHash,
-        account.recoveryCodeHash,
-        account.createdAt,
-        account.createdAt,
-      );
-      if (result.changes === 0) return undefined;
-      this.#insertAudit(audit);
-      return this.#accountById(Number(result.lastInsertRowid));
-    });
+    return this.#accounts.createAccount(account, audit);
   }
 
   replacePasswordHash(
@@ -357,12 +220,7 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
     expectedHash: string,
     newHash: string,
   ): Promise<boolean> {
-    return this.#run(() => {
-      const result = this.#statement(
-        "UPDATE accounts SET password_hash = ? WHERE id = ? AND password_hash = ?",
-      ).run(newHash, accountId, expectedHash);
-      return result.changes === 1;
-    });
+    return this.#accounts.replacePasswordHash(accountId, expectedHash, newHash);
   }
 
   changePassword(
@@ -370,10 +228,7 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
     newHash: string,
     audit: AuditEntry,
   ): Promise<void> {
-    return this.#transaction(() => {
-      this.#setPassword(accountId, newHash, audit.at);
-      this.#insertAudit(audit);
-    });
+    return this.#accounts.changePassword(accountId, newHash, audit);
   }
 
   issueResetToken(
@@ -381,30 +236,15 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
     tokenHash: string,
     expiresAt: number,
     audit: AuditEntry,
-    options: { unlessPending?: boolean; pendingDetail?: string } = {},
+    options?: { unlessPending?: boolean; pendingDetail?: string },
   ): Promise<boolean> {
-    return this.#transaction(() => {
-      if (options.unlessPending) {
-        const live = this.#statement(
-          "SELECT 1 FROM reset_tokens WHERE account_id = ? AND expires_at > ?",
-        ).get(accountId, audit.at);
-        if (live !== undefined) {
-          this.#insertAudit({
-            ...audit,
-            detail: options.pendingDetail ?? audit.detail,
-          });
-          return false;
-        }
-      }
-      this.#statement("DELETE FROM reset_tokens WHERE account_id = ?")
-        .run(accountId);
-      this.#statement(
-        `INSERT INTO reset_tokens (token_hash, account_id, created_at, expires_at)
-         VALUES (?, ?, ?, ?)`,
-      ).run(tokenHash, accountId, audit.at, expiresAt);
-      this.#insertAudit(audit);
-      return true;
-    });
+    return this.#accounts.issueResetToken(
+      accountId,
+      tokenHash,
+      expiresAt,
+      audit,
+      options,
+    );
   }
 
   redeemSecret(
@@ -414,49 +254,17 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
     nextRecoveryCodeHash: string,
     audit: Omit<AuditEntry, "username">,
   ): Promise<RedeemResult | undefined> {
-    return this.#transaction(() => {
-      const token = this.#statement(
-        `SELECT account_id AS accountId, expires_at AS expiresAt
-         FROM reset_tokens WHERE token_hash = ?`,
-      ).get(secretHash) as { accountId: number; expiresAt: number } | undefined;
-      let accountId: number;
-      let via: RedeemResult["via"];
-      if (token !== undefined) {
-        if (!(now < token.expiresAt)) {
-          // Expired: remove it so the table does not keep dead secrets.
-          this.#statement("DELETE FROM reset_tokens WHERE token_hash = ?")
-            .run(secretHash);
-          return undefined;
-        }
-        accountId = token.accountId;
-        via = "reset_token";
-      } else {
-        const owner = this.#statement(
-          "SELECT id FROM accounts WHERE recovery_code_hash = ?",
-        ).get(secretHash) as { id: number } | undefined;
-        if (owner === undefined) return undefined;
-        accountId = owner.id;
-        via = "recovery_code";
-        this.#statement(
-          "UPDATE accounts SET recovery_code_hash = ? WHERE id = ?",
-        ).run(nextRecoveryCodeHash, accountId);
-      }
-      this.#setPassword(accountId, newHash, now);
-      const account = this.#accountById(accountId);
-      this.#insertAudit({ ...audit, username: account.username });
-      return { account, via };
-    });
+    return this.#accounts.redeemSecret(
+      secretHash,
+      now,
+      newHash,
+      nextRecoveryCodeHash,
+      audit,
+    );
   }
 
   deleteAccount(accountId: number, audit: AuditEntry): Promise<boolean> {
-    return this.#transaction(() => {
-      // Tokens go by ON DELETE CASCADE; the recovery code lives in the row.
-      const result = this.#statement("DELETE FROM accounts WHERE id = ?")
-        .run(accountId);
-      if (result.changes === 0) return false;
-      this.#insertAudit(audit);
-      return true;
-    });
+    return this.#accounts.deleteAccount(accountId, audit);
   }
 
   issueResumeToken(
@@ -464,27 +272,14 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
     tokenHash: string,
     expiresAt: number,
   ): Promise<void> {
-    return this.#transaction(() => {
-      this.#replaceResumeToken(accountId, tokenHash, expiresAt);
-    });
+    return this.#accounts.issueResumeToken(accountId, tokenHash, expiresAt);
   }
 
   redeemResumeToken(
     tokenHash: string,
     now: number,
   ): Promise<AccountRecord | undefined> {
-    return this.#transaction(() => {
-      const token = this.#statement(
-        `SELECT account_id AS accountId, expires_at AS expiresAt
-         FROM resume_tokens WHERE token_hash = ?`,
-      ).get(tokenHash) as { accountId: number; expiresAt: number } | undefined;
-      if (token === undefined) return undefined;
-      // Single use: gone whether or not it was still valid.
-      this.#statement("DELETE FROM resume_tokens WHERE token_hash = ?")
-        .run(tokenHash);
-      if (!(now < token.expiresAt)) return undefined;
-      return this.#accountById(token.accountId);
-    });
+    return this.#accounts.redeemResumeToken(tokenHash, now);
   }
 
   recordLogin(
@@ -492,48 +287,23 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
     audit: AuditEntry,
     resumeToken?: NewResumeToken,
   ): Promise<void> {
-    return this.#transaction(() => {
-      this.#statement("UPDATE accounts SET last_seen_at = ? WHERE id = ?")
-        .run(audit.at, accountId);
-      this.#insertAudit(audit);
-      if (resumeToken !== undefined) {
-        this.#replaceResumeToken(
-          accountId,
-          resumeToken.tokenHash,
-          resumeToken.expiresAt,
-        );
-      }
-    });
+    return this.#accounts.recordLogin(accountId, audit, resumeToken);
   }
 
   recordLogout(
     accountId: number,
     audit: AuditEntry,
-    options: RecordLogoutOptions = {},
+    options?: RecordLogoutOptions,
   ): Promise<void> {
-    return this.#transaction(() => {
-      if (options.revokeResumeTokens) {
-        this.#statement("DELETE FROM resume_tokens WHERE account_id = ?")
-          .run(accountId);
-      }
-      this.#statement("UPDATE accounts SET last_seen_at = ? WHERE id = ?")
-        .run(audit.at, accountId);
-      this.#insertAudit(audit);
-    });
+    return this.#accounts.recordLogout(accountId, audit, options);
   }
 
   revokeResumeTokens(accountId: number): Promise<void> {
-    return this.#run(() => {
-      this.#statement("DELETE FROM resume_tokens WHERE account_id = ?")
-        .run(accountId);
-    });
+    return this.#accounts.revokeResumeTokens(accountId);
   }
 
   touchLastSeen(accountId: number, at: number): Promise<void> {
-    return this.#run(() => {
-      this.#statement("UPDATE accounts SET last_seen_at = ? WHERE id = ?")
-        .run(at, accountId);
-    });
+    return this.#accounts.touchLastSeen(accountId, at);
   }
 
   setAdmin(
@@ -541,137 +311,38 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
     isAdmin: boolean,
     audit: AuditEntry,
   ): Promise<boolean> {
-    return this.#transaction(() => {
-      const result = this.#statement(
-        "UPDATE accounts SET is_admin = ? WHERE username_key = ?",
-      ).run(isAdmin ? 1 : 0, usernameKey);
-      if (result.changes === 0) return false;
-      this.#insertAudit(audit);
-      return true;
-    });
+    return this.#accounts.setAdmin(usernameKey, isAdmin, audit);
   }
 
   appendAudit(entry: AuditEntry): Promise<void> {
-    return this.#run(() => {
-      this.#insertAudit(entry);
-    });
+    return this.#accounts.appendAudit(entry);
   }
 
   pruneAudit(olderThan: number): Promise<number> {
-    return this.#transaction(() =>
-      Number(
-        this.#statement("DELETE FROM audit_log WHERE at < ?").run(olderThan)
-          .changes,
-      )
-    );
+    return this.#accounts.pruneAudit(olderThan);
   }
 
-  listAudit(query: AuditQuery = {}): Promise<AuditEntry[]> {
-    const where: string[] = [];
-    const params: SQLInputValue[] = [];
-    if (query.event !== undefined) {
-      where.push("event = ?");
-      params.push(query.event);
-    }
-    if (query.username !== undefined) {
-      where.push("username = ?");
-      params.push(query.username);
-    }
-    // Four variants at most (with or without each filter): safe to cache.
-    const sql = `SELECT at, event, username, address, detail FROM audit_log
-      ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
-      ORDER BY id DESC LIMIT ?`;
-    params.push(query.limit ?? 100);
-    return this.#run(() => {
-      const rows = this.#statement(sql).all(...params) as unknown as Array<
-        Omit<AuditEntry, "event"> & { event: AuditEventType }
-      >;
-      return rows.map((row) => ({ ...row }));
-    });
+  listAudit(query?: AuditQuery): Promise<AuditEntry[]> {
+    return this.#accounts.listAudit(query);
   }
 
   // -------------------------------------------------------------------------
   // ChatStore
 
   maxMessageId(): Promise<number> {
-    return this.#run(() => {
-      const row = this.#statement("SELECT max(id) AS id FROM messages")
-        .get() as { id: number | null };
-      return row.id === null ? 0 : Number(row.id);
-    });
+    return this.#chat.maxMessageId();
   }
 
   insertMessages(messages: readonly StoredMessage[]): Promise<void> {
-    if (messages.length === 0) return Promise.resolve();
-    return this.#transaction(() => {
-      const insert = this.#statement(
-        `INSERT INTO messages (id, room, sender, recipient, text, created_at)
-         VALUES (?, ?, ?, ?, ?, ?)`,
-      );
-      for (const message of messages) {
-        insert.run(
-          message.id,
-          message.room,
-          message.sender,
-          message.recipient,
-          message.text,
-          message.createdAt,
-        );
-      }
-    });
+    return this.#chat.insertMessages(messages);
   }
 
   getMessage(id: number): Promise<StoredMessage | undefined> {
-    return this.#run(() => {
-      const row = this.#statement(
-        `SELECT ${MESSAGE_COLUMNS} FROM messages
-         WHERE id = ? AND deleted_at IS NULL`,
-      ).get(id) as StoredMessage | undefined;
-      return row && toMessage(row);
-    });
+    return this.#chat.getMessage(id);
   }
 
   roomHistory(room: string, query: HistoryQuery): Promise<HistoryPage> {
-    const { count, before, after } = query;
-    if (before !== undefined && after !== undefined) {
-      return Promise.reject(
-        new TypeError(
-          "Cannot read room history: before and after are mutually exclusive",
-        ),
-      );
-    }
-    if (!Number.isSafeInteger(count) || count < 0) {
-      return Promise.reject(
-        new RangeError(
-          `Cannot read room history: count must be an integer of 0 or more, got ${count}`,
-        ),
-      );
-    }
-    // Three variants (after, before, neither): safe to cache.
-    const params: SQLInputValue[] = [room];
-    let sql = `SELECT ${MESSAGE_COLUMNS} FROM messages
-      WHERE room = ? AND deleted_at IS NULL`;
-    if (after !== undefined) {
-      sql += " AND id > ? ORDER BY id ASC";
-      params.push(after);
-    } else if (before !== undefined) {
-      sql += " AND id < ? ORDER BY id DESC";
-      params.push(before);
-    } else {
-      sql += " ORDER BY id DESC";
-    }
-    // One extra row tells whether more remain without a second query.
-    sql += " LIMIT ?";
-    params.push(count + 1);
-    return this.#run(() => {
-      const rows = this.#statement(sql).all(
-        ...params,
-      ) as unknown as StoredMessage[];
-      const more = rows.length > count;
-      const messages = rows.slice(0, count).map(toMessage);
-      if (after === undefined) messages.reverse();
-      return { messages, more };
-    });
+    return this.#chat.roomHistory(room, query);
   }
 
   deleteMessage(
@@ -679,145 +350,48 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
     at: number,
     audit?: AuditEntry,
   ): Promise<StoredMessage | undefined> {
-    return this.#transaction(() => {
-      const row = this.#statement(
-        `UPDATE messages SET deleted_at = ?
-         WHERE id = ? AND deleted_at IS NULL
-         RETURNING ${MESSAGE_COLUMNS}`,
-      ).get(at, id) as StoredMessage | undefined;
-      if (row === undefined) return undefined;
-      if (audit !== undefined) this.#insertAudit(audit);
-      return toMessage(row);
-    });
+    return this.#chat.deleteMessage(id, at, audit);
   }
 
-  async pruneMessages(olderThan: number, limit = 10_000): Promise<number> {
-    if (!Number.isSafeInteger(limit) || limit < 0) {
-      throw new RangeError(
-        `Cannot prune messages: limit must be an integer of 0 or more, got ${limit}`,
-      );
-    }
-    let deleted = 0;
-    while (deleted < limit) {
-      const batch = Math.min(PRUNE_BATCH, limit - deleted);
-      const changes = await this.#transaction(() =>
-        Number(
-          this.#statement(
-            `DELETE FROM messages WHERE id IN (
-               SELECT id FROM messages
-               WHERE created_at < ?
-                 AND id < (SELECT max(id) FROM messages)
-                 AND NOT EXISTS (
-                   SELECT 1 FROM offline_queue WHERE message_id = messages.id
-                 )
-               ORDER BY created_at
-               LIMIT ?
-             )`,
-          ).run(olderThan, batch).changes,
-        )
-      );
-      deleted += changes;
-      if (changes < batch) break;
-      // node:sqlite is synchronous: let sockets and other store calls run
-      // between batches.
-      await new Promise((resolve) => setTimeout(resolve, 0));
-    }
-    return deleted;
+  pruneMessages(olderThan: number, limit?: number): Promise<number> {
+    return this.#chat.pruneMessages(olderThan, limit);
   }
 
   queueOffline(
     message: StoredMessage,
     recipientAccountId: number,
     maxQueued: number,
-    maxQueuedBytes = Number.POSITIVE_INFINITY,
+    maxQueuedBytes?: number,
   ): Promise<QueueOfflineResult> {
-    return this.#transaction(() => {
-      const { n, bytes } = this.#statement(
-        `SELECT count(*) AS n,
-                coalesce(sum(length(CAST(m.text AS BLOB))), 0) AS bytes
-         FROM offline_queue q JOIN messages m ON m.id = q.message_id
-         WHERE q.recipient_account_id = ?`,
-      ).get(recipientAccountId) as { n: number; bytes: number };
-      if (n >= maxQueued) return "full";
-      const textBytes = new TextEncoder().encode(message.text).length;
-      if (bytes + textBytes > maxQueuedBytes) return "full_bytes";
-      this.#statement(
-        `INSERT INTO messages (id, room, sender, recipient, text, created_at)
-         VALUES (?, ?, ?, ?, ?, ?)`,
-      ).run(
-        message.id,
-        message.room,
-        message.sender,
-        message.recipient,
-        message.text,
-        message.createdAt,
-      );
-      this.#statement(
-        `INSERT INTO offline_queue (message_id, recipient_account_id, queued_at)
-         VALUES (?, ?, ?)`,
-      ).run(message.id, recipientAccountId, message.createdAt);
-      return "queued";
-    });
+    return this.#chat.queueOffline(
+      message,
+      recipientAccountId,
+      maxQueued,
+      maxQueuedBytes,
+    );
   }
 
   takeOffline(recipientAccountId: number): Promise<StoredMessage[]> {
-    return this.#transaction(() => {
-      const rows = this.#statement(
-        `SELECT m.id, m.room, m.sender, m.recipient, m.text,
-                m.created_at AS createdAt
-         FROM offline_queue q JOIN messages m ON m.id = q.message_id
-         WHERE q.recipient_account_id = ? AND m.deleted_at IS NULL
-         ORDER BY m.id`,
-      ).all(recipientAccountId) as unknown as StoredMessage[];
-      this.#statement(
-        "DELETE FROM offline_queue WHERE recipient_account_id = ?",
-      ).run(recipientAccountId);
-      return rows.map(toMessage);
-    });
+    return this.#chat.takeOffline(recipientAccountId);
   }
 
   peekOffline(
     recipientAccountId: number,
     limit: number,
-    afterId = 0,
+    afterId?: number,
   ): Promise<StoredMessage[]> {
-    const rows = this.#statement(
-      `SELECT m.id, m.room, m.sender, m.recipient, m.text,
-              m.created_at AS createdAt
-       FROM offline_queue q JOIN messages m ON m.id = q.message_id
-       WHERE q.recipient_account_id = ? AND q.message_id > ?
-         AND m.deleted_at IS NULL
-       ORDER BY q.message_id LIMIT ?`,
-    ).all(recipientAccountId, afterId, limit) as unknown as StoredMessage[];
-    return Promise.resolve(rows.map(toMessage));
+    return this.#chat.peekOffline(recipientAccountId, limit, afterId);
   }
 
-  countOffline(recipientAccountId: number, since = 0): Promise<number> {
-    const { n } = this.#statement(
-      `SELECT count(*) AS n
-       FROM offline_queue q JOIN messages m ON m.id = q.message_id
-       WHERE q.recipient_account_id = ? AND m.deleted_at IS NULL
-         AND m.created_at >= ?`,
-    ).get(recipientAccountId, since) as { n: number };
-    return Promise.resolve(n);
+  countOffline(recipientAccountId: number, since?: number): Promise<number> {
+    return this.#chat.countOffline(recipientAccountId, since);
   }
 
   ackOffline(
     recipientAccountId: number,
     messageIds: readonly number[],
   ): Promise<void> {
-    return this.#transaction(() => {
-      const remove = this.#statement(
-        "DELETE FROM offline_queue WHERE recipient_account_id = ? AND message_id = ?",
-      );
-      for (const id of messageIds) remove.run(recipientAccountId, id);
-      // Entries of messages an admin deleted are never delivered: drop them
-      // here so they stop counting against the recipient's cap.
-      this.#statement(
-        `DELETE FROM offline_queue WHERE recipient_account_id = ?
-           AND message_id IN (SELECT id FROM messages WHERE deleted_at IS NOT NULL)`,
-      ).run(recipientAccountId);
-    });
+    return this.#chat.ackOffline(recipientAccountId, messageIds);
   }
 
   setMute(
@@ -827,147 +401,19 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
     by: string | null,
     audit: AuditEntry,
   ): Promise<boolean> {
-    return this.#transaction(() => {
-      const exists = this.#statement("SELECT 1 FROM accounts WHERE id = ?")
-        .get(accountId);
-      if (exists === undefined) return false;
-      this.#statement(
-        `INSERT INTO mutes (account_id, until, reason, "by") VALUES (?, ?, ?, ?)
-         ON CONFLICT (account_id) DO UPDATE
-           SET until = excluded.until, reason = excluded.reason,
-               "by" = excluded."by"`,
-      ).run(accountId, until, reason, by);
-      this.#insertAudit(audit);
-      return true;
-    });
+    return this.#chat.setMute(accountId, until, reason, by, audit);
   }
 
   clearMute(accountId: number, audit: AuditEntry): Promise<boolean> {
-    return this.#transaction(() => {
-      const row = this.#statement(
-        "DELETE FROM mutes WHERE account_id = ? RETURNING until",
-      ).get(accountId) as { until: number } | undefined;
-      if (row === undefined || !(audit.at < Number(row.until))) return false;
-      this.#insertAudit(audit);
-      return true;
-    });
+    return this.#chat.clearMute(accountId, audit);
   }
 
   getMute(accountId: number, now: number): Promise<Mute | undefined> {
-    return this.#run(() => {
-      const row = this.#statement(
-        `SELECT until, reason, "by" FROM mutes
-         WHERE account_id = ? AND until > ?`,
-      ).get(accountId, now) as Mute | undefined;
-      return row &&
-        { until: Number(row.until), reason: row.reason, by: row.by };
-    });
+    return this.#chat.getMute(accountId, now);
   }
 
   setStatus(accountId: number, status: string): Promise<boolean> {
-    return this.#run(() => {
-      const result = this.#statement(
-        "UPDATE accounts SET status = ? WHERE id = ?",
-      ).run(status, accountId);
-      return result.changes === 1;
-    });
-  }
-
-  #setPassword(accountId: number, newHash: string, at: number): void {
-    this.#statement(
-      "UPDATE accounts SET password_hash = ?, password_changed_at = ? WHERE id = ?",
-    ).run(newHash, at, accountId);
-    this.#statement("DELETE FROM reset_tokens WHERE account_id = ?")
-      .run(accountId);
-    this.#statement("DELETE FROM resume_tokens WHERE account_id = ?")
-      .run(accountId);
-  }
-
-  #replaceResumeToken(
-    accountId: number,
-    tokenHash: string,
-    expiresAt: number,
-  ): void {
-    this.#statement("DELETE FROM resume_tokens WHERE account_id = ?")
-      .run(accountId);
-    this.#statement(
-      "INSERT INTO resume_tokens (token_hash, account_id, expires_at) VALUES (?, ?, ?)",
-    ).run(tokenHash, accountId, expiresAt);
-  }
-
-  #accountById(id: number): AccountRecord {
-    const row = this.#statement(
-      `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE id = ?`,
-    )
-      .get(id) as AccountRow | undefined;
-    if (row === undefined) {
-      throw new Error(`Cannot read account ${id}: row vanished`);
-    }
-    return toAccount(row);
-  }
-
-  #insertAudit(raw: AuditEntry): void {
-    // Peers choose the names and details: store bounded, sanitized text.
-    const entry = boundedAuditEntry(raw);
-    this.#statement(
-      "INSERT INTO audit_log (at, event, username, address, detail) VALUES (?, ?, ?, ?, ?)",
-    ).run(entry.at, entry.event, entry.username, entry.address, entry.detail);
-  }
-
-  /**
-   * The prepared statement for `sql`, prepared on first use and reused after
-   * (node:sqlite resets a statement after each `run`, `get` and `all`). Only
-   * for SQL from a fixed set of strings: the cache is never evicted.
-   */
-  #statement(sql: string): StatementSync {
-    let statement = this.#statements.get(sql);
-    if (statement === undefined) {
-      statement = this.#db.prepare(sql);
-      this.#statements.set(sql, statement);
-    }
-    return statement;
-  }
-
-  /**
-   * Runs `body` inside BEGIN IMMEDIATE ... COMMIT. The promise settles after
-   * COMMIT returned (with `synchronous=FULL`, after the WAL was synced).
-   */
-  /** The oldest account with another key and the same skeleton as `key`. */
-  #lookAlike(key: string): AccountRecord | undefined {
-    const row = this.#statement(
-      `SELECT ${ACCOUNT_COLUMNS} FROM accounts
-       WHERE username_skeleton = ? AND username_key <> ?
-       ORDER BY id LIMIT 1`,
-    ).get(confusableSkeleton(key), key) as AccountRow | undefined;
-    return row && toAccount(row);
-  }
-
-  #transaction<T>(body: () => T): Promise<T> {
-    return this.#run(() => {
-      this.#db.exec("BEGIN IMMEDIATE");
-      try {
-        const result = body();
-        this.#db.exec("COMMIT");
-        return result;
-      } catch (error) {
-        if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
-        throw error;
-      }
-    });
-  }
-
-  /**
-   * Runs one synchronous statement group and turns any throw into a
-   * rejection; lock, corruption and I/O failures become {@linkcode StoreError}.
-   */
-  #run<T>(body: () => T): Promise<T> {
-    try {
-      return Promise.resolve(body());
-    } catch (error) {
-      return Promise.reject(
-        isSqliteFailure(error) ? toStoreError(error, this.path) : error,
-      );
-    }
+    return this.#chat.setStatus(accountId, status);
   }
 }
 
@@ -1017,140 +463,4 @@ function removeIfEmpty(path: string): void {
   } catch {
     // Best effort: the open error is what the caller needs to see.
   }
-}
-
-function isSqliteFailure(error: unknown): boolean {
-  return error instanceof Error &&
-    (error as { code?: unknown }).code === "ERR_SQLITE_ERROR" &&
-    /locked|busy|malformed|corrupt|disk I\/O|not a database|readonly|full/i
-      .test(error.message);
-}
-
-function checkAndMigrate(db: DatabaseSync, path: string): void {
-  // Reading the header makes SQLite validate the file before we write.
-  const quick = db.prepare("PRAGMA quick_check").all() as Array<
-    Record<string, unknown>
-  >;
-  const problems = quick.map((row) => String(Object.values(row)[0]));
-  if (problems.length !== 1 || problems[0] !== "ok") {
-    throw new StoreError(
-      "corrupt",
-      path,
-      `Cannot open database "${path}": integrity check failed (${
-        problems.slice(0, 3).join("; ")
-      }); restore it from a backup or move it aside to start a new one`,
-    );
-  }
-  const applicationId = pragmaNumber(db, "application_id");
-  const version = pragmaNumber(db, "user_version");
-  const tableCount = (db.prepare(
-    "SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table'",
-  ).get() as { n: number }).n;
-  if (
-    applicationId !== APPLICATION_ID && (applicationId !== 0 || tableCount > 0)
-  ) {
-    throw new StoreError(
-      "foreign_database",
-      path,
-      `Cannot open database "${path}": it is a SQLite database of another program; choose another file with --db`,
-    );
-  }
-  if (version > SCHEMA_VERSION) {
-    throw new StoreError(
-      "newer_schema",
-      path,
-      `Cannot open database "${path}": its schema version ${version} is newer than this server understands (${SCHEMA_VERSION}); upgrade TCPChat`,
-    );
-  }
-  db.exec("PRAGMA journal_mode = WAL");
-  // WAL with NORMAL can lose the last commits on power loss; chat accounts
-  // and queued messages are worth the extra fsync.
-  db.exec("PRAGMA synchronous = FULL");
-  for (let v = version; v < SCHEMA_VERSION; v++) {
-    db.exec("BEGIN IMMEDIATE");
-    try {
-      db.exec(MIGRATIONS[v] ?? "");
-      MIGRATION_FILLS[v]?.(db);
-      db.exec(`PRAGMA application_id = ${APPLICATION_ID}`);
-      db.exec(`PRAGMA user_version = ${v + 1}`);
-      db.exec("COMMIT");
-    } catch (error) {
-      db.exec("ROLLBACK");
-      throw error;
-    }
-  }
-}
-
-/**
- * Stores the look-alike skeleton of every account's key (derived in code,
- * so SQL cannot do it). Keys that share a skeleton are kept as they are.
- */
-function fillSkeletons(db: DatabaseSync): void {
-  const update = db.prepare(
-    "UPDATE accounts SET username_skeleton = ? WHERE id = ?",
-  );
-  const rows = db.prepare("SELECT id, username_key AS key FROM accounts")
-    .all() as Array<{ id: number; key: string }>;
-  for (const row of rows) update.run(confusableSkeleton(row.key), row.id);
-}
-
-function pragmaNumber(db: DatabaseSync, name: string): number {
-  const row = db.prepare(`PRAGMA ${name}`).get() as Record<string, unknown>;
-  return Number(row[name]);
-}
-
-function toStoreError(error: unknown, path: string): StoreError {
-  const message = error instanceof Error ? error.message : String(error);
-  if (/not a database/i.test(message)) {
-    return new StoreError(
-      "not_a_database",
-      path,
-      `Cannot open database "${path}": the file is not a SQLite database; move it aside or choose another file with --db`,
-      { cause: error },
-    );
-  }
-  if (/malformed|corrupt/i.test(message)) {
-    return new StoreError(
-      "corrupt",
-      path,
-      `Cannot open database "${path}": the file is corrupt; restore it from a backup or move it aside to start a new one`,
-      { cause: error },
-    );
-  }
-  if (/locked|busy/i.test(message)) {
-    return new StoreError(
-      "locked",
-      path,
-      `Cannot use database "${path}": it is locked by another process; stop that process or wait and retry`,
-      { cause: error },
-    );
-  }
-  return new StoreError(
-    "cannot_open",
-    path,
-    `Cannot open database "${path}": ${message}`,
-    { cause: error },
-  );
-}
-
-function toAccount(row: AccountRow): AccountRecord {
-  return {
-    ...row,
-    id: Number(row.id),
-    isAdmin: row.isAdmin === 1,
-    createdAt: Number(row.createdAt),
-    lastSeenAt: row.lastSeenAt === null ? null : Number(row.lastSeenAt),
-    passwordChangedAt: Number(row.passwordChangedAt),
-  };
-}
-
-function toMessage(row: StoredMessage): StoredMessage {
-  return {
-    id: Number(row.id),
-    room: row.room,
-    sender: row.sender,
-    recipient: row.recipient,
-    text: row.text,
-    createdAt: Number(row.createdAt),
-  };
 }
