@@ -27,6 +27,27 @@ const ALLOWED: ReadonlyArray<{ folder: string; may: readonly string[] }> = [
   { folder: "server", may: ["server", "store", "protocol", "shared"] },
 ];
 
+/**
+ * Layers inside lib/server/: the chat core and the registry know nothing of
+ * sessions, transports or wire encoding; the session knows no transport.
+ * Folders of lib/server/ not listed may import any of them.
+ */
+const SERVER_LAYERS: ReadonlyArray<
+  { folder: string; mayNot: readonly string[] }
+> = [
+  {
+    folder: "registry",
+    mayNot: ["chat", "session", "adapters", "net", "control", "auth"],
+  },
+  { folder: "chat", mayNot: ["session", "adapters", "net", "control", "auth"] },
+  { folder: "auth", mayNot: ["chat", "session", "adapters", "net", "control"] },
+  { folder: "session", mayNot: ["adapters", "net", "control"] },
+  { folder: "adapters", mayNot: ["net", "control"] },
+];
+
+/** The chat core hands adapters data, never protocol lines. */
+const CORE_ENCODING = /\b(formatReply|formatCommand)\b/;
+
 /** Modules that may open sockets (listeners and connections). */
 const SOCKET_MODULES = [
   /^lib\/server\/net\//,
@@ -64,6 +85,14 @@ export function importSpecifiers(source: string): string[] {
     for (const match of code.matchAll(pattern)) found.push(match[1]!);
   }
   return found;
+}
+
+/** The folder under lib/server/ of a path, or undefined elsewhere. */
+function serverFolder(path: string): string | undefined {
+  const parts = path.split("/");
+  return parts[0] === "lib" && parts[1] === "server" && parts.length > 3
+    ? parts[2]
+    : undefined;
 }
 
 /** The first folder under lib/ of a path, or undefined outside lib/. */
@@ -104,6 +133,18 @@ export function violations(modules: readonly Module[]): string[] {
             `${path}: only the entries construct the SQLite store (${specifier})`,
           );
         }
+        const layer = SERVER_LAYERS.find((entry) =>
+          entry.folder === serverFolder(path)
+        );
+        const targetLayer = serverFolder(target);
+        if (
+          layer !== undefined && targetLayer !== undefined &&
+          layer.mayNot.includes(targetLayer)
+        ) {
+          problems.push(
+            `${path}: lib/server/${layer.folder}/ may not import lib/server/${targetLayer}/ (${specifier})`,
+          );
+        }
         const targetFolder = libFolder(target);
         if (
           rule !== undefined && targetFolder !== undefined &&
@@ -126,6 +167,13 @@ export function violations(modules: readonly Module[]): string[] {
           }
         }
       }
+    }
+    if (
+      serverFolder(path) === "chat" && CORE_ENCODING.test(stripComments(source))
+    ) {
+      problems.push(
+        `${path}: the chat core encodes no protocol lines (adapters do)`,
+      );
     }
     if (
       inLib && SOCKET_CALL.test(stripComments(source)) &&
@@ -178,6 +226,29 @@ Deno.test("architecture: the entries stay thin", async () => {
 
 Deno.test("architecture: each rule catches a deliberately wrong import", () => {
   const cases: Array<[Module, RegExp]> = [
+    [
+      {
+        path: "lib/server/chat/x.ts",
+        source:
+          'import { encodeEvent } from "../adapters/native/native_encoding.ts";',
+      },
+      /lib\/server\/chat\/ may not import lib\/server\/adapters\//,
+    ],
+    [
+      {
+        path: "lib/server/session/x.ts",
+        source: 'import { TlsFront } from "../net/tls_front.ts";',
+      },
+      /lib\/server\/session\/ may not import lib\/server\/net\//,
+    ],
+    [
+      {
+        path: "lib/server/chat/x.ts",
+        source:
+          'import { formatReply } from "../../protocol/protocol.ts";\nformatReply(r);',
+      },
+      /the chat core encodes no protocol lines/,
+    ],
     [
       {
         path: "lib/protocol/x.ts",

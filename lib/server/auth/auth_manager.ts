@@ -43,7 +43,7 @@ import {
   LocalSessionRegistry,
   type SessionEndReason,
   type SessionRegistry,
-} from "../sessions/session_registry.ts";
+} from "../registry/session_registry.ts";
 import type {
   AccountRecord,
   AccountStore,

@@ -26,7 +26,7 @@ import type {
   ChatStore,
   StoredMessage,
 } from "../../store/store.ts";
-import type { SessionRegistry } from "../sessions/session_registry.ts";
+import type { SessionRegistry } from "../registry/session_registry.ts";
 import { PresenceBatcher, type PresenceEvent } from "./presence.ts";
 import { type Bus, InProcessBus } from "./bus.ts";
 import { type Audience, roomAudience } from "./events.ts";

@@ -7,7 +7,7 @@
  */
 
 import { normalizeUsername } from "../../shared/username.ts";
-import type { SessionRegistry } from "../sessions/session_registry.ts";
+import type { SessionRegistry } from "../registry/session_registry.ts";
 
 import { LOBBY } from "../../protocol/protocol.ts";
 

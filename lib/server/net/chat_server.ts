@@ -19,7 +19,7 @@ import type { RegisterThrottleOptions } from "../auth/register_throttle.ts";
 import { TlsFront } from "./tls_front.ts";
 import type { AccountStore, ChatStore } from "../../store/store.ts";
 import { formatClockTime } from "../../shared/time_format.ts";
-import { LocalSessionRegistry } from "../sessions/session_registry.ts";
+import { LocalSessionRegistry } from "../registry/session_registry.ts";
 import type { SessionLimits } from "../session/session.ts";
 import {
   closeQuietly,

@@ -31,7 +31,7 @@ import {
   type ParsedCommand,
   type Reply,
 } from "../../protocol/protocol.ts";
-import { NoticeLimiter, TokenBucket } from "../net/rate_limiter.ts";
+import { NoticeLimiter, TokenBucket } from "./rate_limiter.ts";
 import { isStoreBusy } from "../../store/store.ts";
 import {
   errorReply,

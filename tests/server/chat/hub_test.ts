@@ -5,7 +5,7 @@ import {
   type Member,
   normalizeRoomName,
 } from "../../../lib/server/chat/hub.ts";
-import { LocalSessionRegistry } from "../../../lib/server/sessions/session_registry.ts";
+import { LocalSessionRegistry } from "../../../lib/server/registry/session_registry.ts";
 
 type FakeMember = Member;
 

@@ -3,7 +3,7 @@ import {
   type ChatMember,
   ChatService,
 } from "../../../../lib/server/chat/chat_service.ts";
-import { LocalSessionRegistry } from "../../../../lib/server/sessions/session_registry.ts";
+import { LocalSessionRegistry } from "../../../../lib/server/registry/session_registry.ts";
 import { NativeFanout } from "../../../../lib/server/adapters/native/native_fanout.ts";
 import { ManualClock } from "../../../../lib/shared/clock.ts";
 import { tempStore } from "../../../_util.ts";

@@ -3,7 +3,7 @@ import { ManualClock } from "../../../lib/shared/clock.ts";
 import {
   NoticeLimiter,
   TokenBucket,
-} from "../../../lib/server/net/rate_limiter.ts";
+} from "../../../lib/server/session/rate_limiter.ts";
 
 function takeTimes(bucket: TokenBucket, count: number): boolean[] {
   return Array.from({ length: count }, () => bucket.take());

@@ -3,7 +3,7 @@ import {
   type LiveSession,
   LocalSessionRegistry,
   type SessionEndReason,
-} from "../../../lib/server/sessions/session_registry.ts";
+} from "../../../lib/server/registry/session_registry.ts";
 
 function live(username: string, accountId = 1): LiveSession {
   return {
