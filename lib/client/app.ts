@@ -8,7 +8,6 @@
  */
 
 import type { ClientIo } from "../terminal/terminal_io.ts";
-import { SYSTEM_CLOCK } from "../shared/clock.ts";
 import type { Lang } from "../shared/messages.ts";
 import { parseAddress, parsePort } from "./address.ts";
 import { authMenu } from "./auth_flow.ts";
@@ -47,12 +46,7 @@ export interface RunClientOptions extends ClientOptions {
 
 /** The interactive client over a given console; resolves the exit code. */
 export async function runClient(options: RunClientOptions): Promise<number> {
-  const ui = new ClientUi(
-    options.io,
-    options.lang,
-    options.color ?? false,
-    SYSTEM_CLOCK,
-  );
+  const ui = new ClientUi(options.io, options);
   ui.banner("clientBanner");
   ui.print("");
   const target = await askTarget(ui, options);

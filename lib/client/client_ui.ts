@@ -6,7 +6,7 @@
  */
 
 import type { ClientIo } from "../terminal/terminal_io.ts";
-import type { Clock } from "../shared/clock.ts";
+import { type Clock, SYSTEM_CLOCK } from "../shared/clock.ts";
 import {
   type Lang,
   type MessageKey,
@@ -26,6 +26,15 @@ import {
 /** The seed's banner rule. */
 export const RULE = "=".repeat(50);
 
+/** Options for {@linkcode ClientUi}. */
+export interface ClientUiOptions {
+  lang: Lang;
+  /** Colored output. @default {false} */
+  color?: boolean;
+  /** The time stamped on lines. @default {SYSTEM_CLOCK} */
+  clock?: Clock;
+}
+
 /** The console, the language and the view, with the lines the client prints. */
 export class ClientUi {
   /** Where lines go and answers come from. */
@@ -35,11 +44,14 @@ export class ClientUi {
   /** The time stamped on lines. */
   readonly clock: Clock;
 
-  /** A console in `lang`, colored or not. */
-  constructor(io: ClientIo, lang: Lang, color: boolean, clock: Clock) {
+  /** A console on `io` in `options.lang`. */
+  constructor(io: ClientIo, options: ClientUiOptions) {
     this.io = io;
-    this.view = { lang, palette: color ? COLOR_PALETTE : PLAIN_PALETTE };
-    this.clock = clock;
+    this.view = {
+      lang: options.lang,
+      palette: options.color ? COLOR_PALETTE : PLAIN_PALETTE,
+    };
+    this.clock = options.clock ?? SYSTEM_CLOCK;
   }
 
   /** A catalog sentence in the user's language. */
