@@ -1,13 +1,14 @@
 /**
  * The client's side of one TCP connection: connect with a timeout, read and
  * parse server lines into a queue, answer `PING` at once, and send commands.
- * The interactive logic in `client.ts` awaits replies from here.
+ * The interactive logic awaits replies from here through `reply_waiter.ts`.
  *
  * @module
  */
 
 import { sanitizeReply, sanitizeServerText } from "./view.ts";
 import { LineFramer } from "../protocol/line_framer.ts";
+import { pullReply } from "./reply_waiter.ts";
 import { isPeerGoneError } from "../shared/outbound_queue.ts";
 import {
   type Command,
@@ -276,22 +277,21 @@ export class ServerConnection {
 
   /**
    * Waits for the next line whose type is one of `types`, passing every
-   * other line to `other` (events that arrive meanwhile).
+   * other line to `other` (events that arrive meanwhile); `undefined` if the
+   * connection ends first. The wait is {@linkcode pullReply}'s.
+   *
+   * @throws {ReplyTimeoutError} if none arrives within `timeoutMs`.
    */
   async expect<T extends Reply["type"]>(
     types: readonly T[],
     timeoutMs: number,
     other: (reply: Reply) => void = () => {},
   ): Promise<Extract<Reply, { type: T }> | undefined> {
-    const deadline = Date.now() + timeoutMs;
-    while (true) {
-      const reply = await this.next(Math.max(1, deadline - Date.now()));
-      if (reply === undefined) return undefined;
-      if ((types as readonly string[]).includes(reply.type)) {
-        return reply as Extract<Reply, { type: T }>;
-      }
-      other(reply);
+    const result = await pullReply(this, types, { timeoutMs, other });
+    if (result.type === "timeout") {
+      throw new ReplyTimeoutError(`No reply within ${timeoutMs} ms`);
     }
+    return result.type === "reply" ? result.reply : undefined;
   }
 
   /**

@@ -1,0 +1,217 @@
+import assert from "node:assert/strict";
+import {
+  parseSlashCommand,
+  SLASH_COMMANDS,
+  type SlashCommandSpec,
+  type SlashParse,
+} from "../../lib/client/slash_commands.ts";
+
+/** Per row: one good line and what it means, and one bad line (or extra words ignored). */
+const CASES: Record<
+  string,
+  { good: [string, SlashParse]; bad: [string, SlashParse] }
+> = {
+  "/help": {
+    good: ["/help", { kind: "local", action: "help" }],
+    bad: ["/HELP me", { kind: "local", action: "help" }],
+  },
+  "/password": {
+    good: ["/password", { kind: "local", action: "change_password" }],
+    bad: ["/password now", { kind: "local", action: "change_password" }],
+  },
+  "/delete-account": {
+    good: ["/delete-account", { kind: "local", action: "delete_account" }],
+    bad: ["/delete-account x", { kind: "local", action: "delete_account" }],
+  },
+  "/join": {
+    good: ["/join  tech ", {
+      kind: "command",
+      command: { type: "join", room: "tech" },
+    }],
+    bad: ["/join two rooms", { kind: "usage", usage: "usageJoin" }],
+  },
+  "/leave": {
+    good: ["/leave", { kind: "command", command: { type: "leave" } }],
+    bad: ["/leave now", { kind: "command", command: { type: "leave" } }],
+  },
+  "/rooms": {
+    good: ["/Rooms", { kind: "command", command: { type: "rooms" } }],
+    bad: ["/rooms x", { kind: "command", command: { type: "rooms" } }],
+  },
+  "/users": {
+    good: ["/users ALL", {
+      kind: "command",
+      command: { type: "users", all: true },
+    }],
+    bad: ["/users some", { kind: "usage", usage: "usageUsers" }],
+  },
+  "/msg": {
+    good: ["/msg bob hi :smile: there", {
+      kind: "command",
+      command: { type: "privmsg", to: "bob", text: "hi 😄 there" },
+    }],
+    bad: ["/msg bob", { kind: "usage", usage: "usageMsg" }],
+  },
+  "/history": {
+    good: ["/history 5000", {
+      kind: "command",
+      command: { type: "history", count: 100 },
+    }],
+    bad: ["/history -3", { kind: "usage", usage: "usageHistory" }],
+  },
+  "/kick": {
+    good: ["/kick bob too loud", {
+      kind: "command",
+      command: { type: "kick", user: "bob", reason: "too loud" },
+    }],
+    bad: ["/kick", { kind: "usage", usage: "usageKick" }],
+  },
+  "/mute": {
+    good: ["/mute bob 10 spam", {
+      kind: "command",
+      command: { type: "mute", user: "bob", minutes: 10, reason: "spam" },
+    }],
+    bad: ["/mute bob 0", { kind: "usage", usage: "usageMute" }],
+  },
+  "/unmute": {
+    good: ["/unmute bob", {
+      kind: "command",
+      command: { type: "unmute", user: "bob" },
+    }],
+    bad: ["/unmute", { kind: "usage", usage: "usageUnmute" }],
+  },
+  "/delete": {
+    good: ["/delete last bob", {
+      kind: "command",
+      command: { type: "delete_last", user: "bob" },
+    }],
+    bad: ["/delete bob", { kind: "usage", usage: "usageDelete" }],
+  },
+  "/status": {
+    good: ["/status at lunch :coffee:", {
+      kind: "command",
+      command: { type: "status", text: "at lunch ☕" },
+    }],
+    bad: ["/status", {
+      kind: "command",
+      command: { type: "status", text: "" },
+    }],
+  },
+  "/whois": {
+    good: ["/whois bob", {
+      kind: "command",
+      command: { type: "whois", user: "bob" },
+    }],
+    bad: ["/whois bob amy", { kind: "usage", usage: "usageWhois" }],
+  },
+  "/emoji": {
+    good: ["/emoji", { kind: "local", action: "emoji" }],
+    bad: ["/emoji list", { kind: "local", action: "emoji" }],
+  },
+};
+
+Deno.test("SLASH_COMMANDS: every row has a test case, and rows with arguments a usage", () => {
+  assert.deepEqual(
+    SLASH_COMMANDS.map((row) => row.name).sort(),
+    Object.keys(CASES).sort(),
+  );
+  for (const row of SLASH_COMMANDS) {
+    const bad = CASES[row.name]!.bad[1];
+    assert.equal(
+      bad.kind === "usage",
+      row.usage !== undefined,
+      `${row.name}: a usage key exactly when the grammar can refuse`,
+    );
+  }
+});
+
+Deno.test("parseSlashCommand() by table row: one good line, one bad line", async (t) => {
+  for (const row of SLASH_COMMANDS) {
+    const { good, bad } = CASES[row.name]!;
+    await t.step(row.name, () => {
+      assert.deepEqual(parseSlashCommand(good[0]), good[1]);
+      assert.deepEqual(parseSlashCommand(bad[0]), bad[1]);
+    });
+  }
+});
+
+Deno.test("parseSlashCommand() takes more history arguments and /delete by id", () => {
+  assert.deepEqual(parseSlashCommand("/history"), {
+    kind: "command",
+    command: { type: "history", count: 20 },
+  });
+  assert.deepEqual(parseSlashCommand("/history 0"), {
+    kind: "command",
+    command: { type: "history", count: 1 },
+  });
+  assert.deepEqual(parseSlashCommand("/delete 42"), {
+    kind: "command",
+    command: { type: "delete_message", id: 42 },
+  });
+  assert.deepEqual(parseSlashCommand("/mute bob 10"), {
+    kind: "command",
+    command: { type: "mute", user: "bob", minutes: 10, reason: undefined },
+  });
+  assert.deepEqual(parseSlashCommand("/mute bob 99999999"), {
+    kind: "usage",
+    usage: "usageMute",
+  });
+});
+
+Deno.test("parseSlashCommand() quits on the quit lines, in any case, and only on whole lines", () => {
+  for (const line of ["exit", " LOGOUT ", "/exit", "/Quit", "/logout"]) {
+    assert.deepEqual(parseSlashCommand(line), {
+      kind: "local",
+      action: "quit",
+    });
+  }
+  assert.deepEqual(parseSlashCommand("/quit now"), {
+    kind: "unknown",
+    command: "/quit",
+  });
+  assert.deepEqual(parseSlashCommand("exit now"), {
+    kind: "message",
+    text: "exit now",
+  });
+});
+
+Deno.test("parseSlashCommand() reads chat text, //text, blank lines and unknown commands", () => {
+  assert.deepEqual(parseSlashCommand("   "), { kind: "empty" });
+  assert.deepEqual(parseSlashCommand("  hello :smile: "), {
+    kind: "message",
+    text: "  hello 😄 ",
+  });
+  assert.deepEqual(parseSlashCommand("  //me waves "), {
+    kind: "message",
+    text: "/me waves ",
+  });
+  assert.deepEqual(parseSlashCommand("/Nick bob"), {
+    kind: "unknown",
+    command: "/Nick",
+  });
+});
+
+Deno.test("parseSlashCommand() finds a row by its aliases", () => {
+  const table: SlashCommandSpec[] = [{
+    name: "/join",
+    aliases: ["/j"],
+    grammar: /^(\S+)$/,
+    usage: "usageJoin",
+    build: ([, room]) => ({
+      kind: "command",
+      command: { type: "join", room: room! },
+    }),
+  }];
+  assert.deepEqual(parseSlashCommand("/J tech", table), {
+    kind: "command",
+    command: { type: "join", room: "tech" },
+  });
+  assert.deepEqual(parseSlashCommand("/j", table), {
+    kind: "usage",
+    usage: "usageJoin",
+  });
+  assert.deepEqual(parseSlashCommand("/help", table), {
+    kind: "unknown",
+    command: "/help",
+  });
+});
