@@ -10,6 +10,7 @@
  * @module
  */
 
+import { positiveIntegers, positiveNumbers } from "./option_checks.ts";
 import type { Clock } from "./clock.ts";
 
 /** Why an {@linkcode OutboundQueue} gave up on its connection. */
@@ -153,18 +154,12 @@ export class OutboundQueue {
    * @throws {RangeError} If `maxBytes` or `stallTimeoutMs` is out of range.
    */
   constructor(writer: OutboundWriter, options: OutboundQueueOptions) {
-    const maxBytes = options.maxBytes ?? 1024 * 1024;
-    if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) {
-      throw new RangeError(
-        `Cannot create outbound queue: maxBytes must be a positive integer, got ${maxBytes}`,
-      );
-    }
-    const stallTimeoutMs = options.stallTimeoutMs ?? 30_000;
-    if (!Number.isFinite(stallTimeoutMs) || stallTimeoutMs <= 0) {
-      throw new RangeError(
-        `Cannot create outbound queue: stallTimeoutMs must be a positive number, got ${stallTimeoutMs}`,
-      );
-    }
+    const { maxBytes } = positiveIntegers("outbound queue", {
+      maxBytes: options.maxBytes ?? 1024 * 1024,
+    });
+    const { stallTimeoutMs } = positiveNumbers("outbound queue", {
+      stallTimeoutMs: options.stallTimeoutMs ?? 30_000,
+    });
     const paceMs = options.paceMs ?? DEFAULT_PACE_MS;
     if (!Number.isFinite(paceMs) || paceMs < 0) {
       throw new RangeError(

@@ -236,6 +236,34 @@ export class AuthContext {
     return { token, tokenHash: await hashSecret(token) };
   }
 
+  /** The account with this name (any spelling, reserved names too), if any. */
+  async accountNamed(username: string): Promise<AccountRecord | undefined> {
+    const name = normalizeUsername(username, { allowReserved: true });
+    return name.ok ? await this.store.getAccount(name.key) : undefined;
+  }
+
+  /**
+   * Deletes `account` (audited as from `address`) and ends its live
+   * session; returns whether it was deleted.
+   */
+  async deleteAccount(
+    account: AccountRecord,
+    address: string,
+  ): Promise<boolean> {
+    const deleted = await this.store.deleteAccount(
+      account.id,
+      entry(
+        this.clock.now(),
+        "account_deleted",
+        account.username,
+        address,
+        null,
+      ),
+    );
+    if (deleted) this.terminate(account.usernameKey, "account_deleted");
+    return deleted;
+  }
+
   /** Registers a live session; synchronous, so callers claim without a gap. */
   claim(
     account: AccountRecord,

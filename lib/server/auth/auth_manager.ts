@@ -408,19 +408,10 @@ export class AuthManager {
       await this.#auth.recordFailure("delete_failure", key, username, address);
       return { ok: false, reason: "invalid_credentials" };
     }
-    const deleted = await this.#auth.store.deleteAccount(
-      account.id,
-      entry(
-        this.#auth.clock.now(),
-        "account_deleted",
-        account.username,
-        address,
-        null,
-      ),
-    );
-    if (!deleted) return { ok: false, reason: "invalid_credentials" };
+    if (!(await this.#auth.deleteAccount(account, address))) {
+      return { ok: false, reason: "invalid_credentials" };
+    }
     this.#auth.throttle.recordSuccess(key, address);
-    this.#auth.terminate(account.usernameKey, "account_deleted");
     return { ok: true, username: account.username };
   }
 

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { positiveIntegers } from "../../shared/option_checks.ts";
 import type { Clock } from "../../shared/clock.ts";
 
 import { pruneOldest, setBounded } from "../../shared/bounded_map.ts";
@@ -144,23 +145,18 @@ export class LoginThrottle {
    */
   constructor(options: LoginThrottleOptions) {
     this.#clock = options.clock;
-    this.#maxFailures = positiveInteger(
-      "maxFailuresPerAccount",
-      options.maxFailuresPerAccount ?? 5,
-    );
-    this.#lockoutMs = positiveInteger(
-      "lockoutMs",
-      options.lockoutMs ?? 15 * 60_000,
-    );
-    this.#maxAttempts = positiveInteger(
-      "maxAttemptsPerAddressPerMinute",
-      options.maxAttemptsPerAddressPerMinute ?? 20,
-    );
+    const limits = positiveIntegers("login throttle", {
+      maxFailuresPerAccount: options.maxFailuresPerAccount ?? 5,
+      lockoutMs: options.lockoutMs ?? 15 * 60_000,
+      maxAttemptsPerAddressPerMinute: options.maxAttemptsPerAddressPerMinute ??
+        20,
+      maxTrackedKeys: options.maxTrackedKeys ?? 100_000,
+    });
+    this.#maxFailures = limits.maxFailuresPerAccount;
+    this.#lockoutMs = limits.lockoutMs;
+    this.#maxAttempts = limits.maxAttemptsPerAddressPerMinute;
+    this.#maxTrackedKeys = limits.maxTrackedKeys;
     this.#exemptLoopback = options.exemptLoopback ?? true;
-    this.#maxTrackedKeys = positiveInteger(
-      "maxTrackedKeys",
-      options.maxTrackedKeys ?? 100_000,
-    );
   }
 
   /** How many entries are tracked now, for metrics and tests. */
@@ -321,15 +317,6 @@ export class LoginThrottle {
       failures.shift();
     }
   }
-}
-
-function positiveInteger(name: string, value: number): number {
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new RangeError(
-      `Cannot create login throttle: ${name} must be a positive integer, got ${value}`,
-    );
-  }
-  return value;
 }
 
 function isExpired(entry: Entry, now: number, lockoutMs: number): boolean {

@@ -7,7 +7,6 @@
  */
 
 import { legacySha256Hash } from "./password_hash.ts";
-import { normalizeUsername } from "../../shared/username.ts";
 
 import { AuthContext, entry } from "./auth_context.ts";
 
@@ -30,23 +29,10 @@ export class OperatorAccounts {
   async deleteAccountAsOperator(
     username: string,
   ): Promise<string | undefined> {
-    const name = normalizeUsername(username, { allowReserved: true });
-    if (!name.ok) return undefined;
-    const account = await this.#auth.store.getAccount(name.key);
+    const account = await this.#auth.accountNamed(username);
     if (account === undefined) return undefined;
-    const deleted = await this.#auth.store.deleteAccount(
-      account.id,
-      entry(
-        this.#auth.clock.now(),
-        "account_deleted",
-        account.username,
-        "operator",
-        null,
-      ),
-    );
-    if (!deleted) return undefined;
-    this.#auth.terminate(account.usernameKey, "account_deleted");
-    return account.username;
+    const deleted = await this.#auth.deleteAccount(account, "operator");
+    return deleted ? account.username : undefined;
   }
 
   /**
@@ -58,9 +44,7 @@ export class OperatorAccounts {
     username: string,
     isAdmin: boolean,
   ): Promise<string | undefined> {
-    const name = normalizeUsername(username, { allowReserved: true });
-    if (!name.ok) return undefined;
-    const account = await this.#auth.store.getAccount(name.key);
+    const account = await this.#auth.accountNamed(username);
     if (account === undefined) return undefined;
     const changed = await this.#auth.store.setAdmin(
       account.usernameKey,

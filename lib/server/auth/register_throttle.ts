@@ -5,6 +5,7 @@
  * @module
  */
 
+import { positiveIntegers } from "../../shared/option_checks.ts";
 import type { Clock } from "../../shared/clock.ts";
 import { pruneOldest, setBounded } from "../../shared/bounded_map.ts";
 import { addressKey, isLoopbackAddress } from "../../shared/ip_address.ts";
@@ -106,19 +107,15 @@ export class RegisterThrottle {
    */
   constructor(options: RegisterThrottleOptions) {
     this.#clock = options.clock;
-    this.#maxPerAddress = positiveInteger(
-      "maxPerAddressPerMinute",
-      options.maxPerAddressPerMinute ?? 5,
-    );
-    this.#maxGlobal = positiveInteger(
-      "maxGlobalPerMinute",
-      options.maxGlobalPerMinute ?? 60,
-    );
+    const limits = positiveIntegers("registration throttle", {
+      maxPerAddressPerMinute: options.maxPerAddressPerMinute ?? 5,
+      maxGlobalPerMinute: options.maxGlobalPerMinute ?? 60,
+      maxTrackedAddresses: options.maxTrackedAddresses ?? 100_000,
+    });
+    this.#maxPerAddress = limits.maxPerAddressPerMinute;
+    this.#maxGlobal = limits.maxGlobalPerMinute;
+    this.#maxTracked = limits.maxTrackedAddresses;
     this.#exemptLoopback = options.exemptLoopback ?? true;
-    this.#maxTracked = positiveInteger(
-      "maxTrackedAddresses",
-      options.maxTrackedAddresses ?? 100_000,
-    );
   }
 
   /** How many addresses are tracked now, for metrics and tests. */
@@ -185,13 +182,4 @@ function dropExpired(attempts: number[], now: number): void {
   while (attempts.length > 0 && now - attempts[0]! >= WINDOW_MS) {
     attempts.shift();
   }
-}
-
-function positiveInteger(name: string, value: number): number {
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new RangeError(
-      `Cannot create registration throttle: ${name} must be a positive integer, got ${value}`,
-    );
-  }
-  return value;
 }

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { positiveIntegers } from "../../shared/option_checks.ts";
 import { addressKey, isLoopbackAddress } from "../../shared/ip_address.ts";
 
 /** Why {@linkcode ConnectionLimits.tryAcquire} refused a connection. */
@@ -82,14 +83,12 @@ export class ConnectionLimits {
    * positive integer.
    */
   constructor(options: ConnectionLimitsOptions = {}) {
-    this.#maxClients = positiveInteger(
-      "maxClients",
-      options.maxClients ?? 10_000,
-    );
-    this.#maxPerAddress = positiveInteger(
-      "maxPerAddress",
-      options.maxPerAddress ?? 16,
-    );
+    const limits = positiveIntegers("connection limits", {
+      maxClients: options.maxClients ?? 10_000,
+      maxPerAddress: options.maxPerAddress ?? 16,
+    });
+    this.#maxClients = limits.maxClients;
+    this.#maxPerAddress = limits.maxPerAddress;
     this.#exemptLoopback = options.exemptLoopback ?? true;
   }
 
@@ -161,13 +160,4 @@ export class ConnectionLimits {
  */
 export function normalizeAddress(address: string): string {
   return addressKey(address);
-}
-
-function positiveInteger(name: string, value: number): number {
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new RangeError(
-      `Cannot create connection limits: ${name} must be a positive integer, got ${value}`,
-    );
-  }
-  return value;
 }

@@ -244,24 +244,39 @@ export class TlsFront implements AsyncDisposable {
     );
   }
 
+  /**
+   * One accept: the connection, `retry` after a passing failure, or `stop`
+   * once the front is closed.
+   */
+  async #acceptOne<C extends Deno.Conn>(
+    listener: Deno.Listener<C>,
+  ): Promise<C | "retry" | "stop"> {
+    let conn: C;
+    try {
+      conn = await listener.accept();
+    } catch (error) {
+      if (this.#closed || error instanceof Deno.errors.BadResource) {
+        return "stop";
+      }
+      // A client that left before its accept is no reason to slow down;
+      // anything else (e.g. out of descriptors) is, so as not to spin.
+      if (isPeerGoneError(error)) return "retry";
+      this.#onError(error);
+      await this.#backoff();
+      return "retry";
+    }
+    if (this.#closed) {
+      closeQuietly(conn);
+      return "stop";
+    }
+    return conn;
+  }
+
   async #acceptPublic(): Promise<void> {
     while (!this.#closed) {
-      let socket: Deno.TcpConn;
-      try {
-        socket = await this.#public.accept();
-      } catch (error) {
-        if (this.#closed || error instanceof Deno.errors.BadResource) return;
-        // A client that left before its accept is no reason to slow down;
-        // anything else (e.g. out of descriptors) is, so as not to spin.
-        if (isPeerGoneError(error)) continue;
-        this.#onError(error);
-        await this.#backoff();
-        continue;
-      }
-      if (this.#closed) {
-        closeQuietly(socket);
-        return;
-      }
+      const socket = await this.#acceptOne(this.#public);
+      if (socket === "stop") return;
+      if (socket === "retry") continue;
       this.#track(this.#connectRelay(socket));
     }
   }
@@ -310,22 +325,9 @@ export class TlsFront implements AsyncDisposable {
 
   async #acceptInternal(): Promise<void> {
     while (!this.#closed) {
-      let conn: Deno.TlsConn;
-      try {
-        conn = await this.#internal.accept();
-      } catch (error) {
-        if (this.#closed || error instanceof Deno.errors.BadResource) return;
-        // A client that left before its accept is no reason to slow down;
-        // anything else (e.g. out of descriptors) is, so as not to spin.
-        if (isPeerGoneError(error)) continue;
-        this.#onError(error);
-        await this.#backoff();
-        continue;
-      }
-      if (this.#closed) {
-        closeQuietly(conn);
-        return;
-      }
+      const conn = await this.#acceptOne(this.#internal);
+      if (conn === "stop") return;
+      if (conn === "retry") continue;
       const key = addrKey(conn.remoteAddr);
       const waiting = this.#pendingRelays.get(key);
       if (waiting !== undefined) {

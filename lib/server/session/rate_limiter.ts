@@ -6,6 +6,10 @@
  * @module
  */
 
+import {
+  positiveIntegers,
+  positiveNumbers,
+} from "../../shared/option_checks.ts";
 import type { Clock } from "../../shared/clock.ts";
 
 /**
@@ -70,18 +74,12 @@ export class TokenBucket {
    * `refillPerSecond` is not a positive finite number.
    */
   constructor(options: TokenBucketOptions) {
-    const burst = options.burst ?? 10;
-    if (!Number.isSafeInteger(burst) || burst < 1) {
-      throw new RangeError(
-        `Cannot create token bucket: burst must be a positive integer, got ${burst}`,
-      );
-    }
-    const refillPerSecond = options.refillPerSecond ?? 5;
-    if (!Number.isFinite(refillPerSecond) || refillPerSecond <= 0) {
-      throw new RangeError(
-        `Cannot create token bucket: refillPerSecond must be a positive number, got ${refillPerSecond}`,
-      );
-    }
+    const { burst } = positiveIntegers("token bucket", {
+      burst: options.burst ?? 10,
+    });
+    const { refillPerSecond } = positiveNumbers("token bucket", {
+      refillPerSecond: options.refillPerSecond ?? 5,
+    });
     this.#clock = options.clock;
     this.#capacity = burst * SCALE;
     this.#refillPerSecond = refillPerSecond;

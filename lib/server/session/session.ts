@@ -459,18 +459,9 @@ export class Session implements ChatMember {
    */
   async leave(options: { explicit?: boolean } = {}): Promise<void> {
     this.#wake?.();
-    const live = this.#live;
+    const live = this.#exitChat();
     if (live === undefined) return;
     const host = this.host;
-    // Out of the hub while the member still has its name.
-    host.chat.exit(this);
-    this.#live = undefined;
-    host.logLine(
-      t(host.lang, "logClientDisconnected", {
-        username: live.username,
-        count: host.chat.onlineCount,
-      }),
-    );
     // The session is already gone from memory; a failed write of last-seen
     // and audit (a locked or broken database) must not stop the way out.
     try {
@@ -480,6 +471,25 @@ export class Session implements ChatMember {
         `[error] logout of ${live.username} (${this.remote}): ${String(error)}`,
       );
     }
+  }
+
+  /**
+   * Out of the chat (the hub, while the member still has its name) and
+   * logged on the console; returns the live session it held, if any.
+   */
+  #exitChat(): LiveSession | undefined {
+    const live = this.#live;
+    if (live === undefined) return undefined;
+    const host = this.host;
+    host.chat.exit(this);
+    this.#live = undefined;
+    host.logLine(
+      t(host.lang, "logClientDisconnected", {
+        username: live.username,
+        count: host.chat.onlineCount,
+      }),
+    );
+    return live;
   }
 
   /** Back at the login menu: the connection has the login time limit again. */
@@ -505,19 +515,8 @@ export class Session implements ChatMember {
 
   /** The account's session was ended by a reset, a deletion or a resume elsewhere. */
   terminated(reason: SessionEndReason): void {
-    const live = this.#live;
-    if (live === undefined) return;
     // The manager already released the session; only the chat side remains.
-    const host = this.host;
-    host.chat.exit(this);
-    this.#live = undefined;
-    host.logLine(
-      t(host.lang, "logClientDisconnected", {
-        username: live.username,
-        count: host.chat.onlineCount,
-      }),
-    );
-    if (this.closing) return;
+    if (this.#exitChat() === undefined || this.closing) return;
     if (reason === "account_deleted" && this.deletingOwnAccount) return;
     const key: MessageKey = reason === "password_reset"
       ? "sessionPasswordReset"
