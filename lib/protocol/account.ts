@@ -10,23 +10,22 @@
 
 import {
   argumentsProblem,
-  checkCount,
-  checkName,
   checkToken,
+  COUNT_FIELD,
   leadingWord,
-  nameProblem,
-  parseCount,
+  NAME_FIELD,
   POSITIVE_INTEGER_PATTERN,
-  readFields,
-  tokenProblem,
+  TOKEN_FIELD,
 } from "./fields.ts";
 import { MAX_PASSWORD_BYTES } from "./limits.ts";
 import {
   bareCommand,
   bareReply,
   type CommandSpec,
+  fieldsReply,
   type ReplySpec,
   type Variant,
+  wordCommand,
 } from "./spec.ts";
 import {
   codePointByteLength,
@@ -187,24 +186,12 @@ const RESUME: CommandSpec<Of<"resume">> = {
   },
 };
 
-const RESET_REQUEST: CommandSpec<Of<"reset_request">> = {
-  verb: "RESET_REQUEST",
-  usage: "RESET_REQUEST <username>",
-  types: ["reset_request"],
-  parse(args) {
-    const words = leadingWord("username", args);
-    if (typeof words === "string") return words;
-    const [username, rest] = words;
-    return rest === undefined
-      ? { type: "reset_request", username }
-      : "takes only a username";
-  },
-  format(command) {
-    return `RESET_REQUEST ${
-      checkToken("RESET_REQUEST", "username", command.username)
-    }`;
-  },
-};
+const RESET_REQUEST = wordCommand<Of<"reset_request">>("RESET_REQUEST", {
+  type: "reset_request",
+  key: "username",
+  name: "username",
+  only: "a username",
+});
 
 const RESET_CONFIRM: CommandSpec<Of<"reset_confirm">> = {
   verb: "RESET_CONFIRM",
@@ -318,65 +305,22 @@ function messageReply(
   };
 }
 
-const RECOVERY_CODE: ReplySpec<ReplyOf<"recovery_code">> = {
-  verb: "RECOVERY_CODE",
-  types: ["recovery_code"],
-  parse(rest) {
-    return tokenProblem("recovery code", rest) ??
-      { type: "recovery_code", code: rest as string };
-  },
-  format(reply) {
-    return `RECOVERY_CODE ${
-      checkToken("RECOVERY_CODE", "recovery code", reply.code)
-    }`;
-  },
-};
+const RECOVERY_CODE = fieldsReply<ReplyOf<"recovery_code">>("RECOVERY_CODE", [
+  { key: "code", name: "recovery code", kind: TOKEN_FIELD },
+]);
 
-const AUTH_SUCCESS: ReplySpec<ReplyOf<"auth_success">> = {
-  verb: "AUTH_SUCCESS",
-  types: ["auth_success"],
-  parse(rest) {
-    return nameProblem("username", rest) ??
-      { type: "auth_success", username: rest as string };
-  },
-  format(reply) {
-    return `AUTH_SUCCESS ${
-      checkName("AUTH_SUCCESS", "username", reply.username)
-    }`;
-  },
-};
+const AUTH_SUCCESS = fieldsReply<ReplyOf<"auth_success">>("AUTH_SUCCESS", [
+  { key: "username", name: "username", kind: NAME_FIELD },
+]);
 
-const WELCOME: ReplySpec<ReplyOf<"welcome">> = {
-  verb: "WELCOME",
-  types: ["welcome"],
-  parse(rest) {
-    const fields = readFields(rest, ["online count"]);
-    if (typeof fields === "string") return fields;
-    const onlineCount = parseCount("online count", fields.words[0] as string);
-    if (typeof onlineCount === "string") return onlineCount;
-    return nameProblem("username", fields.tail) ??
-      { type: "welcome", onlineCount, username: fields.tail as string };
-  },
-  format(reply) {
-    return `WELCOME ${
-      checkCount("WELCOME", "online count", reply.onlineCount)
-    } ${checkName("WELCOME", "username", reply.username)}`;
-  },
-};
+const WELCOME = fieldsReply<ReplyOf<"welcome">>("WELCOME", [
+  { key: "onlineCount", name: "online count", kind: COUNT_FIELD },
+  { key: "username", name: "username", kind: NAME_FIELD },
+]);
 
-const RESUME_TOKEN: ReplySpec<ReplyOf<"resume_token">> = {
-  verb: "RESUME_TOKEN",
-  types: ["resume_token"],
-  parse(rest) {
-    return tokenProblem("resume token", rest) ??
-      { type: "resume_token", token: rest as string };
-  },
-  format(reply) {
-    return `RESUME_TOKEN ${
-      checkToken("RESUME_TOKEN", "resume token", reply.token)
-    }`;
-  },
-};
+const RESUME_TOKEN = fieldsReply<ReplyOf<"resume_token">>("RESUME_TOKEN", [
+  { key: "token", name: "resume token", kind: TOKEN_FIELD },
+]);
 
 /** The account reply verbs, for the verb table. */
 export const ACCOUNT_REPLIES: readonly ReplySpec<AccountReply>[] = [

@@ -9,31 +9,24 @@
  */
 
 import {
-  checkCount,
-  checkName,
   checkToken,
+  COUNT_FIELD,
   leadingWord,
-  nameProblem,
-  parseCount,
-  parseCountField,
-  readFields,
+  NAME_FIELD,
+  TEXT_FIELD,
 } from "./fields.ts";
 import {
   bareReply,
   type CommandSpec,
+  fieldsReply,
   type InvalidCommand,
   invalidCommand,
   isCommandProblem,
+  type ReplyField,
   type ReplySpec,
   type Variant,
 } from "./spec.ts";
-import {
-  checkText,
-  checkUserText,
-  MESSAGE_LIMIT,
-  sanitizeMessage,
-  userTextProblem,
-} from "./text.ts";
+import { checkUserText, MESSAGE_LIMIT, userTextProblem } from "./text.ts";
 
 /** The commands of the chat verbs. */
 export type ChatCommand =
@@ -180,143 +173,43 @@ export interface MessageFields {
 }
 
 /**
- * Parses `<id> <time_ms> <sender> <text>`, the arguments of `MESSAGE` and
- * of `HISTORY_MESSAGE` (history.ts), which carries a room message too.
+ * The fields of `MESSAGE`, also those of `HISTORY_MESSAGE` (history.ts),
+ * which carries a room message too.
  */
-export function parseMessageFields(
-  rest: string | undefined,
-): MessageFields | string {
-  const fields = readFields(rest, ["id", "time", "sender"]);
-  if (typeof fields === "string") return fields;
-  const [idText, timeText, sender] = fields.words as [string, string, string];
-  const id = parseCount("id", idText);
-  if (typeof id === "string") return id;
-  const time = parseCount("time", timeText);
-  if (typeof time === "string") return time;
-  const problem = nameProblem("sender", sender);
-  if (problem !== undefined) return problem;
-  if (fields.tail === undefined || fields.tail === "") return "missing text";
-  return { id, time, sender, text: sanitizeMessage(fields.tail) };
-}
+export const MESSAGE_FIELDS: readonly ReplyField<MessageFields>[] = [
+  { key: "id", name: "id", kind: COUNT_FIELD },
+  { key: "time", name: "time", kind: COUNT_FIELD },
+  { key: "sender", name: "sender", kind: NAME_FIELD },
+  { key: "text", name: "text", kind: TEXT_FIELD },
+];
 
-/** Formats `<verb> <id> <time_ms> <sender> <text>`. */
-export function formatMessageFields(
-  verb: string,
-  fields: MessageFields,
-): string {
-  return `${verb} ${checkCount(verb, "id", fields.id)} ${
-    checkCount(verb, "time", fields.time)
-  } ${checkName(verb, "sender", fields.sender)} ${
-    checkText(verb, fields.text)
-  }`;
-}
+const MESSAGE = fieldsReply<ReplyOf<"message">>("MESSAGE", MESSAGE_FIELDS);
 
-const MESSAGE: ReplySpec<ReplyOf<"message">> = {
-  verb: "MESSAGE",
-  types: ["message"],
-  parse(rest) {
-    const fields = parseMessageFields(rest);
-    return typeof fields === "string" ? fields : { type: "message", ...fields };
-  },
-  format(reply) {
-    return formatMessageFields("MESSAGE", reply);
-  },
-};
+const SYSTEM = fieldsReply<ReplyOf<"system">>("SYSTEM", [
+  { key: "time", name: "time", kind: COUNT_FIELD },
+  { key: "text", name: "text", kind: TEXT_FIELD },
+]);
 
-const SYSTEM: ReplySpec<ReplyOf<"system">> = {
-  verb: "SYSTEM",
-  types: ["system"],
-  parse(rest) {
-    const fields = readFields(rest, ["time"]);
-    if (typeof fields === "string") return fields;
-    const time = parseCount("time", fields.words[0] as string);
-    if (typeof time === "string") return time;
-    if (fields.tail === undefined || fields.tail === "") return "missing text";
-    return { type: "system", time, text: sanitizeMessage(fields.tail) };
-  },
-  format(reply) {
-    return `SYSTEM ${checkCount("SYSTEM", "time", reply.time)} ${
-      checkText("SYSTEM", reply.text)
-    }`;
-  },
-};
+const PRIVATE = fieldsReply<ReplyOf<"private">>("PRIVATE", [
+  { key: "id", name: "id", kind: COUNT_FIELD },
+  { key: "time", name: "time", kind: COUNT_FIELD },
+  { key: "from", name: "sender", kind: NAME_FIELD },
+  { key: "to", name: "recipient", kind: NAME_FIELD },
+  { key: "text", name: "text", kind: TEXT_FIELD },
+]);
 
-const PRIVATE: ReplySpec<ReplyOf<"private">> = {
-  verb: "PRIVATE",
-  types: ["private"],
-  parse(rest) {
-    const fields = readFields(rest, ["id", "time", "sender", "recipient"]);
-    if (typeof fields === "string") return fields;
-    const [idText, timeText, from, to] = fields.words as [
-      string,
-      string,
-      string,
-      string,
-    ];
-    const id = parseCount("id", idText);
-    if (typeof id === "string") return id;
-    const time = parseCount("time", timeText);
-    if (typeof time === "string") return time;
-    const problem = nameProblem("sender", from) ??
-      nameProblem("recipient", to);
-    if (problem !== undefined) return problem;
-    if (fields.tail === undefined || fields.tail === "") return "missing text";
-    const text = sanitizeMessage(fields.tail);
-    return { type: "private", id, time, from, to, text };
-  },
-  format(reply) {
-    return `PRIVATE ${checkCount("PRIVATE", "id", reply.id)} ${
-      checkCount("PRIVATE", "time", reply.time)
-    } ${checkName("PRIVATE", "sender", reply.from)} ${
-      checkName("PRIVATE", "recipient", reply.to)
-    } ${checkText("PRIVATE", reply.text)}`;
-  },
-};
+const PM_QUEUED = fieldsReply<ReplyOf<"pm_queued">>("PM_QUEUED", [
+  { key: "to", name: "recipient", kind: NAME_FIELD },
+]);
 
-const PM_QUEUED: ReplySpec<ReplyOf<"pm_queued">> = {
-  verb: "PM_QUEUED",
-  types: ["pm_queued"],
-  parse(rest) {
-    return nameProblem("recipient", rest) ??
-      { type: "pm_queued", to: rest as string };
-  },
-  format(reply) {
-    return `PM_QUEUED ${checkName("PM_QUEUED", "recipient", reply.to)}`;
-  },
-};
+const PM_DELIVERED = fieldsReply<ReplyOf<"pm_delivered">>("PM_DELIVERED", [
+  { key: "to", name: "recipient", kind: NAME_FIELD },
+  { key: "count", name: "count", kind: COUNT_FIELD },
+]);
 
-const PM_DELIVERED: ReplySpec<ReplyOf<"pm_delivered">> = {
-  verb: "PM_DELIVERED",
-  types: ["pm_delivered"],
-  parse(rest) {
-    const fields = readFields(rest, ["recipient"]);
-    if (typeof fields === "string") return fields;
-    const to = fields.words[0] as string;
-    const problem = nameProblem("recipient", to);
-    if (problem !== undefined) return problem;
-    const count = parseCountField("count", fields.tail);
-    return typeof count === "string"
-      ? count
-      : { type: "pm_delivered", to, count };
-  },
-  format(reply) {
-    return `PM_DELIVERED ${checkName("PM_DELIVERED", "recipient", reply.to)} ${
-      checkCount("PM_DELIVERED", "count", reply.count)
-    }`;
-  },
-};
-
-const OFFLINE_BEGIN: ReplySpec<ReplyOf<"offline_begin">> = {
-  verb: "OFFLINE_BEGIN",
-  types: ["offline_begin"],
-  parse(rest) {
-    const count = parseCountField("count", rest);
-    return typeof count === "string" ? count : { type: "offline_begin", count };
-  },
-  format(reply) {
-    return `OFFLINE_BEGIN ${checkCount("OFFLINE_BEGIN", "count", reply.count)}`;
-  },
-};
+const OFFLINE_BEGIN = fieldsReply<ReplyOf<"offline_begin">>("OFFLINE_BEGIN", [
+  { key: "count", name: "count", kind: COUNT_FIELD },
+]);
 
 /** The chat reply verbs, for the verb table. */
 export const CHAT_REPLIES: readonly ReplySpec<ChatReply>[] = [

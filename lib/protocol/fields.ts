@@ -7,7 +7,7 @@
  */
 
 import { MAX_LINE_BYTES } from "./limits.ts";
-import { utf8ByteLength } from "./text.ts";
+import { checkText, sanitizeMessage, utf8ByteLength } from "./text.ts";
 
 /** A snake_case word: the code of `ERROR`, `BYE` and `OK`. */
 export const CODE_PATTERN = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/;
@@ -245,4 +245,80 @@ export function checkLineLength(what: string, line: string): string {
     );
   }
   return line;
+}
+
+/**
+ * How one field of a reply line parses and formats, for
+ * {@linkcode fieldsReply} (spec.ts): a count, a name, a flag, a token or the
+ * text that ends the line.
+ */
+export interface FieldKind {
+  /**
+   * Parses the field's text (undefined when the line ends before it); a
+   * string is why it is malformed, a one-element array the value.
+   */
+  parse(name: string, text: string | undefined): [value: unknown] | string;
+  /** Checks a value to format and returns its text. */
+  format(verb: string, name: string, value: unknown): string;
+}
+
+/** A non-negative safe integer: an id, a time in ms, a count. */
+export const COUNT_FIELD: FieldKind = {
+  parse(name, text) {
+    const value = parseCountField(name, text);
+    return typeof value === "string" ? value : [value];
+  },
+  format: checkCount,
+};
+
+/** A username or room name, as {@linkcode nameProblem} checks it. */
+export const NAME_FIELD: FieldKind = {
+  parse(name, text) {
+    return nameProblem(name, text) ?? [text];
+  },
+  format: checkName,
+};
+
+/** A token (a code, a secret), as {@linkcode tokenProblem} checks it. */
+export const TOKEN_FIELD: FieldKind = {
+  parse(name, text) {
+    return tokenProblem(name, text) ?? [text];
+  },
+  format: checkToken,
+};
+
+/** A flag, `0` or `1`. */
+export const FLAG_FIELD: FieldKind = {
+  parse(name, text) {
+    const value = parseFlag(name, text);
+    return typeof value === "string" ? value : [value];
+  },
+  format(verb, name, value) {
+    return checkFlag(verb, name, value) ? "1" : "0";
+  },
+};
+
+/** The non-empty text that ends a line, sanitized (`MESSAGE`, `SYSTEM`). */
+export const TEXT_FIELD: FieldKind = {
+  parse(name, text) {
+    if (text === undefined || text === "") return `missing ${name}`;
+    return [sanitizeMessage(text)];
+  },
+  format(verb, _name, value) {
+    return checkText(verb, value);
+  },
+};
+
+/** An integer from `min` to `max`, written without leading zeros. */
+export function rangeField(min: number, max: number): FieldKind {
+  return {
+    parse(name, text) {
+      if (text === undefined) return `missing ${name}`;
+      const value = parseRange(name, text, min, max);
+      return typeof value === "string" ? value : [value];
+    },
+    format(verb, name, value) {
+      return checkRange(verb, name, value, min, max);
+    },
+  };
 }

@@ -6,23 +6,25 @@
  * @module
  */
 
-import { formatMessageFields, parseMessageFields } from "./chat.ts";
+import { MESSAGE_FIELDS } from "./chat.ts";
 import {
   argumentsProblem,
   checkCount,
-  checkFlag,
-  checkName,
   checkRange,
-  nameProblem,
+  COUNT_FIELD,
+  FLAG_FIELD,
+  NAME_FIELD,
   parseCount,
-  parseCountField,
-  parseFlag,
   parseRange,
-  readFields,
   splitWord,
 } from "./fields.ts";
 import { MAX_HISTORY_COUNT } from "./limits.ts";
-import type { CommandSpec, ReplySpec, Variant } from "./spec.ts";
+import {
+  type CommandSpec,
+  fieldsReply,
+  type ReplySpec,
+  type Variant,
+} from "./spec.ts";
 
 /** The commands of the history verb. */
 export type HistoryCommand =
@@ -110,61 +112,20 @@ export const HISTORY_COMMANDS: readonly CommandSpec<HistoryCommand>[] = [
   HISTORY,
 ];
 
-const HISTORY_BEGIN: ReplySpec<ReplyOf<"history_begin">> = {
-  verb: "HISTORY_BEGIN",
-  types: ["history_begin"],
-  parse(rest) {
-    const fields = readFields(rest, ["room"]);
-    if (typeof fields === "string") return fields;
-    const room = fields.words[0] as string;
-    const problem = nameProblem("room", room);
-    if (problem !== undefined) return problem;
-    const count = parseCountField("count", fields.tail);
-    return typeof count === "string"
-      ? count
-      : { type: "history_begin", room, count };
-  },
-  format(reply) {
-    return `HISTORY_BEGIN ${checkName("HISTORY_BEGIN", "room", reply.room)} ${
-      checkCount("HISTORY_BEGIN", "count", reply.count)
-    }`;
-  },
-};
+const HISTORY_BEGIN = fieldsReply<ReplyOf<"history_begin">>("HISTORY_BEGIN", [
+  { key: "room", name: "room", kind: NAME_FIELD },
+  { key: "count", name: "count", kind: COUNT_FIELD },
+]);
 
-const HISTORY_MESSAGE: ReplySpec<ReplyOf<"history_message">> = {
-  verb: "HISTORY_MESSAGE",
-  types: ["history_message"],
-  parse(rest) {
-    const fields = parseMessageFields(rest);
-    return typeof fields === "string"
-      ? fields
-      : { type: "history_message", ...fields };
-  },
-  format(reply) {
-    return formatMessageFields("HISTORY_MESSAGE", reply);
-  },
-};
+const HISTORY_MESSAGE = fieldsReply<ReplyOf<"history_message">>(
+  "HISTORY_MESSAGE",
+  MESSAGE_FIELDS,
+);
 
-const HISTORY_END: ReplySpec<ReplyOf<"history_end">> = {
-  verb: "HISTORY_END",
-  types: ["history_end"],
-  parse(rest) {
-    const fields = readFields(rest, ["room"]);
-    if (typeof fields === "string") return fields;
-    const room = fields.words[0] as string;
-    const problem = nameProblem("room", room);
-    if (problem !== undefined) return problem;
-    const more = parseFlag("more flag", fields.tail);
-    return typeof more === "string"
-      ? more
-      : { type: "history_end", room, more };
-  },
-  format(reply) {
-    return `HISTORY_END ${checkName("HISTORY_END", "room", reply.room)} ${
-      checkFlag("HISTORY_END", "more", reply.more) ? 1 : 0
-    }`;
-  },
-};
+const HISTORY_END = fieldsReply<ReplyOf<"history_end">>("HISTORY_END", [
+  { key: "room", name: "room", kind: NAME_FIELD },
+  { key: "more", name: "more flag", kind: FLAG_FIELD, formatName: "more" },
+]);
 
 /** The history reply verbs, for the verb table. */
 export const HISTORY_REPLIES: readonly ReplySpec<HistoryReply>[] = [

@@ -10,11 +10,11 @@
 import {
   argumentsProblem,
   checkCount,
-  checkName,
   checkRange,
   checkToken,
+  COUNT_FIELD,
   leadingWord,
-  nameProblem,
+  NAME_FIELD,
   parseCount,
   parseRange,
   readFields,
@@ -24,8 +24,10 @@ import { MAX_MUTE_MINUTES } from "./limits.ts";
 import {
   bareReply,
   type CommandSpec,
+  fieldsReply,
   type ReplySpec,
   type Variant,
+  wordCommand,
 } from "./spec.ts";
 import {
   checkUserText,
@@ -135,22 +137,12 @@ const MUTE: CommandSpec<Of<"mute">> = {
   },
 };
 
-const UNMUTE: CommandSpec<Of<"unmute">> = {
-  verb: "UNMUTE",
-  usage: "UNMUTE <username>",
-  types: ["unmute"],
-  parse(args) {
-    const words = leadingWord("username", args);
-    if (typeof words === "string") return words;
-    const [user, rest] = words;
-    return rest === undefined
-      ? { type: "unmute", user }
-      : "takes only a username";
-  },
-  format(command) {
-    return `UNMUTE ${checkToken("UNMUTE", "username", command.user)}`;
-  },
-};
+const UNMUTE = wordCommand<Of<"unmute">>("UNMUTE", {
+  type: "unmute",
+  key: "user",
+  name: "username",
+  only: "a username",
+});
 
 const DELETE: CommandSpec<Of<"delete_message" | "delete_last">> = {
   verb: "DELETE",
@@ -184,23 +176,13 @@ export const MODERATION_COMMANDS: readonly CommandSpec<ModerationCommand>[] = [
   DELETE,
 ];
 
-const MESSAGE_DELETED: ReplySpec<ReplyOf<"message_deleted">> = {
-  verb: "MESSAGE_DELETED",
-  types: ["message_deleted"],
-  parse(rest) {
-    const fields = readFields(rest, ["id"]);
-    if (typeof fields === "string") return fields;
-    const id = parseCount("id", fields.words[0] as string);
-    if (typeof id === "string") return id;
-    return nameProblem("deleter", fields.tail) ??
-      { type: "message_deleted", id, by: fields.tail as string };
-  },
-  format(reply) {
-    return `MESSAGE_DELETED ${checkCount("MESSAGE_DELETED", "id", reply.id)} ${
-      checkName("MESSAGE_DELETED", "deleter", reply.by)
-    }`;
-  },
-};
+const MESSAGE_DELETED = fieldsReply<ReplyOf<"message_deleted">>(
+  "MESSAGE_DELETED",
+  [
+    { key: "id", name: "id", kind: COUNT_FIELD },
+    { key: "by", name: "deleter", kind: NAME_FIELD },
+  ],
+);
 
 const MUTED: ReplySpec<ReplyOf<"muted">> = {
   verb: "MUTED",

@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { FieldKind } from "./fields.ts";
+
 const BASE64_PATTERN = /^[A-Za-z0-9+/]+={0,2}$/;
 // Before "==" only 2 of a character's 6 bits carry data, before "=" only 4;
 // the rest must be zero.
@@ -51,6 +53,14 @@ export function checkBase64(
   }
   return value;
 }
+
+/** A base64 field that ends the line (`CERT`'s certificate). */
+export const BASE64_FIELD: FieldKind = {
+  parse(name, text) {
+    return base64Problem(name, text) ?? [text];
+  },
+  format: checkBase64,
+};
 
 /**
  * Wraps a certificate, given as the standard base64 of its DER encoding (the

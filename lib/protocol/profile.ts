@@ -10,14 +10,17 @@ import {
   checkCount,
   checkFlag,
   checkName,
-  checkToken,
-  leadingWord,
   nameProblem,
   parseCount,
   parseFlag,
   readFields,
 } from "./fields.ts";
-import type { CommandSpec, ReplySpec, Variant } from "./spec.ts";
+import {
+  type CommandSpec,
+  type ReplySpec,
+  type Variant,
+  wordCommand,
+} from "./spec.ts";
 import {
   checkUserText,
   optionalText,
@@ -79,22 +82,12 @@ const STATUS: CommandSpec<Variant<ProfileCommand, "status">> = {
   },
 };
 
-const WHOIS: CommandSpec<Variant<ProfileCommand, "whois">> = {
-  verb: "WHOIS",
-  usage: "WHOIS <username>",
-  types: ["whois"],
-  parse(args) {
-    const words = leadingWord("username", args);
-    if (typeof words === "string") return words;
-    const [user, rest] = words;
-    return rest === undefined
-      ? { type: "whois", user }
-      : "takes only a username";
-  },
-  format(command) {
-    return `WHOIS ${checkToken("WHOIS", "username", command.user)}`;
-  },
-};
+const WHOIS = wordCommand<Variant<ProfileCommand, "whois">>("WHOIS", {
+  type: "whois",
+  key: "user",
+  name: "username",
+  only: "a username",
+});
 
 /** The profile command verbs, for the verb table. */
 export const PROFILE_COMMANDS: readonly CommandSpec<ProfileCommand>[] = [

@@ -10,19 +10,20 @@ import {
   checkCount,
   checkFlag,
   checkName,
-  checkToken,
-  leadingWord,
+  COUNT_FIELD,
+  NAME_FIELD,
   nameProblem,
   parseCount,
-  parseCountField,
   readFields,
   splitWord,
 } from "./fields.ts";
 import {
   bareCommand,
   type CommandSpec,
+  fieldsReply,
   type ReplySpec,
   type Variant,
+  wordCommand,
 } from "./spec.ts";
 
 /** The room every member starts in (`JOINED 大厅` after login). */
@@ -82,22 +83,12 @@ export type RoomReply =
 
 type ReplyOf<T extends RoomReply["type"]> = Variant<RoomReply, T>;
 
-const JOIN: CommandSpec<Variant<RoomCommand, "join">> = {
-  verb: "JOIN",
-  usage: "JOIN <room>",
-  types: ["join"],
-  parse(args) {
-    const words = leadingWord("room", args);
-    if (typeof words === "string") return words;
-    const [room, rest] = words;
-    return rest === undefined
-      ? { type: "join", room }
-      : "takes only a room name";
-  },
-  format(command) {
-    return `JOIN ${checkToken("JOIN", "room", command.room)}`;
-  },
-};
+const JOIN = wordCommand<Variant<RoomCommand, "join">>("JOIN", {
+  type: "join",
+  key: "room",
+  name: "room",
+  only: "a room name",
+});
 
 const USERS: CommandSpec<Variant<RoomCommand, "users">> = {
   verb: "USERS",
@@ -122,23 +113,10 @@ export const ROOM_COMMANDS: readonly CommandSpec<RoomCommand>[] = [
   USERS,
 ];
 
-const USER_JOINED: ReplySpec<ReplyOf<"user_joined">> = {
-  verb: "USER_JOINED",
-  types: ["user_joined"],
-  parse(rest) {
-    const fields = readFields(rest, ["time"]);
-    if (typeof fields === "string") return fields;
-    const time = parseCount("time", fields.words[0] as string);
-    if (typeof time === "string") return time;
-    return nameProblem("username", fields.tail) ??
-      { type: "user_joined", time, username: fields.tail as string };
-  },
-  format(reply) {
-    return `USER_JOINED ${checkCount("USER_JOINED", "time", reply.time)} ${
-      checkName("USER_JOINED", "username", reply.username)
-    }`;
-  },
-};
+const USER_JOINED = fieldsReply<ReplyOf<"user_joined">>("USER_JOINED", [
+  { key: "time", name: "time", kind: COUNT_FIELD },
+  { key: "username", name: "username", kind: NAME_FIELD },
+]);
 
 const USER_LEFT: ReplySpec<ReplyOf<"user_left">> = {
   verb: "USER_LEFT",
@@ -189,26 +167,10 @@ const PRESENCE: ReplySpec<ReplyOf<"presence">> = {
   },
 };
 
-const JOINED: ReplySpec<ReplyOf<"joined">> = {
-  verb: "JOINED",
-  types: ["joined"],
-  parse(rest) {
-    const fields = readFields(rest, ["room"]);
-    if (typeof fields === "string") return fields;
-    const room = fields.words[0] as string;
-    const problem = nameProblem("room", room);
-    if (problem !== undefined) return problem;
-    const memberCount = parseCountField("member count", fields.tail);
-    return typeof memberCount === "string"
-      ? memberCount
-      : { type: "joined", room, memberCount };
-  },
-  format(reply) {
-    return `JOINED ${checkName("JOINED", "room", reply.room)} ${
-      checkCount("JOINED", "member count", reply.memberCount)
-    }`;
-  },
-};
+const JOINED = fieldsReply<ReplyOf<"joined">>("JOINED", [
+  { key: "room", name: "room", kind: NAME_FIELD },
+  { key: "memberCount", name: "member count", kind: COUNT_FIELD },
+]);
 
 const ROOM_LIST: ReplySpec<ReplyOf<"room_list">> = {
   verb: "ROOM_LIST",

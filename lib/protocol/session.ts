@@ -9,12 +9,10 @@
 
 import {
   checkCode,
-  checkRange,
   checkToken,
   CODE_PATTERN,
-  parseRange,
   POSITIVE_INTEGER_PATTERN,
-  readFields,
+  rangeField,
   splitWord,
   tokenProblem,
 } from "./fields.ts";
@@ -23,10 +21,11 @@ import {
   MAX_PING_TOKEN_LENGTH,
   MAX_PORT,
 } from "./limits.ts";
-import { base64Problem, checkBase64 } from "./pem.ts";
+import { BASE64_FIELD } from "./pem.ts";
 import {
   bareCommand,
   type CommandSpec,
+  fieldsReply,
   type InvalidCommandCode,
   type ReplySpec,
   type Variant,
@@ -308,23 +307,10 @@ function codeReply(
   };
 }
 
-const CERT: ReplySpec<ReplyOf<"cert">> = {
-  verb: "CERT",
-  types: ["cert"],
-  parse(rest) {
-    const fields = readFields(rest, ["TLS port"]);
-    if (typeof fields === "string") return fields;
-    const port = parseRange("TLS port", fields.words[0] as string, 1, MAX_PORT);
-    if (typeof port === "string") return port;
-    return base64Problem("certificate", fields.tail) ??
-      { type: "cert", port, der: fields.tail as string };
-  },
-  format(reply) {
-    return `CERT ${checkRange("CERT", "TLS port", reply.port, 1, MAX_PORT)} ${
-      checkBase64("CERT", "certificate", reply.der)
-    }`;
-  },
-};
+const CERT = fieldsReply<ReplyOf<"cert">>("CERT", [
+  { key: "port", name: "TLS port", kind: rangeField(1, MAX_PORT) },
+  { key: "der", name: "certificate", kind: BASE64_FIELD },
+]);
 
 const OK: ReplySpec<ReplyOf<"ok">> = {
   verb: "OK",

@@ -6,6 +6,13 @@
  * @module
  */
 
+import {
+  checkToken,
+  type FieldKind,
+  leadingWord,
+  readFields,
+} from "./fields.ts";
+
 /**
  * The `ERROR` code a server answers an {@linkcode InvalidCommand} with:
  * `empty_message` and `message_too_long` for user-authored text (the text of
@@ -126,17 +133,7 @@ export function bareCommand<T extends string>(
   verb: string,
   type: T,
 ): CommandSpec<{ type: T }> {
-  return {
-    verb,
-    usage: verb,
-    types: [type],
-    parse(args) {
-      return args === undefined ? { type } : "takes no arguments";
-    },
-    format() {
-      return verb;
-    },
-  };
+  return { ...bareReply(verb, type), usage: verb };
 }
 
 /** The spec of a reply verb that takes no arguments (`REGISTER_SUCCESS`). */
@@ -152,6 +149,102 @@ export function bareReply<T extends string>(
     },
     format() {
       return verb;
+    },
+  };
+}
+
+/** One field of a {@linkcode fieldsReply}: which key, called what, of what kind. */
+export interface ReplyField<R> {
+  /** The reply's property. */
+  readonly key: Exclude<keyof R, "type"> & string;
+  /** The field's name in a parse problem (`"member count"`). */
+  readonly name: string;
+  /** How it parses and formats. */
+  readonly kind: FieldKind;
+  /**
+   * Its name in a format error, where that differs (`"more"` for the
+   * `"more flag"`).
+   * @default {name}
+   */
+  readonly formatName?: string;
+}
+
+/**
+ * The spec of a reply verb whose line is its fields in order, one word each,
+ * the last one the rest of the line: `JOINED <room> <member_count>`. The
+ * reply's type is the verb in lowercase. Parse problems come in field order:
+ * a missing word first, then each field's own.
+ */
+export function fieldsReply<R extends { type: string }>(
+  verb: Uppercase<R["type"]>,
+  fields: readonly ReplyField<R>[],
+): ReplySpec<R> {
+  const type = verb.toLowerCase() as R["type"];
+  const wordNames = fields.slice(0, -1).map((field) => field.name);
+  return {
+    verb,
+    types: [type],
+    parse(rest) {
+      const read = readFields(rest, wordNames);
+      if (typeof read === "string") return read;
+      const texts = [...read.words, read.tail];
+      const reply: Record<string, unknown> = { type };
+      for (const [index, field] of fields.entries()) {
+        const parsed = field.kind.parse(field.name, texts[index]);
+        if (typeof parsed === "string") return parsed;
+        reply[field.key] = parsed[0];
+      }
+      return reply as R;
+    },
+    format(reply) {
+      const values = reply as unknown as Record<string, unknown>;
+      return [
+        verb,
+        ...fields.map((field) =>
+          field.kind.format(
+            verb,
+            field.formatName ?? field.name,
+            values[field.key],
+          )
+        ),
+      ].join(" ");
+    },
+  };
+}
+
+/** What a {@linkcode wordCommand} takes: its type, key and word. */
+export interface WordCommandOptions<C extends { type: string }> {
+  /** The command's type. */
+  readonly type: C["type"];
+  /** The command's property that holds the word. */
+  readonly key: Exclude<keyof C, "type"> & string;
+  /** The word's name, as in the usage line (`"username"`). */
+  readonly name: string;
+  /** What the verb takes, for a line with more: `"a username"`. */
+  readonly only: string;
+}
+
+/** The spec of a command verb that takes one word: `JOIN <room>`. */
+export function wordCommand<C extends { type: string }>(
+  verb: string,
+  options: WordCommandOptions<C>,
+): CommandSpec<C> {
+  const { type, key, name, only } = options;
+  return {
+    verb,
+    usage: `${verb} <${name}>`,
+    types: [type],
+    parse(args) {
+      const words = leadingWord(name, args);
+      if (typeof words === "string") return words;
+      const [word, rest] = words;
+      return rest === undefined
+        ? { type, [key]: word } as C
+        : `takes only ${only}`;
+    },
+    format(command) {
+      const values = command as unknown as Record<string, unknown>;
+      return `${verb} ${checkToken(verb, name, values[key])}`;
     },
   };
 }
