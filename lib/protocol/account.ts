@@ -11,18 +11,18 @@
 import {
   argumentsProblem,
   checkToken,
-  COUNT_FIELD,
+  countField,
   leadingWord,
-  NAME_FIELD,
+  nameField,
   POSITIVE_INTEGER_PATTERN,
-  TOKEN_FIELD,
+  tokenField,
 } from "./fields.ts";
 import { MAX_PASSWORD_BYTES } from "./limits.ts";
 import {
   bareCommand,
   bareReply,
   type CommandSpec,
-  fieldsReply,
+  fieldsReplies,
   type ReplySpec,
   type Variant,
   wordCommand,
@@ -286,6 +286,8 @@ export const ACCOUNT_COMMANDS: readonly CommandSpec<AccountCommand>[] = [
   PASSWORD,
 ];
 
+const accountReply = fieldsReplies<AccountReply>();
+
 type MessageReplyType = Extract<AccountReply, { message: string }>["type"];
 
 /** `<VERB> <message>`: a failure (or notice) whose message is free text. */
@@ -305,22 +307,22 @@ function messageReply(
   };
 }
 
-const RECOVERY_CODE = fieldsReply<ReplyOf<"recovery_code">>("RECOVERY_CODE", [
-  { key: "code", name: "recovery code", kind: TOKEN_FIELD },
-]);
+const RECOVERY_CODE = accountReply("RECOVERY_CODE", {
+  code: tokenField("recovery code"),
+});
 
-const AUTH_SUCCESS = fieldsReply<ReplyOf<"auth_success">>("AUTH_SUCCESS", [
-  { key: "username", name: "username", kind: NAME_FIELD },
-]);
+const AUTH_SUCCESS = accountReply("AUTH_SUCCESS", {
+  username: nameField("username"),
+});
 
-const WELCOME = fieldsReply<ReplyOf<"welcome">>("WELCOME", [
-  { key: "onlineCount", name: "online count", kind: COUNT_FIELD },
-  { key: "username", name: "username", kind: NAME_FIELD },
-]);
+const WELCOME = accountReply("WELCOME", {
+  onlineCount: countField("online count"),
+  username: nameField("username"),
+});
 
-const RESUME_TOKEN = fieldsReply<ReplyOf<"resume_token">>("RESUME_TOKEN", [
-  { key: "token", name: "resume token", kind: TOKEN_FIELD },
-]);
+const RESUME_TOKEN = accountReply("RESUME_TOKEN", {
+  token: tokenField("resume token"),
+});
 
 /** The account reply verbs, for the verb table. */
 export const ACCOUNT_REPLIES: readonly ReplySpec<AccountReply>[] = [

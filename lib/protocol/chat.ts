@@ -10,19 +10,19 @@
 
 import {
   checkToken,
-  COUNT_FIELD,
+  countField,
   leadingWord,
-  NAME_FIELD,
+  nameField,
   TEXT_FIELD,
 } from "./fields.ts";
 import {
   bareReply,
   type CommandSpec,
-  fieldsReply,
+  fieldsReplies,
   type InvalidCommand,
   invalidCommand,
   isCommandProblem,
-  type ReplyField,
+  type ReplyFields,
   type ReplySpec,
   type Variant,
 } from "./spec.ts";
@@ -81,6 +81,8 @@ export type ChatReply =
   | { type: "offline_end" };
 
 type ReplyOf<T extends ChatReply["type"]> = Variant<ChatReply, T>;
+
+const chatReply = fieldsReplies<ChatReply>();
 
 const MSG: CommandSpec<Variant<ChatCommand, "msg">> = {
   verb: "MSG",
@@ -176,40 +178,38 @@ export interface MessageFields {
  * The fields of `MESSAGE`, also those of `HISTORY_MESSAGE` (history.ts),
  * which carries a room message too.
  */
-export const MESSAGE_FIELDS: readonly ReplyField<MessageFields>[] = [
-  { key: "id", name: "id", kind: COUNT_FIELD },
-  { key: "time", name: "time", kind: COUNT_FIELD },
-  { key: "sender", name: "sender", kind: NAME_FIELD },
-  { key: "text", name: "text", kind: TEXT_FIELD },
-];
+export const MESSAGE_FIELDS: ReplyFields<MessageFields> = {
+  id: countField("id"),
+  time: countField("time"),
+  sender: nameField("sender"),
+  text: TEXT_FIELD,
+};
 
-const MESSAGE = fieldsReply<ReplyOf<"message">>("MESSAGE", MESSAGE_FIELDS);
+const MESSAGE = chatReply("MESSAGE", MESSAGE_FIELDS);
 
-const SYSTEM = fieldsReply<ReplyOf<"system">>("SYSTEM", [
-  { key: "time", name: "time", kind: COUNT_FIELD },
-  { key: "text", name: "text", kind: TEXT_FIELD },
-]);
+const SYSTEM = chatReply("SYSTEM", {
+  time: countField("time"),
+  text: TEXT_FIELD,
+});
 
-const PRIVATE = fieldsReply<ReplyOf<"private">>("PRIVATE", [
-  { key: "id", name: "id", kind: COUNT_FIELD },
-  { key: "time", name: "time", kind: COUNT_FIELD },
-  { key: "from", name: "sender", kind: NAME_FIELD },
-  { key: "to", name: "recipient", kind: NAME_FIELD },
-  { key: "text", name: "text", kind: TEXT_FIELD },
-]);
+const PRIVATE = chatReply("PRIVATE", {
+  id: countField("id"),
+  time: countField("time"),
+  from: nameField("sender"),
+  to: nameField("recipient"),
+  text: TEXT_FIELD,
+});
 
-const PM_QUEUED = fieldsReply<ReplyOf<"pm_queued">>("PM_QUEUED", [
-  { key: "to", name: "recipient", kind: NAME_FIELD },
-]);
+const PM_QUEUED = chatReply("PM_QUEUED", { to: nameField("recipient") });
 
-const PM_DELIVERED = fieldsReply<ReplyOf<"pm_delivered">>("PM_DELIVERED", [
-  { key: "to", name: "recipient", kind: NAME_FIELD },
-  { key: "count", name: "count", kind: COUNT_FIELD },
-]);
+const PM_DELIVERED = chatReply("PM_DELIVERED", {
+  to: nameField("recipient"),
+  count: countField("count"),
+});
 
-const OFFLINE_BEGIN = fieldsReply<ReplyOf<"offline_begin">>("OFFLINE_BEGIN", [
-  { key: "count", name: "count", kind: COUNT_FIELD },
-]);
+const OFFLINE_BEGIN = chatReply("OFFLINE_BEGIN", {
+  count: countField("count"),
+});
 
 /** The chat reply verbs, for the verb table. */
 export const CHAT_REPLIES: readonly ReplySpec<ChatReply>[] = [

@@ -248,77 +248,85 @@ export function checkLineLength(what: string, line: string): string {
 }
 
 /**
- * How one field of a reply line parses and formats, for
- * {@linkcode fieldsReply} (spec.ts): a count, a name, a flag, a token or the
- * text that ends the line.
+ * One field of a reply line, named: how it parses and how it formats, for
+ * {@linkcode fieldsReplies} (spec.ts).
  */
-export interface FieldKind {
+export interface Field {
+  /** What a parse problem calls it: `"member count"`. */
+  readonly name: string;
   /**
    * Parses the field's text (undefined when the line ends before it); a
    * string is why it is malformed, a one-element array the value.
    */
-  parse(name: string, text: string | undefined): [value: unknown] | string;
+  parse(text: string | undefined): [value: unknown] | string;
   /** Checks a value to format and returns its text. */
-  format(verb: string, name: string, value: unknown): string;
+  format(verb: string, value: unknown): string;
 }
 
 /** A non-negative safe integer: an id, a time in ms, a count. */
-export const COUNT_FIELD: FieldKind = {
-  parse(name, text) {
-    const value = parseCountField(name, text);
-    return typeof value === "string" ? value : [value];
-  },
-  format: checkCount,
-};
-
-/** A username or room name, as {@linkcode nameProblem} checks it. */
-export const NAME_FIELD: FieldKind = {
-  parse(name, text) {
-    return nameProblem(name, text) ?? [text];
-  },
-  format: checkName,
-};
-
-/** A token (a code, a secret), as {@linkcode tokenProblem} checks it. */
-export const TOKEN_FIELD: FieldKind = {
-  parse(name, text) {
-    return tokenProblem(name, text) ?? [text];
-  },
-  format: checkToken,
-};
-
-/** A flag, `0` or `1`. */
-export const FLAG_FIELD: FieldKind = {
-  parse(name, text) {
-    const value = parseFlag(name, text);
-    return typeof value === "string" ? value : [value];
-  },
-  format(verb, name, value) {
-    return checkFlag(verb, name, value) ? "1" : "0";
-  },
-};
-
-/** The non-empty text that ends a line, sanitized (`MESSAGE`, `SYSTEM`). */
-export const TEXT_FIELD: FieldKind = {
-  parse(name, text) {
-    if (text === undefined || text === "") return `missing ${name}`;
-    return [sanitizeMessage(text)];
-  },
-  format(verb, _name, value) {
-    return checkText(verb, value);
-  },
-};
-
-/** An integer from `min` to `max`, written without leading zeros. */
-export function rangeField(min: number, max: number): FieldKind {
+export function countField(name: string): Field {
   return {
-    parse(name, text) {
-      if (text === undefined) return `missing ${name}`;
-      const value = parseRange(name, text, min, max);
+    name,
+    parse(text) {
+      const value = parseCountField(name, text);
       return typeof value === "string" ? value : [value];
     },
-    format(verb, name, value) {
-      return checkRange(verb, name, value, min, max);
-    },
+    format: (verb, value) => checkCount(verb, name, value),
   };
 }
+
+/** An integer from 1 to `max`, written without leading zeros. */
+export function rangeField(name: string, max: number): Field {
+  return {
+    name,
+    parse(text) {
+      if (text === undefined) return `missing ${name}`;
+      const value = parseRange(name, text, 1, max);
+      return typeof value === "string" ? value : [value];
+    },
+    format: (verb, value) => checkRange(verb, name, value, 1, max),
+  };
+}
+
+/** A username or room name, as {@linkcode nameProblem} checks it. */
+export function nameField(name: string): Field {
+  return {
+    name,
+    parse: (text) => nameProblem(name, text) ?? [text],
+    format: (verb, value) => checkName(verb, name, value),
+  };
+}
+
+/** A token (a code, a secret), as {@linkcode tokenProblem} checks it. */
+export function tokenField(name: string): Field {
+  return {
+    name,
+    parse: (text) => tokenProblem(name, text) ?? [text],
+    format: (verb, value) => checkToken(verb, name, value),
+  };
+}
+
+/**
+ * A flag, `0` or `1`, called `name` when it will not parse and `formatName`
+ * when it will not format.
+ */
+export function flagField(name: string, formatName = name): Field {
+  return {
+    name,
+    parse(text) {
+      const value = parseFlag(name, text);
+      return typeof value === "string" ? value : [value];
+    },
+    format: (verb, value) => checkFlag(verb, formatName, value) ? "1" : "0",
+  };
+}
+
+/** The non-empty text that ends a line, sanitized (`MESSAGE`, `SYSTEM`). */
+export const TEXT_FIELD: Field = {
+  name: "text",
+  parse(text) {
+    if (text === undefined || text === "") return "missing text";
+    return [sanitizeMessage(text)];
+  },
+  format: checkText,
+};

@@ -11,9 +11,9 @@ import {
   argumentsProblem,
   checkCount,
   checkRange,
-  COUNT_FIELD,
-  FLAG_FIELD,
-  NAME_FIELD,
+  countField,
+  flagField,
+  nameField,
   parseCount,
   parseRange,
   splitWord,
@@ -21,7 +21,7 @@ import {
 import { MAX_HISTORY_COUNT } from "./limits.ts";
 import {
   type CommandSpec,
-  fieldsReply,
+  fieldsReplies,
   type ReplySpec,
   type Variant,
 } from "./spec.ts";
@@ -62,6 +62,8 @@ export type HistoryReply =
   | { type: "history_end"; room: string; more: boolean };
 
 type ReplyOf<T extends HistoryReply["type"]> = Variant<HistoryReply, T>;
+
+const historyReply = fieldsReplies<HistoryReply>();
 
 const HISTORY: CommandSpec<HistoryCommand> = {
   verb: "HISTORY",
@@ -112,20 +114,17 @@ export const HISTORY_COMMANDS: readonly CommandSpec<HistoryCommand>[] = [
   HISTORY,
 ];
 
-const HISTORY_BEGIN = fieldsReply<ReplyOf<"history_begin">>("HISTORY_BEGIN", [
-  { key: "room", name: "room", kind: NAME_FIELD },
-  { key: "count", name: "count", kind: COUNT_FIELD },
-]);
+const HISTORY_BEGIN = historyReply("HISTORY_BEGIN", {
+  room: nameField("room"),
+  count: countField("count"),
+});
 
-const HISTORY_MESSAGE = fieldsReply<ReplyOf<"history_message">>(
-  "HISTORY_MESSAGE",
-  MESSAGE_FIELDS,
-);
+const HISTORY_MESSAGE = historyReply("HISTORY_MESSAGE", MESSAGE_FIELDS);
 
-const HISTORY_END = fieldsReply<ReplyOf<"history_end">>("HISTORY_END", [
-  { key: "room", name: "room", kind: NAME_FIELD },
-  { key: "more", name: "more flag", kind: FLAG_FIELD, formatName: "more" },
-]);
+const HISTORY_END = historyReply("HISTORY_END", {
+  room: nameField("room"),
+  more: flagField("more flag", "more"),
+});
 
 /** The history reply verbs, for the verb table. */
 export const HISTORY_REPLIES: readonly ReplySpec<HistoryReply>[] = [

@@ -12,9 +12,9 @@ import {
   checkCount,
   checkRange,
   checkToken,
-  COUNT_FIELD,
+  countField,
   leadingWord,
-  NAME_FIELD,
+  nameField,
   parseCount,
   parseRange,
   readFields,
@@ -24,7 +24,7 @@ import { MAX_MUTE_MINUTES } from "./limits.ts";
 import {
   bareReply,
   type CommandSpec,
-  fieldsReply,
+  fieldsReplies,
   type ReplySpec,
   type Variant,
   wordCommand,
@@ -176,13 +176,12 @@ export const MODERATION_COMMANDS: readonly CommandSpec<ModerationCommand>[] = [
   DELETE,
 ];
 
-const MESSAGE_DELETED = fieldsReply<ReplyOf<"message_deleted">>(
-  "MESSAGE_DELETED",
-  [
-    { key: "id", name: "id", kind: COUNT_FIELD },
-    { key: "by", name: "deleter", kind: NAME_FIELD },
-  ],
-);
+const moderationReply = fieldsReplies<ModerationReply>();
+
+const MESSAGE_DELETED = moderationReply("MESSAGE_DELETED", {
+  id: countField("id"),
+  by: nameField("deleter"),
+});
 
 const MUTED: ReplySpec<ReplyOf<"muted">> = {
   verb: "MUTED",

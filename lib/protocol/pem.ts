@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { FieldKind } from "./fields.ts";
+import type { Field } from "./fields.ts";
 
 const BASE64_PATTERN = /^[A-Za-z0-9+/]+={0,2}$/;
 // Before "==" only 2 of a character's 6 bits carry data, before "=" only 4;
@@ -55,12 +55,13 @@ export function checkBase64(
 }
 
 /** A base64 field that ends the line (`CERT`'s certificate). */
-export const BASE64_FIELD: FieldKind = {
-  parse(name, text) {
-    return base64Problem(name, text) ?? [text];
-  },
-  format: checkBase64,
-};
+export function base64Field(name: string): Field {
+  return {
+    name,
+    parse: (text) => base64Problem(name, text) ?? [text],
+    format: (verb, value) => checkBase64(verb, name, value),
+  };
+}
 
 /**
  * Wraps a certificate, given as the standard base64 of its DER encoding (the

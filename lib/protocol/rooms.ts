@@ -10,8 +10,8 @@ import {
   checkCount,
   checkFlag,
   checkName,
-  COUNT_FIELD,
-  NAME_FIELD,
+  countField,
+  nameField,
   nameProblem,
   parseCount,
   readFields,
@@ -20,7 +20,7 @@ import {
 import {
   bareCommand,
   type CommandSpec,
-  fieldsReply,
+  fieldsReplies,
   type ReplySpec,
   type Variant,
   wordCommand,
@@ -83,6 +83,8 @@ export type RoomReply =
 
 type ReplyOf<T extends RoomReply["type"]> = Variant<RoomReply, T>;
 
+const roomReply = fieldsReplies<RoomReply>();
+
 const JOIN = wordCommand<Variant<RoomCommand, "join">>("JOIN", {
   type: "join",
   key: "room",
@@ -113,10 +115,10 @@ export const ROOM_COMMANDS: readonly CommandSpec<RoomCommand>[] = [
   USERS,
 ];
 
-const USER_JOINED = fieldsReply<ReplyOf<"user_joined">>("USER_JOINED", [
-  { key: "time", name: "time", kind: COUNT_FIELD },
-  { key: "username", name: "username", kind: NAME_FIELD },
-]);
+const USER_JOINED = roomReply("USER_JOINED", {
+  time: countField("time"),
+  username: nameField("username"),
+});
 
 const USER_LEFT: ReplySpec<ReplyOf<"user_left">> = {
   verb: "USER_LEFT",
@@ -167,10 +169,10 @@ const PRESENCE: ReplySpec<ReplyOf<"presence">> = {
   },
 };
 
-const JOINED = fieldsReply<ReplyOf<"joined">>("JOINED", [
-  { key: "room", name: "room", kind: NAME_FIELD },
-  { key: "memberCount", name: "member count", kind: COUNT_FIELD },
-]);
+const JOINED = roomReply("JOINED", {
+  room: nameField("room"),
+  memberCount: countField("member count"),
+});
 
 const ROOM_LIST: ReplySpec<ReplyOf<"room_list">> = {
   verb: "ROOM_LIST",

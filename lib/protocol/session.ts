@@ -21,11 +21,11 @@ import {
   MAX_PING_TOKEN_LENGTH,
   MAX_PORT,
 } from "./limits.ts";
-import { BASE64_FIELD } from "./pem.ts";
+import { base64Field } from "./pem.ts";
 import {
   bareCommand,
   type CommandSpec,
-  fieldsReply,
+  fieldsReplies,
   type InvalidCommandCode,
   type ReplySpec,
   type Variant,
@@ -307,10 +307,12 @@ function codeReply(
   };
 }
 
-const CERT = fieldsReply<ReplyOf<"cert">>("CERT", [
-  { key: "port", name: "TLS port", kind: rangeField(1, MAX_PORT) },
-  { key: "der", name: "certificate", kind: BASE64_FIELD },
-]);
+const sessionReply = fieldsReplies<SessionReply>();
+
+const CERT = sessionReply("CERT", {
+  port: rangeField("TLS port", MAX_PORT),
+  der: base64Field("certificate"),
+});
 
 const OK: ReplySpec<ReplyOf<"ok">> = {
   verb: "OK",

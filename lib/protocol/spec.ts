@@ -6,12 +6,7 @@
  * @module
  */
 
-import {
-  checkToken,
-  type FieldKind,
-  leadingWord,
-  readFields,
-} from "./fields.ts";
+import { checkToken, type Field, leadingWord, readFields } from "./fields.ts";
 
 /**
  * The `ERROR` code a server answers an {@linkcode InvalidCommand} with:
@@ -153,34 +148,40 @@ export function bareReply<T extends string>(
   };
 }
 
-/** One field of a {@linkcode fieldsReply}: which key, called what, of what kind. */
-export interface ReplyField<R> {
-  /** The reply's property. */
-  readonly key: Exclude<keyof R, "type"> & string;
-  /** The field's name in a parse problem (`"member count"`). */
-  readonly name: string;
-  /** How it parses and formats. */
-  readonly kind: FieldKind;
-  /**
-   * Its name in a format error, where that differs (`"more"` for the
-   * `"more flag"`).
-   * @default {name}
-   */
-  readonly formatName?: string;
-}
+/** The fields of a reply of type `R`, one per property, in line order. */
+export type ReplyFields<R> = {
+  readonly [K in Exclude<keyof R, "type">]-?: Field;
+};
+
+/** Builds the spec of a {@linkcode fieldsReplies} verb from its fields. */
+export type FieldsReplyBuilder<U extends { type: string }> = <
+  V extends Uppercase<U["type"]>,
+>(
+  verb: V,
+  fields: ReplyFields<Variant<U, Lowercase<V>>>,
+) => ReplySpec<Variant<U, Lowercase<V>>>;
 
 /**
- * The spec of a reply verb whose line is its fields in order, one word each,
- * the last one the rest of the line: `JOINED <room> <member_count>`. The
- * reply's type is the verb in lowercase. Parse problems come in field order:
- * a missing word first, then each field's own.
+ * For a family's replies `U`, the builder of the specs of those whose line
+ * is their fields in order, one word each and the last one the rest of the
+ * line: `JOINED <room> <member_count>` is
+ * `roomReply("JOINED", { room: nameField("room"), memberCount: … })`. The
+ * reply's type is the verb in lowercase. Parse problems come in field
+ * order: a missing word first, then each field's own.
  */
-export function fieldsReply<R extends { type: string }>(
-  verb: Uppercase<R["type"]>,
-  fields: readonly ReplyField<R>[],
+export function fieldsReplies<
+  U extends { type: string },
+>(): FieldsReplyBuilder<U> {
+  return (verb, fields) => fieldsReply(verb, fields);
+}
+
+function fieldsReply<R extends { type: string }>(
+  verb: string,
+  fields: ReplyFields<R>,
 ): ReplySpec<R> {
   const type = verb.toLowerCase() as R["type"];
-  const wordNames = fields.slice(0, -1).map((field) => field.name);
+  const entries = Object.entries(fields) as [string, Field][];
+  const wordNames = entries.slice(0, -1).map(([, field]) => field.name);
   return {
     verb,
     types: [type],
@@ -189,10 +190,10 @@ export function fieldsReply<R extends { type: string }>(
       if (typeof read === "string") return read;
       const texts = [...read.words, read.tail];
       const reply: Record<string, unknown> = { type };
-      for (const [index, field] of fields.entries()) {
-        const parsed = field.kind.parse(field.name, texts[index]);
+      for (const [index, [key, field]] of entries.entries()) {
+        const parsed = field.parse(texts[index]);
         if (typeof parsed === "string") return parsed;
-        reply[field.key] = parsed[0];
+        reply[key] = parsed[0];
       }
       return reply as R;
     },
@@ -200,13 +201,7 @@ export function fieldsReply<R extends { type: string }>(
       const values = reply as unknown as Record<string, unknown>;
       return [
         verb,
-        ...fields.map((field) =>
-          field.kind.format(
-            verb,
-            field.formatName ?? field.name,
-            values[field.key],
-          )
-        ),
+        ...entries.map(([key, field]) => field.format(verb, values[key])),
       ].join(" ");
     },
   };
