@@ -7,7 +7,12 @@
  */
 
 import { MAX_LINE_BYTES } from "./limits.ts";
-import { checkText, sanitizeMessage, utf8ByteLength } from "./text.ts";
+import {
+  checkText,
+  optionalText,
+  sanitizeMessage,
+  utf8ByteLength,
+} from "./text.ts";
 
 /** A snake_case word: the code of `ERROR`, `BYE` and `OK`. */
 export const CODE_PATTERN = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/;
@@ -259,8 +264,11 @@ export interface Field {
    * string is why it is malformed, a one-element array the value.
    */
   parse(text: string | undefined): [value: unknown] | string;
-  /** Checks a value to format and returns its text. */
-  format(verb: string, value: unknown): string;
+  /**
+   * Checks a value to format and returns its text; undefined leaves an
+   * optional field off the line.
+   */
+  format(verb: string, value: unknown): string | undefined;
 }
 
 /** A non-negative safe integer: an id, a time in ms, a count. */
@@ -288,22 +296,43 @@ export function rangeField(name: string, max: number): Field {
   };
 }
 
-/** A username or room name, as {@linkcode nameProblem} checks it. */
-export function nameField(name: string): Field {
+/**
+ * A word that `problem` checks when it parses and `check` when it formats
+ * (tokens, names, base64).
+ */
+export function checkedField(
+  name: string,
+  rules: {
+    problem(name: string, text: string | undefined): string | undefined;
+    check(verb: string, name: string, value: unknown): string;
+  },
+): Field {
   return {
     name,
-    parse: (text) => nameProblem(name, text) ?? [text],
-    format: (verb, value) => checkName(verb, name, value),
+    parse: (text) => rules.problem(name, text) ?? [text],
+    format: (verb, value) => rules.check(verb, name, value),
+  };
+}
+
+/** A username or room name, as {@linkcode nameProblem} checks it. */
+export function nameField(name: string): Field {
+  return checkedField(name, { problem: nameProblem, check: checkName });
+}
+
+/** A name that may end the line or be left off (`USER_LEFT`'s room). */
+export function optionalNameField(name: string): Field {
+  const field = nameField(name);
+  return {
+    name,
+    parse: (text) => text === undefined ? [undefined] : field.parse(text),
+    format: (verb, value) =>
+      value === undefined ? undefined : field.format(verb, value),
   };
 }
 
 /** A token (a code, a secret), as {@linkcode tokenProblem} checks it. */
 export function tokenField(name: string): Field {
-  return {
-    name,
-    parse: (text) => tokenProblem(name, text) ?? [text],
-    format: (verb, value) => checkToken(verb, name, value),
-  };
+  return checkedField(name, { problem: tokenProblem, check: checkToken });
 }
 
 /**
@@ -330,3 +359,26 @@ export const TEXT_FIELD: Field = {
   },
   format: checkText,
 };
+
+/**
+ * A text that ends the line and may be empty, sanitized: an empty one is
+ * sent without its space (`MUTED`'s reason).
+ */
+export function optionalTextField(name: string): Field {
+  return {
+    name,
+    parse(text) {
+      const value = optionalText(text);
+      return value === undefined
+        ? `${name} is empty (an empty ${name} is sent without its space)`
+        : [value];
+    },
+    format(verb, value) {
+      if (typeof value !== "string") {
+        throw new TypeError(`Cannot format ${verb}: ${name} is not a string`);
+      }
+      const text = sanitizeMessage(value);
+      return text === "" ? undefined : text;
+    },
+  };
+}

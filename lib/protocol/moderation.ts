@@ -15,9 +15,9 @@ import {
   countField,
   leadingWord,
   nameField,
+  optionalTextField,
   parseCount,
   parseRange,
-  readFields,
   splitWord,
 } from "./fields.ts";
 import { MAX_MUTE_MINUTES } from "./limits.ts";
@@ -29,13 +29,7 @@ import {
   type Variant,
   wordCommand,
 } from "./spec.ts";
-import {
-  checkUserText,
-  optionalText,
-  REASON_LIMIT,
-  userTextProblem,
-  withMessage,
-} from "./text.ts";
+import { checkUserText, REASON_LIMIT, userTextProblem } from "./text.ts";
 
 /** The commands of the moderation verbs. */
 export type ModerationCommand =
@@ -183,27 +177,10 @@ const MESSAGE_DELETED = moderationReply("MESSAGE_DELETED", {
   by: nameField("deleter"),
 });
 
-const MUTED: ReplySpec<ReplyOf<"muted">> = {
-  verb: "MUTED",
-  types: ["muted"],
-  parse(rest) {
-    const fields = readFields(rest, ["until time"]);
-    if (typeof fields === "string") return fields;
-    const until = parseCount("until time", fields.words[0] as string);
-    if (typeof until === "string") return until;
-    const reason = optionalText(fields.tail);
-    return reason === undefined
-      ? "reason is empty (an empty reason is sent without its space)"
-      : { type: "muted", until, reason };
-  },
-  format(reply) {
-    return withMessage(
-      `MUTED ${checkCount("MUTED", "until time", reply.until)}`,
-      reply.reason,
-      "reason",
-    );
-  },
-};
+const MUTED = moderationReply("MUTED", {
+  until: countField("until time"),
+  reason: optionalTextField("reason"),
+});
 
 /** The moderation reply verbs, for the verb table. */
 export const MODERATION_REPLIES: readonly ReplySpec<ModerationReply>[] = [

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Field } from "./fields.ts";
+import { checkedField, type Field } from "./fields.ts";
 
 const BASE64_PATTERN = /^[A-Za-z0-9+/]+={0,2}$/;
 // Before "==" only 2 of a character's 6 bits carry data, before "=" only 4;
@@ -56,11 +56,7 @@ export function checkBase64(
 
 /** A base64 field that ends the line (`CERT`'s certificate). */
 export function base64Field(name: string): Field {
-  return {
-    name,
-    parse: (text) => base64Problem(name, text) ?? [text],
-    format: (verb, value) => checkBase64(verb, name, value),
-  };
+  return checkedField(name, { problem: base64Problem, check: checkBase64 });
 }
 
 /**

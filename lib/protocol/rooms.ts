@@ -13,9 +13,9 @@ import {
   countField,
   nameField,
   nameProblem,
+  optionalNameField,
   parseCount,
   readFields,
-  splitWord,
 } from "./fields.ts";
 import {
   bareCommand,
@@ -120,32 +120,11 @@ const USER_JOINED = roomReply("USER_JOINED", {
   username: nameField("username"),
 });
 
-const USER_LEFT: ReplySpec<ReplyOf<"user_left">> = {
-  verb: "USER_LEFT",
-  types: ["user_left"],
-  parse(rest) {
-    const fields = readFields(rest, ["time"]);
-    if (typeof fields === "string") return fields;
-    const time = parseCount("time", fields.words[0] as string);
-    if (typeof time === "string") return time;
-    // The username, then optionally the room the user went to.
-    const [username, to] = splitWord(fields.tail ?? "");
-    const problem = nameProblem("username", username) ??
-      (to === undefined ? undefined : nameProblem("room", to));
-    if (problem !== undefined) return problem;
-    return to === undefined
-      ? { type: "user_left", time, username }
-      : { type: "user_left", time, username, to };
-  },
-  format(reply) {
-    const line = `USER_LEFT ${checkCount("USER_LEFT", "time", reply.time)} ${
-      checkName("USER_LEFT", "username", reply.username)
-    }`;
-    return reply.to === undefined
-      ? line
-      : `${line} ${checkName("USER_LEFT", "room", reply.to)}`;
-  },
-};
+const USER_LEFT = roomReply("USER_LEFT", {
+  time: countField("time"),
+  username: nameField("username"),
+  to: optionalNameField("room"),
+});
 
 const PRESENCE: ReplySpec<ReplyOf<"presence">> = {
   verb: "PRESENCE",

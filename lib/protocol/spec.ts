@@ -193,16 +193,17 @@ function fieldsReply<R extends { type: string }>(
       for (const [index, [key, field]] of entries.entries()) {
         const parsed = field.parse(texts[index]);
         if (typeof parsed === "string") return parsed;
-        reply[key] = parsed[0];
+        // An optional field left off is no property, not an undefined one.
+        if (parsed[0] !== undefined) reply[key] = parsed[0];
       }
       return reply as R;
     },
     format(reply) {
       const values = reply as unknown as Record<string, unknown>;
-      return [
-        verb,
-        ...entries.map(([key, field]) => field.format(verb, values[key])),
-      ].join(" ");
+      const words = entries.map(([key, field]) =>
+        field.format(verb, values[key])
+      );
+      return [verb, ...words.filter((word) => word !== undefined)].join(" ");
     },
   };
 }
