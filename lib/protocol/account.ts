@@ -12,7 +12,6 @@ import {
   argumentsProblem,
   checkToken,
   countField,
-  leadingWord,
   nameField,
   POSITIVE_INTEGER_PATTERN,
   tokenField,
@@ -23,6 +22,7 @@ import {
   bareReply,
   type CommandSpec,
   fieldsReplies,
+  leadingWordCommand,
   type ReplySpec,
   type Variant,
   wordCommand,
@@ -141,37 +141,27 @@ function checkPassword(verb: string, name: string, value: unknown): string {
 
 /** `<VERB> <username> <password>`: `REGISTER`, `LOGIN`, `DELETE_ACCOUNT`. */
 function credentialsCommand(
-  verb: string,
-  type: Credentials["type"],
+  verb: Uppercase<Credentials["type"]>,
 ): CommandSpec<Credentials> {
-  return {
-    verb,
+  const type = verb.toLowerCase() as Credentials["type"];
+  return leadingWordCommand<Credentials>(verb, {
     usage: `${verb} <username> <password>`,
-    types: [type],
-    parse(args) {
-      const words = leadingWord("username", args);
-      if (typeof words === "string") return words;
-      const [username, rest] = words;
+    key: "username",
+    name: "username",
+    parseRest(username, rest) {
       const password = rest ?? "";
       return passwordProblem("password", password) ??
         { type, username, password };
     },
-    format(command) {
-      return `${verb} ${checkToken(verb, "username", command.username)} ${
-        checkPassword(verb, "password", command.password)
-      }`;
-    },
-  };
+    formatRest: (command) => checkPassword(verb, "password", command.password),
+  });
 }
 
-const RESUME: CommandSpec<Of<"resume">> = {
-  verb: "RESUME",
+const RESUME = leadingWordCommand<Of<"resume">>("RESUME", {
   usage: "RESUME <username> <token>",
-  types: ["resume"],
-  parse(args) {
-    const words = leadingWord("username", args);
-    if (typeof words === "string") return words;
-    const [username, rest] = words;
+  key: "username",
+  name: "username",
+  parseRest(username, rest) {
     // Like a password, the token is a secret: no reason ever quotes it.
     const token = rest ?? "";
     if (token === "") return "missing token";
@@ -179,38 +169,27 @@ const RESUME: CommandSpec<Of<"resume">> = {
       ? "takes only a username and a token"
       : { type: "resume", username, token };
   },
-  format(command) {
-    return `RESUME ${checkToken("RESUME", "username", command.username)} ${
-      checkToken("RESUME", "token", command.token)
-    }`;
-  },
-};
+  formatRest: (command) => checkToken("RESUME", "token", command.token),
+});
 
 const RESET_REQUEST = wordCommand<Of<"reset_request">>("RESET_REQUEST", {
-  type: "reset_request",
   key: "username",
   name: "username",
   only: "a username",
 });
 
-const RESET_CONFIRM: CommandSpec<Of<"reset_confirm">> = {
-  verb: "RESET_CONFIRM",
+const RESET_CONFIRM = leadingWordCommand<Of<"reset_confirm">>("RESET_CONFIRM", {
   usage: "RESET_CONFIRM <token> <new_password>",
-  types: ["reset_confirm"],
-  parse(args) {
-    const words = leadingWord("token", args);
-    if (typeof words === "string") return words;
-    const [token, rest] = words;
+  key: "token",
+  name: "token",
+  parseRest(token, rest) {
     const newPassword = rest ?? "";
     return passwordProblem("new password", newPassword) ??
       { type: "reset_confirm", token, newPassword };
   },
-  format(command) {
-    return `RESET_CONFIRM ${
-      checkToken("RESET_CONFIRM", "token", command.token)
-    } ${checkPassword("RESET_CONFIRM", "new password", command.newPassword)}`;
-  },
-};
+  formatRest: (command) =>
+    checkPassword("RESET_CONFIRM", "new password", command.newPassword),
+});
 
 const PASSWORD: CommandSpec<Of<"change_password">> = {
   verb: "PASSWORD",
@@ -276,13 +255,13 @@ function parseChangePassword(args: string): Of<"change_password"> | string {
 
 /** The account command verbs, for the verb table. */
 export const ACCOUNT_COMMANDS: readonly CommandSpec<AccountCommand>[] = [
-  credentialsCommand("REGISTER", "register"),
-  credentialsCommand("LOGIN", "login"),
+  credentialsCommand("REGISTER"),
+  credentialsCommand("LOGIN"),
   RESUME,
   RESET_REQUEST,
   RESET_CONFIRM,
   bareCommand("LOGOUT", "logout"),
-  credentialsCommand("DELETE_ACCOUNT", "delete_account"),
+  credentialsCommand("DELETE_ACCOUNT"),
   PASSWORD,
 ];
 

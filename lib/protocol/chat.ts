@@ -8,13 +8,7 @@
  * @module
  */
 
-import {
-  checkToken,
-  countField,
-  leadingWord,
-  nameField,
-  TEXT_FIELD,
-} from "./fields.ts";
+import { countField, nameField, TEXT_FIELD } from "./fields.ts";
 import {
   bareReply,
   type CommandSpec,
@@ -22,6 +16,7 @@ import {
   type InvalidCommand,
   invalidCommand,
   isCommandProblem,
+  leadingWordCommand,
   type ReplyFields,
   type ReplySpec,
   type Variant,
@@ -136,25 +131,19 @@ export function parseChatText(
   return isCommandProblem(result) ? invalidCommand(MSG, result) : result;
 }
 
-const PRIVMSG: CommandSpec<Variant<ChatCommand, "privmsg">> = {
-  verb: "PRIVMSG",
+const PRIVMSG = leadingWordCommand<Variant<ChatCommand, "privmsg">>("PRIVMSG", {
   usage: "PRIVMSG <username> <text>",
-  types: ["privmsg"],
-  parse(args) {
-    const words = leadingWord("username", args);
-    if (typeof words === "string") return words;
-    const [to, rest] = words;
+  key: "to",
+  name: "username",
+  parseRest(to, rest) {
     // As with MSG, a missing text is an empty message.
     const text = rest ?? "";
     return userTextProblem("text", text, MESSAGE_LIMIT) ??
       { type: "privmsg", to, text };
   },
-  format(command) {
-    return `PRIVMSG ${checkToken("PRIVMSG", "username", command.to)} ${
-      checkUserText("PRIVMSG", "text", command.text, MESSAGE_LIMIT)
-    }`;
-  },
-};
+  formatRest: (command) =>
+    checkUserText("PRIVMSG", "text", command.text, MESSAGE_LIMIT),
+});
 
 /** The chat command verbs, for the verb table. */
 export const CHAT_COMMANDS: readonly CommandSpec<ChatCommand>[] = [

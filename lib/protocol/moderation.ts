@@ -13,7 +13,6 @@ import {
   checkRange,
   checkToken,
   countField,
-  leadingWord,
   nameField,
   optionalTextField,
   parseCount,
@@ -25,6 +24,7 @@ import {
   bareReply,
   type CommandSpec,
   fieldsReplies,
+  leadingWordCommand,
   type ReplySpec,
   type Variant,
   wordCommand,
@@ -77,41 +77,30 @@ export type ModerationReply =
 type Of<T extends ModerationCommand["type"]> = Variant<ModerationCommand, T>;
 type ReplyOf<T extends ModerationReply["type"]> = Variant<ModerationReply, T>;
 
-/** Appends ` <reason>` to a `KICK` or `MUTE` line unless it is undefined. */
-function withReason(verb: string, head: string, reason: unknown): string {
-  if (reason === undefined) return head;
-  return `${head} ${checkUserText(verb, "reason", reason, REASON_LIMIT)}`;
+/** The text of a `KICK` or `MUTE` reason; undefined for none. */
+function formatReason(verb: string, reason: unknown): string | undefined {
+  return reason === undefined
+    ? undefined
+    : checkUserText(verb, "reason", reason, REASON_LIMIT);
 }
 
-const KICK: CommandSpec<Of<"kick">> = {
-  verb: "KICK",
+const KICK = leadingWordCommand<Of<"kick">>("KICK", {
   usage: "KICK <username> [<reason>]",
-  types: ["kick"],
-  parse(args) {
-    const words = leadingWord("username", args);
-    if (typeof words === "string") return words;
-    const [user, reason] = words;
+  key: "user",
+  name: "username",
+  parseRest(user, reason) {
     if (reason === undefined) return { type: "kick", user };
     return userTextProblem("reason", reason, REASON_LIMIT) ??
       { type: "kick", user, reason };
   },
-  format(command) {
-    return withReason(
-      "KICK",
-      `KICK ${checkToken("KICK", "username", command.user)}`,
-      command.reason,
-    );
-  },
-};
+  formatRest: (command) => formatReason("KICK", command.reason),
+});
 
-const MUTE: CommandSpec<Of<"mute">> = {
-  verb: "MUTE",
+const MUTE = leadingWordCommand<Of<"mute">>("MUTE", {
   usage: "MUTE <username> <minutes> [<reason>]",
-  types: ["mute"],
-  parse(args) {
-    const words = leadingWord("username", args);
-    if (typeof words === "string") return words;
-    const [user, rest] = words;
+  key: "user",
+  name: "username",
+  parseRest(user, rest) {
     if (rest === undefined) return "missing minutes";
     const [minutesText, reason] = splitWord(rest);
     const minutes = parseRange("minutes", minutesText, 1, MAX_MUTE_MINUTES);
@@ -120,19 +109,20 @@ const MUTE: CommandSpec<Of<"mute">> = {
     return userTextProblem("reason", reason, REASON_LIMIT) ??
       { type: "mute", user, minutes, reason };
   },
-  format(command) {
-    return withReason(
+  formatRest(command) {
+    const minutes = checkRange(
       "MUTE",
-      `MUTE ${checkToken("MUTE", "username", command.user)} ${
-        checkRange("MUTE", "minutes", command.minutes, 1, MAX_MUTE_MINUTES)
-      }`,
-      command.reason,
+      "minutes",
+      command.minutes,
+      1,
+      MAX_MUTE_MINUTES,
     );
+    const reason = formatReason("MUTE", command.reason);
+    return reason === undefined ? minutes : `${minutes} ${reason}`;
   },
-};
+});
 
 const UNMUTE = wordCommand<Of<"unmute">>("UNMUTE", {
-  type: "unmute",
   key: "user",
   name: "username",
   only: "a username",

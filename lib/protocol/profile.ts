@@ -83,7 +83,6 @@ const STATUS: CommandSpec<Variant<ProfileCommand, "status">> = {
 };
 
 const WHOIS = wordCommand<Variant<ProfileCommand, "whois">>("WHOIS", {
-  type: "whois",
   key: "user",
   name: "username",
   only: "a username",

@@ -86,7 +86,6 @@ type ReplyOf<T extends RoomReply["type"]> = Variant<RoomReply, T>;
 const roomReply = fieldsReplies<RoomReply>();
 
 const JOIN = wordCommand<Variant<RoomCommand, "join">>("JOIN", {
-  type: "join",
   key: "room",
   name: "room",
   only: "a room name",

@@ -208,10 +208,54 @@ function fieldsReply<R extends { type: string }>(
   };
 }
 
-/** What a {@linkcode wordCommand} takes: its type, key and word. */
+/** What a {@linkcode leadingWordCommand} takes besides its verb. */
+export interface LeadingWordCommandOptions<C extends { type: string }> {
+  /** The usage line. */
+  readonly usage: string;
+  /** The command's property that holds the leading word, a token. */
+  readonly key: Exclude<keyof C, "type"> & string;
+  /** The leading word's name in problems (`"username"`). */
+  readonly name: string;
+  /**
+   * Parses the rest of the line after the leading word (undefined without a
+   * space after it).
+   */
+  parseRest(word: string, rest: string | undefined): C | CommandProblem;
+  /** Formats what follows the leading word; undefined for nothing. */
+  formatRest(command: C): string | undefined;
+}
+
+/**
+ * The spec of a command verb whose arguments start with a token, such as the
+ * username of `KICK <username> [<reason>]`. Its type is the verb in
+ * lowercase.
+ */
+export function leadingWordCommand<C extends { type: string }>(
+  verb: Uppercase<C["type"]>,
+  options: LeadingWordCommandOptions<C>,
+): CommandSpec<C> {
+  const { key, name } = options;
+  return {
+    verb,
+    usage: options.usage,
+    types: [verb.toLowerCase() as C["type"]],
+    parse(args) {
+      const words = leadingWord(name, args);
+      return typeof words === "string"
+        ? words
+        : options.parseRest(words[0], words[1]);
+    },
+    format(command) {
+      const values = command as unknown as Record<string, unknown>;
+      const head = `${verb} ${checkToken(verb, name, values[key])}`;
+      const rest = options.formatRest(command);
+      return rest === undefined ? head : `${head} ${rest}`;
+    },
+  };
+}
+
+/** What a {@linkcode wordCommand} takes: its word's key and name. */
 export interface WordCommandOptions<C extends { type: string }> {
-  /** The command's type. */
-  readonly type: C["type"];
   /** The command's property that holds the word. */
   readonly key: Exclude<keyof C, "type"> & string;
   /** The word's name, as in the usage line (`"username"`). */
@@ -220,27 +264,19 @@ export interface WordCommandOptions<C extends { type: string }> {
   readonly only: string;
 }
 
-/** The spec of a command verb that takes one word: `JOIN <room>`. */
+/** The spec of a command verb that takes one token: `JOIN <room>`. */
 export function wordCommand<C extends { type: string }>(
-  verb: string,
+  verb: Uppercase<C["type"]>,
   options: WordCommandOptions<C>,
 ): CommandSpec<C> {
-  const { type, key, name, only } = options;
-  return {
-    verb,
+  const { key, name, only } = options;
+  const type = verb.toLowerCase();
+  return leadingWordCommand<C>(verb, {
     usage: `${verb} <${name}>`,
-    types: [type],
-    parse(args) {
-      const words = leadingWord(name, args);
-      if (typeof words === "string") return words;
-      const [word, rest] = words;
-      return rest === undefined
-        ? { type, [key]: word } as C
-        : `takes only ${only}`;
-    },
-    format(command) {
-      const values = command as unknown as Record<string, unknown>;
-      return `${verb} ${checkToken(verb, name, values[key])}`;
-    },
-  };
+    key,
+    name,
+    parseRest: (word, rest) =>
+      rest === undefined ? { type, [key]: word } as C : `takes only ${only}`,
+    formatRest: () => undefined,
+  });
 }
