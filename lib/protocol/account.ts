@@ -17,14 +17,12 @@ import {
   tokenField,
 } from "./fields.ts";
 import { MAX_PASSWORD_BYTES } from "./limits.ts";
+import type { CommandSpec, ReplySpec, Variant } from "./spec.ts";
 import {
   bareCommand,
   bareReply,
-  type CommandSpec,
   fieldsReplies,
   leadingWordCommand,
-  type ReplySpec,
-  type Variant,
   wordCommand,
 } from "./spec.ts";
 import {

@@ -9,17 +9,19 @@
  */
 
 import { countField, nameField, TEXT_FIELD } from "./fields.ts";
+import type {
+  CommandSpec,
+  InvalidCommand,
+  ReplyFields,
+  ReplySpec,
+  Variant,
+} from "./spec.ts";
 import {
   bareReply,
-  type CommandSpec,
   fieldsReplies,
-  type InvalidCommand,
   invalidCommand,
   isCommandProblem,
   leadingWordCommand,
-  type ReplyFields,
-  type ReplySpec,
-  type Variant,
 } from "./spec.ts";
 import { checkUserText, MESSAGE_LIMIT, userTextProblem } from "./text.ts";
 

@@ -19,12 +19,8 @@ import {
   splitWord,
 } from "./fields.ts";
 import { MAX_HISTORY_COUNT } from "./limits.ts";
-import {
-  type CommandSpec,
-  fieldsReplies,
-  type ReplySpec,
-  type Variant,
-} from "./spec.ts";
+import type { CommandSpec, ReplySpec, Variant } from "./spec.ts";
+import { fieldsReplies } from "./spec.ts";
 
 /** The commands of the history verb. */
 export type HistoryCommand =

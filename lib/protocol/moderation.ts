@@ -20,13 +20,11 @@ import {
   splitWord,
 } from "./fields.ts";
 import { MAX_MUTE_MINUTES } from "./limits.ts";
+import type { CommandSpec, ReplySpec, Variant } from "./spec.ts";
 import {
   bareReply,
-  type CommandSpec,
   fieldsReplies,
   leadingWordCommand,
-  type ReplySpec,
-  type Variant,
   wordCommand,
 } from "./spec.ts";
 import { checkUserText, REASON_LIMIT, userTextProblem } from "./text.ts";

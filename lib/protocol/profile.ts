@@ -15,12 +15,8 @@ import {
   parseFlag,
   readFields,
 } from "./fields.ts";
-import {
-  type CommandSpec,
-  type ReplySpec,
-  type Variant,
-  wordCommand,
-} from "./spec.ts";
+import type { CommandSpec, ReplySpec, Variant } from "./spec.ts";
+import { wordCommand } from "./spec.ts";
 import {
   checkUserText,
   optionalText,

@@ -17,14 +17,8 @@ import {
   parseCount,
   readFields,
 } from "./fields.ts";
-import {
-  bareCommand,
-  type CommandSpec,
-  fieldsReplies,
-  type ReplySpec,
-  type Variant,
-  wordCommand,
-} from "./spec.ts";
+import type { CommandSpec, ReplySpec, Variant } from "./spec.ts";
+import { bareCommand, fieldsReplies, wordCommand } from "./spec.ts";
 
 /** The room every member starts in (`JOINED 大厅` after login). */
 export const LOBBY = "大厅";

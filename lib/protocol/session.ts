@@ -22,14 +22,13 @@ import {
   MAX_PORT,
 } from "./limits.ts";
 import { base64Field } from "./pem.ts";
-import {
-  bareCommand,
-  type CommandSpec,
-  fieldsReplies,
-  type InvalidCommandCode,
-  type ReplySpec,
-  type Variant,
+import type {
+  CommandSpec,
+  InvalidCommandCode,
+  ReplySpec,
+  Variant,
 } from "./spec.ts";
+import { bareCommand, fieldsReplies } from "./spec.ts";
 import { optionalText, sanitizeMessage, withMessage } from "./text.ts";
 
 /** Version of this protocol, sent in the `HELLO` greeting. */
@@ -176,28 +175,9 @@ function withPingToken(verb: string, token: unknown): string {
 }
 
 /**
- * `PING [<token>]` or `PONG [<token>]`, the same both ways: as a command
- * and as a reply.
+ * `PING [<token>]` or `PONG [<token>]`, the same both ways: as a reply and,
+ * with a usage line, as a command ({@linkcode pingCommand}).
  */
-function pingCommand(
-  verb: string,
-  type: "ping" | "pong",
-): CommandSpec<Of<"ping" | "pong">> {
-  return {
-    verb,
-    usage: `${verb} [<token>]`,
-    types: [type],
-    parse(args) {
-      if (args === undefined) return { type };
-      return pingTokenProblem(args) ?? { type, token: args };
-    },
-    format(command) {
-      return withPingToken(verb, command.token);
-    },
-  };
-}
-
-/** The reply form of {@linkcode pingCommand}. */
 function pingReply(
   verb: string,
   type: "ping" | "pong",
@@ -213,6 +193,14 @@ function pingReply(
       return withPingToken(verb, reply.token);
     },
   };
+}
+
+/** The command form of {@linkcode pingReply}. */
+function pingCommand(
+  verb: string,
+  type: "ping" | "pong",
+): CommandSpec<Of<"ping" | "pong">> {
+  return { ...pingReply(verb, type), usage: `${verb} [<token>]` };
 }
 
 const LANG: CommandSpec<Of<"lang">> = {
