@@ -8,6 +8,7 @@
 
 import { MAX_LINE_BYTES } from "./limits.ts";
 import {
+  checkString,
   checkText,
   optionalText,
   sanitizeMessage,
@@ -155,26 +156,34 @@ export function nameProblem(
   return undefined;
 }
 
-/** Checks a token to format as {@linkcode tokenProblem} does. */
-export function checkToken(verb: string, name: string, value: unknown): string {
-  if (typeof value !== "string") {
-    throw new TypeError(`Cannot format ${verb}: ${name} is not a string`);
-  }
-  const problem = tokenProblem(name, value);
+/**
+ * Checks a string field to format by the rule that parses it: a
+ * `TypeError` quoting `problem`'s answer when it has one.
+ */
+export function checkWith(
+  verb: string,
+  field: {
+    name: string;
+    value: unknown;
+    problem(name: string, value: string): string | undefined;
+  },
+): string {
+  const value = checkString(verb, field.name, field.value);
+  const problem = field.problem(field.name, value);
   if (problem !== undefined) {
     throw new TypeError(`Cannot format ${verb}: ${problem}`);
   }
   return value;
 }
 
+/** Checks a token to format as {@linkcode tokenProblem} does. */
+export function checkToken(verb: string, name: string, value: unknown): string {
+  return checkWith(verb, { name, value, problem: tokenProblem });
+}
+
 /** Checks a name to format as {@linkcode nameProblem} does. */
 export function checkName(verb: string, name: string, value: unknown): string {
-  const token = checkToken(verb, name, value);
-  const problem = nameProblem(name, token);
-  if (problem !== undefined) {
-    throw new TypeError(`Cannot format ${verb}: ${problem}`);
-  }
-  return token;
+  return checkWith(verb, { name, value, problem: nameProblem });
 }
 
 /** Checks a boolean field to format. */
@@ -374,10 +383,7 @@ export function optionalTextField(name: string): Field {
         : [value];
     },
     format(verb, value) {
-      if (typeof value !== "string") {
-        throw new TypeError(`Cannot format ${verb}: ${name} is not a string`);
-      }
-      const text = sanitizeMessage(value);
+      const text = sanitizeMessage(checkString(verb, name, value));
       return text === "" ? undefined : text;
     },
   };

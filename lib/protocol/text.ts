@@ -103,6 +103,18 @@ export function userTextProblem(
   return undefined;
 }
 
+/** Checks that a field to format is a string. */
+export function checkString(
+  verb: string,
+  name: string,
+  value: unknown,
+): string {
+  if (typeof value !== "string") {
+    throw new TypeError(`Cannot format ${verb}: ${name} is not a string`);
+  }
+  return value;
+}
+
 /** Checks a user-authored text as {@linkcode userTextProblem} does. */
 export function checkUserText(
   verb: string,
@@ -110,11 +122,9 @@ export function checkUserText(
   value: unknown,
   limit: TextLimit,
 ): string {
-  if (typeof value !== "string") {
-    throw new TypeError(`Cannot format ${verb}: ${name} is not a string`);
-  }
-  const problem = userTextProblem(name, value, limit);
-  if (problem === undefined) return value;
+  const text = checkString(verb, name, value);
+  const problem = userTextProblem(name, text, limit);
+  if (problem === undefined) return text;
   const [code, description] = problem;
   const message = `Cannot format ${verb}: ${description}`;
   throw code === "invalid_command"
