@@ -158,7 +158,6 @@ function credentialsCommand(
 const RESUME = leadingWordCommand<Of<"resume">>("RESUME", {
   usage: "RESUME <username> <token>",
   key: "username",
-  name: "username",
   parseRest(username, rest) {
     // Like a password, the token is a secret: no reason ever quotes it.
     const token = rest ?? "";
@@ -172,14 +171,12 @@ const RESUME = leadingWordCommand<Of<"resume">>("RESUME", {
 
 const RESET_REQUEST = wordCommand<Of<"reset_request">>("RESET_REQUEST", {
   key: "username",
-  name: "username",
   only: "a username",
 });
 
 const RESET_CONFIRM = leadingWordCommand<Of<"reset_confirm">>("RESET_CONFIRM", {
   usage: "RESET_CONFIRM <token> <new_password>",
   key: "token",
-  name: "token",
   parseRest(token, rest) {
     const newPassword = rest ?? "";
     return passwordProblem("new password", newPassword) ??

@@ -10,6 +10,7 @@ import { MAX_LINE_BYTES } from "./limits.ts";
 import {
   checkString,
   checkText,
+  checkType,
   optionalText,
   sanitizeMessage,
   utf8ByteLength,
@@ -188,10 +189,7 @@ export function checkName(verb: string, name: string, value: unknown): string {
 
 /** Checks a boolean field to format. */
 export function checkFlag(verb: string, name: string, value: unknown): boolean {
-  if (typeof value !== "boolean") {
-    throw new TypeError(`Cannot format ${verb}: ${name} is not a boolean`);
-  }
-  return value;
+  return checkType(verb, { name, value, type: "boolean" });
 }
 
 /** Checks an integer field from `min` to `max` to format. */
@@ -202,28 +200,24 @@ export function checkRange(
   min: number,
   max: number,
 ): string {
-  if (typeof value !== "number") {
-    throw new TypeError(`Cannot format ${verb}: ${name} is not a number`);
-  }
-  if (!Number.isInteger(value) || value < min || value > max) {
+  const number = checkType(verb, { name, value, type: "number" });
+  if (!Number.isInteger(number) || number < min || number > max) {
     throw new RangeError(
-      `Cannot format ${verb}: ${name} must be an integer from ${min} to ${max}, got ${value}`,
+      `Cannot format ${verb}: ${name} must be an integer from ${min} to ${max}, got ${number}`,
     );
   }
-  return String(value);
+  return String(number);
 }
 
 /** Checks a non-negative safe integer field (an id, time or count). */
 export function checkCount(verb: string, name: string, value: unknown): string {
-  if (typeof value !== "number") {
-    throw new TypeError(`Cannot format ${verb}: ${name} is not a number`);
-  }
-  if (!Number.isSafeInteger(value) || value < 0) {
+  const number = checkType(verb, { name, value, type: "number" });
+  if (!Number.isSafeInteger(number) || number < 0) {
     throw new RangeError(
-      `Cannot format ${verb}: ${name} must be a non-negative safe integer, got ${value}`,
+      `Cannot format ${verb}: ${name} must be a non-negative safe integer, got ${number}`,
     );
   }
-  return String(value);
+  return String(number);
 }
 
 /** Checks the snake_case code of an `ERROR`, `BYE` or `OK` to format. */

@@ -81,7 +81,6 @@ const roomReply = fieldsReplies<RoomReply>();
 
 const JOIN = wordCommand<Variant<RoomCommand, "join">>("JOIN", {
   key: "room",
-  name: "room",
   only: "a room name",
 });
 

@@ -214,8 +214,11 @@ export interface LeadingWordCommandOptions<C extends { type: string }> {
   readonly usage: string;
   /** The command's property that holds the leading word, a token. */
   readonly key: Exclude<keyof C, "type"> & string;
-  /** The leading word's name in problems (`"username"`). */
-  readonly name: string;
+  /**
+   * The leading word's name in problems (`"username"`).
+   * @default {key}
+   */
+  readonly name?: string;
   /**
    * Parses the rest of the line after the leading word (undefined without a
    * space after it).
@@ -234,7 +237,7 @@ export function leadingWordCommand<C extends { type: string }>(
   verb: Uppercase<C["type"]>,
   options: LeadingWordCommandOptions<C>,
 ): CommandSpec<C> {
-  const { key, name } = options;
+  const { key, name = key } = options;
   return {
     verb,
     usage: options.usage,
@@ -258,8 +261,11 @@ export function leadingWordCommand<C extends { type: string }>(
 export interface WordCommandOptions<C extends { type: string }> {
   /** The command's property that holds the word. */
   readonly key: Exclude<keyof C, "type"> & string;
-  /** The word's name, as in the usage line (`"username"`). */
-  readonly name: string;
+  /**
+   * The word's name, as in the usage line (`"username"`).
+   * @default {key}
+   */
+  readonly name?: string;
   /** What the verb takes, for a line with more: `"a username"`. */
   readonly only: string;
 }
@@ -269,7 +275,7 @@ export function wordCommand<C extends { type: string }>(
   verb: Uppercase<C["type"]>,
   options: WordCommandOptions<C>,
 ): CommandSpec<C> {
-  const { key, name, only } = options;
+  const { key, name = key, only } = options;
   const type = verb.toLowerCase();
   return leadingWordCommand<C>(verb, {
     usage: `${verb} <${name}>`,
