@@ -121,6 +121,7 @@ export function checkType<T extends keyof FieldTypes>(
   verb: string,
   field: { name: string; value: unknown; type: T },
 ): FieldTypes[T] {
+  // deno-lint-ignore valid-typeof -- field.type is a typeof name (FieldTypes)
   if (typeof field.value !== field.type) {
     throw new TypeError(
       `Cannot format ${verb}: ${field.name} is not a ${field.type}`,

@@ -259,8 +259,7 @@ export class SqliteChat implements ChatStore {
            SET until = excluded.until, reason = excluded.reason,
                "by" = excluded."by"`,
       ).run(accountId, until, reason, by);
-      this.#db.insertAudit(audit);
-      return true;
+      return this.#db.auditIf(true, audit);
     });
   }
 
@@ -269,9 +268,9 @@ export class SqliteChat implements ChatStore {
       const row = this.#db.statement(
         "DELETE FROM mutes WHERE account_id = ? RETURNING until",
       ).get(accountId) as { until: number } | undefined;
-      if (row === undefined || !(audit.at < Number(row.until))) return false;
-      this.#db.insertAudit(audit);
-      return true;
+      // Only a mute still running is cleared (and audited).
+      const running = row !== undefined && audit.at < Number(row.until);
+      return this.#db.auditIf(running, audit);
     });
   }
 
