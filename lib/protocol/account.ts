@@ -281,29 +281,12 @@ function messageReply(
   };
 }
 
-const RECOVERY_CODE = accountReply("RECOVERY_CODE", {
-  code: tokenField("recovery code"),
-});
-
-const AUTH_SUCCESS = accountReply("AUTH_SUCCESS", {
-  username: nameField("username"),
-});
-
-const WELCOME = accountReply("WELCOME", {
-  onlineCount: countField("online count"),
-  username: nameField("username"),
-});
-
-const RESUME_TOKEN = accountReply("RESUME_TOKEN", {
-  token: tokenField("resume token"),
-});
-
 /** The account reply verbs, for the verb table. */
 export const ACCOUNT_REPLIES: readonly ReplySpec<AccountReply>[] = [
   bareReply("REGISTER_SUCCESS", "register_success"),
-  RECOVERY_CODE,
+  accountReply("RECOVERY_CODE", { code: tokenField("recovery code") }),
   messageReply("REGISTER_FAILURE", "register_failure"),
-  AUTH_SUCCESS,
+  accountReply("AUTH_SUCCESS", { username: nameField }),
   messageReply("AUTH_FAILURE", "auth_failure"),
   messageReply("RESET_REQUESTED", "reset_requested"),
   bareReply("RESET_SUCCESS", "reset_success"),
@@ -313,6 +296,6 @@ export const ACCOUNT_REPLIES: readonly ReplySpec<AccountReply>[] = [
   bareReply("PASSWORD_SUCCESS", "password_success"),
   messageReply("PASSWORD_FAILURE", "password_failure"),
   bareReply("LOGOUT_SUCCESS", "logout_success"),
-  WELCOME,
-  RESUME_TOKEN,
+  accountReply("WELCOME", { onlineCount: countField, username: nameField }),
+  accountReply("RESUME_TOKEN", { token: tokenField("resume token") }),
 ];

@@ -170,45 +170,25 @@ export interface MessageFields {
  * which carries a room message too.
  */
 export const MESSAGE_FIELDS: ReplyFields<MessageFields> = {
-  id: countField("id"),
-  time: countField("time"),
-  sender: nameField("sender"),
+  id: countField,
+  time: countField,
+  sender: nameField,
   text: TEXT_FIELD,
 };
 
-const MESSAGE = chatReply("MESSAGE", MESSAGE_FIELDS);
-
-const SYSTEM = chatReply("SYSTEM", {
-  time: countField("time"),
-  text: TEXT_FIELD,
-});
-
-const PRIVATE = chatReply("PRIVATE", {
-  id: countField("id"),
-  time: countField("time"),
-  from: nameField("sender"),
-  to: nameField("recipient"),
-  text: TEXT_FIELD,
-});
-
-const PM_QUEUED = chatReply("PM_QUEUED", { to: nameField("recipient") });
-
-const PM_DELIVERED = chatReply("PM_DELIVERED", {
-  to: nameField("recipient"),
-  count: countField("count"),
-});
-
-const OFFLINE_BEGIN = chatReply("OFFLINE_BEGIN", {
-  count: countField("count"),
-});
-
 /** The chat reply verbs, for the verb table. */
 export const CHAT_REPLIES: readonly ReplySpec<ChatReply>[] = [
-  MESSAGE,
-  SYSTEM,
-  PRIVATE,
-  PM_QUEUED,
-  PM_DELIVERED,
-  OFFLINE_BEGIN,
+  chatReply("MESSAGE", MESSAGE_FIELDS),
+  chatReply("SYSTEM", { time: countField, text: TEXT_FIELD }),
+  chatReply("PRIVATE", {
+    id: countField,
+    time: countField,
+    from: nameField("sender"),
+    to: nameField("recipient"),
+    text: TEXT_FIELD,
+  }),
+  chatReply("PM_QUEUED", { to: nameField("recipient") }),
+  chatReply("PM_DELIVERED", { to: nameField("recipient"), count: countField }),
+  chatReply("OFFLINE_BEGIN", { count: countField }),
   bareReply("OFFLINE_END", "offline_end"),
 ];

@@ -110,21 +110,12 @@ export const HISTORY_COMMANDS: readonly CommandSpec<HistoryCommand>[] = [
   HISTORY,
 ];
 
-const HISTORY_BEGIN = historyReply("HISTORY_BEGIN", {
-  room: nameField("room"),
-  count: countField("count"),
-});
-
-const HISTORY_MESSAGE = historyReply("HISTORY_MESSAGE", MESSAGE_FIELDS);
-
-const HISTORY_END = historyReply("HISTORY_END", {
-  room: nameField("room"),
-  more: flagField("more flag", "more"),
-});
-
 /** The history reply verbs, for the verb table. */
 export const HISTORY_REPLIES: readonly ReplySpec<HistoryReply>[] = [
-  HISTORY_BEGIN,
-  HISTORY_MESSAGE,
-  HISTORY_END,
+  historyReply("HISTORY_BEGIN", { room: nameField, count: countField }),
+  historyReply("HISTORY_MESSAGE", MESSAGE_FIELDS),
+  historyReply("HISTORY_END", {
+    room: nameField,
+    more: flagField("more flag", "more"),
+  }),
 ];

@@ -160,19 +160,15 @@ export const MODERATION_COMMANDS: readonly CommandSpec<ModerationCommand>[] = [
 
 const moderationReply = fieldsReplies<ModerationReply>();
 
-const MESSAGE_DELETED = moderationReply("MESSAGE_DELETED", {
-  id: countField("id"),
-  by: nameField("deleter"),
-});
-
-const MUTED = moderationReply("MUTED", {
-  until: countField("until time"),
-  reason: optionalTextField("reason"),
-});
-
 /** The moderation reply verbs, for the verb table. */
 export const MODERATION_REPLIES: readonly ReplySpec<ModerationReply>[] = [
-  MESSAGE_DELETED,
-  MUTED,
+  moderationReply("MESSAGE_DELETED", {
+    id: countField,
+    by: nameField("deleter"),
+  }),
+  moderationReply("MUTED", {
+    until: countField("until time"),
+    reason: optionalTextField,
+  }),
   bareReply("UNMUTED", "unmuted"),
 ];

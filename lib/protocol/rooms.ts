@@ -107,17 +107,6 @@ export const ROOM_COMMANDS: readonly CommandSpec<RoomCommand>[] = [
   USERS,
 ];
 
-const USER_JOINED = roomReply("USER_JOINED", {
-  time: countField("time"),
-  username: nameField("username"),
-});
-
-const USER_LEFT = roomReply("USER_LEFT", {
-  time: countField("time"),
-  username: nameField("username"),
-  to: optionalNameField("room"),
-});
-
 const PRESENCE: ReplySpec<ReplyOf<"presence">> = {
   verb: "PRESENCE",
   types: ["presence"],
@@ -139,11 +128,6 @@ const PRESENCE: ReplySpec<ReplyOf<"presence">> = {
     } ${checkCount("PRESENCE", "left count", reply.left)}`;
   },
 };
-
-const JOINED = roomReply("JOINED", {
-  room: nameField("room"),
-  memberCount: countField("member count"),
-});
 
 const ROOM_LIST: ReplySpec<ReplyOf<"room_list">> = {
   verb: "ROOM_LIST",
@@ -213,10 +197,14 @@ const USER_LIST: ReplySpec<ReplyOf<"user_list">> = {
 
 /** The room reply verbs, for the verb table. */
 export const ROOM_REPLIES: readonly ReplySpec<RoomReply>[] = [
-  USER_JOINED,
-  USER_LEFT,
+  roomReply("USER_JOINED", { time: countField, username: nameField }),
+  roomReply("USER_LEFT", {
+    time: countField,
+    username: nameField,
+    to: optionalNameField("room"),
+  }),
   PRESENCE,
-  JOINED,
+  roomReply("JOINED", { room: nameField, memberCount: countField }),
   ROOM_LIST,
   USER_LIST,
 ];

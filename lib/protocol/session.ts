@@ -297,11 +297,6 @@ function codeReply(
 
 const sessionReply = fieldsReplies<SessionReply>();
 
-const CERT = sessionReply("CERT", {
-  port: rangeField("TLS port", MAX_PORT),
-  der: base64Field("certificate"),
-});
-
 const OK: ReplySpec<ReplyOf<"ok">> = {
   verb: "OK",
   types: ["ok"],
@@ -328,7 +323,10 @@ export const SESSION_REPLIES: readonly ReplySpec<SessionReply>[] = [
   codeReply("ERROR", "error"),
   pingReply("PING", "ping"),
   pingReply("PONG", "pong"),
-  CERT,
+  sessionReply("CERT", {
+    port: rangeField("TLS port", MAX_PORT),
+    der: base64Field("certificate"),
+  }),
   codeReply("BYE", "bye"),
   OK,
 ];

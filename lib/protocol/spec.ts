@@ -150,8 +150,19 @@ export function bareReply<T extends string>(
 
 /** The fields of a reply of type `R`, one per property, in line order. */
 export type ReplyFields<R> = {
-  readonly [K in Exclude<keyof R, "type">]-?: Field;
+  readonly [K in Exclude<keyof R, "type">]-?: Field | FieldOfName;
 };
+
+/**
+ * A field constructor, such as `countField`, given without its name: the
+ * name is then its key in words, `memberCount` "member count".
+ */
+export type FieldOfName = (name: string) => Field;
+
+/** `memberCount` as "member count". */
+function keyWords(key: string): string {
+  return key.replace(/[A-Z]/g, (letter) => ` ${letter.toLowerCase()}`);
+}
 
 /** Builds the spec of a {@linkcode fieldsReplies} verb from its fields. */
 export type FieldsReplyBuilder<U extends { type: string }> = <
@@ -165,7 +176,7 @@ export type FieldsReplyBuilder<U extends { type: string }> = <
  * For a family's replies `U`, the builder of the specs of those whose line
  * is their fields in order, one word each and the last one the rest of the
  * line: `JOINED <room> <member_count>` is
- * `roomReply("JOINED", { room: nameField("room"), memberCount: … })`. The
+ * `roomReply("JOINED", { room: nameField, memberCount: countField })`. The
  * reply's type is the verb in lowercase. Parse problems come in field
  * order: a missing word first, then each field's own.
  */
@@ -180,7 +191,11 @@ function fieldsReply<R extends { type: string }>(
   fields: ReplyFields<R>,
 ): ReplySpec<R> {
   const type = verb.toLowerCase() as R["type"];
-  const entries = Object.entries(fields) as [string, Field][];
+  const given = Object.entries(fields) as [string, Field | FieldOfName][];
+  const entries = given.map(([key, field]): [string, Field] => [
+    key,
+    typeof field === "function" ? field(keyWords(key)) : field,
+  ]);
   const wordNames = entries.slice(0, -1).map(([, field]) => field.name);
   return {
     verb,
