@@ -10,23 +10,20 @@
 
 import {
   argumentsProblem,
-  checkCount,
-  checkName,
   checkToken,
-  leadingWord,
-  nameProblem,
-  parseCount,
+  countField,
+  nameField,
   POSITIVE_INTEGER_PATTERN,
-  readFields,
-  tokenProblem,
+  tokenField,
 } from "./fields.ts";
 import { MAX_PASSWORD_BYTES } from "./limits.ts";
+import type { CommandSpec, ReplySpec, Variant } from "./spec.ts";
 import {
   bareCommand,
   bareReply,
-  type CommandSpec,
-  type ReplySpec,
-  type Variant,
+  fieldsReplies,
+  leadingWordCommand,
+  wordCommand,
 } from "./spec.ts";
 import {
   codePointByteLength,
@@ -142,37 +139,26 @@ function checkPassword(verb: string, name: string, value: unknown): string {
 
 /** `<VERB> <username> <password>`: `REGISTER`, `LOGIN`, `DELETE_ACCOUNT`. */
 function credentialsCommand(
-  verb: string,
-  type: Credentials["type"],
+  verb: Uppercase<Credentials["type"]>,
 ): CommandSpec<Credentials> {
-  return {
-    verb,
+  const type = verb.toLowerCase() as Credentials["type"];
+  return leadingWordCommand<Credentials>(verb, {
     usage: `${verb} <username> <password>`,
-    types: [type],
-    parse(args) {
-      const words = leadingWord("username", args);
-      if (typeof words === "string") return words;
-      const [username, rest] = words;
+    key: "username",
+    name: "username",
+    parseRest(username, rest) {
       const password = rest ?? "";
       return passwordProblem("password", password) ??
         { type, username, password };
     },
-    format(command) {
-      return `${verb} ${checkToken(verb, "username", command.username)} ${
-        checkPassword(verb, "password", command.password)
-      }`;
-    },
-  };
+    formatRest: (command) => checkPassword(verb, "password", command.password),
+  });
 }
 
-const RESUME: CommandSpec<Of<"resume">> = {
-  verb: "RESUME",
+const RESUME = leadingWordCommand<Of<"resume">>("RESUME", {
   usage: "RESUME <username> <token>",
-  types: ["resume"],
-  parse(args) {
-    const words = leadingWord("username", args);
-    if (typeof words === "string") return words;
-    const [username, rest] = words;
+  key: "username",
+  parseRest(username, rest) {
     // Like a password, the token is a secret: no reason ever quotes it.
     const token = rest ?? "";
     if (token === "") return "missing token";
@@ -180,50 +166,25 @@ const RESUME: CommandSpec<Of<"resume">> = {
       ? "takes only a username and a token"
       : { type: "resume", username, token };
   },
-  format(command) {
-    return `RESUME ${checkToken("RESUME", "username", command.username)} ${
-      checkToken("RESUME", "token", command.token)
-    }`;
-  },
-};
+  formatRest: (command) => checkToken("RESUME", "token", command.token),
+});
 
-const RESET_REQUEST: CommandSpec<Of<"reset_request">> = {
-  verb: "RESET_REQUEST",
-  usage: "RESET_REQUEST <username>",
-  types: ["reset_request"],
-  parse(args) {
-    const words = leadingWord("username", args);
-    if (typeof words === "string") return words;
-    const [username, rest] = words;
-    return rest === undefined
-      ? { type: "reset_request", username }
-      : "takes only a username";
-  },
-  format(command) {
-    return `RESET_REQUEST ${
-      checkToken("RESET_REQUEST", "username", command.username)
-    }`;
-  },
-};
+const RESET_REQUEST = wordCommand<Of<"reset_request">>("RESET_REQUEST", {
+  key: "username",
+  only: "a username",
+});
 
-const RESET_CONFIRM: CommandSpec<Of<"reset_confirm">> = {
-  verb: "RESET_CONFIRM",
+const RESET_CONFIRM = leadingWordCommand<Of<"reset_confirm">>("RESET_CONFIRM", {
   usage: "RESET_CONFIRM <token> <new_password>",
-  types: ["reset_confirm"],
-  parse(args) {
-    const words = leadingWord("token", args);
-    if (typeof words === "string") return words;
-    const [token, rest] = words;
+  key: "token",
+  parseRest(token, rest) {
     const newPassword = rest ?? "";
     return passwordProblem("new password", newPassword) ??
       { type: "reset_confirm", token, newPassword };
   },
-  format(command) {
-    return `RESET_CONFIRM ${
-      checkToken("RESET_CONFIRM", "token", command.token)
-    } ${checkPassword("RESET_CONFIRM", "new password", command.newPassword)}`;
-  },
-};
+  formatRest: (command) =>
+    checkPassword("RESET_CONFIRM", "new password", command.newPassword),
+});
 
 const PASSWORD: CommandSpec<Of<"change_password">> = {
   verb: "PASSWORD",
@@ -289,15 +250,17 @@ function parseChangePassword(args: string): Of<"change_password"> | string {
 
 /** The account command verbs, for the verb table. */
 export const ACCOUNT_COMMANDS: readonly CommandSpec<AccountCommand>[] = [
-  credentialsCommand("REGISTER", "register"),
-  credentialsCommand("LOGIN", "login"),
+  credentialsCommand("REGISTER"),
+  credentialsCommand("LOGIN"),
   RESUME,
   RESET_REQUEST,
   RESET_CONFIRM,
   bareCommand("LOGOUT", "logout"),
-  credentialsCommand("DELETE_ACCOUNT", "delete_account"),
+  credentialsCommand("DELETE_ACCOUNT"),
   PASSWORD,
 ];
+
+const accountReply = fieldsReplies<AccountReply>();
 
 type MessageReplyType = Extract<AccountReply, { message: string }>["type"];
 
@@ -318,72 +281,12 @@ function messageReply(
   };
 }
 
-const RECOVERY_CODE: ReplySpec<ReplyOf<"recovery_code">> = {
-  verb: "RECOVERY_CODE",
-  types: ["recovery_code"],
-  parse(rest) {
-    return tokenProblem("recovery code", rest) ??
-      { type: "recovery_code", code: rest as string };
-  },
-  format(reply) {
-    return `RECOVERY_CODE ${
-      checkToken("RECOVERY_CODE", "recovery code", reply.code)
-    }`;
-  },
-};
-
-const AUTH_SUCCESS: ReplySpec<ReplyOf<"auth_success">> = {
-  verb: "AUTH_SUCCESS",
-  types: ["auth_success"],
-  parse(rest) {
-    return nameProblem("username", rest) ??
-      { type: "auth_success", username: rest as string };
-  },
-  format(reply) {
-    return `AUTH_SUCCESS ${
-      checkName("AUTH_SUCCESS", "username", reply.username)
-    }`;
-  },
-};
-
-const WELCOME: ReplySpec<ReplyOf<"welcome">> = {
-  verb: "WELCOME",
-  types: ["welcome"],
-  parse(rest) {
-    const fields = readFields(rest, ["online count"]);
-    if (typeof fields === "string") return fields;
-    const onlineCount = parseCount("online count", fields.words[0] as string);
-    if (typeof onlineCount === "string") return onlineCount;
-    return nameProblem("username", fields.tail) ??
-      { type: "welcome", onlineCount, username: fields.tail as string };
-  },
-  format(reply) {
-    return `WELCOME ${
-      checkCount("WELCOME", "online count", reply.onlineCount)
-    } ${checkName("WELCOME", "username", reply.username)}`;
-  },
-};
-
-const RESUME_TOKEN: ReplySpec<ReplyOf<"resume_token">> = {
-  verb: "RESUME_TOKEN",
-  types: ["resume_token"],
-  parse(rest) {
-    return tokenProblem("resume token", rest) ??
-      { type: "resume_token", token: rest as string };
-  },
-  format(reply) {
-    return `RESUME_TOKEN ${
-      checkToken("RESUME_TOKEN", "resume token", reply.token)
-    }`;
-  },
-};
-
 /** The account reply verbs, for the verb table. */
 export const ACCOUNT_REPLIES: readonly ReplySpec<AccountReply>[] = [
   bareReply("REGISTER_SUCCESS", "register_success"),
-  RECOVERY_CODE,
+  accountReply("RECOVERY_CODE", { code: tokenField("recovery code") }),
   messageReply("REGISTER_FAILURE", "register_failure"),
-  AUTH_SUCCESS,
+  accountReply("AUTH_SUCCESS", { username: nameField }),
   messageReply("AUTH_FAILURE", "auth_failure"),
   messageReply("RESET_REQUESTED", "reset_requested"),
   bareReply("RESET_SUCCESS", "reset_success"),
@@ -393,6 +296,6 @@ export const ACCOUNT_REPLIES: readonly ReplySpec<AccountReply>[] = [
   bareReply("PASSWORD_SUCCESS", "password_success"),
   messageReply("PASSWORD_FAILURE", "password_failure"),
   bareReply("LOGOUT_SUCCESS", "logout_success"),
-  WELCOME,
-  RESUME_TOKEN,
+  accountReply("WELCOME", { onlineCount: countField, username: nameField }),
+  accountReply("RESUME_TOKEN", { token: tokenField("resume token") }),
 ];

@@ -8,32 +8,22 @@
  * @module
  */
 
-import {
-  checkCount,
-  checkName,
-  checkToken,
-  leadingWord,
-  nameProblem,
-  parseCount,
-  parseCountField,
-  readFields,
-} from "./fields.ts";
-import {
-  bareReply,
-  type CommandSpec,
-  type InvalidCommand,
-  invalidCommand,
-  isCommandProblem,
-  type ReplySpec,
-  type Variant,
+import { countField, nameField, TEXT_FIELD } from "./fields.ts";
+import type {
+  CommandSpec,
+  InvalidCommand,
+  ReplyFields,
+  ReplySpec,
+  Variant,
 } from "./spec.ts";
 import {
-  checkText,
-  checkUserText,
-  MESSAGE_LIMIT,
-  sanitizeMessage,
-  userTextProblem,
-} from "./text.ts";
+  bareReply,
+  fieldsReplies,
+  invalidCommand,
+  isCommandProblem,
+  leadingWordCommand,
+} from "./spec.ts";
+import { checkUserText, MESSAGE_LIMIT, userTextProblem } from "./text.ts";
 
 /** The commands of the chat verbs. */
 export type ChatCommand =
@@ -89,6 +79,8 @@ export type ChatReply =
 
 type ReplyOf<T extends ChatReply["type"]> = Variant<ChatReply, T>;
 
+const chatReply = fieldsReplies<ChatReply>();
+
 const MSG: CommandSpec<Variant<ChatCommand, "msg">> = {
   verb: "MSG",
   usage: "MSG <text>",
@@ -141,25 +133,19 @@ export function parseChatText(
   return isCommandProblem(result) ? invalidCommand(MSG, result) : result;
 }
 
-const PRIVMSG: CommandSpec<Variant<ChatCommand, "privmsg">> = {
-  verb: "PRIVMSG",
+const PRIVMSG = leadingWordCommand<Variant<ChatCommand, "privmsg">>("PRIVMSG", {
   usage: "PRIVMSG <username> <text>",
-  types: ["privmsg"],
-  parse(args) {
-    const words = leadingWord("username", args);
-    if (typeof words === "string") return words;
-    const [to, rest] = words;
+  key: "to",
+  name: "username",
+  parseRest(to, rest) {
     // As with MSG, a missing text is an empty message.
     const text = rest ?? "";
     return userTextProblem("text", text, MESSAGE_LIMIT) ??
       { type: "privmsg", to, text };
   },
-  format(command) {
-    return `PRIVMSG ${checkToken("PRIVMSG", "username", command.to)} ${
-      checkUserText("PRIVMSG", "text", command.text, MESSAGE_LIMIT)
-    }`;
-  },
-};
+  formatRest: (command) =>
+    checkUserText("PRIVMSG", "text", command.text, MESSAGE_LIMIT),
+});
 
 /** The chat command verbs, for the verb table. */
 export const CHAT_COMMANDS: readonly CommandSpec<ChatCommand>[] = [
@@ -180,151 +166,29 @@ export interface MessageFields {
 }
 
 /**
- * Parses `<id> <time_ms> <sender> <text>`, the arguments of `MESSAGE` and
- * of `HISTORY_MESSAGE` (history.ts), which carries a room message too.
+ * The fields of `MESSAGE`, also those of `HISTORY_MESSAGE` (history.ts),
+ * which carries a room message too.
  */
-export function parseMessageFields(
-  rest: string | undefined,
-): MessageFields | string {
-  const fields = readFields(rest, ["id", "time", "sender"]);
-  if (typeof fields === "string") return fields;
-  const [idText, timeText, sender] = fields.words as [string, string, string];
-  const id = parseCount("id", idText);
-  if (typeof id === "string") return id;
-  const time = parseCount("time", timeText);
-  if (typeof time === "string") return time;
-  const problem = nameProblem("sender", sender);
-  if (problem !== undefined) return problem;
-  if (fields.tail === undefined || fields.tail === "") return "missing text";
-  return { id, time, sender, text: sanitizeMessage(fields.tail) };
-}
-
-/** Formats `<verb> <id> <time_ms> <sender> <text>`. */
-export function formatMessageFields(
-  verb: string,
-  fields: MessageFields,
-): string {
-  return `${verb} ${checkCount(verb, "id", fields.id)} ${
-    checkCount(verb, "time", fields.time)
-  } ${checkName(verb, "sender", fields.sender)} ${
-    checkText(verb, fields.text)
-  }`;
-}
-
-const MESSAGE: ReplySpec<ReplyOf<"message">> = {
-  verb: "MESSAGE",
-  types: ["message"],
-  parse(rest) {
-    const fields = parseMessageFields(rest);
-    return typeof fields === "string" ? fields : { type: "message", ...fields };
-  },
-  format(reply) {
-    return formatMessageFields("MESSAGE", reply);
-  },
-};
-
-const SYSTEM: ReplySpec<ReplyOf<"system">> = {
-  verb: "SYSTEM",
-  types: ["system"],
-  parse(rest) {
-    const fields = readFields(rest, ["time"]);
-    if (typeof fields === "string") return fields;
-    const time = parseCount("time", fields.words[0] as string);
-    if (typeof time === "string") return time;
-    if (fields.tail === undefined || fields.tail === "") return "missing text";
-    return { type: "system", time, text: sanitizeMessage(fields.tail) };
-  },
-  format(reply) {
-    return `SYSTEM ${checkCount("SYSTEM", "time", reply.time)} ${
-      checkText("SYSTEM", reply.text)
-    }`;
-  },
-};
-
-const PRIVATE: ReplySpec<ReplyOf<"private">> = {
-  verb: "PRIVATE",
-  types: ["private"],
-  parse(rest) {
-    const fields = readFields(rest, ["id", "time", "sender", "recipient"]);
-    if (typeof fields === "string") return fields;
-    const [idText, timeText, from, to] = fields.words as [
-      string,
-      string,
-      string,
-      string,
-    ];
-    const id = parseCount("id", idText);
-    if (typeof id === "string") return id;
-    const time = parseCount("time", timeText);
-    if (typeof time === "string") return time;
-    const problem = nameProblem("sender", from) ??
-      nameProblem("recipient", to);
-    if (problem !== undefined) return problem;
-    if (fields.tail === undefined || fields.tail === "") return "missing text";
-    const text = sanitizeMessage(fields.tail);
-    return { type: "private", id, time, from, to, text };
-  },
-  format(reply) {
-    return `PRIVATE ${checkCount("PRIVATE", "id", reply.id)} ${
-      checkCount("PRIVATE", "time", reply.time)
-    } ${checkName("PRIVATE", "sender", reply.from)} ${
-      checkName("PRIVATE", "recipient", reply.to)
-    } ${checkText("PRIVATE", reply.text)}`;
-  },
-};
-
-const PM_QUEUED: ReplySpec<ReplyOf<"pm_queued">> = {
-  verb: "PM_QUEUED",
-  types: ["pm_queued"],
-  parse(rest) {
-    return nameProblem("recipient", rest) ??
-      { type: "pm_queued", to: rest as string };
-  },
-  format(reply) {
-    return `PM_QUEUED ${checkName("PM_QUEUED", "recipient", reply.to)}`;
-  },
-};
-
-const PM_DELIVERED: ReplySpec<ReplyOf<"pm_delivered">> = {
-  verb: "PM_DELIVERED",
-  types: ["pm_delivered"],
-  parse(rest) {
-    const fields = readFields(rest, ["recipient"]);
-    if (typeof fields === "string") return fields;
-    const to = fields.words[0] as string;
-    const problem = nameProblem("recipient", to);
-    if (problem !== undefined) return problem;
-    const count = parseCountField("count", fields.tail);
-    return typeof count === "string"
-      ? count
-      : { type: "pm_delivered", to, count };
-  },
-  format(reply) {
-    return `PM_DELIVERED ${checkName("PM_DELIVERED", "recipient", reply.to)} ${
-      checkCount("PM_DELIVERED", "count", reply.count)
-    }`;
-  },
-};
-
-const OFFLINE_BEGIN: ReplySpec<ReplyOf<"offline_begin">> = {
-  verb: "OFFLINE_BEGIN",
-  types: ["offline_begin"],
-  parse(rest) {
-    const count = parseCountField("count", rest);
-    return typeof count === "string" ? count : { type: "offline_begin", count };
-  },
-  format(reply) {
-    return `OFFLINE_BEGIN ${checkCount("OFFLINE_BEGIN", "count", reply.count)}`;
-  },
+export const MESSAGE_FIELDS: ReplyFields<MessageFields> = {
+  id: countField,
+  time: countField,
+  sender: nameField,
+  text: TEXT_FIELD,
 };
 
 /** The chat reply verbs, for the verb table. */
 export const CHAT_REPLIES: readonly ReplySpec<ChatReply>[] = [
-  MESSAGE,
-  SYSTEM,
-  PRIVATE,
-  PM_QUEUED,
-  PM_DELIVERED,
-  OFFLINE_BEGIN,
+  chatReply("MESSAGE", MESSAGE_FIELDS),
+  chatReply("SYSTEM", { time: countField, text: TEXT_FIELD }),
+  chatReply("PRIVATE", {
+    id: countField,
+    time: countField,
+    from: nameField("sender"),
+    to: nameField("recipient"),
+    text: TEXT_FIELD,
+  }),
+  chatReply("PM_QUEUED", { to: nameField("recipient") }),
+  chatReply("PM_DELIVERED", { to: nameField("recipient"), count: countField }),
+  chatReply("OFFLINE_BEGIN", { count: countField }),
   bareReply("OFFLINE_END", "offline_end"),
 ];

@@ -7,7 +7,14 @@
  */
 
 import { MAX_LINE_BYTES } from "./limits.ts";
-import { utf8ByteLength } from "./text.ts";
+import {
+  checkString,
+  checkText,
+  checkType,
+  optionalText,
+  sanitizeMessage,
+  utf8ByteLength,
+} from "./text.ts";
 
 /** A snake_case word: the code of `ERROR`, `BYE` and `OK`. */
 export const CODE_PATTERN = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/;
@@ -150,34 +157,39 @@ export function nameProblem(
   return undefined;
 }
 
-/** Checks a token to format as {@linkcode tokenProblem} does. */
-export function checkToken(verb: string, name: string, value: unknown): string {
-  if (typeof value !== "string") {
-    throw new TypeError(`Cannot format ${verb}: ${name} is not a string`);
-  }
-  const problem = tokenProblem(name, value);
+/**
+ * Checks a string field to format by the rule that parses it: a
+ * `TypeError` quoting `problem`'s answer when it has one.
+ */
+export function checkWith(
+  verb: string,
+  field: {
+    name: string;
+    value: unknown;
+    problem(name: string, value: string): string | undefined;
+  },
+): string {
+  const value = checkString(verb, field.name, field.value);
+  const problem = field.problem(field.name, value);
   if (problem !== undefined) {
     throw new TypeError(`Cannot format ${verb}: ${problem}`);
   }
   return value;
+}
+
+/** Checks a token to format as {@linkcode tokenProblem} does. */
+export function checkToken(verb: string, name: string, value: unknown): string {
+  return checkWith(verb, { name, value, problem: tokenProblem });
 }
 
 /** Checks a name to format as {@linkcode nameProblem} does. */
 export function checkName(verb: string, name: string, value: unknown): string {
-  const token = checkToken(verb, name, value);
-  const problem = nameProblem(name, token);
-  if (problem !== undefined) {
-    throw new TypeError(`Cannot format ${verb}: ${problem}`);
-  }
-  return token;
+  return checkWith(verb, { name, value, problem: nameProblem });
 }
 
 /** Checks a boolean field to format. */
 export function checkFlag(verb: string, name: string, value: unknown): boolean {
-  if (typeof value !== "boolean") {
-    throw new TypeError(`Cannot format ${verb}: ${name} is not a boolean`);
-  }
-  return value;
+  return checkType(verb, { name, value, type: "boolean" });
 }
 
 /** Checks an integer field from `min` to `max` to format. */
@@ -188,28 +200,24 @@ export function checkRange(
   min: number,
   max: number,
 ): string {
-  if (typeof value !== "number") {
-    throw new TypeError(`Cannot format ${verb}: ${name} is not a number`);
-  }
-  if (!Number.isInteger(value) || value < min || value > max) {
+  const number = checkType(verb, { name, value, type: "number" });
+  if (!Number.isInteger(number) || number < min || number > max) {
     throw new RangeError(
-      `Cannot format ${verb}: ${name} must be an integer from ${min} to ${max}, got ${value}`,
+      `Cannot format ${verb}: ${name} must be an integer from ${min} to ${max}, got ${number}`,
     );
   }
-  return String(value);
+  return String(number);
 }
 
 /** Checks a non-negative safe integer field (an id, time or count). */
 export function checkCount(verb: string, name: string, value: unknown): string {
-  if (typeof value !== "number") {
-    throw new TypeError(`Cannot format ${verb}: ${name} is not a number`);
-  }
-  if (!Number.isSafeInteger(value) || value < 0) {
+  const number = checkType(verb, { name, value, type: "number" });
+  if (!Number.isSafeInteger(number) || number < 0) {
     throw new RangeError(
-      `Cannot format ${verb}: ${name} must be a non-negative safe integer, got ${value}`,
+      `Cannot format ${verb}: ${name} must be a non-negative safe integer, got ${number}`,
     );
   }
-  return String(value);
+  return String(number);
 }
 
 /** Checks the snake_case code of an `ERROR`, `BYE` or `OK` to format. */
@@ -245,4 +253,132 @@ export function checkLineLength(what: string, line: string): string {
     );
   }
   return line;
+}
+
+/**
+ * One field of a reply line, named: how it parses and how it formats, for
+ * {@linkcode fieldsReplies} (spec.ts).
+ */
+export interface Field {
+  /** What a parse problem calls it: `"member count"`. */
+  readonly name: string;
+  /**
+   * Parses the field's text (undefined when the line ends before it); a
+   * string is why it is malformed, a one-element array the value.
+   */
+  parse(text: string | undefined): [value: unknown] | string;
+  /**
+   * Checks a value to format and returns its text; undefined leaves an
+   * optional field off the line.
+   */
+  format(verb: string, value: unknown): string | undefined;
+}
+
+/** A non-negative safe integer: an id, a time in ms, a count. */
+export function countField(name: string): Field {
+  return {
+    name,
+    parse(text) {
+      const value = parseCountField(name, text);
+      return typeof value === "string" ? value : [value];
+    },
+    format: (verb, value) => checkCount(verb, name, value),
+  };
+}
+
+/** An integer from 1 to `max`, written without leading zeros. */
+export function rangeField(name: string, max: number): Field {
+  return {
+    name,
+    parse(text) {
+      if (text === undefined) return `missing ${name}`;
+      const value = parseRange(name, text, 1, max);
+      return typeof value === "string" ? value : [value];
+    },
+    format: (verb, value) => checkRange(verb, name, value, 1, max),
+  };
+}
+
+/**
+ * A word that `problem` checks when it parses and `check` when it formats
+ * (tokens, names, base64).
+ */
+export function checkedField(
+  name: string,
+  rules: {
+    problem(name: string, text: string | undefined): string | undefined;
+    check(verb: string, name: string, value: unknown): string;
+  },
+): Field {
+  return {
+    name,
+    parse: (text) => rules.problem(name, text) ?? [text],
+    format: (verb, value) => rules.check(verb, name, value),
+  };
+}
+
+/** A username or room name, as {@linkcode nameProblem} checks it. */
+export function nameField(name: string): Field {
+  return checkedField(name, { problem: nameProblem, check: checkName });
+}
+
+/** A name that may end the line or be left off (`USER_LEFT`'s room). */
+export function optionalNameField(name: string): Field {
+  const field = nameField(name);
+  return {
+    name,
+    parse: (text) => text === undefined ? [undefined] : field.parse(text),
+    format: (verb, value) =>
+      value === undefined ? undefined : field.format(verb, value),
+  };
+}
+
+/** A token (a code, a secret), as {@linkcode tokenProblem} checks it. */
+export function tokenField(name: string): Field {
+  return checkedField(name, { problem: tokenProblem, check: checkToken });
+}
+
+/**
+ * A flag, `0` or `1`, called `name` when it will not parse and `formatName`
+ * when it will not format.
+ */
+export function flagField(name: string, formatName = name): Field {
+  return {
+    name,
+    parse(text) {
+      const value = parseFlag(name, text);
+      return typeof value === "string" ? value : [value];
+    },
+    format: (verb, value) => checkFlag(verb, formatName, value) ? "1" : "0",
+  };
+}
+
+/** The non-empty text that ends a line, sanitized (`MESSAGE`, `SYSTEM`). */
+export const TEXT_FIELD: Field = {
+  name: "text",
+  parse(text) {
+    if (text === undefined || text === "") return "missing text";
+    return [sanitizeMessage(text)];
+  },
+  format: checkText,
+};
+
+/**
+ * A text that ends the line and may be empty, sanitized: an empty one is
+ * sent without its space (`MUTED`'s reason).
+ */
+export function optionalTextField(name: string): Field {
+  return {
+    name,
+    parse(text) {
+      const value = optionalText(text);
+      return value === undefined
+        ? `${name} is empty (an empty ${name} is sent without its space)`
+        : [value];
+    },
+    format(verb, value) {
+      const text = sanitizeMessage(checkString(verb, name, value));
+      return text === "" ? undefined : text;
+    },
+  };
 }

@@ -6,23 +6,21 @@
  * @module
  */
 
-import { formatMessageFields, parseMessageFields } from "./chat.ts";
+import { MESSAGE_FIELDS } from "./chat.ts";
 import {
   argumentsProblem,
   checkCount,
-  checkFlag,
-  checkName,
   checkRange,
-  nameProblem,
+  countField,
+  flagField,
+  nameField,
   parseCount,
-  parseCountField,
-  parseFlag,
   parseRange,
-  readFields,
   splitWord,
 } from "./fields.ts";
 import { MAX_HISTORY_COUNT } from "./limits.ts";
 import type { CommandSpec, ReplySpec, Variant } from "./spec.ts";
+import { fieldsReplies } from "./spec.ts";
 
 /** The commands of the history verb. */
 export type HistoryCommand =
@@ -60,6 +58,8 @@ export type HistoryReply =
   | { type: "history_end"; room: string; more: boolean };
 
 type ReplyOf<T extends HistoryReply["type"]> = Variant<HistoryReply, T>;
+
+const historyReply = fieldsReplies<HistoryReply>();
 
 const HISTORY: CommandSpec<HistoryCommand> = {
   verb: "HISTORY",
@@ -110,65 +110,12 @@ export const HISTORY_COMMANDS: readonly CommandSpec<HistoryCommand>[] = [
   HISTORY,
 ];
 
-const HISTORY_BEGIN: ReplySpec<ReplyOf<"history_begin">> = {
-  verb: "HISTORY_BEGIN",
-  types: ["history_begin"],
-  parse(rest) {
-    const fields = readFields(rest, ["room"]);
-    if (typeof fields === "string") return fields;
-    const room = fields.words[0] as string;
-    const problem = nameProblem("room", room);
-    if (problem !== undefined) return problem;
-    const count = parseCountField("count", fields.tail);
-    return typeof count === "string"
-      ? count
-      : { type: "history_begin", room, count };
-  },
-  format(reply) {
-    return `HISTORY_BEGIN ${checkName("HISTORY_BEGIN", "room", reply.room)} ${
-      checkCount("HISTORY_BEGIN", "count", reply.count)
-    }`;
-  },
-};
-
-const HISTORY_MESSAGE: ReplySpec<ReplyOf<"history_message">> = {
-  verb: "HISTORY_MESSAGE",
-  types: ["history_message"],
-  parse(rest) {
-    const fields = parseMessageFields(rest);
-    return typeof fields === "string"
-      ? fields
-      : { type: "history_message", ...fields };
-  },
-  format(reply) {
-    return formatMessageFields("HISTORY_MESSAGE", reply);
-  },
-};
-
-const HISTORY_END: ReplySpec<ReplyOf<"history_end">> = {
-  verb: "HISTORY_END",
-  types: ["history_end"],
-  parse(rest) {
-    const fields = readFields(rest, ["room"]);
-    if (typeof fields === "string") return fields;
-    const room = fields.words[0] as string;
-    const problem = nameProblem("room", room);
-    if (problem !== undefined) return problem;
-    const more = parseFlag("more flag", fields.tail);
-    return typeof more === "string"
-      ? more
-      : { type: "history_end", room, more };
-  },
-  format(reply) {
-    return `HISTORY_END ${checkName("HISTORY_END", "room", reply.room)} ${
-      checkFlag("HISTORY_END", "more", reply.more) ? 1 : 0
-    }`;
-  },
-};
-
 /** The history reply verbs, for the verb table. */
 export const HISTORY_REPLIES: readonly ReplySpec<HistoryReply>[] = [
-  HISTORY_BEGIN,
-  HISTORY_MESSAGE,
-  HISTORY_END,
+  historyReply("HISTORY_BEGIN", { room: nameField, count: countField }),
+  historyReply("HISTORY_MESSAGE", MESSAGE_FIELDS),
+  historyReply("HISTORY_END", {
+    room: nameField,
+    more: flagField("more flag", "more"),
+  }),
 ];

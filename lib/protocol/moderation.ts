@@ -10,30 +10,24 @@
 import {
   argumentsProblem,
   checkCount,
-  checkName,
   checkRange,
   checkToken,
-  leadingWord,
-  nameProblem,
+  countField,
+  nameField,
+  optionalTextField,
   parseCount,
   parseRange,
-  readFields,
   splitWord,
 } from "./fields.ts";
 import { MAX_MUTE_MINUTES } from "./limits.ts";
+import type { CommandSpec, ReplySpec, Variant } from "./spec.ts";
 import {
   bareReply,
-  type CommandSpec,
-  type ReplySpec,
-  type Variant,
+  fieldsReplies,
+  leadingWordCommand,
+  wordCommand,
 } from "./spec.ts";
-import {
-  checkUserText,
-  optionalText,
-  REASON_LIMIT,
-  userTextProblem,
-  withMessage,
-} from "./text.ts";
+import { checkUserText, REASON_LIMIT, userTextProblem } from "./text.ts";
 
 /** The commands of the moderation verbs. */
 export type ModerationCommand =
@@ -81,41 +75,30 @@ export type ModerationReply =
 type Of<T extends ModerationCommand["type"]> = Variant<ModerationCommand, T>;
 type ReplyOf<T extends ModerationReply["type"]> = Variant<ModerationReply, T>;
 
-/** Appends ` <reason>` to a `KICK` or `MUTE` line unless it is undefined. */
-function withReason(verb: string, head: string, reason: unknown): string {
-  if (reason === undefined) return head;
-  return `${head} ${checkUserText(verb, "reason", reason, REASON_LIMIT)}`;
+/** The text of a `KICK` or `MUTE` reason; undefined for none. */
+function formatReason(verb: string, reason: unknown): string | undefined {
+  return reason === undefined
+    ? undefined
+    : checkUserText(verb, "reason", reason, REASON_LIMIT);
 }
 
-const KICK: CommandSpec<Of<"kick">> = {
-  verb: "KICK",
+const KICK = leadingWordCommand<Of<"kick">>("KICK", {
   usage: "KICK <username> [<reason>]",
-  types: ["kick"],
-  parse(args) {
-    const words = leadingWord("username", args);
-    if (typeof words === "string") return words;
-    const [user, reason] = words;
+  key: "user",
+  name: "username",
+  parseRest(user, reason) {
     if (reason === undefined) return { type: "kick", user };
     return userTextProblem("reason", reason, REASON_LIMIT) ??
       { type: "kick", user, reason };
   },
-  format(command) {
-    return withReason(
-      "KICK",
-      `KICK ${checkToken("KICK", "username", command.user)}`,
-      command.reason,
-    );
-  },
-};
+  formatRest: (command) => formatReason("KICK", command.reason),
+});
 
-const MUTE: CommandSpec<Of<"mute">> = {
-  verb: "MUTE",
+const MUTE = leadingWordCommand<Of<"mute">>("MUTE", {
   usage: "MUTE <username> <minutes> [<reason>]",
-  types: ["mute"],
-  parse(args) {
-    const words = leadingWord("username", args);
-    if (typeof words === "string") return words;
-    const [user, rest] = words;
+  key: "user",
+  name: "username",
+  parseRest(user, rest) {
     if (rest === undefined) return "missing minutes";
     const [minutesText, reason] = splitWord(rest);
     const minutes = parseRange("minutes", minutesText, 1, MAX_MUTE_MINUTES);
@@ -124,33 +107,24 @@ const MUTE: CommandSpec<Of<"mute">> = {
     return userTextProblem("reason", reason, REASON_LIMIT) ??
       { type: "mute", user, minutes, reason };
   },
-  format(command) {
-    return withReason(
+  formatRest(command) {
+    const minutes = checkRange(
       "MUTE",
-      `MUTE ${checkToken("MUTE", "username", command.user)} ${
-        checkRange("MUTE", "minutes", command.minutes, 1, MAX_MUTE_MINUTES)
-      }`,
-      command.reason,
+      "minutes",
+      command.minutes,
+      1,
+      MAX_MUTE_MINUTES,
     );
+    const reason = formatReason("MUTE", command.reason);
+    return reason === undefined ? minutes : `${minutes} ${reason}`;
   },
-};
+});
 
-const UNMUTE: CommandSpec<Of<"unmute">> = {
-  verb: "UNMUTE",
-  usage: "UNMUTE <username>",
-  types: ["unmute"],
-  parse(args) {
-    const words = leadingWord("username", args);
-    if (typeof words === "string") return words;
-    const [user, rest] = words;
-    return rest === undefined
-      ? { type: "unmute", user }
-      : "takes only a username";
-  },
-  format(command) {
-    return `UNMUTE ${checkToken("UNMUTE", "username", command.user)}`;
-  },
-};
+const UNMUTE = wordCommand<Of<"unmute">>("UNMUTE", {
+  key: "user",
+  name: "username",
+  only: "a username",
+});
 
 const DELETE: CommandSpec<Of<"delete_message" | "delete_last">> = {
   verb: "DELETE",
@@ -184,49 +158,17 @@ export const MODERATION_COMMANDS: readonly CommandSpec<ModerationCommand>[] = [
   DELETE,
 ];
 
-const MESSAGE_DELETED: ReplySpec<ReplyOf<"message_deleted">> = {
-  verb: "MESSAGE_DELETED",
-  types: ["message_deleted"],
-  parse(rest) {
-    const fields = readFields(rest, ["id"]);
-    if (typeof fields === "string") return fields;
-    const id = parseCount("id", fields.words[0] as string);
-    if (typeof id === "string") return id;
-    return nameProblem("deleter", fields.tail) ??
-      { type: "message_deleted", id, by: fields.tail as string };
-  },
-  format(reply) {
-    return `MESSAGE_DELETED ${checkCount("MESSAGE_DELETED", "id", reply.id)} ${
-      checkName("MESSAGE_DELETED", "deleter", reply.by)
-    }`;
-  },
-};
-
-const MUTED: ReplySpec<ReplyOf<"muted">> = {
-  verb: "MUTED",
-  types: ["muted"],
-  parse(rest) {
-    const fields = readFields(rest, ["until time"]);
-    if (typeof fields === "string") return fields;
-    const until = parseCount("until time", fields.words[0] as string);
-    if (typeof until === "string") return until;
-    const reason = optionalText(fields.tail);
-    return reason === undefined
-      ? "reason is empty (an empty reason is sent without its space)"
-      : { type: "muted", until, reason };
-  },
-  format(reply) {
-    return withMessage(
-      `MUTED ${checkCount("MUTED", "until time", reply.until)}`,
-      reply.reason,
-      "reason",
-    );
-  },
-};
+const moderationReply = fieldsReplies<ModerationReply>();
 
 /** The moderation reply verbs, for the verb table. */
 export const MODERATION_REPLIES: readonly ReplySpec<ModerationReply>[] = [
-  MESSAGE_DELETED,
-  MUTED,
+  moderationReply("MESSAGE_DELETED", {
+    id: countField,
+    by: nameField("deleter"),
+  }),
+  moderationReply("MUTED", {
+    until: countField("until time"),
+    reason: optionalTextField,
+  }),
   bareReply("UNMUTED", "unmuted"),
 ];

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { checkedField, checkWith, type Field } from "./fields.ts";
+
 const BASE64_PATTERN = /^[A-Za-z0-9+/]+={0,2}$/;
 // Before "==" only 2 of a character's 6 bits carry data, before "=" only 4;
 // the rest must be zero.
@@ -42,14 +44,12 @@ export function checkBase64(
   name: string,
   value: unknown,
 ): string {
-  if (typeof value !== "string") {
-    throw new TypeError(`Cannot format ${verb}: ${name} is not a string`);
-  }
-  const problem = base64Problem(name, value);
-  if (problem !== undefined) {
-    throw new TypeError(`Cannot format ${verb}: ${problem}`);
-  }
-  return value;
+  return checkWith(verb, { name, value, problem: base64Problem });
+}
+
+/** A base64 field that ends the line (`CERT`'s certificate). */
+export function base64Field(name: string): Field {
+  return checkedField(name, { problem: base64Problem, check: checkBase64 });
 }
 
 /**

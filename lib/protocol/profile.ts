@@ -10,21 +10,15 @@ import {
   checkCount,
   checkFlag,
   checkName,
-  checkToken,
-  leadingWord,
   nameProblem,
+  optionalTextField,
   parseCount,
   parseFlag,
   readFields,
 } from "./fields.ts";
 import type { CommandSpec, ReplySpec, Variant } from "./spec.ts";
-import {
-  checkUserText,
-  optionalText,
-  STATUS_LIMIT,
-  userTextProblem,
-  withMessage,
-} from "./text.ts";
+import { wordCommand } from "./spec.ts";
+import { checkUserText, STATUS_LIMIT, userTextProblem } from "./text.ts";
 
 /** The commands of the profile verbs. */
 export type ProfileCommand =
@@ -58,6 +52,8 @@ export type ProfileReply =
 
 // Stands for "none" in WHOIS_INFO: no last-seen time, no room.
 const NONE = "-";
+// The status that ends WHOIS_INFO; an empty one is sent without its space.
+const STATUS_FIELD = optionalTextField("status");
 
 const STATUS: CommandSpec<Variant<ProfileCommand, "status">> = {
   verb: "STATUS",
@@ -79,22 +75,11 @@ const STATUS: CommandSpec<Variant<ProfileCommand, "status">> = {
   },
 };
 
-const WHOIS: CommandSpec<Variant<ProfileCommand, "whois">> = {
-  verb: "WHOIS",
-  usage: "WHOIS <username>",
-  types: ["whois"],
-  parse(args) {
-    const words = leadingWord("username", args);
-    if (typeof words === "string") return words;
-    const [user, rest] = words;
-    return rest === undefined
-      ? { type: "whois", user }
-      : "takes only a username";
-  },
-  format(command) {
-    return `WHOIS ${checkToken("WHOIS", "username", command.user)}`;
-  },
-};
+const WHOIS = wordCommand<Variant<ProfileCommand, "whois">>("WHOIS", {
+  key: "user",
+  name: "username",
+  only: "a username",
+});
 
 /** The profile command verbs, for the verb table. */
 export const PROFILE_COMMANDS: readonly CommandSpec<ProfileCommand>[] = [
@@ -137,10 +122,8 @@ const WHOIS_INFO: ReplySpec<ProfileReply> = {
     if (roomProblem !== undefined) return roomProblem;
     const admin = parseFlag("admin flag", adminText);
     if (typeof admin === "string") return admin;
-    const status = optionalText(fields.tail);
-    if (status === undefined) {
-      return "status is empty (an empty status is sent without its space)";
-    }
+    const status = STATUS_FIELD.parse(fields.tail);
+    if (typeof status === "string") return status;
     return {
       type: "whois_info",
       user,
@@ -149,7 +132,7 @@ const WHOIS_INFO: ReplySpec<ProfileReply> = {
       lastSeenAt,
       room: roomText === NONE ? null : roomText,
       admin,
-      status,
+      status: status[0] as string,
     };
   },
   format(reply) {
@@ -169,7 +152,8 @@ const WHOIS_INFO: ReplySpec<ProfileReply> = {
     if (reply.room === NONE) {
       throw new TypeError(`Cannot format ${verb}: room "${NONE}" is reserved`);
     }
-    return withMessage(fields.join(" "), reply.status, "status");
+    const status = STATUS_FIELD.format(verb, reply.status);
+    return [...fields, ...(status === undefined ? [] : [status])].join(" ");
   },
 };
 

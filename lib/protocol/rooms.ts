@@ -10,20 +10,15 @@ import {
   checkCount,
   checkFlag,
   checkName,
-  checkToken,
-  leadingWord,
+  countField,
+  nameField,
   nameProblem,
+  optionalNameField,
   parseCount,
-  parseCountField,
   readFields,
-  splitWord,
 } from "./fields.ts";
-import {
-  bareCommand,
-  type CommandSpec,
-  type ReplySpec,
-  type Variant,
-} from "./spec.ts";
+import type { CommandSpec, ReplySpec, Variant } from "./spec.ts";
+import { bareCommand, fieldsReplies, wordCommand } from "./spec.ts";
 
 /** The room every member starts in (`JOINED 大厅` after login). */
 export const LOBBY = "大厅";
@@ -82,22 +77,12 @@ export type RoomReply =
 
 type ReplyOf<T extends RoomReply["type"]> = Variant<RoomReply, T>;
 
-const JOIN: CommandSpec<Variant<RoomCommand, "join">> = {
-  verb: "JOIN",
-  usage: "JOIN <room>",
-  types: ["join"],
-  parse(args) {
-    const words = leadingWord("room", args);
-    if (typeof words === "string") return words;
-    const [room, rest] = words;
-    return rest === undefined
-      ? { type: "join", room }
-      : "takes only a room name";
-  },
-  format(command) {
-    return `JOIN ${checkToken("JOIN", "room", command.room)}`;
-  },
-};
+const roomReply = fieldsReplies<RoomReply>();
+
+const JOIN = wordCommand<Variant<RoomCommand, "join">>("JOIN", {
+  key: "room",
+  only: "a room name",
+});
 
 const USERS: CommandSpec<Variant<RoomCommand, "users">> = {
   verb: "USERS",
@@ -122,51 +107,6 @@ export const ROOM_COMMANDS: readonly CommandSpec<RoomCommand>[] = [
   USERS,
 ];
 
-const USER_JOINED: ReplySpec<ReplyOf<"user_joined">> = {
-  verb: "USER_JOINED",
-  types: ["user_joined"],
-  parse(rest) {
-    const fields = readFields(rest, ["time"]);
-    if (typeof fields === "string") return fields;
-    const time = parseCount("time", fields.words[0] as string);
-    if (typeof time === "string") return time;
-    return nameProblem("username", fields.tail) ??
-      { type: "user_joined", time, username: fields.tail as string };
-  },
-  format(reply) {
-    return `USER_JOINED ${checkCount("USER_JOINED", "time", reply.time)} ${
-      checkName("USER_JOINED", "username", reply.username)
-    }`;
-  },
-};
-
-const USER_LEFT: ReplySpec<ReplyOf<"user_left">> = {
-  verb: "USER_LEFT",
-  types: ["user_left"],
-  parse(rest) {
-    const fields = readFields(rest, ["time"]);
-    if (typeof fields === "string") return fields;
-    const time = parseCount("time", fields.words[0] as string);
-    if (typeof time === "string") return time;
-    // The username, then optionally the room the user went to.
-    const [username, to] = splitWord(fields.tail ?? "");
-    const problem = nameProblem("username", username) ??
-      (to === undefined ? undefined : nameProblem("room", to));
-    if (problem !== undefined) return problem;
-    return to === undefined
-      ? { type: "user_left", time, username }
-      : { type: "user_left", time, username, to };
-  },
-  format(reply) {
-    const line = `USER_LEFT ${checkCount("USER_LEFT", "time", reply.time)} ${
-      checkName("USER_LEFT", "username", reply.username)
-    }`;
-    return reply.to === undefined
-      ? line
-      : `${line} ${checkName("USER_LEFT", "room", reply.to)}`;
-  },
-};
-
 const PRESENCE: ReplySpec<ReplyOf<"presence">> = {
   verb: "PRESENCE",
   types: ["presence"],
@@ -186,27 +126,6 @@ const PRESENCE: ReplySpec<ReplyOf<"presence">> = {
     return `PRESENCE ${checkCount("PRESENCE", "time", reply.time)} ${
       checkCount("PRESENCE", "joined count", reply.joined)
     } ${checkCount("PRESENCE", "left count", reply.left)}`;
-  },
-};
-
-const JOINED: ReplySpec<ReplyOf<"joined">> = {
-  verb: "JOINED",
-  types: ["joined"],
-  parse(rest) {
-    const fields = readFields(rest, ["room"]);
-    if (typeof fields === "string") return fields;
-    const room = fields.words[0] as string;
-    const problem = nameProblem("room", room);
-    if (problem !== undefined) return problem;
-    const memberCount = parseCountField("member count", fields.tail);
-    return typeof memberCount === "string"
-      ? memberCount
-      : { type: "joined", room, memberCount };
-  },
-  format(reply) {
-    return `JOINED ${checkName("JOINED", "room", reply.room)} ${
-      checkCount("JOINED", "member count", reply.memberCount)
-    }`;
   },
 };
 
@@ -278,10 +197,14 @@ const USER_LIST: ReplySpec<ReplyOf<"user_list">> = {
 
 /** The room reply verbs, for the verb table. */
 export const ROOM_REPLIES: readonly ReplySpec<RoomReply>[] = [
-  USER_JOINED,
-  USER_LEFT,
+  roomReply("USER_JOINED", { time: countField, username: nameField }),
+  roomReply("USER_LEFT", {
+    time: countField,
+    username: nameField,
+    to: optionalNameField("room"),
+  }),
   PRESENCE,
-  JOINED,
+  roomReply("JOINED", { room: nameField, memberCount: countField }),
   ROOM_LIST,
   USER_LIST,
 ];

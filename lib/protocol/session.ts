@@ -9,12 +9,10 @@
 
 import {
   checkCode,
-  checkRange,
   checkToken,
   CODE_PATTERN,
-  parseRange,
   POSITIVE_INTEGER_PATTERN,
-  readFields,
+  rangeField,
   splitWord,
   tokenProblem,
 } from "./fields.ts";
@@ -23,14 +21,14 @@ import {
   MAX_PING_TOKEN_LENGTH,
   MAX_PORT,
 } from "./limits.ts";
-import { base64Problem, checkBase64 } from "./pem.ts";
-import {
-  bareCommand,
-  type CommandSpec,
-  type InvalidCommandCode,
-  type ReplySpec,
-  type Variant,
+import { base64Field } from "./pem.ts";
+import type {
+  CommandSpec,
+  InvalidCommandCode,
+  ReplySpec,
+  Variant,
 } from "./spec.ts";
+import { bareCommand, fieldsReplies } from "./spec.ts";
 import { optionalText, sanitizeMessage, withMessage } from "./text.ts";
 
 /** Version of this protocol, sent in the `HELLO` greeting. */
@@ -177,28 +175,9 @@ function withPingToken(verb: string, token: unknown): string {
 }
 
 /**
- * `PING [<token>]` or `PONG [<token>]`, the same both ways: as a command
- * and as a reply.
+ * `PING [<token>]` or `PONG [<token>]`, the same both ways: as a reply and,
+ * with a usage line, as a command ({@linkcode pingCommand}).
  */
-function pingCommand(
-  verb: string,
-  type: "ping" | "pong",
-): CommandSpec<Of<"ping" | "pong">> {
-  return {
-    verb,
-    usage: `${verb} [<token>]`,
-    types: [type],
-    parse(args) {
-      if (args === undefined) return { type };
-      return pingTokenProblem(args) ?? { type, token: args };
-    },
-    format(command) {
-      return withPingToken(verb, command.token);
-    },
-  };
-}
-
-/** The reply form of {@linkcode pingCommand}. */
 function pingReply(
   verb: string,
   type: "ping" | "pong",
@@ -214,6 +193,14 @@ function pingReply(
       return withPingToken(verb, reply.token);
     },
   };
+}
+
+/** The command form of {@linkcode pingReply}. */
+function pingCommand(
+  verb: string,
+  type: "ping" | "pong",
+): CommandSpec<Of<"ping" | "pong">> {
+  return { ...pingReply(verb, type), usage: `${verb} [<token>]` };
 }
 
 const LANG: CommandSpec<Of<"lang">> = {
@@ -308,23 +295,7 @@ function codeReply(
   };
 }
 
-const CERT: ReplySpec<ReplyOf<"cert">> = {
-  verb: "CERT",
-  types: ["cert"],
-  parse(rest) {
-    const fields = readFields(rest, ["TLS port"]);
-    if (typeof fields === "string") return fields;
-    const port = parseRange("TLS port", fields.words[0] as string, 1, MAX_PORT);
-    if (typeof port === "string") return port;
-    return base64Problem("certificate", fields.tail) ??
-      { type: "cert", port, der: fields.tail as string };
-  },
-  format(reply) {
-    return `CERT ${checkRange("CERT", "TLS port", reply.port, 1, MAX_PORT)} ${
-      checkBase64("CERT", "certificate", reply.der)
-    }`;
-  },
-};
+const sessionReply = fieldsReplies<SessionReply>();
 
 const OK: ReplySpec<ReplyOf<"ok">> = {
   verb: "OK",
@@ -352,7 +323,10 @@ export const SESSION_REPLIES: readonly ReplySpec<SessionReply>[] = [
   codeReply("ERROR", "error"),
   pingReply("PING", "ping"),
   pingReply("PONG", "pong"),
-  CERT,
+  sessionReply("CERT", {
+    port: rangeField("TLS port", MAX_PORT),
+    der: base64Field("certificate"),
+  }),
   codeReply("BYE", "bye"),
   OK,
 ];

@@ -6,6 +6,8 @@
  * @module
  */
 
+import { checkToken, type Field, leadingWord, readFields } from "./fields.ts";
+
 /**
  * The `ERROR` code a server answers an {@linkcode InvalidCommand} with:
  * `empty_message` and `message_too_long` for user-authored text (the text of
@@ -126,17 +128,7 @@ export function bareCommand<T extends string>(
   verb: string,
   type: T,
 ): CommandSpec<{ type: T }> {
-  return {
-    verb,
-    usage: verb,
-    types: [type],
-    parse(args) {
-      return args === undefined ? { type } : "takes no arguments";
-    },
-    format() {
-      return verb;
-    },
-  };
+  return { ...bareReply(verb, type), usage: verb };
 }
 
 /** The spec of a reply verb that takes no arguments (`REGISTER_SUCCESS`). */
@@ -154,4 +146,158 @@ export function bareReply<T extends string>(
       return verb;
     },
   };
+}
+
+/** The fields of a reply of type `R`, one per property, in line order. */
+export type ReplyFields<R> = {
+  readonly [K in Exclude<keyof R, "type">]-?: Field | FieldOfName;
+};
+
+/**
+ * A field constructor, such as `countField`, given without its name: the
+ * name is then its key in words, `memberCount` "member count".
+ */
+export type FieldOfName = (name: string) => Field;
+
+/** `memberCount` as "member count". */
+function keyWords(key: string): string {
+  return key.replace(/[A-Z]/g, (letter) => ` ${letter.toLowerCase()}`);
+}
+
+/** Builds the spec of a {@linkcode fieldsReplies} verb from its fields. */
+export type FieldsReplyBuilder<U extends { type: string }> = <
+  V extends Uppercase<U["type"]>,
+>(
+  verb: V,
+  fields: ReplyFields<Variant<U, Lowercase<V>>>,
+) => ReplySpec<Variant<U, Lowercase<V>>>;
+
+/**
+ * For a family's replies `U`, the builder of the specs of those whose line
+ * is their fields in order, one word each and the last one the rest of the
+ * line: `JOINED <room> <member_count>` is
+ * `roomReply("JOINED", { room: nameField, memberCount: countField })`. The
+ * reply's type is the verb in lowercase. Parse problems come in field
+ * order: a missing word first, then each field's own.
+ */
+export function fieldsReplies<
+  U extends { type: string },
+>(): FieldsReplyBuilder<U> {
+  return (verb, fields) => fieldsReply(verb, fields);
+}
+
+function fieldsReply<R extends { type: string }>(
+  verb: string,
+  fields: ReplyFields<R>,
+): ReplySpec<R> {
+  const type = verb.toLowerCase() as R["type"];
+  const given = Object.entries(fields) as [string, Field | FieldOfName][];
+  const entries = given.map(([key, field]): [string, Field] => [
+    key,
+    typeof field === "function" ? field(keyWords(key)) : field,
+  ]);
+  const wordNames = entries.slice(0, -1).map(([, field]) => field.name);
+  return {
+    verb,
+    types: [type],
+    parse(rest) {
+      const read = readFields(rest, wordNames);
+      if (typeof read === "string") return read;
+      const texts = [...read.words, read.tail];
+      const reply: Record<string, unknown> = { type };
+      for (const [index, [key, field]] of entries.entries()) {
+        const parsed = field.parse(texts[index]);
+        if (typeof parsed === "string") return parsed;
+        // An optional field left off is no property, not an undefined one.
+        if (parsed[0] !== undefined) reply[key] = parsed[0];
+      }
+      return reply as R;
+    },
+    format(reply) {
+      const values = reply as unknown as Record<string, unknown>;
+      const words = entries.map(([key, field]) =>
+        field.format(verb, values[key])
+      );
+      return [verb, ...words.filter((word) => word !== undefined)].join(" ");
+    },
+  };
+}
+
+/** What a {@linkcode leadingWordCommand} takes besides its verb. */
+export interface LeadingWordCommandOptions<C extends { type: string }> {
+  /** The usage line. */
+  readonly usage: string;
+  /** The command's property that holds the leading word, a token. */
+  readonly key: Exclude<keyof C, "type"> & string;
+  /**
+   * The leading word's name in problems (`"username"`).
+   * @default {key}
+   */
+  readonly name?: string;
+  /**
+   * Parses the rest of the line after the leading word (undefined without a
+   * space after it).
+   */
+  parseRest(word: string, rest: string | undefined): C | CommandProblem;
+  /** Formats what follows the leading word; undefined for nothing. */
+  formatRest(command: C): string | undefined;
+}
+
+/**
+ * The spec of a command verb whose arguments start with a token, such as the
+ * username of `KICK <username> [<reason>]`. Its type is the verb in
+ * lowercase.
+ */
+export function leadingWordCommand<C extends { type: string }>(
+  verb: Uppercase<C["type"]>,
+  options: LeadingWordCommandOptions<C>,
+): CommandSpec<C> {
+  const { key, name = key } = options;
+  return {
+    verb,
+    usage: options.usage,
+    types: [verb.toLowerCase() as C["type"]],
+    parse(args) {
+      const words = leadingWord(name, args);
+      return typeof words === "string"
+        ? words
+        : options.parseRest(words[0], words[1]);
+    },
+    format(command) {
+      const values = command as unknown as Record<string, unknown>;
+      const head = `${verb} ${checkToken(verb, name, values[key])}`;
+      const rest = options.formatRest(command);
+      return rest === undefined ? head : `${head} ${rest}`;
+    },
+  };
+}
+
+/** What a {@linkcode wordCommand} takes: its word's key and name. */
+export interface WordCommandOptions<C extends { type: string }> {
+  /** The command's property that holds the word. */
+  readonly key: Exclude<keyof C, "type"> & string;
+  /**
+   * The word's name, as in the usage line (`"username"`).
+   * @default {key}
+   */
+  readonly name?: string;
+  /** What the verb takes, for a line with more: `"a username"`. */
+  readonly only: string;
+}
+
+/** The spec of a command verb that takes one token: `JOIN <room>`. */
+export function wordCommand<C extends { type: string }>(
+  verb: Uppercase<C["type"]>,
+  options: WordCommandOptions<C>,
+): CommandSpec<C> {
+  const { key, name = key, only } = options;
+  const type = verb.toLowerCase();
+  return leadingWordCommand<C>(verb, {
+    usage: `${verb} <${name}>`,
+    key,
+    name,
+    parseRest: (word, rest) =>
+      rest === undefined ? { type, [key]: word } as C : `takes only ${only}`,
+    formatRest: () => undefined,
+  });
 }

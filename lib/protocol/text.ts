@@ -103,6 +103,42 @@ export function userTextProblem(
   return undefined;
 }
 
+/** The JavaScript types a field to format may be required to have. */
+export interface FieldTypes {
+  /** A text, a token, a name. */
+  string: string;
+  /** A count, an id, a time. */
+  number: number;
+  /** A flag. */
+  boolean: boolean;
+}
+
+/**
+ * Checks that a field to format has the JavaScript type `type`: a
+ * `TypeError` naming the field if not.
+ */
+export function checkType<T extends keyof FieldTypes>(
+  verb: string,
+  field: { name: string; value: unknown; type: T },
+): FieldTypes[T] {
+  // deno-lint-ignore valid-typeof -- field.type is a typeof name (FieldTypes)
+  if (typeof field.value !== field.type) {
+    throw new TypeError(
+      `Cannot format ${verb}: ${field.name} is not a ${field.type}`,
+    );
+  }
+  return field.value as FieldTypes[T];
+}
+
+/** Checks that a field to format is a string. */
+export function checkString(
+  verb: string,
+  name: string,
+  value: unknown,
+): string {
+  return checkType(verb, { name, value, type: "string" });
+}
+
 /** Checks a user-authored text as {@linkcode userTextProblem} does. */
 export function checkUserText(
   verb: string,
@@ -110,11 +146,9 @@ export function checkUserText(
   value: unknown,
   limit: TextLimit,
 ): string {
-  if (typeof value !== "string") {
-    throw new TypeError(`Cannot format ${verb}: ${name} is not a string`);
-  }
-  const problem = userTextProblem(name, value, limit);
-  if (problem === undefined) return value;
+  const text = checkString(verb, name, value);
+  const problem = userTextProblem(name, text, limit);
+  if (problem === undefined) return text;
   const [code, description] = problem;
   const message = `Cannot format ${verb}: ${description}`;
   throw code === "invalid_command"

@@ -73,6 +73,26 @@ function indexSpecs<S extends { verb: string; types: readonly string[] }>(
 
 // Maps, not objects, so that a verb such as "__proto__" or "toString" finds
 // nothing.
+/**
+ * Formats `value` with the spec of its type in `specs` and checks the
+ * line's length; `what` names it in errors (`"command"`, `"reply"`).
+ */
+function formatWith<T extends { type: string }>(
+  specs: { byType: Map<string, { format(value: T): string }> },
+  what: string,
+  value: T,
+): string {
+  const spec = specs.byType.get(value.type);
+  if (spec === undefined) {
+    throw new TypeError(
+      `Cannot format ${what}: unknown type "${
+        String((value as { type: unknown }).type)
+      }"`,
+    );
+  }
+  return checkLineLength(what, spec.format(value));
+}
+
 const COMMANDS = indexSpecs(COMMAND_SPECS);
 const REPLIES = indexSpecs(REPLY_SPECS);
 const MAX_VERB_IN_REASON = 32;
@@ -292,15 +312,7 @@ export function parseCommand(line: string): ParsedCommand {
  * ```
  */
 export function formatCommand(command: Command): string {
-  const spec = COMMANDS.byType.get(command.type);
-  if (spec === undefined) {
-    throw new TypeError(
-      `Cannot format command: unknown type "${
-        String((command as { type: unknown }).type)
-      }"`,
-    );
-  }
-  return checkLineLength("command", spec.format(command));
+  return formatWith(COMMANDS, "command", command);
 }
 
 /**
@@ -476,13 +488,5 @@ export function parseReply(line: string): ParsedReply {
  * ```
  */
 export function formatReply(reply: Reply): string {
-  const spec = REPLIES.byType.get(reply.type);
-  if (spec === undefined) {
-    throw new TypeError(
-      `Cannot format reply: unknown type "${
-        String((reply as { type: unknown }).type)
-      }"`,
-    );
-  }
-  return checkLineLength("reply", spec.format(reply));
+  return formatWith(REPLIES, "reply", reply);
 }

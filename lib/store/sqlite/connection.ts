@@ -96,6 +96,15 @@ export class SqliteConnection {
   }
 
   /**
+   * Ends a write that is audited only when it changed something: appends
+   * `audit` if `changed`, and returns `changed`.
+   */
+  auditIf(changed: boolean, audit: AuditEntry): boolean {
+    if (changed) this.insertAudit(audit);
+    return changed;
+  }
+
+  /**
    * Appends one audit entry, bounded and sanitized, in the caller's
    * transaction if there is one.
    */

@@ -143,8 +143,7 @@ export class SqliteAccounts implements AccountStore {
         `INSERT INTO reset_tokens (token_hash, account_id, created_at, expires_at)
          VALUES (?, ?, ?, ?)`,
       ).run(tokenHash, accountId, audit.at, expiresAt);
-      this.#db.insertAudit(audit);
-      return true;
+      return this.#db.auditIf(true, audit);
     });
   }
 
@@ -194,9 +193,7 @@ export class SqliteAccounts implements AccountStore {
       // Tokens go by ON DELETE CASCADE; the recovery code lives in the row.
       const result = this.#db.statement("DELETE FROM accounts WHERE id = ?")
         .run(accountId);
-      if (result.changes === 0) return false;
-      this.#db.insertAudit(audit);
-      return true;
+      return this.#db.auditIf(result.changes !== 0, audit);
     });
   }
 
@@ -286,9 +283,7 @@ export class SqliteAccounts implements AccountStore {
       const result = this.#db.statement(
         "UPDATE accounts SET is_admin = ? WHERE username_key = ?",
       ).run(isAdmin ? 1 : 0, usernameKey);
-      if (result.changes === 0) return false;
-      this.#db.insertAudit(audit);
-      return true;
+      return this.#db.auditIf(result.changes !== 0, audit);
     });
   }
 

@@ -45,20 +45,7 @@ export class SqliteChat implements ChatStore {
   insertMessages(messages: readonly StoredMessage[]): Promise<void> {
     if (messages.length === 0) return Promise.resolve();
     return this.#db.transaction(() => {
-      const insert = this.#db.statement(
-        `INSERT INTO messages (id, room, sender, recipient, text, created_at)
-         VALUES (?, ?, ?, ?, ?, ?)`,
-      );
-      for (const message of messages) {
-        insert.run(
-          message.id,
-          message.room,
-          message.sender,
-          message.recipient,
-          message.text,
-          message.createdAt,
-        );
-      }
+      for (const message of messages) this.#insertMessage(message);
     });
   }
 
@@ -182,17 +169,7 @@ export class SqliteChat implements ChatStore {
       if (n >= maxQueued) return "full";
       const textBytes = new TextEncoder().encode(message.text).length;
       if (bytes + textBytes > maxQueuedBytes) return "full_bytes";
-      this.#db.statement(
-        `INSERT INTO messages (id, room, sender, recipient, text, created_at)
-         VALUES (?, ?, ?, ?, ?, ?)`,
-      ).run(
-        message.id,
-        message.room,
-        message.sender,
-        message.recipient,
-        message.text,
-        message.createdAt,
-      );
+      this.#insertMessage(message);
       this.#db.statement(
         `INSERT INTO offline_queue (message_id, recipient_account_id, queued_at)
          VALUES (?, ?, ?)`,
@@ -282,8 +259,7 @@ export class SqliteChat implements ChatStore {
            SET until = excluded.until, reason = excluded.reason,
                "by" = excluded."by"`,
       ).run(accountId, until, reason, by);
-      this.#db.insertAudit(audit);
-      return true;
+      return this.#db.auditIf(true, audit);
     });
   }
 
@@ -292,9 +268,9 @@ export class SqliteChat implements ChatStore {
       const row = this.#db.statement(
         "DELETE FROM mutes WHERE account_id = ? RETURNING until",
       ).get(accountId) as { until: number } | undefined;
-      if (row === undefined || !(audit.at < Number(row.until))) return false;
-      this.#db.insertAudit(audit);
-      return true;
+      // Only a mute still running is cleared (and audited).
+      const running = row !== undefined && audit.at < Number(row.until);
+      return this.#db.auditIf(running, audit);
     });
   }
 
@@ -316,6 +292,21 @@ export class SqliteChat implements ChatStore {
       ).run(status, accountId);
       return result.changes === 1;
     });
+  }
+
+  /** Inserts one message row (the statement is cached by the connection). */
+  #insertMessage(message: StoredMessage): void {
+    this.#db.statement(
+      `INSERT INTO messages (id, room, sender, recipient, text, created_at)
+       VALUES (?, ?, ?, ?, ?, ?)`,
+    ).run(
+      message.id,
+      message.room,
+      message.sender,
+      message.recipient,
+      message.text,
+      message.createdAt,
+    );
   }
 }
 

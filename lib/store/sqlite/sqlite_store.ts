@@ -14,23 +14,7 @@
  */
 
 import { backup as sqliteBackup, DatabaseSync } from "node:sqlite";
-import {
-  type AccountRecord,
-  type AccountStore,
-  type AuditEntry,
-  type AuditQuery,
-  type ChatStore,
-  type HistoryPage,
-  type HistoryQuery,
-  type Mute,
-  type NewAccount,
-  type NewResumeToken,
-  type QueueOfflineResult,
-  type RecordLogoutOptions,
-  type RedeemResult,
-  type StoredMessage,
-  StoreError,
-} from "../store.ts";
+import { type AccountStore, type ChatStore, StoreError } from "../store.ts";
 import { checkAndMigrate } from "./schema.ts";
 import {
   isSqliteFailure,
@@ -87,14 +71,16 @@ export interface SqliteStoreOptions {
 /**
  * {@linkcode AccountStore} and {@linkcode ChatStore} on one SQLite file: opens
  * and migrates it, and hands each call to its account or chat half on one
- * shared connection.
+ * shared connection. The contract methods are those halves' own (see the
+ * contracts in store.ts for what each does), bound by {@linkcode delegate}.
  */
-export class SqliteStore implements AccountStore, ChatStore, Disposable {
+export interface SqliteStore extends AccountStore, ChatStore {}
+
+/** See the interface of the same name. */
+export class SqliteStore implements Disposable {
   /** The database file path (or `:memory:`). */
   readonly path: string;
   #db: SqliteConnection;
-  #accounts: SqliteAccounts;
-  #chat: SqliteChat;
   /**
    * Whether this open created the file (it did not exist before), so that a
    * caller whose start then fails can remove it again.
@@ -104,9 +90,9 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
   private constructor(path: string, db: DatabaseSync, created: boolean) {
     this.path = path;
     this.#db = new SqliteConnection(path, db);
-    this.#accounts = new SqliteAccounts(this.#db);
-    this.#chat = new SqliteChat(this.#db);
     this.created = created;
+    delegate(this, new SqliteAccounts(this.#db));
+    delegate(this, new SqliteChat(this.#db));
   }
 
   /**
@@ -190,230 +176,22 @@ export class SqliteStore implements AccountStore, ChatStore, Disposable {
       throw isSqliteFailure(error) ? toStoreError(error, destination) : error;
     }
   }
+}
 
-  // -------------------------------------------------------------------------
-  // AccountStore
-
-  getAccount(usernameKey: string): Promise<AccountRecord | undefined> {
-    return this.#accounts.getAccount(usernameKey);
-  }
-
-  listAccounts(): Promise<AccountRecord[]> {
-    return this.#accounts.listAccounts();
-  }
-
-  findLookAlikeAccount(
-    usernameKey: string,
-  ): Promise<AccountRecord | undefined> {
-    return this.#accounts.findLookAlikeAccount(usernameKey);
-  }
-
-  createAccount(
-    account: NewAccount,
-    audit: AuditEntry,
-  ): Promise<AccountRecord | undefined> {
-    return this.#accounts.createAccount(account, audit);
-  }
-
-  replacePasswordHash(
-    accountId: number,
-    expectedHash: string,
-    newHash: string,
-  ): Promise<boolean> {
-    return this.#accounts.replacePasswordHash(accountId, expectedHash, newHash);
-  }
-
-  changePassword(
-    accountId: number,
-    newHash: string,
-    audit: AuditEntry,
-  ): Promise<void> {
-    return this.#accounts.changePassword(accountId, newHash, audit);
-  }
-
-  issueResetToken(
-    accountId: number,
-    tokenHash: string,
-    expiresAt: number,
-    audit: AuditEntry,
-    options?: { unlessPending?: boolean; pendingDetail?: string },
-  ): Promise<boolean> {
-    return this.#accounts.issueResetToken(
-      accountId,
-      tokenHash,
-      expiresAt,
-      audit,
-      options,
-    );
-  }
-
-  redeemSecret(
-    secretHash: string,
-    now: number,
-    newHash: string,
-    nextRecoveryCodeHash: string,
-    audit: Omit<AuditEntry, "username">,
-  ): Promise<RedeemResult | undefined> {
-    return this.#accounts.redeemSecret(
-      secretHash,
-      now,
-      newHash,
-      nextRecoveryCodeHash,
-      audit,
-    );
-  }
-
-  deleteAccount(accountId: number, audit: AuditEntry): Promise<boolean> {
-    return this.#accounts.deleteAccount(accountId, audit);
-  }
-
-  issueResumeToken(
-    accountId: number,
-    tokenHash: string,
-    expiresAt: number,
-  ): Promise<void> {
-    return this.#accounts.issueResumeToken(accountId, tokenHash, expiresAt);
-  }
-
-  redeemResumeToken(
-    tokenHash: string,
-    now: number,
-  ): Promise<AccountRecord | undefined> {
-    return this.#accounts.redeemResumeToken(tokenHash, now);
-  }
-
-  recordLogin(
-    accountId: number,
-    audit: AuditEntry,
-    resumeToken?: NewResumeToken,
-  ): Promise<void> {
-    return this.#accounts.recordLogin(accountId, audit, resumeToken);
-  }
-
-  recordLogout(
-    accountId: number,
-    audit: AuditEntry,
-    options?: RecordLogoutOptions,
-  ): Promise<void> {
-    return this.#accounts.recordLogout(accountId, audit, options);
-  }
-
-  revokeResumeTokens(accountId: number): Promise<void> {
-    return this.#accounts.revokeResumeTokens(accountId);
-  }
-
-  touchLastSeen(accountId: number, at: number): Promise<void> {
-    return this.#accounts.touchLastSeen(accountId, at);
-  }
-
-  setAdmin(
-    usernameKey: string,
-    isAdmin: boolean,
-    audit: AuditEntry,
-  ): Promise<boolean> {
-    return this.#accounts.setAdmin(usernameKey, isAdmin, audit);
-  }
-
-  appendAudit(entry: AuditEntry): Promise<void> {
-    return this.#accounts.appendAudit(entry);
-  }
-
-  pruneAudit(olderThan: number): Promise<number> {
-    return this.#accounts.pruneAudit(olderThan);
-  }
-
-  listAudit(query?: AuditQuery): Promise<AuditEntry[]> {
-    return this.#accounts.listAudit(query);
-  }
-
-  // -------------------------------------------------------------------------
-  // ChatStore
-
-  maxMessageId(): Promise<number> {
-    return this.#chat.maxMessageId();
-  }
-
-  insertMessages(messages: readonly StoredMessage[]): Promise<void> {
-    return this.#chat.insertMessages(messages);
-  }
-
-  getMessage(id: number): Promise<StoredMessage | undefined> {
-    return this.#chat.getMessage(id);
-  }
-
-  roomHistory(room: string, query: HistoryQuery): Promise<HistoryPage> {
-    return this.#chat.roomHistory(room, query);
-  }
-
-  deleteMessage(
-    id: number,
-    at: number,
-    audit?: AuditEntry,
-  ): Promise<StoredMessage | undefined> {
-    return this.#chat.deleteMessage(id, at, audit);
-  }
-
-  pruneMessages(olderThan: number, limit?: number): Promise<number> {
-    return this.#chat.pruneMessages(olderThan, limit);
-  }
-
-  queueOffline(
-    message: StoredMessage,
-    recipientAccountId: number,
-    maxQueued: number,
-    maxQueuedBytes?: number,
-  ): Promise<QueueOfflineResult> {
-    return this.#chat.queueOffline(
-      message,
-      recipientAccountId,
-      maxQueued,
-      maxQueuedBytes,
-    );
-  }
-
-  takeOffline(recipientAccountId: number): Promise<StoredMessage[]> {
-    return this.#chat.takeOffline(recipientAccountId);
-  }
-
-  peekOffline(
-    recipientAccountId: number,
-    limit: number,
-    afterId?: number,
-  ): Promise<StoredMessage[]> {
-    return this.#chat.peekOffline(recipientAccountId, limit, afterId);
-  }
-
-  countOffline(recipientAccountId: number, since?: number): Promise<number> {
-    return this.#chat.countOffline(recipientAccountId, since);
-  }
-
-  ackOffline(
-    recipientAccountId: number,
-    messageIds: readonly number[],
-  ): Promise<void> {
-    return this.#chat.ackOffline(recipientAccountId, messageIds);
-  }
-
-  setMute(
-    accountId: number,
-    until: number,
-    reason: string | null,
-    by: string | null,
-    audit: AuditEntry,
-  ): Promise<boolean> {
-    return this.#chat.setMute(accountId, until, reason, by, audit);
-  }
-
-  clearMute(accountId: number, audit: AuditEntry): Promise<boolean> {
-    return this.#chat.clearMute(accountId, audit);
-  }
-
-  getMute(accountId: number, now: number): Promise<Mute | undefined> {
-    return this.#chat.getMute(accountId, now);
-  }
-
-  setStatus(accountId: number, status: string): Promise<boolean> {
-    return this.#chat.setStatus(accountId, status);
+/**
+ * Gives `target` every public method of `half`'s class, bound to `half`: the
+ * whole contract the half implements, without restating each signature.
+ */
+function delegate(target: object, half: SqliteAccounts | SqliteChat): void {
+  const methods = Object.getPrototypeOf(half) as Record<string, unknown>;
+  for (const name of Object.getOwnPropertyNames(methods)) {
+    const method = methods[name];
+    if (name === "constructor" || typeof method !== "function") continue;
+    Object.defineProperty(target, name, {
+      value: method.bind(half),
+      configurable: true,
+      writable: true,
+    });
   }
 }
 
