@@ -10,7 +10,12 @@
 
 import type { Palette } from "./colors.ts";
 import { LOBBY } from "../protocol/protocol.ts";
-import { type Lang, type MessageKey, t } from "../shared/messages.ts";
+import {
+  type Lang,
+  type MessageKey,
+  type MessageParams,
+  t,
+} from "../shared/messages.ts";
 import type { Clock } from "../shared/clock.ts";
 import type { Reply } from "../protocol/protocol.ts";
 import { formatClockTime, formatDateTime } from "../shared/time_format.ts";
@@ -56,6 +61,15 @@ export function errorLine(
 ): string {
   const tag = view.lang === "zh" ? "【错误】" : "[Error] ";
   return `${stamp(time, view)} ${view.palette.error(`${tag}${text}`)}`;
+}
+
+/** A catalog sentence as a 【系统】 line. */
+function systemText(
+  view: ViewContext,
+  key: MessageKey,
+  params?: MessageParams,
+): string {
+  return systemLine(t(view.lang, key, params), view);
 }
 
 /** `【系统】text`. */
@@ -260,10 +274,7 @@ export function renderEvent(
     case "message":
       return chatLine(reply.sender, reply.text, reply.time, view);
     case "user_joined":
-      return systemLine(
-        t(view.lang, "userJoined", { username: reply.username }),
-        view,
-      );
+      return systemText(view, "userJoined", { username: reply.username });
     case "user_left":
       return systemLine(
         reply.to === undefined
@@ -277,13 +288,10 @@ export function renderEvent(
     case "presence":
       return systemLine(presenceText(reply, view.lang), view);
     case "welcome":
-      return systemLine(
-        t(view.lang, "welcome", {
-          username: reply.username,
-          count: reply.onlineCount,
-        }),
-        view,
-      );
+      return systemText(view, "welcome", {
+        username: reply.username,
+        count: reply.onlineCount,
+      });
     case "system":
       return systemLine(reply.text, view);
     case "bye":
@@ -292,13 +300,10 @@ export function renderEvent(
     case "error":
       return errorLine(reply.message || reply.code, now, view);
     case "joined":
-      return systemLine(
-        t(view.lang, "viewJoined", {
-          room: reply.room,
-          count: reply.memberCount,
-        }),
-        view,
-      );
+      return systemText(view, "viewJoined", {
+        room: reply.room,
+        count: reply.memberCount,
+      });
     case "room_list": {
       const rooms = reply.rooms.map((room) =>
         `${room.name} (${room.memberCount})`
@@ -332,18 +337,18 @@ export function renderEvent(
     case "private":
       return privateLine(reply, view);
     case "pm_queued":
-      return systemLine(t(view.lang, "viewPmQueued", { user: reply.to }), view);
+      return systemText(view, "viewPmQueued", { user: reply.to });
     case "pm_delivered":
-      return systemLine(
-        t(view.lang, "viewPmDelivered", { user: reply.to, count: reply.count }),
-        view,
-      );
+      return systemText(view, "viewPmDelivered", {
+        user: reply.to,
+        count: reply.count,
+      });
     case "offline_begin":
       return headingLine("viewOfflineBegin", view, { count: reply.count });
     case "offline_end":
       return headingLine("viewOfflineEnd", view);
     case "message_deleted":
-      return systemLine(t(view.lang, "viewMessageDeleted"), view);
+      return systemText(view, "viewMessageDeleted");
     case "muted": {
       const until = formatMuteEnd(reply.until, now);
       return systemLine(
@@ -354,7 +359,7 @@ export function renderEvent(
       );
     }
     case "unmuted":
-      return systemLine(t(view.lang, "viewUnmuted"), view);
+      return systemText(view, "viewUnmuted");
     case "whois_info":
       return systemLine(whoisText(reply, view.lang), view);
     case "ok":

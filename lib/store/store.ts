@@ -119,6 +119,26 @@ export interface RecordLogoutOptions {
   revokeResumeTokens?: boolean;
 }
 
+/** What redeeming a secret changes (see {@linkcode AccountStore.redeemSecret}). */
+export interface SecretRedemption {
+  /** The time of the redemption (a token must expire after it). */
+  now: number;
+  /** The account's new password hash. */
+  newHash: string;
+  /** The recovery code's replacement, used if a recovery code was redeemed. */
+  nextRecoveryCodeHash: string;
+}
+
+/** A mute to set (see {@linkcode ChatStore.setMute}). */
+export interface MuteChange {
+  /** End of the mute, ms since the epoch. */
+  until: number;
+  /** The administrator's reason, if any. */
+  reason: string | null;
+  /** Who muted, if known. */
+  by: string | null;
+}
+
 /** Persistence for accounts, reset tokens and the audit log. */
 export interface AccountStore {
   /** Finds an account by its uniqueness key. */
@@ -189,9 +209,7 @@ export interface AccountStore {
    */
   redeemSecret(
     secretHash: string,
-    now: number,
-    newHash: string,
-    nextRecoveryCodeHash: string,
+    change: SecretRedemption,
     audit: Omit<AuditEntry, "username">,
   ): Promise<RedeemResult | undefined>;
   /** Deletes an account with its tokens and logs `audit`, in one transaction. */
@@ -409,9 +427,7 @@ export interface ChatStore {
    */
   setMute(
     accountId: number,
-    until: number,
-    reason: string | null,
-    by: string | null,
+    mute: MuteChange,
     audit: AuditEntry,
   ): Promise<boolean>;
   /**

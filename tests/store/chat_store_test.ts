@@ -115,7 +115,11 @@ Deno.test("SqliteStore.open() migrates a version 2 database, keeping accounts an
       "queued",
     );
     assert.equal(
-      await store.setMute(bob.id, 5_000, null, "operator", audit("mute")),
+      await store.setMute(bob.id, {
+        until: 5_000,
+        reason: null,
+        by: "operator",
+      }, audit("mute")),
       true,
     );
     await store.insertMessages([roomMessage(2)]);
@@ -444,7 +448,11 @@ Deno.test("SqliteStore mutes expire, are replaced and are lifted with audit entr
   const bob = await mustCreate(t.store, "bob");
   assert.equal(await t.store.getMute(bob.id, 0), undefined);
   assert.equal(
-    await t.store.setMute(bob.id, 5_000, "spam", "alice", audit("mute", "bob")),
+    await t.store.setMute(
+      bob.id,
+      { until: 5_000, reason: "spam", by: "alice" },
+      audit("mute", "bob"),
+    ),
     true,
   );
   assert.deepEqual(await t.store.getMute(bob.id, 4_999), {
@@ -455,7 +463,11 @@ Deno.test("SqliteStore mutes expire, are replaced and are lifted with audit entr
   assert.equal(await t.store.getMute(bob.id, 5_000), undefined, "expired");
   assert.equal(await t.store.getMute(bob.id, 6_000), undefined);
   // A new mute replaces the old one.
-  await t.store.setMute(bob.id, 9_000, null, null, audit("mute", "bob"));
+  await t.store.setMute(
+    bob.id,
+    { until: 9_000, reason: null, by: null },
+    audit("mute", "bob"),
+  );
   assert.deepEqual(await t.store.getMute(bob.id, 6_000), {
     until: 9_000,
     reason: null,
@@ -471,13 +483,21 @@ Deno.test("SqliteStore mutes expire, are replaced and are lifted with audit entr
     false,
   );
   // Lifting a mute that already expired is not an unmute.
-  await t.store.setMute(bob.id, 8_000, null, null, audit("mute", "bob"));
+  await t.store.setMute(
+    bob.id,
+    { until: 8_000, reason: null, by: null },
+    audit("mute", "bob"),
+  );
   assert.equal(
     await t.store.clearMute(bob.id, audit("unmute", "bob", 8_000)),
     false,
   );
   assert.equal(
-    await t.store.setMute(999, 8_000, null, null, audit("mute", "ghost")),
+    await t.store.setMute(
+      999,
+      { until: 8_000, reason: null, by: null },
+      audit("mute", "ghost"),
+    ),
     false,
   );
   assert.deepEqual(
@@ -485,7 +505,11 @@ Deno.test("SqliteStore mutes expire, are replaced and are lifted with audit entr
     ["mute", "unmute", "mute", "mute", "register"],
   );
   // Mutes die with the account.
-  await t.store.setMute(bob.id, 9_000, null, null, audit("mute", "bob"));
+  await t.store.setMute(
+    bob.id,
+    { until: 9_000, reason: null, by: null },
+    audit("mute", "bob"),
+  );
   await t.store.deleteAccount(bob.id, audit("account_deleted", "bob"));
   assert.equal(await t.store.getMute(bob.id, 0), undefined);
 });

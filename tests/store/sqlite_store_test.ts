@@ -758,13 +758,11 @@ Deno.test("SqliteStore.changePassword() sets the hash and voids reset tokens", a
   assert.equal(changed?.passwordHash, "n".repeat(64));
   assert.equal(changed?.passwordChangedAt, 3_000);
   assert.equal(
-    await t.store.redeemSecret(
-      token,
-      4_000,
-      "x".repeat(64),
-      "y".repeat(64),
-      audit("reset_confirmed"),
-    ),
+    await t.store.redeemSecret(token, {
+      now: 4_000,
+      newHash: "x".repeat(64),
+      nextRecoveryCodeHash: "y".repeat(64),
+    }, audit("reset_confirmed")),
     undefined,
   );
   assert.equal(
@@ -798,13 +796,11 @@ Deno.test("SqliteStore.deleteAccount() removes the account and its tokens", asyn
   assert.deepEqual(await t.store.listAccounts(), [bob]);
   for (const secret of [token, "r".repeat(64)]) {
     assert.equal(
-      await t.store.redeemSecret(
-        secret,
-        2_000,
-        "x".repeat(64),
-        "y".repeat(64),
-        audit("reset_confirmed"),
-      ),
+      await t.store.redeemSecret(secret, {
+        now: 2_000,
+        newHash: "x".repeat(64),
+        nextRecoveryCodeHash: "y".repeat(64),
+      }, audit("reset_confirmed")),
       undefined,
     );
   }
@@ -874,27 +870,23 @@ Deno.test("SqliteStore.issueResetToken() voids older tokens and redeemSecret() i
   );
 
   assert.equal(
-    await t.store.redeemSecret(
-      tokenA,
-      2_000,
-      "a".repeat(64),
-      "y".repeat(64),
-      audit("reset_confirmed"),
-    ),
+    await t.store.redeemSecret(tokenA, {
+      now: 2_000,
+      newHash: "a".repeat(64),
+      nextRecoveryCodeHash: "y".repeat(64),
+    }, audit("reset_confirmed")),
     undefined,
   );
-  const result = await t.store.redeemSecret(
-    tokenB,
-    2_000,
-    "b".repeat(64),
-    "y".repeat(64),
-    {
-      at: 2_000,
-      event: "reset_confirmed",
-      address: "127.0.0.1:6000",
-      detail: null,
-    },
-  );
+  const result = await t.store.redeemSecret(tokenB, {
+    now: 2_000,
+    newHash: "b".repeat(64),
+    nextRecoveryCodeHash: "y".repeat(64),
+  }, {
+    at: 2_000,
+    event: "reset_confirmed",
+    address: "127.0.0.1:6000",
+    detail: null,
+  });
   assert.ok(result);
   assert.equal(result.via, "reset_token");
   assert.equal(result.account.id, account.id);
@@ -904,13 +896,11 @@ Deno.test("SqliteStore.issueResetToken() voids older tokens and redeemSecret() i
   assert.equal(result.account.recoveryCodeHash, "r".repeat(64));
   assert.deepEqual(await t.store.getAccount("alice"), result.account);
   assert.equal(
-    await t.store.redeemSecret(
-      tokenB,
-      2_001,
-      "c".repeat(64),
-      "y".repeat(64),
-      audit("reset_confirmed"),
-    ),
+    await t.store.redeemSecret(tokenB, {
+      now: 2_001,
+      newHash: "c".repeat(64),
+      nextRecoveryCodeHash: "y".repeat(64),
+    }, audit("reset_confirmed")),
     undefined,
   );
   assert.equal(
@@ -939,13 +929,11 @@ Deno.test("SqliteStore.redeemSecret() accepts a token only before it expires", a
       audit("reset_requested", "alice"),
     );
     assert.equal(
-      await s.store.redeemSecret(
-        token,
-        5_000,
-        "x".repeat(64),
-        "y".repeat(64),
-        audit("reset_confirmed"),
-      ),
+      await s.store.redeemSecret(token, {
+        now: 5_000,
+        newHash: "x".repeat(64),
+        nextRecoveryCodeHash: "y".repeat(64),
+      }, audit("reset_confirmed")),
       undefined,
     );
     assert.equal(
@@ -963,13 +951,11 @@ Deno.test("SqliteStore.redeemSecret() accepts a token only before it expires", a
       audit("reset_requested", "alice"),
     );
     assert.equal(
-      await s.store.redeemSecret(
-        token,
-        60_000,
-        "x".repeat(64),
-        "y".repeat(64),
-        audit("reset_confirmed"),
-      ),
+      await s.store.redeemSecret(token, {
+        now: 60_000,
+        newHash: "x".repeat(64),
+        nextRecoveryCodeHash: "y".repeat(64),
+      }, audit("reset_confirmed")),
       undefined,
     );
     assert.equal(
@@ -985,13 +971,11 @@ Deno.test("SqliteStore.redeemSecret() accepts a token only before it expires", a
       5_000,
       audit("reset_requested", "alice"),
     );
-    const result = await s.store.redeemSecret(
-      token,
-      4_999,
-      "n".repeat(64),
-      "y".repeat(64),
-      audit("reset_confirmed"),
-    );
+    const result = await s.store.redeemSecret(token, {
+      now: 4_999,
+      newHash: "n".repeat(64),
+      nextRecoveryCodeHash: "y".repeat(64),
+    }, audit("reset_confirmed"));
     assert.equal(result?.via, "reset_token");
     assert.equal(
       (await s.store.getAccount("alice"))?.passwordHash,
@@ -1016,13 +1000,11 @@ Deno.test("SqliteStore.redeemSecret() rotates a used recovery code", async () =>
     audit("reset_requested", "alice"),
   );
 
-  const first = await t.store.redeemSecret(
-    code1,
-    2_000,
-    "a".repeat(64),
-    code2,
-    audit("reset_confirmed"),
-  );
+  const first = await t.store.redeemSecret(code1, {
+    now: 2_000,
+    newHash: "a".repeat(64),
+    nextRecoveryCodeHash: code2,
+  }, audit("reset_confirmed"));
   assert.ok(first);
   assert.equal(first.via, "recovery_code");
   assert.equal(first.account.recoveryCodeHash, code2);
@@ -1030,36 +1012,30 @@ Deno.test("SqliteStore.redeemSecret() rotates a used recovery code", async () =>
   assert.equal(first.account.passwordChangedAt, 2_000);
   // Redeeming a recovery code voids pending reset tokens too.
   assert.equal(
-    await t.store.redeemSecret(
-      token,
-      2_001,
-      "x".repeat(64),
-      code3,
-      audit("reset_confirmed"),
-    ),
+    await t.store.redeemSecret(token, {
+      now: 2_001,
+      newHash: "x".repeat(64),
+      nextRecoveryCodeHash: code3,
+    }, audit("reset_confirmed")),
     undefined,
   );
   assert.equal(
-    await t.store.redeemSecret(
-      code1,
-      2_002,
-      "x".repeat(64),
-      code3,
-      audit("reset_confirmed"),
-    ),
+    await t.store.redeemSecret(code1, {
+      now: 2_002,
+      newHash: "x".repeat(64),
+      nextRecoveryCodeHash: code3,
+    }, audit("reset_confirmed")),
     undefined,
   );
   const stored = await t.store.getAccount("alice");
   assert.equal(stored?.passwordHash, "a".repeat(64));
   assert.equal(stored?.recoveryCodeHash, code2);
 
-  const second = await t.store.redeemSecret(
-    code2,
-    3_000,
-    "b".repeat(64),
-    code3,
-    audit("reset_confirmed"),
-  );
+  const second = await t.store.redeemSecret(code2, {
+    now: 3_000,
+    newHash: "b".repeat(64),
+    nextRecoveryCodeHash: code3,
+  }, audit("reset_confirmed"));
   assert.equal(second?.via, "recovery_code");
   assert.equal(second?.account.recoveryCodeHash, code3);
   assert.equal(second?.account.passwordHash, "b".repeat(64));
@@ -1073,13 +1049,11 @@ Deno.test("SqliteStore.redeemSecret() resolves undefined for an unknown secret",
   await using t = await tempStore();
   await mustCreate(t.store, "alice", { recoveryCodeHash: "r".repeat(64) });
   assert.equal(
-    await t.store.redeemSecret(
-      await sha256Hex("nope"),
-      1,
-      "x".repeat(64),
-      "y".repeat(64),
-      audit("reset_confirmed"),
-    ),
+    await t.store.redeemSecret(await sha256Hex("nope"), {
+      now: 1,
+      newHash: "x".repeat(64),
+      nextRecoveryCodeHash: "y".repeat(64),
+    }, audit("reset_confirmed")),
     undefined,
   );
   const account = await t.store.getAccount("alice");
@@ -1118,13 +1092,11 @@ Deno.test("SqliteStore.issueResetToken() rolls back entirely when a statement fa
     ),
   );
   assert.deepEqual(await t.store.listAudit(), auditBefore);
-  const redeemed = await t.store.redeemSecret(
-    aliceToken,
-    2_000,
-    "a".repeat(64),
-    "y".repeat(64),
-    audit("reset_confirmed"),
-  );
+  const redeemed = await t.store.redeemSecret(aliceToken, {
+    now: 2_000,
+    newHash: "a".repeat(64),
+    nextRecoveryCodeHash: "y".repeat(64),
+  }, audit("reset_confirmed"));
   assert.equal(redeemed?.account.id, alice.id);
   // The store is still usable after the rollback.
   assert.ok(

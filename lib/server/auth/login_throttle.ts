@@ -17,15 +17,18 @@ export { addressKey, isLoopbackAddress };
 /** Why {@linkcode LoginThrottle.check} refused an attempt. */
 export type ThrottleReason = "account_locked" | "address_rate";
 
-/** The outcome of {@linkcode LoginThrottle.check}. */
-export type ThrottleDecision =
+/** A throttle's answer: allowed, or refused for `reason` with the wait. */
+export type ThrottleOutcome<Reason extends string> =
   | { allowed: true }
   | {
     allowed: false;
     /** Milliseconds until an attempt from this address can be allowed. */
     retryAfterMs: number;
-    reason: ThrottleReason;
+    reason: Reason;
   };
+
+/** The outcome of {@linkcode LoginThrottle.check}. */
+export type ThrottleDecision = ThrottleOutcome<ThrottleReason>;
 
 /** Options for {@linkcode LoginThrottle}. */
 export interface LoginThrottleOptions {

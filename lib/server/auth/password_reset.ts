@@ -93,13 +93,11 @@ export class PasswordReset {
     const now = this.#auth.clock.now();
     const redeemed = canonical === undefined
       ? undefined
-      : await this.#auth.store.redeemSecret(
-        await sha256Hex(canonical),
-        now,
-        newHash,
-        await hashSecret(nextRecoveryCode),
-        { at: now, event: "reset_confirmed", address, detail: null },
-      );
+      : await this.#auth.store.redeemSecret(await sha256Hex(canonical), {
+        now: now,
+        newHash: newHash,
+        nextRecoveryCodeHash: await hashSecret(nextRecoveryCode),
+      }, { at: now, event: "reset_confirmed", address, detail: null });
     if (redeemed === undefined) {
       await this.#auth.recordFailure(
         "reset_failure",

@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { ThrottleOutcome } from "./login_throttle.ts";
 import { positiveIntegers } from "../../shared/option_checks.ts";
 import type { Clock } from "../../shared/clock.ts";
 import { pruneOldest, setBounded } from "../../shared/bounded_map.ts";
@@ -19,14 +20,7 @@ const PRUNE_PER_CALL = 4;
 export type RegisterThrottleReason = "address_rate" | "global_rate";
 
 /** The outcome of {@linkcode RegisterThrottle.attempt}. */
-export type RegisterThrottleDecision =
-  | { allowed: true }
-  | {
-    allowed: false;
-    /** Milliseconds until an attempt from this address can be allowed. */
-    retryAfterMs: number;
-    reason: RegisterThrottleReason;
-  };
+export type RegisterThrottleDecision = ThrottleOutcome<RegisterThrottleReason>;
 
 /** Options for {@linkcode RegisterThrottle}. */
 export interface RegisterThrottleOptions {

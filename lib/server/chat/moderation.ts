@@ -90,21 +90,19 @@ export class Moderation {
     }
     const now = chat.clock.now();
     const until = now + minutes * 60_000;
-    await chat.store.setMute(
-      account.id,
-      until,
-      reason === undefined ? null : sanitizeMessage(reason),
-      member.username,
-      {
-        at: now,
-        event: "mute",
-        username: account.username,
-        address: member.address,
-        detail: `by ${member.username} for ${minutes} min${
-          reason ? `: ${reason}` : ""
-        }`,
-      },
-    );
+    await chat.store.setMute(account.id, {
+      until: until,
+      reason: reason === undefined ? null : sanitizeMessage(reason),
+      by: member.username,
+    }, {
+      at: now,
+      event: "mute",
+      username: account.username,
+      address: member.address,
+      detail: `by ${member.username} for ${minutes} min${
+        reason ? `: ${reason}` : ""
+      }`,
+    });
     const target = chat.hub.registry.member(account.usernameKey);
     if (target !== undefined) {
       chat.mutes.set(target, { until, reason: reason ?? "" });

@@ -40,33 +40,42 @@ type VerbRules = {
   readonly [T in Command["type"]]: VerbRule<Extract<Command, { type: T }>>;
 };
 
+/** At the login menu only. */
+const LOGGED_OUT: VerbRule = { requires: "logged_out" };
+/** In every state, but answered in clear text only under `overPlainText`. */
+const ANY: VerbRule = { requires: "any" };
+/** In every state, the plain port of a `--require-tls` server too. */
+const ANY_STATE: VerbRule = { requires: "any", overPlainText: true };
+/** In the chat. */
+const MEMBER: VerbRule = { requires: "member" };
+
 /** The precondition of every verb of the native protocol. */
 export const VERB_RULES: VerbRules = {
   // The login menu.
-  register: { requires: "logged_out" },
-  login: { requires: "logged_out" },
-  resume: { requires: "logged_out" },
-  "reset_request": { requires: "logged_out" },
-  "reset_confirm": { requires: "logged_out" },
+  register: LOGGED_OUT,
+  login: LOGGED_OUT,
+  resume: LOGGED_OUT,
+  "reset_request": LOGGED_OUT,
+  "reset_confirm": LOGGED_OUT,
   // Logged out, or logged in for one's own account: the handler checks the name.
-  "delete_account": { requires: "any" },
+  "delete_account": ANY,
   // Any state.
-  ping: { requires: "any", overPlainText: true },
-  pong: { requires: "any", overPlainText: true },
-  lang: { requires: "any", overPlainText: true },
-  cert: { requires: "any", overPlainText: true },
+  ping: ANY_STATE,
+  pong: ANY_STATE,
+  lang: ANY_STATE,
+  cert: ANY_STATE,
   // The chat.
-  "change_password": { requires: "member" },
-  logout: { requires: "member" },
-  msg: { requires: "member" },
-  join: { requires: "member" },
-  leave: { requires: "member" },
-  rooms: { requires: "member" },
-  users: { requires: "member" },
-  privmsg: { requires: "member" },
-  history: { requires: "member" },
-  status: { requires: "member" },
-  whois: { requires: "member" },
+  "change_password": MEMBER,
+  logout: MEMBER,
+  msg: MEMBER,
+  join: MEMBER,
+  leave: MEMBER,
+  rooms: MEMBER,
+  users: MEMBER,
+  privmsg: MEMBER,
+  history: MEMBER,
+  status: MEMBER,
+  whois: MEMBER,
   // Administrators.
   kick: {
     requires: "admin",

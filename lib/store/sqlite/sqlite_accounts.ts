@@ -18,6 +18,7 @@ import type {
   NewResumeToken,
   RecordLogoutOptions,
   RedeemResult,
+  SecretRedemption,
 } from "../store.ts";
 import type { SqliteConnection } from "./connection.ts";
 
@@ -149,9 +150,7 @@ export class SqliteAccounts implements AccountStore {
 
   redeemSecret(
     secretHash: string,
-    now: number,
-    newHash: string,
-    nextRecoveryCodeHash: string,
+    { now, newHash, nextRecoveryCodeHash }: SecretRedemption,
     audit: Omit<AuditEntry, "username">,
   ): Promise<RedeemResult | undefined> {
     return this.#db.transaction(() => {

@@ -13,6 +13,7 @@ import type {
   HistoryPage,
   HistoryQuery,
   Mute,
+  MuteChange,
   QueueOfflineResult,
   StoredMessage,
 } from "../store.ts";
@@ -244,9 +245,7 @@ export class SqliteChat implements ChatStore {
 
   setMute(
     accountId: number,
-    until: number,
-    reason: string | null,
-    by: string | null,
+    { until, reason, by }: MuteChange,
     audit: AuditEntry,
   ): Promise<boolean> {
     return this.#db.transaction(() => {

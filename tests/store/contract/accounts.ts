@@ -160,7 +160,11 @@ export const ACCOUNTS: ContractArea = {
           passwordChangedAt: 2_000,
         });
         assert.equal(
-          await s.redeemSecret("reset-1", 3_000, "h3", "c", redeemAudit(3_000)),
+          await s.redeemSecret("reset-1", {
+            now: 3_000,
+            newHash: "h3",
+            nextRecoveryCodeHash: "c",
+          }, redeemAudit(3_000)),
           undefined,
         );
         assert.equal(await s.redeemResumeToken("resume-1", 3_000), undefined);
@@ -208,7 +212,11 @@ export const ACCOUNTS: ContractArea = {
           await s.queueOffline(privateMessage(1, "alice"), alice.id, 10),
           "queued",
         );
-        await s.setMute(alice.id, 10_000, null, null, audit("mute", "alice"));
+        await s.setMute(
+          alice.id,
+          { until: 10_000, reason: null, by: null },
+          audit("mute", "alice"),
+        );
         assert.equal(
           await s.deleteAccount(
             alice.id,
@@ -220,7 +228,11 @@ export const ACCOUNTS: ContractArea = {
         assert.deepEqual(await s.listAccounts(), [bob]);
         for (const secret of ["reset-a", "code-a"]) {
           assert.equal(
-            await s.redeemSecret(secret, 3_000, "h", "c", redeemAudit(3_000)),
+            await s.redeemSecret(secret, {
+              now: 3_000,
+              newHash: "h",
+              nextRecoveryCodeHash: "c",
+            }, redeemAudit(3_000)),
             undefined,
             secret,
           );

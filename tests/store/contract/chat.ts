@@ -408,7 +408,11 @@ export const MODERATION: ContractArea = {
       async (s) => {
         const bob = await mustCreate(s, "bob");
         assert.equal(
-          await s.setMute(bob.id, 5_000, "spam", "admin", audit("mute", "bob")),
+          await s.setMute(
+            bob.id,
+            { until: 5_000, reason: "spam", by: "admin" },
+            audit("mute", "bob"),
+          ),
           true,
         );
         assert.deepEqual(await s.getMute(bob.id, 4_999), {
@@ -421,8 +425,16 @@ export const MODERATION: ContractArea = {
       },
     "setMute() replaces the mute in force": async (s) => {
       const bob = await mustCreate(s, "bob");
-      await s.setMute(bob.id, 5_000, "spam", "admin", audit("mute", "bob"));
-      await s.setMute(bob.id, 9_000, null, null, audit("mute", "bob"));
+      await s.setMute(
+        bob.id,
+        { until: 5_000, reason: "spam", by: "admin" },
+        audit("mute", "bob"),
+      );
+      await s.setMute(
+        bob.id,
+        { until: 9_000, reason: null, by: null },
+        audit("mute", "bob"),
+      );
       assert.deepEqual(await s.getMute(bob.id, 6_000), {
         until: 9_000,
         reason: null,
@@ -434,7 +446,11 @@ export const MODERATION: ContractArea = {
     ) => {
       const bob = await mustCreate(s, "bob");
       assert.equal(
-        await s.setMute(bob.id + 99, 5_000, null, null, audit("mute", "ghost")),
+        await s.setMute(
+          bob.id + 99,
+          { until: 5_000, reason: null, by: null },
+          audit("mute", "ghost"),
+        ),
         false,
       );
       assert.equal(await s.getMute(bob.id + 99, 1_000), undefined);
@@ -443,7 +459,11 @@ export const MODERATION: ContractArea = {
     "clearMute() lifts a mute in force with an audit entry; an expired or missing one resolves false without":
       async (s) => {
         const bob = await mustCreate(s, "bob");
-        await s.setMute(bob.id, 5_000, null, "admin", audit("mute", "bob"));
+        await s.setMute(
+          bob.id,
+          { until: 5_000, reason: null, by: "admin" },
+          audit("mute", "bob"),
+        );
         assert.equal(
           await s.clearMute(bob.id, audit("unmute", "bob", 2_000)),
           true,
@@ -453,7 +473,11 @@ export const MODERATION: ContractArea = {
           await s.clearMute(bob.id, audit("unmute", "bob", 2_000)),
           false,
         );
-        await s.setMute(bob.id, 3_000, null, "admin", audit("mute", "bob"));
+        await s.setMute(
+          bob.id,
+          { until: 3_000, reason: null, by: "admin" },
+          audit("mute", "bob"),
+        );
         assert.equal(
           await s.clearMute(bob.id, audit("unmute", "bob", 3_000)),
           false,

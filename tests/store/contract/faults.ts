@@ -60,7 +60,12 @@ const CALLS: { readonly [M in ContractMethod]: Call } = {
   },
   redeemSecret: {
     writes: true,
-    run: (s) => s.redeemSecret("reset-1", 2_000, "h2", "c", redeemAudit),
+    run: (s) =>
+      s.redeemSecret("reset-1", {
+        now: 2_000,
+        newHash: "h2",
+        nextRecoveryCodeHash: "c",
+      }, redeemAudit),
   },
   deleteAccount: {
     writes: true,
@@ -116,7 +121,8 @@ const CALLS: { readonly [M in ContractMethod]: Call } = {
   ackOffline: { writes: true, run: (s, id) => s.ackOffline(id, [2]) },
   setMute: {
     writes: true,
-    run: (s, id) => s.setMute(id, 9_000, null, null, audit("mute")),
+    run: (s, id) =>
+      s.setMute(id, { until: 9_000, reason: null, by: null }, audit("mute")),
   },
   clearMute: { writes: true, run: (s, id) => s.clearMute(id, audit("unmute")) },
   getMute: { writes: false, run: (s, id) => s.getMute(id, 2_000) },

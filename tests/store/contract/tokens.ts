@@ -41,13 +41,11 @@ export const TOKENS: ContractArea = {
         ),
         true,
       );
-      const result = await s.redeemSecret(
-        "reset-1",
-        2_000,
-        "h2",
-        "code-2",
-        redeemAudit(2_000),
-      );
+      const result = await s.redeemSecret("reset-1", {
+        now: 2_000,
+        newHash: "h2",
+        nextRecoveryCodeHash: "code-2",
+      }, redeemAudit(2_000));
       const changed = {
         ...alice,
         passwordHash: "h2",
@@ -56,7 +54,11 @@ export const TOKENS: ContractArea = {
       assert.deepEqual(result, { account: changed, via: "reset_token" });
       assert.deepEqual(await mustGet(s, "alice"), changed);
       assert.equal(
-        await s.redeemSecret("reset-1", 2_001, "h3", "c", redeemAudit(2_001)),
+        await s.redeemSecret("reset-1", {
+          now: 2_001,
+          newHash: "h3",
+          nextRecoveryCodeHash: "c",
+        }, redeemAudit(2_001)),
         undefined,
       );
       assert.deepEqual(await s.listAudit({ limit: 2 }), [
@@ -79,11 +81,19 @@ export const TOKENS: ContractArea = {
         audit("reset_requested"),
       );
       assert.equal(
-        await s.redeemSecret("reset-1", 2_000, "h2", "c", redeemAudit(2_000)),
+        await s.redeemSecret("reset-1", {
+          now: 2_000,
+          newHash: "h2",
+          nextRecoveryCodeHash: "c",
+        }, redeemAudit(2_000)),
         undefined,
       );
       assert.equal(
-        (await s.redeemSecret("reset-2", 2_000, "h2", "c", redeemAudit(2_000)))
+        (await s.redeemSecret("reset-2", {
+          now: 2_000,
+          newHash: "h2",
+          nextRecoveryCodeHash: "c",
+        }, redeemAudit(2_000)))
           ?.via,
         "reset_token",
       );
@@ -98,12 +108,20 @@ export const TOKENS: ContractArea = {
           audit("reset_requested"),
         );
         assert.equal(
-          await s.redeemSecret("reset-1", 5_000, "h2", "c", redeemAudit(5_000)),
+          await s.redeemSecret("reset-1", {
+            now: 5_000,
+            newHash: "h2",
+            nextRecoveryCodeHash: "c",
+          }, redeemAudit(5_000)),
           undefined,
         );
         // Gone now, even for an earlier clock.
         assert.equal(
-          await s.redeemSecret("reset-1", 4_999, "h2", "c", redeemAudit(4_999)),
+          await s.redeemSecret("reset-1", {
+            now: 4_999,
+            newHash: "h2",
+            nextRecoveryCodeHash: "c",
+          }, redeemAudit(4_999)),
           undefined,
         );
         assert.deepEqual(await mustGet(s, "alice"), alice);
@@ -114,13 +132,11 @@ export const TOKENS: ContractArea = {
           audit("reset_requested"),
         );
         assert.equal(
-          (await s.redeemSecret(
-            "reset-2",
-            4_999,
-            "h2",
-            "c",
-            redeemAudit(4_999),
-          ))
+          (await s.redeemSecret("reset-2", {
+            now: 4_999,
+            newHash: "h2",
+            nextRecoveryCodeHash: "c",
+          }, redeemAudit(4_999)))
             ?.account.passwordHash,
           "h2",
         );
@@ -149,7 +165,11 @@ export const TOKENS: ContractArea = {
           ...audit("reset_requested", "alice", 2_000, "pending"),
         });
         assert.equal(
-          await s.redeemSecret("reset-2", 2_000, "h2", "c", redeemAudit(2_000)),
+          await s.redeemSecret("reset-2", {
+            now: 2_000,
+            newHash: "h2",
+            nextRecoveryCodeHash: "c",
+          }, redeemAudit(2_000)),
           undefined,
         );
         // At the expiry the old token no longer counts as pending.
@@ -167,13 +187,11 @@ export const TOKENS: ContractArea = {
           ...audit("reset_requested", "alice", 5_000, "asked"),
         });
         assert.equal(
-          (await s.redeemSecret(
-            "reset-3",
-            5_001,
-            "h2",
-            "c",
-            redeemAudit(5_001),
-          ))
+          (await s.redeemSecret("reset-3", {
+            now: 5_001,
+            newHash: "h2",
+            nextRecoveryCodeHash: "c",
+          }, redeemAudit(5_001)))
             ?.via,
           "reset_token",
         );
@@ -189,13 +207,11 @@ export const TOKENS: ContractArea = {
           10_000,
           audit("reset_requested"),
         );
-        const result = await s.redeemSecret(
-          "code-1",
-          2_000,
-          "h2",
-          "code-2",
-          redeemAudit(2_000),
-        );
+        const result = await s.redeemSecret("code-1", {
+          now: 2_000,
+          newHash: "h2",
+          nextRecoveryCodeHash: "code-2",
+        }, redeemAudit(2_000));
         assert.deepEqual(result, {
           account: {
             ...alice,
@@ -207,19 +223,21 @@ export const TOKENS: ContractArea = {
         });
         for (const secret of ["code-1", "reset-1"]) {
           assert.equal(
-            await s.redeemSecret(secret, 3_000, "h3", "c", redeemAudit(3_000)),
+            await s.redeemSecret(secret, {
+              now: 3_000,
+              newHash: "h3",
+              nextRecoveryCodeHash: "c",
+            }, redeemAudit(3_000)),
             undefined,
             secret,
           );
         }
         assert.equal(
-          (await s.redeemSecret(
-            "code-2",
-            3_000,
-            "h3",
-            "code-3",
-            redeemAudit(3_000),
-          ))
+          (await s.redeemSecret("code-2", {
+            now: 3_000,
+            newHash: "h3",
+            nextRecoveryCodeHash: "code-3",
+          }, redeemAudit(3_000)))
             ?.account.recoveryCodeHash,
           "code-3",
         );
@@ -231,7 +249,11 @@ export const TOKENS: ContractArea = {
       async (s) => {
         const alice = await mustCreate(s, "alice");
         assert.equal(
-          await s.redeemSecret("nope", 2_000, "h2", "c", redeemAudit(2_000)),
+          await s.redeemSecret("nope", {
+            now: 2_000,
+            newHash: "h2",
+            nextRecoveryCodeHash: "c",
+          }, redeemAudit(2_000)),
           undefined,
         );
         assert.deepEqual(await mustGet(s, "alice"), alice);
