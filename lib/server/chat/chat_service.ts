@@ -120,6 +120,8 @@ export function isChatCommand(command: Command): command is ChatCommand {
   return CHAT_COMMANDS.has(command.type);
 }
 
+const NO_MEMBERS: readonly ChatMember[] = [];
+
 /** The chat side of the server. */
 export class ChatService {
   readonly hub: Hub<ChatMember>;
@@ -198,31 +200,31 @@ export class ChatService {
   }
 
   /**
-   * Calls `visit` for each local member in `audience`: how an adapter
-   * resolves an event's audience to its connections.
+   * The local members in `audience`, and the one among them not to tell:
+   * how an adapter resolves an event's audience to its connections. A
+   * room's members are its live set (no copy per message in a room of
+   * thousands); the caller skips `except` by identity.
    */
-  forEachRecipient(
+  recipients(
     audience: Audience,
-    visit: (member: ChatMember) => void,
-  ): void {
+  ): { members: Iterable<ChatMember>; except: ChatMember | undefined } {
     switch (audience.kind) {
-      case "room": {
-        // The live set: no copy per message in a room of thousands.
-        const members = this.hub.membersByKey(audience.room);
-        if (members === undefined) return;
-        for (const member of members) {
-          if (member.usernameKey !== audience.except) visit(member);
-        }
-        return;
-      }
+      case "room":
+        return {
+          members: this.hub.membersByKey(audience.room) ?? NO_MEMBERS,
+          except: audience.except === undefined
+            ? undefined
+            : this.hub.registry.member(audience.except),
+        };
       case "user": {
         const member = this.hub.registry.member(audience.user);
-        if (member !== undefined) visit(member);
-        return;
+        return {
+          members: member === undefined ? NO_MEMBERS : [member],
+          except: undefined,
+        };
       }
       case "everyone":
-        for (const member of this.hub.online()) visit(member);
-        return;
+        return { members: this.hub.online(), except: undefined };
     }
   }
 

@@ -98,11 +98,8 @@ export class Session implements ChatMember {
     this.address = peer.address;
     this.remote = peer.remote;
     this.secure = peer.secure;
-    this.outlet = {
-      adapter: sink.adapter,
-      deliver: (bytes) => sink.deliver(bytes),
-      end: (code, message) => void sink.close(code, message),
-    };
+    // The transport is the outlet: events reach its queue with no wrapper.
+    this.outlet = sink;
     const clock = host.clock;
     this.#bucket = new TokenBucket({
       clock,

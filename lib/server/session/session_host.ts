@@ -11,6 +11,7 @@ import type { ChatService } from "../chat/chat_service.ts";
 import type { Clock } from "../../shared/clock.ts";
 import type { Lang } from "../../shared/messages.ts";
 import type { Reply } from "../../protocol/protocol.ts";
+import type { MemberOutlet } from "../chat/member.ts";
 
 /** The limits a session applies (the server's options, with defaults). */
 export interface SessionLimits {
@@ -53,8 +54,11 @@ export interface SessionHost {
   ): void;
 }
 
-/** Where a session's answers go: its transport. */
-export interface SessionSink {
+/**
+ * Where a session's answers go: its transport, which is also the outlet the
+ * adapter delivers chat events through.
+ */
+export interface SessionSink extends MemberOutlet {
   /** The adapter that encodes chat events for this transport. */
   readonly adapter: object;
   /** Whether the transport is closing (nothing more is read or answered). */

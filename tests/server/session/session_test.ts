@@ -54,6 +54,10 @@ class RecordingSink implements SessionSink {
     return Promise.resolve(!this.closing);
   }
 
+  end(code: string, message: string): void {
+    void this.close(code, message);
+  }
+
   async close(code?: string, message?: string): Promise<void> {
     if (this.closed !== undefined) return;
     this.closed = { code, message };

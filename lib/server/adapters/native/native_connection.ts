@@ -93,6 +93,10 @@ export class NativeConnection implements SessionSink {
     this.#queue.push(bytes);
   }
 
+  end(code: string, message: string): void {
+    void this.close(code, message);
+  }
+
   async flushed(): Promise<boolean> {
     await this.#queue.flush();
     return !this.#queue.closed;

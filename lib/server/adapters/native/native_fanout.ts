@@ -30,19 +30,24 @@ export class NativeFanout {
   }
 
   #deliver({ audience, event }: Delivery): void {
+    // The hot path of every room message: one lookup of the audience, then
+    // per member two comparisons and a queue push.
+    const { members, except } = this.#chat.recipients(audience);
     if (event.type === "session_ended") {
-      this.#chat.forEachRecipient(audience, (member) => {
-        if (member.outlet.adapter === this) {
+      for (const member of members) {
+        if (member !== except && member.outlet.adapter === this) {
           member.outlet.end(event.reason, event.message);
         }
-      });
+      }
       return;
     }
     let bytes: Uint8Array | undefined;
-    this.#chat.forEachRecipient(audience, (member) => {
-      if (member.outlet.adapter !== this) return;
+    for (const member of members) {
+      if (member === except) continue;
+      const outlet = member.outlet;
+      if (outlet.adapter !== this) continue;
       bytes ??= encodeEvent(event);
-      member.outlet.deliver(bytes);
-    });
+      outlet.deliver(bytes);
+    }
   }
 }
