@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { roomMessage } from "./contract/fixtures.ts";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import {
@@ -20,21 +21,6 @@ function audit(
   at = 1_000,
 ): AuditEntry {
   return { at, event, username, address: "operator", detail: null };
-}
-
-function roomMessage(
-  id: number,
-  room = "lobby",
-  createdAt = id,
-): StoredMessage {
-  return {
-    id,
-    room,
-    sender: "alice",
-    recipient: null,
-    text: `message ${id}`,
-    createdAt,
-  };
 }
 
 function privateMessage(

@@ -14,7 +14,7 @@ import {
   mustGet,
   newAccount,
   privateMessage,
-  redeemAudit,
+  redeem,
 } from "./fixtures.ts";
 
 /** Accounts: creation, uniqueness, look-alikes, passwords, roles, deletion. */
@@ -160,11 +160,7 @@ export const ACCOUNTS: ContractArea = {
           passwordChangedAt: 2_000,
         });
         assert.equal(
-          await s.redeemSecret("reset-1", {
-            now: 3_000,
-            newHash: "h3",
-            nextRecoveryCodeHash: "c",
-          }, redeemAudit(3_000)),
+          await redeem(s, "reset-1", 3_000, "h3", "c"),
           undefined,
         );
         assert.equal(await s.redeemResumeToken("resume-1", 3_000), undefined);
@@ -228,11 +224,7 @@ export const ACCOUNTS: ContractArea = {
         assert.deepEqual(await s.listAccounts(), [bob]);
         for (const secret of ["reset-a", "code-a"]) {
           assert.equal(
-            await s.redeemSecret(secret, {
-              now: 3_000,
-              newHash: "h",
-              nextRecoveryCodeHash: "c",
-            }, redeemAudit(3_000)),
+            await redeem(s, secret, 3_000, "h", "c"),
             undefined,
             secret,
           );

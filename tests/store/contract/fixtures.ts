@@ -14,6 +14,7 @@ import type {
   AuditEventType,
   ChatStore,
   NewAccount,
+  RedeemResult,
   StoredMessage,
 } from "../../../lib/store/store.ts";
 
@@ -183,4 +184,22 @@ export async function insertRange(
 /** The audit entry of a redemption (the store fills in the username). */
 export function redeemAudit(at: number): Omit<AuditEntry, "username"> {
   return { at, event: "reset_confirmed", address: "operator", detail: null };
+}
+
+/**
+ * Redeems `secret` at `now`, setting `newHash` and the next recovery code,
+ * with the usual audit entry.
+ */
+export function redeem(
+  s: AccountStore,
+  secret: string,
+  now: number,
+  newHash: string,
+  nextRecoveryCodeHash: string,
+): Promise<RedeemResult | undefined> {
+  return s.redeemSecret(
+    secret,
+    { now, newHash, nextRecoveryCodeHash },
+    redeemAudit(now),
+  );
 }

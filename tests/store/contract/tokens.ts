@@ -12,7 +12,7 @@ import {
   events,
   mustCreate,
   mustGet,
-  redeemAudit,
+  redeem,
 } from "./fixtures.ts";
 
 /** Reset tokens, recovery codes, resume tokens, login and logout. */
@@ -41,11 +41,7 @@ export const TOKENS: ContractArea = {
         ),
         true,
       );
-      const result = await s.redeemSecret("reset-1", {
-        now: 2_000,
-        newHash: "h2",
-        nextRecoveryCodeHash: "code-2",
-      }, redeemAudit(2_000));
+      const result = await redeem(s, "reset-1", 2_000, "h2", "code-2");
       const changed = {
         ...alice,
         passwordHash: "h2",
@@ -54,11 +50,7 @@ export const TOKENS: ContractArea = {
       assert.deepEqual(result, { account: changed, via: "reset_token" });
       assert.deepEqual(await mustGet(s, "alice"), changed);
       assert.equal(
-        await s.redeemSecret("reset-1", {
-          now: 2_001,
-          newHash: "h3",
-          nextRecoveryCodeHash: "c",
-        }, redeemAudit(2_001)),
+        await redeem(s, "reset-1", 2_001, "h3", "c"),
         undefined,
       );
       assert.deepEqual(await s.listAudit({ limit: 2 }), [
@@ -81,19 +73,11 @@ export const TOKENS: ContractArea = {
         audit("reset_requested"),
       );
       assert.equal(
-        await s.redeemSecret("reset-1", {
-          now: 2_000,
-          newHash: "h2",
-          nextRecoveryCodeHash: "c",
-        }, redeemAudit(2_000)),
+        await redeem(s, "reset-1", 2_000, "h2", "c"),
         undefined,
       );
       assert.equal(
-        (await s.redeemSecret("reset-2", {
-          now: 2_000,
-          newHash: "h2",
-          nextRecoveryCodeHash: "c",
-        }, redeemAudit(2_000)))
+        (await redeem(s, "reset-2", 2_000, "h2", "c"))
           ?.via,
         "reset_token",
       );
@@ -108,20 +92,12 @@ export const TOKENS: ContractArea = {
           audit("reset_requested"),
         );
         assert.equal(
-          await s.redeemSecret("reset-1", {
-            now: 5_000,
-            newHash: "h2",
-            nextRecoveryCodeHash: "c",
-          }, redeemAudit(5_000)),
+          await redeem(s, "reset-1", 5_000, "h2", "c"),
           undefined,
         );
         // Gone now, even for an earlier clock.
         assert.equal(
-          await s.redeemSecret("reset-1", {
-            now: 4_999,
-            newHash: "h2",
-            nextRecoveryCodeHash: "c",
-          }, redeemAudit(4_999)),
+          await redeem(s, "reset-1", 4_999, "h2", "c"),
           undefined,
         );
         assert.deepEqual(await mustGet(s, "alice"), alice);
@@ -132,11 +108,7 @@ export const TOKENS: ContractArea = {
           audit("reset_requested"),
         );
         assert.equal(
-          (await s.redeemSecret("reset-2", {
-            now: 4_999,
-            newHash: "h2",
-            nextRecoveryCodeHash: "c",
-          }, redeemAudit(4_999)))
+          (await redeem(s, "reset-2", 4_999, "h2", "c"))
             ?.account.passwordHash,
           "h2",
         );
@@ -165,11 +137,7 @@ export const TOKENS: ContractArea = {
           ...audit("reset_requested", "alice", 2_000, "pending"),
         });
         assert.equal(
-          await s.redeemSecret("reset-2", {
-            now: 2_000,
-            newHash: "h2",
-            nextRecoveryCodeHash: "c",
-          }, redeemAudit(2_000)),
+          await redeem(s, "reset-2", 2_000, "h2", "c"),
           undefined,
         );
         // At the expiry the old token no longer counts as pending.
@@ -187,11 +155,7 @@ export const TOKENS: ContractArea = {
           ...audit("reset_requested", "alice", 5_000, "asked"),
         });
         assert.equal(
-          (await s.redeemSecret("reset-3", {
-            now: 5_001,
-            newHash: "h2",
-            nextRecoveryCodeHash: "c",
-          }, redeemAudit(5_001)))
+          (await redeem(s, "reset-3", 5_001, "h2", "c"))
             ?.via,
           "reset_token",
         );
@@ -207,11 +171,7 @@ export const TOKENS: ContractArea = {
           10_000,
           audit("reset_requested"),
         );
-        const result = await s.redeemSecret("code-1", {
-          now: 2_000,
-          newHash: "h2",
-          nextRecoveryCodeHash: "code-2",
-        }, redeemAudit(2_000));
+        const result = await redeem(s, "code-1", 2_000, "h2", "code-2");
         assert.deepEqual(result, {
           account: {
             ...alice,
@@ -223,21 +183,13 @@ export const TOKENS: ContractArea = {
         });
         for (const secret of ["code-1", "reset-1"]) {
           assert.equal(
-            await s.redeemSecret(secret, {
-              now: 3_000,
-              newHash: "h3",
-              nextRecoveryCodeHash: "c",
-            }, redeemAudit(3_000)),
+            await redeem(s, secret, 3_000, "h3", "c"),
             undefined,
             secret,
           );
         }
         assert.equal(
-          (await s.redeemSecret("code-2", {
-            now: 3_000,
-            newHash: "h3",
-            nextRecoveryCodeHash: "code-3",
-          }, redeemAudit(3_000)))
+          (await redeem(s, "code-2", 3_000, "h3", "code-3"))
             ?.account.recoveryCodeHash,
           "code-3",
         );
@@ -249,11 +201,7 @@ export const TOKENS: ContractArea = {
       async (s) => {
         const alice = await mustCreate(s, "alice");
         assert.equal(
-          await s.redeemSecret("nope", {
-            now: 2_000,
-            newHash: "h2",
-            nextRecoveryCodeHash: "c",
-          }, redeemAudit(2_000)),
+          await redeem(s, "nope", 2_000, "h2", "c"),
           undefined,
         );
         assert.deepEqual(await mustGet(s, "alice"), alice);
