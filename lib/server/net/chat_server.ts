@@ -20,7 +20,7 @@ import { TlsFront } from "./tls_front.ts";
 import type { AccountStore, ChatStore } from "../../store/store.ts";
 import { formatClockTime } from "../../shared/time_format.ts";
 import { LocalSessionRegistry } from "../registry/session_registry.ts";
-import type { SessionLimits } from "../session/session.ts";
+import type { PeerInfo, SessionLimits } from "../session/session.ts";
 import {
   closeQuietly,
   NativeConnection,
@@ -28,6 +28,8 @@ import {
   refuse,
 } from "../adapters/native/native_connection.ts";
 import { NativeFanout } from "../adapters/native/native_fanout.ts";
+import { WebSocketConnection } from "../adapters/websocket/websocket_connection.ts";
+import { startWebListener, type WebListener } from "./web_listener.ts";
 
 export { LOGIN_KEEPALIVE_CAP_MS } from "../session/session.ts";
 
@@ -104,6 +106,12 @@ export interface ChatServerOptions {
    * @default {false}
    */
   requireTls?: boolean;
+  /**
+   * Serve the web endpoint (WebSocket at `/ws`) on this HTTP port; 0 picks
+   * a free one.
+   * @default {undefined}
+   */
+  webPort?: number;
 }
 
 /** The TLS listener's certificate and port. */
@@ -122,6 +130,8 @@ export interface ChatServer extends AsyncDisposable {
   readonly addr: Deno.NetAddr;
   /** The TLS listener's address, when TLS is on. */
   readonly tlsAddr: Deno.NetAddr | undefined;
+  /** The web listener's address, when it is on. */
+  readonly webAddr: Deno.NetAddr | undefined;
   /** Resolves once the server has fully stopped. */
   readonly finished: Promise<void>;
   /** The account domain, for operator actions in the same process. */
@@ -169,7 +179,34 @@ export function startChatServer(options: ChatServerOptions): ChatServer {
       throw new ListenError("tls", options.tls.port ?? 5001, error);
     }
   }
-  return new Server(listener, tlsListener, options);
+  const limits = new ConnectionLimits({
+    maxClients: options.maxClients ?? 10_000,
+    maxPerAddress: options.maxPerAddress ?? 16,
+    exemptLoopback: options.exemptLoopback ?? true,
+  });
+  // Assigned once below; the web listener's callback reads it later.
+  // deno-lint-ignore prefer-const
+  let server: Server | undefined;
+  let web: WebListener | undefined;
+  if (options.webPort !== undefined) {
+    try {
+      web = startWebListener({
+        hostname,
+        port: options.webPort,
+        limits,
+        // Upgrades only arrive once the server below exists.
+        accept: (socket, remote, release) =>
+          server!.admitWebSocket(socket, remote, release),
+        onError: (error) => server?.logLine(`[error] web: ${String(error)}`),
+      });
+    } catch (error) {
+      listener.close();
+      tlsListener?.close();
+      throw new ListenError("web", options.webPort, error);
+    }
+  }
+  server = new Server(listener, tlsListener, web, limits, options);
+  return server;
 }
 
 /**
@@ -179,10 +216,14 @@ export function startChatServer(options: ChatServerOptions): ChatServer {
  */
 export class ListenError extends Error {
   /** Which listener failed: `plain` (`--port`) or `tls` (`--tls-port`). */
-  readonly listener: "plain" | "tls";
+  readonly listener: "plain" | "tls" | "web";
   /** The port that was asked for. */
   readonly port: number;
-  constructor(listener: "plain" | "tls", port: number, cause: unknown) {
+  constructor(
+    listener: "plain" | "tls" | "web",
+    port: number,
+    cause: unknown,
+  ) {
     super(
       `Cannot listen on ${listener} port ${port}: ${
         cause instanceof Error ? cause.message : String(cause)
@@ -211,7 +252,9 @@ class Server implements ChatServer, NativeHost {
   readonly maxQueueBytes: number;
   readonly stallTimeoutMs: number;
   readonly requireTls: boolean;
-  readonly connections = new Set<NativeConnection>();
+  readonly connections = new Set<NativeConnection | WebSocketConnection>();
+  #web: WebListener | undefined;
+  readonly webAddr: Deno.NetAddr | undefined;
   /** Rooms, messages, history and moderation for logged-in members. */
   readonly chat: ChatService;
   #connectionLimits: ConnectionLimits;
@@ -232,8 +275,12 @@ class Server implements ChatServer, NativeHost {
   constructor(
     listener: Deno.Listener,
     tlsListener: TlsFront | undefined,
+    web: WebListener | undefined,
+    limits: ConnectionLimits,
     options: ChatServerOptions,
   ) {
+    this.#web = web;
+    this.webAddr = web?.addr;
     this.#listener = listener;
     this.#tlsListener = tlsListener;
     this.addr = listener.addr as Deno.NetAddr;
@@ -262,11 +309,7 @@ class Server implements ChatServer, NativeHost {
     this.lang = options.lang ?? "zh";
     this.clock = options.clock ?? SYSTEM_CLOCK;
     this.#log = options.log ?? (() => {});
-    this.#connectionLimits = new ConnectionLimits({
-      maxClients: options.maxClients ?? 10_000,
-      maxPerAddress: options.maxPerAddress ?? 16,
-      exemptLoopback: options.exemptLoopback ?? true,
-    });
+    this.#connectionLimits = limits;
     this.auth = new AuthManager({
       store: options.store,
       registry,
@@ -392,6 +435,7 @@ class Server implements ChatServer, NativeHost {
       }
     }
     await this.#acceptLoop;
+    await this.#web?.shutdown().catch(() => {});
     await Promise.all(
       [...this.connections].map((connection) =>
         connection.close("shutdown", t(connection.session.lang, "shutdown"))
@@ -437,6 +481,23 @@ class Server implements ChatServer, NativeHost {
     }
   }
 
+  /** A WebSocket upgraded by the web listener, its slot already taken. */
+  admitWebSocket(
+    socket: WebSocket,
+    remote: Deno.NetAddr,
+    release: () => void,
+  ): void {
+    const connection = new WebSocketConnection(
+      this,
+      this.#native,
+      socket,
+      peerOf(remote, false),
+      release,
+    );
+    this.connections.add(connection);
+    connection.finished.then(() => this.connections.delete(connection));
+  }
+
   #admit(accepted: Accepted, secure: boolean): void {
     const { conn, remote, abort } = accepted;
     const slot = this.#connectionLimits.tryAcquire(remote.hostname);
@@ -466,13 +527,7 @@ class Server implements ChatServer, NativeHost {
       abort();
       slot.release();
     };
-    const peer = {
-      address: remote.hostname,
-      remote: remote.hostname.includes(":")
-        ? `[${remote.hostname}]:${remote.port}`
-        : `${remote.hostname}:${remote.port}`,
-      secure,
-    };
+    const peer = peerOf(remote, secure);
     const connection = new NativeConnection(
       this,
       this.#native,
@@ -501,6 +556,17 @@ const SECURITY_REASON_KEYS: Record<string, MessageKey> = {
   "invalid_credentials": "securityReasonInvalidCredentials",
   "throttled": "securityReasonThrottled",
 };
+
+/** Where a connection came from, for the session. */
+function peerOf(remote: Deno.NetAddr, secure: boolean): PeerInfo {
+  return {
+    address: remote.hostname,
+    remote: remote.hostname.includes(":")
+      ? `[${remote.hostname}]:${remote.port}`
+      : `${remote.hostname}:${remote.port}`,
+    secure,
+  };
+}
 
 /** An accepted connection, with the real client address. */
 interface Accepted {

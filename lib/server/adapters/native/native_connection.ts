@@ -213,7 +213,7 @@ export class NativeConnection implements SessionSink {
  * `HELLO tcpchat/1 <version>` and the optional key=value fields that follow
  * it (docs/PROTOCOL.md, 1).
  */
-function helloLine(host: NativeHost, secure: boolean): Uint8Array {
+export function helloLine(host: NativeHost, secure: boolean): Uint8Array {
   const hello = formatReply({
     type: "hello",
     protocolVersion: PROTOCOL_VERSION,

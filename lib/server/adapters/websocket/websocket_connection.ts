@@ -1,0 +1,224 @@
+/**
+ * One browser connection: the native line protocol over a WebSocket, one
+ * line per text message, through the same socket-free {@linkcode Session}
+ * as a TCP connection (same verbs, limits, throttling and audit). Chat
+ * events arrive as the native adapter's encoded lines (the protocol is the
+ * same, so they are encoded once for both transports).
+ *
+ * The bounds a TCP connection gets from its socket are kept here: a line
+ * longer than the limit, a binary message or more unanswered lines than
+ * {@linkcode MAX_PENDING_LINES} close the socket with a clear close code;
+ * a browser that does not read is dropped when its unsent bytes pass the
+ * outbound bound or stop moving for the stall time.
+ *
+ * @module
+ */
+
+import { formatReply, type Reply } from "../../../protocol/protocol.ts";
+import { FramingError } from "../../../protocol/line_framer.ts";
+import {
+  type PeerInfo,
+  Session,
+  type SessionSink,
+} from "../../session/session.ts";
+import { helloLine, type NativeHost } from "../native/native_connection.ts";
+
+/** Close codes (RFC 6455, 7.4.1) and what they mean here. */
+export const CLOSE_CODES = {
+  /** The server closed the session (its reason in the preceding `BYE`). */
+  normal: 1000,
+  /** A binary message: the protocol is text. */
+  unsupportedData: 1003,
+  /** Too many lines sent ahead of the answers. */
+  policyViolation: 1008,
+  /** A line longer than the limit. */
+  tooBig: 1009,
+} as const;
+
+/**
+ * Lines a browser may have sent that the session has not handled yet. A
+ * WebSocket cannot stop the peer from sending as TCP does; past this, the
+ * peer is flooding and is closed with `policyViolation`.
+ */
+export const MAX_PENDING_LINES = 256;
+
+const decoder = new TextDecoder();
+
+/** A WebSocket connection of the native protocol. */
+export class WebSocketConnection implements SessionSink {
+  readonly adapter: object;
+  readonly session: Session;
+  #host: NativeHost;
+  #socket: WebSocket;
+  #release: () => void;
+  #closing: Promise<void> | undefined;
+  #closed: () => void = () => {};
+  #whenClosed: Promise<void>;
+  #pending = 0;
+  #chain: Promise<void> = Promise.resolve();
+  /** Unsent bytes and when that amount last went down (stall detection). */
+  #lastBuffered = 0;
+  #bufferedSince = 0;
+
+  /**
+   * Wraps an upgraded socket; `release` gives the connection slot back once
+   * it is closed. `adapter` is the native fan-out that delivers events.
+   */
+  constructor(
+    host: NativeHost,
+    adapter: object,
+    socket: WebSocket,
+    peer: PeerInfo,
+    release: () => void,
+  ) {
+    this.adapter = adapter;
+    this.#host = host;
+    this.#socket = socket;
+    this.#release = release;
+    this.#whenClosed = new Promise((resolve) => this.#closed = resolve);
+    this.session = new Session(host, this, peer);
+    socket.onopen = () => {
+      const hello = helloLine(host, peer.secure);
+      this.#sendText(decoder.decode(hello.subarray(0, hello.length - 1)));
+    };
+    socket.onmessage = (event) => this.#receive(event.data);
+    socket.onclose = () => void this.close().then(this.#closed);
+    socket.onerror = () => void this.close();
+  }
+
+  /** Resolves once the socket is closed and the slot given back. */
+  get finished(): Promise<void> {
+    return this.#whenClosed;
+  }
+
+  get closing(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  send(reply: Reply): void {
+    this.#sendText(formatReply(reply));
+  }
+
+  deliver(bytes: Uint8Array): void {
+    // The native encoding ends each line with LF; a message is one line.
+    this.#sendText(decoder.decode(bytes.subarray(0, bytes.length - 1)));
+  }
+
+  end(code: string, message: string): void {
+    void this.close(code, message);
+  }
+
+  async flushed(): Promise<boolean> {
+    // The browser's socket has no flush; what was handed to it is sent.
+    await Promise.resolve();
+    return !this.closing;
+  }
+
+  /** The server's sweep: a stalled browser, then the session's deadlines. */
+  checkDeadlines(now: number): void {
+    if (this.#closing !== undefined) return;
+    const buffered = this.#socket.bufferedAmount;
+    if (buffered === 0 || buffered < this.#lastBuffered) {
+      this.#bufferedSince = now;
+    } else if (now - this.#bufferedSince >= this.#host.stallTimeoutMs) {
+      void this.close();
+      return;
+    }
+    this.#lastBuffered = buffered;
+    this.session.checkDeadlines(now);
+  }
+
+  /**
+   * Ends the connection once: leaves the chat, says why with a `BYE` line
+   * when there is a reason, and closes the socket with `closeCode`.
+   */
+  close(
+    code?: string,
+    message?: string,
+    options: { linger?: boolean; closeCode?: number } = {},
+  ): Promise<void> {
+    this.#closing ??= this.#close(
+      code,
+      message,
+      options.closeCode ??
+        (code === "line_too_long" ? CLOSE_CODES.tooBig : CLOSE_CODES.normal),
+    );
+    return this.#closing;
+  }
+
+  async #close(
+    code: string | undefined,
+    message: string | undefined,
+    closeCode: number,
+  ): Promise<void> {
+    try {
+      await this.session.leave();
+      if (code !== undefined && this.#socket.readyState === WebSocket.OPEN) {
+        this.#socket.send(
+          formatReply({ type: "bye", code, message: message ?? "" }),
+        );
+      }
+    } finally {
+      try {
+        if (this.#socket.readyState <= WebSocket.OPEN) {
+          this.#socket.close(closeCode, code);
+        }
+      } catch {
+        // Already closing.
+      }
+      this.#release();
+      this.#closed();
+    }
+  }
+
+  #sendText(text: string): void {
+    if (this.#closing !== undefined) return;
+    if (this.#socket.readyState !== WebSocket.OPEN) return;
+    // A browser too slow to read is dropped, as a TCP client is: its
+    // unsent bytes are what cannot take one more line.
+    if (this.#socket.bufferedAmount > this.#host.maxQueueBytes) {
+      void this.close();
+      return;
+    }
+    this.#socket.send(text);
+  }
+
+  #receive(data: unknown): void {
+    if (this.#closing !== undefined) return;
+    if (typeof data !== "string") {
+      void this.close(undefined, undefined, {
+        closeCode: CLOSE_CODES.unsupportedData,
+      });
+      return;
+    }
+    const max = this.#host.limits.maxLineBytes;
+    // A UTF-16 length over the limit cannot fit; otherwise count the bytes.
+    if (data.length > max || new TextEncoder().encode(data).length > max) {
+      // ERROR and BYE line_too_long, as over TCP; the close says 1009.
+      void this.session.handleFramingError(
+        new FramingError("line_too_long", `Line longer than ${max} bytes`),
+      );
+      return;
+    }
+    if (++this.#pending > MAX_PENDING_LINES) {
+      void this.close(undefined, undefined, {
+        closeCode: CLOSE_CODES.policyViolation,
+      });
+      return;
+    }
+    // One message is one line; a trailing LF or CRLF is tolerated, and a
+    // message with several lines is taken line by line, as TCP would.
+    const lines = data.replace(/\r?\n$/, "").split(/\r?\n/);
+    // In order, one at a time: the session's flood control waits here.
+    this.#chain = this.#chain.then(async () => {
+      try {
+        for (const line of lines) {
+          if (this.#closing !== undefined) return;
+          await this.session.handleLine(line);
+        }
+      } finally {
+        this.#pending--;
+      }
+    });
+  }
+}
