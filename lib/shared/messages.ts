@@ -207,11 +207,11 @@ const CATALOG = {
   },
   throttled: {
     zh: "尝试次数过多，请 {minutes} 分钟后再试",
-    en: "Too many attempts; try again in {minutes} minutes",
+    en: "Too many attempts; try again in {minutes:minute|minutes}",
   },
   throttledSeconds: {
     zh: "尝试次数过多，请 {seconds} 秒后再试",
-    en: "Too many attempts; try again in {seconds} seconds",
+    en: "Too many attempts; try again in {seconds:second|seconds}",
   },
   alreadyLoggedIn: {
     zh: "该用户已在其他地方登录",
@@ -255,11 +255,11 @@ const CATALOG = {
   },
   idleTimeout: {
     zh: "{seconds} 秒内未登录，连接已关闭",
-    en: "Not logged in within {seconds} seconds; closing the connection",
+    en: "Not logged in within {seconds:second|seconds}; closing the connection",
   },
   loginKeepAliveCap: {
     zh: "{minutes} 分钟内未登录，连接已关闭",
-    en: "Not logged in within {minutes} minutes; closing the connection",
+    en: "Not logged in within {minutes:minute|minutes}; closing the connection",
   },
   pingTimeout: {
     zh: "连接无响应，已断开",
@@ -405,7 +405,7 @@ const CATALOG = {
   okKicked: { zh: "已将 {user} 移出聊天室", en: "Kicked {user}" },
   okMuted: {
     zh: "{user} 已被禁言 {minutes} 分钟",
-    en: "{user} is muted for {minutes} minutes",
+    en: "{user} is muted for {minutes:minute|minutes}",
   },
   okUnmuted: { zh: "{user} 已解除禁言", en: "{user} is no longer muted" },
   okDeleted: { zh: "消息 {id} 已删除", en: "Message {id} deleted" },
@@ -537,7 +537,7 @@ const CATALOG = {
   },
   replyTimeout: {
     zh: "服务器在 {seconds} 秒内没有响应",
-    en: "The server did not answer within {seconds} seconds",
+    en: "The server did not answer within {seconds:second|seconds}",
   },
   unknownSlashCommand: {
     zh: "未知命令: {command}，输入 /help 查看可用命令（消息未发送）",
@@ -950,10 +950,16 @@ export function t(
   key: MessageKey,
   params: MessageParams = {},
 ): string {
+  // `{name}` is the value; `{name:one|other}` is the value and the word
+  // that agrees with it ("1 minute", "5 minutes").
   return CATALOG[key][lang].replace(
-    /\{(\w+)\}/g,
-    (match, name: string) =>
-      Object.hasOwn(params, name) ? String(params[name]) : match,
+    /\{(\w+)(?::([^|{}]*)\|([^{}]*))?\}/g,
+    (match, name: string, one?: string, other?: string) => {
+      if (!Object.hasOwn(params, name)) return match;
+      const value = params[name];
+      if (one === undefined) return String(value);
+      return `${value} ${value === 1 ? one : other}`;
+    },
   );
 }
 

@@ -73,3 +73,31 @@ Deno.test("describeStoreError() says why the database cannot be used, in either 
   const other = new StoreError("cannot_open", path, "Cannot back up");
   assert.equal(describeStoreError(other, "zh"), "Cannot back up");
 });
+
+Deno.test("t() agrees a count with its word in English: 1 minute, 15 minutes (was '1 minutes')", () => {
+  assert.equal(
+    t("en", "throttled", { minutes: 1 }),
+    "Too many attempts; try again in 1 minute",
+  );
+  assert.equal(
+    t("en", "throttled", { minutes: 15 }),
+    "Too many attempts; try again in 15 minutes",
+  );
+  assert.equal(
+    t("en", "throttledSeconds", { seconds: 1 }),
+    "Too many attempts; try again in 1 second",
+  );
+  assert.equal(
+    t("en", "okMuted", { user: "bob", minutes: 1 }),
+    "bob is muted for 1 minute",
+  );
+  assert.equal(
+    t("zh", "throttled", { minutes: 1 }),
+    "尝试次数过多，请 1 分钟后再试",
+  );
+  // A missing value stays visible, as for a plain placeholder.
+  assert.equal(
+    t("en", "throttled", {}),
+    "Too many attempts; try again in {minutes:minute|minutes}",
+  );
+});
