@@ -16,6 +16,7 @@ import { NativeFanout } from "../../../lib/server/adapters/native/native_fanout.
 import { encodeReply } from "../../../lib/server/adapters/native/native_encoding.ts";
 import {
   MAX_PROTOCOL_ERRORS,
+  RESUME_ROTATE_MS,
   Session,
   type SessionHost,
   type SessionSink,
@@ -262,4 +263,51 @@ Deno.test("session: the login deadline closes an idle login menu, and a kick end
   assert.deepEqual(zoe.closed, { code: "kicked", message: "spam" });
   assert.equal(s.chat.onlineCount, 1);
   assert.equal(s.auth.isOnline("zoe"), false, "the registry freed the account");
+});
+
+Deno.test("session replaces the resume token every 5 minutes; only the newest one resumes", async () => {
+  await using s = await setup();
+  const zoe = s.open();
+  await zoe.session.handleLine("REGISTER zoe password123");
+  await zoe.session.handleLine("LOGIN zoe password123");
+  assert.equal(RESUME_ROTATE_MS, 300_000, "5 minutes");
+  const first = zoe.take().find((l) => l.startsWith("RESUME_TOKEN "))!;
+  assert.ok(first, "a token with the login");
+  // Heard from (a PONG) so the ping timer stays out of the way.
+  s.clock.advance(RESUME_ROTATE_MS - 1);
+  await zoe.session.handleLine("PONG x");
+  zoe.session.checkDeadlines(s.clock.now());
+  await zoe.flushed();
+  assert.deepEqual(
+    zoe.take().filter((l) => l.startsWith("RESUME_TOKEN ")),
+    [],
+    "not before 5 minutes",
+  );
+  s.clock.advance(1);
+  zoe.session.checkDeadlines(s.clock.now());
+  // The rotation writes the store: wait for its line.
+  for (
+    let i = 0;
+    i < 50 && !zoe.lines.some((l) => l.startsWith("RESUME_TOKEN "));
+    i++
+  ) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  const second = zoe.take().find((l) => l.startsWith("RESUME_TOKEN "))!;
+  assert.ok(second && second !== first, "a new token at 5 minutes");
+
+  await zoe.close();
+  const stale = s.open();
+  await stale.session.handleLine(`RESUME zoe ${first.split(" ")[1]}`);
+  assert.match(
+    stale.take()[0]!,
+    /^AUTH_FAILURE /,
+    "the replaced token is void",
+  );
+  const fresh = s.open();
+  await fresh.session.handleLine(`RESUME zoe ${second.split(" ")[1]}`);
+  assert.ok(
+    fresh.take().includes("AUTH_SUCCESS zoe"),
+    "the newest one resumes",
+  );
 });
