@@ -844,6 +844,15 @@ Deno.test("server answers a throttled REGISTER with REGISTER_FAILURE saying how 
     await c.expect("REGISTER_"),
     "REGISTER_FAILURE Too many attempts; try again in 45 seconds",
   );
+  // The operator sees it too, once per refused attempt.
+  assert.equal(
+    h.logs.filter((line) =>
+      /\[Security\] Registration throttled: user5 from 127\.0\.0\.1:\d+$/
+        .test(line)
+    ).length,
+    1,
+    h.logs.join("\n"),
+  );
   clock.advance(44_500);
   await c.send("REGISTER user5 password123");
   assert.equal(await c.expect("REGISTER_"), "REGISTER_SUCCESS");

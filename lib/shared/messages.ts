@@ -733,6 +733,10 @@ const CATALOG = {
     zh: "【安全】新账户注册: {username} ({address})",
     en: "[Security] Account registered: {username} from {address}",
   },
+  securityRegisterThrottled: {
+    zh: "【安全】注册过于频繁: {username} ({address})",
+    en: "[Security] Registration throttled: {username} from {address}",
+  },
   securityLoginFailure: {
     zh: "【安全】登录失败: {username} ({address})，原因: {reason}",
     en: "[Security] Failed login as {username} from {address}: {reason}",

@@ -545,6 +545,7 @@ class Server implements ChatServer, NativeHost {
 /** The console's sentence for each security event code. */
 const SECURITY_EVENT_KEYS: Record<string, MessageKey> = {
   "register": "securityRegister",
+  "register_throttled": "securityRegisterThrottled",
   "login_failure": "securityLoginFailure",
   "reset_confirmed": "securityResetConfirmed",
   "account_deleted": "securityAccountDeleted",

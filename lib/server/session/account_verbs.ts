@@ -35,6 +35,13 @@ export async function runAccountVerb(
         session.host.logSecurity("register", result.username, session.remote);
         return;
       }
+      if (result.reason === "throttled") {
+        session.host.logSecurity(
+          "register_throttled",
+          command.username,
+          session.remote,
+        );
+      }
       // A registration window is at most a minute: say the seconds.
       session.send({
         type: "register_failure",
