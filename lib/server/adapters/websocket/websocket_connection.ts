@@ -44,6 +44,23 @@ export const MAX_PENDING_LINES = 256;
 
 const decoder = new TextDecoder();
 
+/**
+ * The fan-out hands every member of a room the same encoded bytes: the
+ * text of the last ones is kept, so a room of browsers decodes a message
+ * once, not once per member.
+ */
+let lastBytes: Uint8Array | undefined;
+let lastLine = "";
+
+/** The line in native-encoded bytes (which end with LF), as text. */
+function lineOf(bytes: Uint8Array): string {
+  if (bytes !== lastBytes) {
+    lastLine = decoder.decode(bytes.subarray(0, bytes.length - 1));
+    lastBytes = bytes;
+  }
+  return lastLine;
+}
+
 /** A WebSocket connection of the native protocol. */
 export class WebSocketConnection implements SessionSink {
   readonly adapter: object;
@@ -100,8 +117,7 @@ export class WebSocketConnection implements SessionSink {
   }
 
   deliver(bytes: Uint8Array): void {
-    // The native encoding ends each line with LF; a message is one line.
-    this.#sendText(decoder.decode(bytes.subarray(0, bytes.length - 1)));
+    this.#sendText(lineOf(bytes));
   }
 
   end(code: string, message: string): void {
