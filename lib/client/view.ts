@@ -49,8 +49,7 @@ export function successLine(
   time: number,
   view: ViewContext,
 ): string {
-  const tag = view.lang === "zh" ? "【成功】" : "[OK] ";
-  return `${stamp(time, view)} ${view.palette.success(`${tag}${text}`)}`;
+  return taggedLine(text, time, view, "success");
 }
 
 /** `[HH:MM:SS] 【错误】text`. */
@@ -59,8 +58,24 @@ export function errorLine(
   time: number,
   view: ViewContext,
 ): string {
-  const tag = view.lang === "zh" ? "【错误】" : "[Error] ";
-  return `${stamp(time, view)} ${view.palette.error(`${tag}${text}`)}`;
+  return taggedLine(text, time, view, "error");
+}
+
+/** The seed's tags, by kind and language. */
+const TAGS = {
+  success: { zh: "【成功】", en: "[OK] " },
+  error: { zh: "【错误】", en: "[Error] " },
+} as const;
+
+/** A time-stamped line with the kind's tag, in the kind's color. */
+function taggedLine(
+  text: string,
+  time: number,
+  view: ViewContext,
+  kind: keyof typeof TAGS,
+): string {
+  const tag = view.lang === "zh" ? TAGS[kind].zh : TAGS[kind].en;
+  return `${stamp(time, view)} ${view.palette[kind](`${tag}${text}`)}`;
 }
 
 /** A catalog sentence as a 【系统】 line. */

@@ -487,13 +487,12 @@ class Server implements ChatServer, NativeHost {
     remote: Deno.NetAddr,
     release: () => void,
   ): void {
-    const connection = new WebSocketConnection(
-      this,
-      this.#native,
+    const connection = new WebSocketConnection(this, {
+      adapter: this.#native,
       socket,
-      peerOf(remote, false),
+      peer: peerOf(remote, false),
       release,
-    );
+    });
     this.connections.add(connection);
     connection.finished.then(() => this.connections.delete(connection));
   }
@@ -528,13 +527,12 @@ class Server implements ChatServer, NativeHost {
       slot.release();
     };
     const peer = peerOf(remote, secure);
-    const connection = new NativeConnection(
-      this,
-      this.#native,
+    const connection = new NativeConnection(this, {
+      adapter: this.#native,
       conn,
       peer,
       release,
-    );
+    });
     this.connections.add(connection);
     connection.run().catch((error) => {
       this.logLine(`[error] connection ${peer.remote}: ${String(error)}`);

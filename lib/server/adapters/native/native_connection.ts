@@ -37,6 +37,16 @@ export interface NativeHost extends SessionHost {
   readonly stallTimeoutMs: number;
 }
 
+/** An accepted TCP or TLS connection and what goes with it. */
+export interface AcceptedConnection {
+  /** The native fan-out that delivers chat events to it. */
+  adapter: object;
+  conn: Deno.Conn;
+  peer: PeerInfo;
+  /** Gives the connection slot back once it is closed. */
+  release: () => void;
+}
+
 /** One client connection of the native protocol. */
 export class NativeConnection implements SessionSink {
   readonly adapter: object;
@@ -52,13 +62,8 @@ export class NativeConnection implements SessionSink {
    * Wraps an accepted connection; `release` gives its connection slot back
    * once it is closed. `adapter` is the native fan-out that delivers events.
    */
-  constructor(
-    host: NativeHost,
-    adapter: object,
-    conn: Deno.Conn,
-    peer: PeerInfo,
-    release: () => void,
-  ) {
+  constructor(host: NativeHost, accepted: AcceptedConnection) {
+    const { adapter, conn, peer, release } = accepted;
     this.adapter = adapter;
     this.#host = host;
     this.#conn = conn;
@@ -162,21 +167,23 @@ export class NativeConnection implements SessionSink {
     message?: string,
     options: { linger?: boolean } = {},
   ): Promise<void> {
-    this.#closing ??= this.#close(code, message, options.linger ?? false);
+    this.#closing ??= this.#close(
+      code === undefined
+        ? undefined
+        : { type: "bye", code, message: message ?? "" },
+      options.linger ?? false,
+    );
     return this.#closing;
   }
 
-  async #close(
-    code: string | undefined,
-    message: string | undefined,
-    linger: boolean,
-  ): Promise<void> {
+  /** Closes, with `bye` said first when there is a reason. */
+  async #close(bye: Reply | undefined, linger: boolean): Promise<void> {
     // Whatever fails on the way out, the socket is closed and the slot given
     // back: a leaked slot would refuse that address for good.
     try {
       await this.session.leave();
-      if (code !== undefined) {
-        this.send({ type: "bye", code, message: message ?? "" });
+      if (bye !== undefined) {
+        this.send(bye);
         await withinByeFlush(this.#queue.flush());
       }
       // Closing a socket with unread input makes the kernel send RST, which

@@ -61,6 +61,16 @@ function lineOf(bytes: Uint8Array): string {
   return lastLine;
 }
 
+/** An upgraded socket and what goes with it. */
+export interface UpgradedSocket {
+  /** The native fan-out that delivers chat events to it. */
+  adapter: object;
+  socket: WebSocket;
+  peer: PeerInfo;
+  /** Gives the connection slot back once it is closed. */
+  release: () => void;
+}
+
 /** A WebSocket connection of the native protocol. */
 export class WebSocketConnection implements SessionSink {
   readonly adapter: object;
@@ -81,13 +91,8 @@ export class WebSocketConnection implements SessionSink {
    * Wraps an upgraded socket; `release` gives the connection slot back once
    * it is closed. `adapter` is the native fan-out that delivers events.
    */
-  constructor(
-    host: NativeHost,
-    adapter: object,
-    socket: WebSocket,
-    peer: PeerInfo,
-    release: () => void,
-  ) {
+  constructor(host: NativeHost, upgraded: UpgradedSocket) {
+    const { adapter, socket, peer, release } = upgraded;
     this.adapter = adapter;
     this.#host = host;
     this.#socket = socket;
@@ -153,31 +158,31 @@ export class WebSocketConnection implements SessionSink {
     message?: string,
     options: { linger?: boolean; closeCode?: number } = {},
   ): Promise<void> {
+    const closeCode = options.closeCode ??
+      (code === "line_too_long" ? CLOSE_CODES.tooBig : CLOSE_CODES.normal);
     this.#closing ??= this.#close(
-      code,
-      message,
-      options.closeCode ??
-        (code === "line_too_long" ? CLOSE_CODES.tooBig : CLOSE_CODES.normal),
+      code === undefined
+        ? undefined
+        : { type: "bye", code, message: message ?? "" },
+      closeCode,
     );
     return this.#closing;
   }
 
-  async #close(
-    code: string | undefined,
-    message: string | undefined,
-    closeCode: number,
-  ): Promise<void> {
+  /** Closes with `closeCode`, with `bye` said first when there is a reason. */
+  async #close(bye: Reply | undefined, closeCode: number): Promise<void> {
     try {
       await this.session.leave();
-      if (code !== undefined && this.#socket.readyState === WebSocket.OPEN) {
-        this.#socket.send(
-          formatReply({ type: "bye", code, message: message ?? "" }),
-        );
+      if (bye !== undefined && this.#socket.readyState === WebSocket.OPEN) {
+        this.#socket.send(formatReply(bye));
       }
     } finally {
       try {
         if (this.#socket.readyState <= WebSocket.OPEN) {
-          this.#socket.close(closeCode, code);
+          this.#socket.close(
+            closeCode,
+            bye?.type === "bye" ? bye.code : undefined,
+          );
         }
       } catch {
         // Already closing.
