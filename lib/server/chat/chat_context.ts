@@ -19,7 +19,6 @@ import {
   type Lang,
   type MessageKey,
   type MessageParams,
-  t,
 } from "../../shared/messages.ts";
 import type { OkCode } from "../../protocol/protocol.ts";
 import { normalizeUsername } from "../../shared/username.ts";
@@ -72,11 +71,6 @@ export class ChatContext {
   /** The next message id (room and private messages share one sequence). */
   nextId(): number {
     return this.#nextId++;
-  }
-
-  /** A server-made text in the member's language. */
-  text(member: ChatMember, key: MessageKey, params?: MessageParams): string {
-    return t(member.lang ?? this.lang, key, params);
   }
 
   /** Answers `member` with `ERROR code` (see {@linkcode errorReply}). */

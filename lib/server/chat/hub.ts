@@ -106,16 +106,7 @@ export class Hub<M extends Member = Member> {
    * account has no live session.
    */
   enter(member: M): RoomSummary {
-    try {
-      this.registry.attach(member);
-    } catch (error) {
-      throw new RangeError(
-        `Cannot enter "${member.username}": already online`,
-        {
-          cause: error,
-        },
-      );
-    }
+    this.registry.attach(member);
     return this.#move(member, LOBBY);
   }
 

@@ -43,6 +43,7 @@ export const CLOSE_CODES = {
 export const MAX_PENDING_LINES = 256;
 
 const decoder = new TextDecoder();
+const encoder = new TextEncoder();
 
 /**
  * The fan-out hands every member of a room the same encoded bytes: the
@@ -100,8 +101,7 @@ export class WebSocketConnection implements SessionSink {
     this.#whenClosed = new Promise((resolve) => this.#closed = resolve);
     this.session = new Session(host, this, peer);
     socket.onopen = () => {
-      const hello = helloLine(host, peer.secure);
-      this.#sendText(decoder.decode(hello.subarray(0, hello.length - 1)));
+      this.#sendText(lineOf(helloLine(host, peer.secure)));
     };
     socket.onmessage = (event) => this.#receive(event.data);
     socket.onclose = () => void this.close().then(this.#closed);
@@ -213,8 +213,12 @@ export class WebSocketConnection implements SessionSink {
       return;
     }
     const max = this.#host.limits.maxLineBytes;
-    // A UTF-16 length over the limit cannot fit; otherwise count the bytes.
-    if (data.length > max || new TextEncoder().encode(data).length > max) {
+    // UTF-8 takes 1 to 3 bytes per UTF-16 unit: count the bytes only when
+    // the length alone cannot tell.
+    if (
+      data.length > max ||
+      (data.length * 3 > max && encoder.encode(data).length > max)
+    ) {
       // ERROR and BYE line_too_long, as over TCP; the close says 1009.
       void this.session.handleFramingError(
         new FramingError("line_too_long", `Line longer than ${max} bytes`),
