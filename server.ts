@@ -200,6 +200,7 @@ async function serve(config: ServerConfig): Promise<number> {
         port: config.tls?.port,
       },
       requireTls: config.tls?.requireTls,
+      webPort: config.webPort,
       log: (line) => console.log(line),
       signal: stop.signal,
     });
@@ -207,7 +208,7 @@ async function serve(config: ServerConfig): Promise<number> {
     closeAfterFailedStart(store);
     const failed = error instanceof ListenError ? error : undefined;
     const port = failed?.port ?? config.port;
-    const flag = failed?.listener === "tls" ? "--tls-port" : "--port";
+    const flag = LISTENER_FLAGS[failed?.listener ?? "plain"];
     if (failed?.inUse ?? error instanceof Deno.errors.AddrInUse) {
       console.error(t(lang, "portInUse", { host: config.host, port, flag }));
     } else {
@@ -234,6 +235,17 @@ async function serve(config: ServerConfig): Promise<number> {
       localAddresses(),
     )
   ) console.log(line);
+  if (server.webAddr !== undefined) {
+    console.log(
+      webAddressLine(
+        lang,
+        config.host,
+        server.webAddr.port,
+        server.tlsAddr !== undefined,
+        localAddresses(),
+      ),
+    );
+  }
   console.log(t(lang, "serverWaiting"));
   if (server.tlsAddr !== undefined && certificate !== undefined) {
     if (certificate.createdPath !== undefined) {
@@ -294,12 +306,8 @@ export function lanAddressLines(
   port: number,
   addresses: readonly string[],
 ): string[] {
-  const wildcard = host === "0.0.0.0" || host === "::" || host === "";
-  if (!wildcard || addresses.length === 0) return [];
-  // An IPv4 listener is not reachable on the machine's IPv6 addresses.
-  const usable = host === "0.0.0.0"
-    ? addresses.filter((address) => !address.includes(":"))
-    : addresses;
+  if (!isWildcard(host)) return [];
+  const usable = reachableAddresses(host, addresses);
   if (usable.length === 0) return [];
   const list = usable
     .map((address) =>
@@ -307,6 +315,68 @@ export function lanAddressLines(
     )
     .join(", ");
   return [t(lang, "lanAddresses", { addresses: list })];
+}
+
+/** Whether `host` means every interface. */
+function isWildcard(host: string): boolean {
+  return host === "0.0.0.0" || host === "::" || host === "";
+}
+
+/** The machine's addresses a listener on the wildcard `host` is reachable at. */
+function reachableAddresses(
+  host: string,
+  addresses: readonly string[],
+): string[] {
+  // An IPv4 listener is not reachable on the machine's IPv6 addresses.
+  return host === "0.0.0.0"
+    ? addresses.filter((address) => !address.includes(":"))
+    : [...addresses];
+}
+
+/** The flag that sets each listener's port, for the error that names it. */
+const LISTENER_FLAGS = {
+  plain: "--port",
+  tls: "--tls-port",
+  web: "--web-port",
+} as const;
+
+/**
+ * The line with the browser page's address(es), for the host to read out
+ * (`[服务器] 网页版: http://192.168.1.100:5080`): the LAN addresses when the
+ * server listens on every interface, else the address it listens on;
+ * `localhost` when no other is known. `https` when TLS is on.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { webAddressLine } from "./server.ts";
+ *
+ * assert.equal(
+ *   webAddressLine("zh", "0.0.0.0", 5080, false, ["192.168.1.100", "fd00::5"]),
+ *   "[服务器] 网页版: http://192.168.1.100:5080",
+ * );
+ * assert.equal(
+ *   webAddressLine("en", "::", 5080, true, ["fd00::5"]),
+ *   "[Server] Web client: https://[fd00::5]:5080",
+ * );
+ * ```
+ */
+export function webAddressLine(
+  lang: Lang,
+  host: string,
+  port: number,
+  tls: boolean,
+  addresses: readonly string[],
+): string {
+  const usable = isWildcard(host)
+    ? reachableAddresses(host, addresses)
+    : [host];
+  if (usable.length === 0) usable.push("localhost");
+  const scheme = tls ? "https" : "http";
+  const urls = usable.map((address) =>
+    `${scheme}://${address.includes(":") ? `[${address}]` : address}:${port}`
+  );
+  return t(lang, "webAddresses", { urls: urls.join("  ") });
 }
 
 interface ServerCertificateInfo {

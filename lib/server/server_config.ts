@@ -41,6 +41,11 @@ export interface ServerConfig {
   auditDays: number;
   /** TLS settings, when TLS is on. @default {undefined} */
   tls: TlsConfig | undefined;
+  /**
+   * HTTP port of the browser page and its WebSocket, or `undefined` with
+   * `--no-web`; 0 picks a free one. @default {5080}
+   */
+  webPort: number | undefined;
 }
 
 /** Where the TLS certificate comes from and where TLS listens. */
@@ -97,6 +102,8 @@ export const ENV_VARS = {
   "tls-key": "TCPCHAT_TLS_KEY",
   "tls-port": "TCPCHAT_TLS_PORT",
   "require-tls": "TCPCHAT_REQUIRE_TLS",
+  "web-port": "TCPCHAT_WEB_PORT",
+  "no-web": "TCPCHAT_NO_WEB",
 } as const;
 
 /** Usage text for `--help` and flag errors. */
@@ -129,6 +136,9 @@ Options (each also settable by the environment variable shown):
                              serve TLS with this certificate and key   TCPCHAT_TLS_CERT, TCPCHAT_TLS_KEY
   --tls-port <n>             TLS port (default 5001)                   TCPCHAT_TLS_PORT
   --require-tls              plain port serves only the certificate    TCPCHAT_REQUIRE_TLS=1
+  --web-port <n>             browser page and its WebSocket, 0 picks a free one (default 5080;
+                             HTTPS with --tls)                         TCPCHAT_WEB_PORT
+  --no-web                   do not serve the browser page             TCPCHAT_NO_WEB=1
   --help                     show this help
   --version                  show the version`;
 
@@ -174,6 +184,8 @@ export function parseServerCommand(
       "tls-key": { type: "string" },
       "tls-port": { type: "string" },
       "require-tls": { type: "boolean" },
+      "web-port": { type: "string" },
+      "no-web": { type: "boolean" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "V" },
     },
@@ -234,6 +246,7 @@ export function parseServerCommand(
     historyDays: integer("history-days", pick("history-days"), 30, 1, 36500),
     auditDays: integer("audit-days", pick("audit-days"), 90, 1, 36500),
     tls: tlsConfig(pick, flagOrEnvBool),
+    webPort: webPort(pick, flagOrEnvBool),
   };
 
   if (positionals.length === 0) return { kind: "serve", config };
@@ -280,6 +293,19 @@ function tlsConfig(
     port: integer("tls-port", pick("tls-port"), 5001, 0, 65535),
     requireTls,
   };
+}
+
+function webPort(
+  pick: (name: keyof typeof ENV_VARS) => string | undefined,
+  flag: (name: keyof typeof ENV_VARS) => boolean,
+): number | undefined {
+  const port = integer("web-port", pick("web-port"), 5080, 0, 65535);
+  if (!flag("no-web")) return port;
+  // Both asked for on the command line: which one was meant is a guess.
+  if (pick("web-port") !== undefined) {
+    throw configError(RangeError, "configWebPortWithoutWeb");
+  }
+  return undefined;
 }
 
 function integer(

@@ -30,6 +30,10 @@ const CATALOG = {
     zh: "[服务器] 局域网地址: {addresses}",
     en: "[Server] LAN address: {addresses}",
   },
+  webAddresses: {
+    zh: "[服务器] 网页版: {urls}",
+    en: "[Server] Web client: {urls}",
+  },
   serverWaiting: {
     zh: "[服务器] 等待客户端连接...",
     en: "[Server] Waiting for clients...",
@@ -841,6 +845,10 @@ const CATALOG = {
     zh: "没有 TLS 时不能使用 --tls-port：请加上 --tls 或 --tls-cert/--tls-key",
     en: "Cannot use --tls-port without TLS: add --tls or --tls-cert/--tls-key",
   },
+  configWebPortWithoutWeb: {
+    zh: "--web-port 与 --no-web 不能同时使用：请只保留一个",
+    en: "Cannot use --web-port with --no-web: keep one of them",
+  },
   storeCannotOpen: {
     zh: '无法打开数据库 "{path}"：{reason}',
     en: 'Cannot open database "{path}": {reason}',
@@ -909,6 +917,89 @@ const CATALOG = {
   },
 
   // Client: date lines in a history block
+  // The browser page (issue 14)
+  webTitle: { zh: "TCPChat 网页版", en: "TCPChat Web" },
+  webTabLogin: { zh: "登录", en: "Log in" },
+  webTabRegister: { zh: "注册", en: "Register" },
+  webTabReset: { zh: "重置密码", en: "Reset password" },
+  webUsername: { zh: "用户名", en: "Username" },
+  webPassword: { zh: "密码", en: "Password" },
+  webPasswordMin: {
+    zh: "密码（至少 {min} 个字符）",
+    en: "Password (at least {min} characters)",
+  },
+  webConfirmPassword: { zh: "确认密码", en: "Confirm password" },
+  webNewPasswordMin: {
+    zh: "新密码（至少 {min} 个字符）",
+    en: "New password (at least {min} characters)",
+  },
+  webOldPassword: { zh: "当前密码", en: "Current password" },
+  webToken: { zh: "令牌或恢复码", en: "Token or recovery code" },
+  webRecoveryTitle: {
+    zh: "请立即抄下你的恢复码",
+    en: "Write down your recovery code now",
+  },
+  webCopy: { zh: "复制", en: "Copy" },
+  webCopied: { zh: "已复制", en: "Copied" },
+  webCopyFailed: {
+    zh: "无法复制，请手动抄写",
+    en: "Cannot copy; write it down by hand",
+  },
+  webRecoveryDone: {
+    zh: "我已抄下，继续",
+    en: "I have written it down: continue",
+  },
+  webStateConnecting: { zh: "正在连接…", en: "Connecting…" },
+  webStateOnline: { zh: "已连接", en: "Connected" },
+  webStateReconnecting: {
+    zh: "连接已断开，{seconds} 秒后重试…",
+    en: "Connection lost; retrying in {seconds} s…",
+  },
+  webStateOffline: { zh: "未连接", en: "Not connected" },
+  webRetry: { zh: "立即重试", en: "Retry now" },
+  webRooms: { zh: "房间", en: "Rooms" },
+  webPrivate: { zh: "私聊", en: "Private" },
+  webOnline: { zh: "在线", en: "Online" },
+  webRoomPlaceholder: { zh: "房间名", en: "Room name" },
+  webJoin: { zh: "进入", en: "Join" },
+  webInputPlaceholder: {
+    zh: "输入消息，/help 查看命令",
+    en: "Type a message; /help for commands",
+  },
+  webInputPrivate: { zh: "私聊 {user}", en: "Message {user}" },
+  webSend: { zh: "发送", en: "Send" },
+  webHelp: { zh: "帮助", en: "Help" },
+  webEmoji: { zh: "表情", en: "Emoji" },
+  webLogout: { zh: "退出", en: "Log out" },
+  webNotify: { zh: "开启通知", en: "Notify me" },
+  webNotifyOn: { zh: "通知已开启", en: "Notifications on" },
+  webNotifyDenied: {
+    zh: "浏览器不允许通知",
+    en: "The browser does not allow notifications",
+  },
+  webMenu: { zh: "菜单", en: "Menu" },
+  webWhois: { zh: "资料", en: "Profile" },
+  webChangePassword: { zh: "修改密码", en: "Change password" },
+  webDeleteAccount: { zh: "删除账户", en: "Delete account" },
+  webDeleteExplain: {
+    zh: "永久删除账户 {username}？此操作不可撤销。请输入密码确认。",
+    en:
+      "Permanently delete account {username}? This cannot be undone. Enter your password to confirm.",
+  },
+  webOk: { zh: "确定", en: "OK" },
+  webCancel: { zh: "取消", en: "Cancel" },
+  webNewBelow: { zh: "有新消息 ↓", en: "New messages ↓" },
+  webSessionEnded: {
+    zh: "会话已结束，请重新登录",
+    en: "Your session has ended; log in again",
+  },
+  webLanguage: { zh: "语言", en: "Language" },
+  webLoadingOlder: { zh: "正在加载更早的消息…", en: "Loading older messages…" },
+  webServerVersion: { zh: "服务器 {version}", en: "Server {version}" },
+  webNoOlderHistory: {
+    zh: "—— 没有更早的消息了 ——",
+    en: "—— No older messages ——",
+  },
   viewHistoryDate: { zh: "—— {date} ——", en: "—— {date} ——" },
 
   // Repeated protocol errors (issue 12, item 8).

@@ -107,8 +107,8 @@ export interface ChatServerOptions {
    */
   requireTls?: boolean;
   /**
-   * Serve the web endpoint (WebSocket at `/ws`) on this HTTP port; 0 picks
-   * a free one.
+   * Serve the browser page and its WebSocket (`/ws`) on this HTTP port (0
+   * picks a free one); HTTPS with `tls`'s certificate when TLS is on.
    * @default {undefined}
    */
   webPort?: number;
@@ -193,6 +193,10 @@ export function startChatServer(options: ChatServerOptions): ChatServer {
       web = startWebListener({
         hostname,
         port: options.webPort,
+        tls: options.tls === undefined ? undefined : {
+          certPem: options.tls.certPem,
+          keyPem: options.tls.keyPem,
+        },
         limits,
         // Upgrades only arrive once the server below exists.
         accept: (socket, remote, release) =>

@@ -1,16 +1,19 @@
 /**
- * The HTTP listener (`Deno.serve`): upgrades `/ws` to a WebSocket carrying
- * the native protocol (see `lib/server/adapters/websocket/`), after checking
- * that a browser's page comes from this server (`Origin` equal to `Host`),
- * so a page elsewhere cannot drive a logged-in browser's socket. Every
- * response carries `X-Content-Type-Options: nosniff` and a strict
- * `Content-Security-Policy`. Connections count against the same caps as
- * TCP ones.
+ * The HTTP listener (`Deno.serve`, HTTPS with the server's certificate when
+ * TLS is on): serves the browser page's files, embedded in the program
+ * (`web_page.ts`), and upgrades `/ws` to a WebSocket carrying the native
+ * protocol (see `lib/server/adapters/websocket/`), after checking that a
+ * browser's page comes from this server (`Origin` equal to `Host`), so a
+ * page elsewhere cannot drive a logged-in browser's socket. Every response
+ * carries `X-Content-Type-Options: nosniff` and a strict
+ * `Content-Security-Policy`; the page's files are revalidated by `ETag`.
+ * Connections count against the same caps as TCP ones.
  *
  * @module
  */
 
 import type { ConnectionLimits } from "./connection_limits.ts";
+import { type PageFile, pageFile } from "./web_page.ts";
 
 /** The path of the WebSocket endpoint. */
 export const WEBSOCKET_PATH = "/ws";
@@ -24,11 +27,29 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   "Referrer-Policy": "no-referrer",
 };
 
+/**
+ * The page's policy: its own script, style and icon only (no inline script
+ * or style, nothing from elsewhere), its socket to this server, no frames,
+ * no forms posted anywhere.
+ */
+export const PAGE_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self'",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join("; ");
+
 /** Options for {@linkcode startWebListener}. */
 export interface WebListenerOptions {
   hostname: string;
   /** Port; 0 picks a free one. */
   port: number;
+  /** Serve HTTPS (and WSS) with this certificate. */
+  tls?: { certPem: string; keyPem: string };
   /** The caps shared with the TCP listeners. */
   limits: ConnectionLimits;
   /**
@@ -55,6 +76,9 @@ export function startWebListener(options: WebListenerOptions): WebListener {
   const server = Deno.serve({
     hostname: options.hostname,
     port: options.port,
+    ...(options.tls === undefined
+      ? {}
+      : { cert: options.tls.certPem, key: options.tls.keyPem }),
     onListen: () => {},
     onError: (error) => {
       options.onError(error);
@@ -75,7 +99,7 @@ function handle(
   remote: Deno.NetAddr,
 ): Response {
   const url = new URL(request.url);
-  if (url.pathname !== WEBSOCKET_PATH) return respond(404, "Not Found");
+  if (url.pathname !== WEBSOCKET_PATH) return serveFile(request, url);
   if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
     return respond(426, "Upgrade Required", { Upgrade: "websocket" });
   }
@@ -95,6 +119,36 @@ function handle(
     upgraded.response.headers.set(name, value);
   }
   return upgraded.response;
+}
+
+/** One of the page's files, or 404; only `GET` and `HEAD`. */
+function serveFile(request: Request, url: URL): Response {
+  const file = pageFile(url.pathname);
+  if (file === undefined) return respond(404, "Not Found");
+  if (request.method !== "GET" && request.method !== "HEAD") {
+    return respond(405, "Method Not Allowed", { Allow: "GET, HEAD" });
+  }
+  const headers = fileHeaders(file);
+  if (request.headers.get("if-none-match") === file.etag) {
+    return new Response(null, { status: 304, headers });
+  }
+  if (request.method === "HEAD") {
+    headers.set("Content-Length", String(file.body.byteLength));
+    return new Response(null, { status: 200, headers });
+  }
+  return new Response(file.body, { status: 200, headers });
+}
+
+function fileHeaders(file: PageFile): Headers {
+  return new Headers({
+    ...SECURITY_HEADERS,
+    "Content-Security-Policy": PAGE_CSP,
+    // Kept, but asked about again each time: a new server version's page
+    // is seen at the next load, an unchanged one costs a 304.
+    "Cache-Control": "no-cache",
+    "Content-Type": file.contentType,
+    ETag: file.etag,
+  });
 }
 
 /**

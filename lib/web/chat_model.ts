@@ -1,0 +1,446 @@
+/**
+ * What the page's chat knows, fed one event at a time: the conversations
+ * (the room the user is in, and one per private partner) with their lines
+ * and unread counts, the room list, the room's online list, and whether
+ * older history is being fetched. The room's own logic (duplicates, history
+ * blocks, the catch-up after a resume, the mute) is the terminal client's
+ * reducer (`lib/client/room_state.ts`); this adds what a window with a side
+ * bar needs. No I/O and no clock of its own: {@linkcode ChatModel.apply}
+ * returns what to send and what to notify, the page does it.
+ *
+ * @module
+ */
+
+import {
+  initialRoomState,
+  isMuted,
+  pageBack,
+  type RoomOutput,
+  type RoomState,
+  step,
+} from "../client/room_state.ts";
+import { HistoryDays, mutedRefusalLine } from "../client/view.ts";
+import type { Command, Reply } from "../protocol/protocol.ts";
+import type { Clock } from "../shared/clock.ts";
+import { type Lang, t } from "../shared/messages.ts";
+import {
+  messageLine,
+  type PageLine,
+  pageNotice,
+  plainView,
+  privateMessageLine,
+  replyLine,
+} from "./page_lines.ts";
+
+/** The key of the room's conversation; private ones are `@name`. */
+export const ROOM_KEY = "#room";
+/** Lines kept per conversation; older ones are dropped from the page. */
+export const MAX_LINES = 2000;
+/** Messages fetched per page of older history. */
+export const OLDER_PAGE = 50;
+
+/** One conversation of the side bar. */
+export interface Conversation {
+  readonly key: string;
+  readonly kind: "room" | "private";
+  /** The room's name, or the partner's. */
+  readonly title: string;
+  readonly lines: readonly PageLine[];
+  /** Lines that arrived while it was not in view. */
+  readonly unread: number;
+}
+
+/** A room of the room list. */
+export interface RoomInfo {
+  readonly name: string;
+  readonly memberCount: number;
+}
+
+/** What happens to the chat. */
+export type ChatEvent =
+  /** A server line (after login), received at `now`. */
+  | { type: "reply"; reply: Reply; now: number }
+  /** The session was resumed on a new connection. */
+  | { type: "resumed" }
+  /** The user sent a room message (shown at once, as the terminal does). */
+  | { type: "sent"; text: string; now: number }
+  /** The user typed a command (its listing reply is then shown as text). */
+  | { type: "typed"; command: Command }
+  /** A line of the page's own, into the conversation in view. */
+  | { type: "notice"; line: PageLine }
+  /** The user opened a conversation. */
+  | { type: "open"; key: string }
+  /** The tab was shown and focused, or not. */
+  | { type: "focus"; focused: boolean }
+  /** The user scrolled to the top of the room: fetch older history. */
+  | { type: "older" };
+
+/** What the page does for an event. */
+export type ChatEffect =
+  | { type: "send"; command: Command }
+  /** Show a desktop notification (when the user allowed them). */
+  | { type: "notify"; title: string; body: string }
+  /** The room's members changed: ask for the online list again, soon. */
+  | { type: "users_changed" };
+
+/** The chat of one logged-in user. */
+export class ChatModel {
+  /** The language of new lines (the page's switch changes it). */
+  lang: Lang;
+  readonly username: string;
+  #clock: Clock;
+  #room: RoomState;
+  #days: HistoryDays;
+  #conversations: Conversation[];
+  #active = ROOM_KEY;
+  #focused = true;
+  #rooms: RoomInfo[] = [];
+  #users: string[] = [];
+  /** Listings the user asked for by typing (shown as lines too). */
+  #typedListings = { rooms: 0, users: 0 };
+  /** A page of older history being received, collected to go on top. */
+  #older: PageLine[] | undefined;
+  #olderPending = false;
+  #olderDone = false;
+
+  /** The chat of `username` in `lang`; `clock` says what "today" is. */
+  constructor(username: string, lang: Lang, clock: Clock) {
+    this.username = username;
+    this.lang = lang;
+    this.#clock = clock;
+    this.#room = initialRoomState(username);
+    this.#days = new HistoryDays(plainView(lang, username), clock);
+    this.#conversations = [roomConversation(this.#room.room)];
+  }
+
+  /** The room the user is in. */
+  get room(): string {
+    return this.#room.room;
+  }
+
+  /** The conversations: the room first, then private ones by first contact. */
+  get conversations(): readonly Conversation[] {
+    return this.#conversations;
+  }
+
+  /** The key of the conversation in view. */
+  get active(): string {
+    return this.#active;
+  }
+
+  /** The conversation in view. */
+  get current(): Conversation {
+    return this.#find(this.#active) ?? this.#conversations[0]!;
+  }
+
+  /** The room list, as the server last sent it. */
+  get rooms(): readonly RoomInfo[] {
+    return this.#rooms;
+  }
+
+  /** Who is in the room, as the server last said. */
+  get users(): readonly string[] {
+    return this.#users;
+  }
+
+  /** Whether a page of older history is on its way. */
+  get olderPending(): boolean {
+    return this.#olderPending;
+  }
+
+  /** Whether the room has no older history left to fetch. */
+  get olderDone(): boolean {
+    return this.#olderDone;
+  }
+
+  /** Whether the server would refuse a room message now (a known mute). */
+  isMuted(now: number): boolean {
+    return isMuted(this.#room, now);
+  }
+
+  /** Applies `event`; resolves what the page should do. */
+  apply(event: ChatEvent): ChatEffect[] {
+    switch (event.type) {
+      case "reply":
+        return this.#reply(event.reply, event.now);
+      case "resumed":
+        return this.#roomStep({ type: "resumed" }, 0);
+      case "sent":
+        if (!this.isMuted(event.now)) {
+          this.#append(
+            ROOM_KEY,
+            messageLine(this.username, event.text, event.now, this.username),
+          );
+        }
+        return [];
+      case "typed":
+        if (event.command.type === "rooms") this.#typedListings.rooms++;
+        if (event.command.type === "users") this.#typedListings.users++;
+        return [];
+      case "notice":
+        this.#append(this.#active, event.line, false);
+        return [];
+      case "open":
+        if (event.key === ROOM_KEY || event.key.startsWith("@")) {
+          if (event.key !== ROOM_KEY) this.#ensurePrivate(event.key.slice(1));
+          this.#active = event.key;
+          this.#markRead();
+        }
+        return [];
+      case "focus":
+        this.#focused = event.focused;
+        if (event.focused) this.#markRead();
+        return [];
+      case "older":
+        if (this.#olderPending || this.#olderDone) return [];
+        this.#olderPending = true;
+        return [{ type: "send", command: pageBack(this.#room, OLDER_PAGE) }];
+    }
+  }
+
+  #reply(reply: Reply, now: number): ChatEffect[] {
+    switch (reply.type) {
+      case "private":
+        return this.#private(reply);
+      case "pm_queued":
+      case "pm_delivered": {
+        const key = this.#ensurePrivate(reply.to);
+        const line = replyLine(reply, this.lang, this.username, now);
+        if (line !== undefined) this.#append(key, line, false);
+        return [];
+      }
+      case "room_list":
+        this.#rooms = [...reply.rooms];
+        if (this.#typedListings.rooms === 0) return [];
+        this.#typedListings.rooms--;
+        break;
+      case "user_list":
+        if (reply.scope === this.#room.room) this.#users = [...reply.users];
+        if (this.#typedListings.users === 0) return [];
+        this.#typedListings.users--;
+        break;
+      case "error":
+      case "ok":
+      case "whois_info": {
+        const line = replyLine(reply, this.lang, this.username, now);
+        if (line !== undefined) this.#append(this.#active, line, false);
+        return [];
+      }
+    }
+    const before = this.#room.room;
+    const catchingUp = this.#room.catchUp !== undefined;
+    const effects = this.#roomStep(
+      reply.type === "joined"
+        ? { type: "joined", reply }
+        : { type: "reply", reply, now },
+      now,
+    );
+    if (reply.type === "joined") {
+      if (reply.room !== before && !catchingUp) this.#enterRoom(reply.room);
+      effects.push(
+        { type: "send", command: { type: "rooms" } },
+        { type: "send", command: { type: "users", all: false } },
+      );
+    }
+    if (
+      reply.type === "user_joined" || reply.type === "user_left" ||
+      reply.type === "presence"
+    ) effects.push({ type: "users_changed" });
+    return effects;
+  }
+
+  /** The room reducer's step, its outputs carried out. */
+  #roomStep(
+    event: Parameters<typeof step>[1],
+    now: number,
+  ): ChatEffect[] {
+    const result = step(this.#room, event);
+    const blockBefore = this.#room.block;
+    this.#room = result.state;
+    const effects: ChatEffect[] = [];
+    for (const output of result.outputs) {
+      const effect = this.#output(output, now, blockBefore?.kind);
+      if (effect !== undefined) effects.push(effect);
+    }
+    if (event.type === "reply" && event.reply.type === "history_end") {
+      if (blockBefore?.kind === "paged") this.#endOlder(event.reply.more);
+    }
+    return effects;
+  }
+
+  #output(
+    output: RoomOutput,
+    now: number,
+    blockBefore: string | undefined,
+  ): ChatEffect | undefined {
+    switch (output.type) {
+      case "send":
+        return { type: "send", command: output.command };
+      case "days_begin":
+        this.#days.begin();
+        if (this.#room.block?.kind === "paged") this.#older = [];
+        return undefined;
+      case "day": {
+        const text = this.#days.separator(output.time);
+        if (text !== undefined) this.#roomLine({ kind: "heading", text });
+        return undefined;
+      }
+      case "welcome":
+      case "show": {
+        const reply = output.reply;
+        // Older pages go on top without their block's headings.
+        const paged = this.#older !== undefined &&
+          (blockBefore === "paged" || this.#room.block?.kind === "paged");
+        if (
+          paged &&
+          (reply.type === "history_begin" || reply.type === "history_end")
+        ) return undefined;
+        const line = replyLine(reply, this.lang, this.username, now);
+        if (line === undefined) return undefined;
+        const live = reply.type === "message";
+        this.#roomLine(line, live);
+        if (
+          live && line.mention && !this.#focused
+        ) {
+          return {
+            type: "notify",
+            title: `${reply.sender} · ${this.#room.room}`,
+            body: reply.text,
+          };
+        }
+        return undefined;
+      }
+      case "muted_refusal":
+        this.#roomLine({
+          kind: "error",
+          text: mutedRefusalLine(
+            output.reply,
+            plainView(this.lang, this.username),
+            output.now,
+          ),
+        });
+        return undefined;
+      case "chat_line":
+        this.#roomLine(
+          messageLine(output.sender, output.text, output.time, this.username),
+          true,
+        );
+        return undefined;
+      case "heading":
+        this.#roomLine({ kind: "heading", text: t(this.lang, output.key) });
+        return undefined;
+      case "system":
+        if (this.#older !== undefined && output.key === "viewHistoryNone") {
+          return undefined; // #endOlder says it once, on top
+        }
+        this.#roomLine(
+          pageNotice(this.lang, "system", t(this.lang, output.key), now),
+        );
+        return undefined;
+    }
+  }
+
+  /** A line of the room: on top while an older page arrives, else below. */
+  #roomLine(line: PageLine, live = false): void {
+    if (this.#older !== undefined) {
+      this.#older.push(line);
+      return;
+    }
+    this.#append(ROOM_KEY, line, live);
+  }
+
+  #endOlder(more: boolean): void {
+    const lines = this.#older ?? [];
+    this.#older = undefined;
+    this.#olderPending = false;
+    if (!more) {
+      this.#olderDone = true;
+      lines.unshift({
+        kind: "heading",
+        text: t(this.lang, "webNoOlderHistory"),
+      });
+    }
+    this.#update(ROOM_KEY, (conversation) => {
+      const existing = [...conversation.lines];
+      // The page below may start with the date its last day already showed.
+      const last = lines.findLast((line) => line.kind === "heading");
+      if (
+        existing[0]?.kind === "heading" && last !== undefined &&
+        existing[0].text === last.text
+      ) existing.shift();
+      return { ...conversation, lines: [...lines, ...existing] };
+    });
+  }
+
+  #private(reply: Extract<Reply, { type: "private" }>): ChatEffect[] {
+    const sent = reply.from === this.username;
+    const partner = sent ? reply.to : reply.from;
+    const key = this.#ensurePrivate(partner);
+    this.#append(
+      key,
+      privateMessageLine(reply, this.lang, this.username),
+      !sent,
+    );
+    if (sent || (this.#focused && this.#active === key)) return [];
+    if (this.#focused) return [];
+    return [{ type: "notify", title: partner, body: reply.text }];
+  }
+
+  #enterRoom(room: string): void {
+    this.#olderDone = false;
+    this.#olderPending = false;
+    this.#older = undefined;
+    this.#users = [];
+    this.#update(ROOM_KEY, () => ({ ...roomConversation(room) }));
+    // The lines just shown (JOINED) belong to the new room.
+  }
+
+  #ensurePrivate(partner: string): string {
+    const key = `@${partner}`;
+    if (this.#find(key) === undefined) {
+      this.#conversations = [...this.#conversations, {
+        key,
+        kind: "private",
+        title: partner,
+        lines: [],
+        unread: 0,
+      }];
+    }
+    return key;
+  }
+
+  #find(key: string): Conversation | undefined {
+    return this.#conversations.find((conversation) => conversation.key === key);
+  }
+
+  #append(key: string, line: PageLine, counts = true): void {
+    const unseen = counts && (!this.#focused || this.#active !== key);
+    this.#update(key, (conversation) => {
+      const lines = [...conversation.lines, line];
+      if (lines.length > MAX_LINES) lines.splice(0, lines.length - MAX_LINES);
+      return {
+        ...conversation,
+        lines,
+        unread: conversation.unread + (unseen ? 1 : 0),
+      };
+    });
+  }
+
+  #update(key: string, change: (conversation: Conversation) => Conversation) {
+    this.#conversations = this.#conversations.map((conversation) =>
+      conversation.key === key ? change(conversation) : conversation
+    );
+  }
+
+  #markRead(): void {
+    if (!this.#focused) return;
+    this.#update(
+      this.#active,
+      (conversation) => ({ ...conversation, unread: 0 }),
+    );
+  }
+}
+
+function roomConversation(room: string): Conversation {
+  return { key: ROOM_KEY, kind: "room", title: room, lines: [], unread: 0 };
+}

@@ -1,0 +1,294 @@
+/// <reference lib="dom" />
+/**
+ * The chat screen: draws a {@linkcode ChatModel} (side bar with rooms,
+ * private conversations and the online list; the conversation in view) and
+ * reports what the user does. Scrolling: new lines keep the view at the
+ * bottom unless the user scrolled up to read (then a "new messages" button
+ * appears); reaching the top of the room asks for older history, and the
+ * lines put on top keep the view where it was.
+ *
+ * @module
+ */
+
+import { type Lang, t } from "../shared/messages.ts";
+import type { ChatModel, Conversation } from "./chat_model.ts";
+import { ROOM_KEY } from "./chat_model.ts";
+import { byId, h } from "./dom.ts";
+import type { PageLine } from "./page_lines.ts";
+
+/** What the user does on the chat screen. */
+export interface ChatScreenActions {
+  /** A line typed in the input (chat text or a `/command`). */
+  typed(text: string): void;
+  /** A room chosen in the list or typed in the join box. */
+  join(room: string): void;
+  /** A conversation chosen in the side bar (`#room` or `@name`). */
+  open(key: string): void;
+  /** The room was scrolled to its top. */
+  older(): void;
+  /** A toolbar button. */
+  button(
+    name:
+      | "help"
+      | "emoji"
+      | "logout"
+      | "notify"
+      | "password"
+      | "delete"
+      | "whois",
+  ): void;
+}
+
+/** Distance from the bottom (px) that still counts as "at the bottom". */
+const BOTTOM_SLACK = 48;
+/** Distance from the top (px) that asks for older history. */
+const TOP_SLACK = 24;
+
+/** The chat screen of one page. */
+export class ChatScreen {
+  #doc: Document;
+  #root: HTMLElement;
+  #messages: HTMLElement;
+  #input: HTMLInputElement;
+  #newBelow: HTMLElement;
+  #actions: ChatScreenActions;
+  /** What #messages shows: which conversation, its first line, how many. */
+  #shown: { key: string; first: PageLine | undefined; count: number } = {
+    key: "",
+    first: undefined,
+    count: 0,
+  };
+
+  /** Binds to the page's elements and reports to `actions`. */
+  constructor(doc: Document, actions: ChatScreenActions) {
+    this.#doc = doc;
+    this.#actions = actions;
+    this.#root = byId(doc, "chat-screen");
+    this.#messages = byId(doc, "messages");
+    this.#input = byId<HTMLInputElement>(doc, "input");
+    this.#newBelow = byId(doc, "new-below");
+    byId(doc, "composer").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const text = this.#input.value;
+      this.#input.value = "";
+      actions.typed(text);
+    });
+    byId(doc, "join-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const field = byId<HTMLInputElement>(doc, "join-name");
+      const room = field.value.trim();
+      field.value = "";
+      if (room !== "") actions.join(room);
+    });
+    const buttons = [
+      "help",
+      "emoji",
+      "logout",
+      "notify",
+      "password",
+      "delete",
+      "whois",
+    ] as const;
+    for (const name of buttons) {
+      byId(doc, `btn-${name}`).addEventListener("click", () => {
+        this.#closeMenu();
+        actions.button(name);
+      });
+    }
+    byId(doc, "btn-menu").addEventListener("click", () => {
+      this.#root.classList.toggle("menu-open");
+    });
+    this.#messages.addEventListener("scroll", () => this.#scrolled());
+    this.#newBelow.addEventListener("click", () => this.#toBottom());
+  }
+
+  /** Shows or hides the screen. */
+  set visible(visible: boolean) {
+    this.#root.hidden = !visible;
+    byId(this.#doc, "btn-menu").hidden = !visible;
+    if (visible) this.#input.focus();
+  }
+
+  /** Puts text in the input (a click on a name), for the user to finish. */
+  suggest(text: string): void {
+    this.#input.value = text;
+    this.#input.focus();
+  }
+
+  /** Draws the model. */
+  render(model: ChatModel, lang: Lang): void {
+    const doc = this.#doc;
+    const current = model.current;
+    byId(doc, "me").textContent = model.username;
+    byId(doc, "conversation-title").textContent = current.kind === "room"
+      ? current.title
+      : `${t(lang, "webPrivate")}: ${current.title}`;
+    byId(doc, "btn-whois").hidden = current.kind !== "private";
+    this.#input.placeholder = current.kind === "room"
+      ? t(lang, "webInputPlaceholder")
+      : t(lang, "webInputPrivate", { user: current.title });
+    this.#renderRooms(model);
+    this.#renderPrivate(model);
+    this.#renderUsers(model);
+    this.#renderLines(current);
+  }
+
+  #renderRooms(model: ChatModel): void {
+    const doc = this.#doc;
+    const room = model.conversations[0]!;
+    const names = model.rooms.some((info) => info.name === model.room)
+      ? model.rooms
+      : [{ name: model.room, memberCount: model.users.length }, ...model.rooms];
+    const items = names.map((info) => {
+      const here = info.name === model.room;
+      const button = h(
+        doc,
+        "button",
+        {
+          type: "button",
+          "data-room": info.name,
+          "aria-current": here && model.active === ROOM_KEY
+            ? "true"
+            : undefined,
+        },
+        h(doc, "span", { class: "room-name" }, info.name),
+        here && room.unread > 0
+          ? h(doc, "span", { class: "badge" }, String(room.unread))
+          : h(doc, "span", { class: "count" }, String(info.memberCount)),
+      );
+      button.addEventListener("click", () => {
+        this.#closeMenu();
+        if (here) this.#actions.open(ROOM_KEY);
+        else this.#actions.join(info.name);
+      });
+      return h(doc, "li", {}, button);
+    });
+    byId(doc, "room-list").replaceChildren(...items);
+  }
+
+  #renderPrivate(model: ChatModel): void {
+    const doc = this.#doc;
+    const items = model.conversations
+      .filter((conversation) => conversation.kind === "private")
+      .map((conversation) => {
+        const button = h(
+          doc,
+          "button",
+          {
+            type: "button",
+            "data-key": conversation.key,
+            "aria-current": model.active === conversation.key
+              ? "true"
+              : undefined,
+          },
+          h(doc, "span", {}, conversation.title),
+          conversation.unread > 0
+            ? h(doc, "span", { class: "badge" }, String(conversation.unread))
+            : undefined,
+        );
+        button.addEventListener("click", () => {
+          this.#closeMenu();
+          this.#actions.open(conversation.key);
+        });
+        return h(doc, "li", {}, button);
+      });
+    byId(doc, "private-list").replaceChildren(...items);
+  }
+
+  #renderUsers(model: ChatModel): void {
+    const doc = this.#doc;
+    byId(doc, "user-count").textContent = `(${model.users.length})`;
+    const items = model.users.map((user) => {
+      const button = h(
+        doc,
+        "button",
+        { type: "button", "data-user": user },
+        user === model.username ? `${user} ★` : user,
+      );
+      button.addEventListener("click", () => {
+        this.#closeMenu();
+        if (user !== model.username) this.#actions.open(`@${user}`);
+      });
+      return h(doc, "li", {}, button);
+    });
+    byId(doc, "user-list").replaceChildren(...items);
+  }
+
+  /** Appends what is new, or draws the conversation again when it changed. */
+  #renderLines(conversation: Conversation): void {
+    const box = this.#messages;
+    const lines = conversation.lines;
+    const shown = this.#shown;
+    const atBottom = this.#atBottom();
+    const same = shown.key === conversation.key;
+    if (same && lines[0] === shown.first && lines.length >= shown.count) {
+      const fresh = lines.slice(shown.count);
+      if (fresh.length === 0) return;
+      box.append(...fresh.map((line) => this.#lineElement(line)));
+      this.#shown = {
+        key: conversation.key,
+        first: lines[0],
+        count: lines.length,
+      };
+      if (atBottom) this.#toBottom();
+      else this.#newBelow.hidden = false;
+      return;
+    }
+    // Older lines went on top (keep the view still), or another conversation.
+    const oldHeight = box.scrollHeight;
+    const oldTop = box.scrollTop;
+    const prepended = same && shown.first !== undefined &&
+      lines.indexOf(shown.first) > 0;
+    box.replaceChildren(...lines.map((line) => this.#lineElement(line)));
+    this.#shown = {
+      key: conversation.key,
+      first: lines[0],
+      count: lines.length,
+    };
+    if (prepended) box.scrollTop = oldTop + (box.scrollHeight - oldHeight);
+    else if (!same || atBottom) this.#toBottom();
+  }
+
+  #lineElement(line: PageLine): HTMLElement {
+    const doc = this.#doc;
+    return h(
+      doc,
+      "div",
+      {
+        class: line.mention ? "line mention" : "line",
+        "data-kind": line.kind,
+        "data-id": line.messageId === undefined
+          ? undefined
+          : String(line.messageId),
+      },
+      line.stamp === undefined
+        ? undefined
+        : h(doc, "span", { class: "stamp" }, line.stamp),
+      line.name === undefined
+        ? undefined
+        : h(doc, "span", { class: "name" }, line.name),
+      h(doc, "span", { class: "text" }, line.text),
+    );
+  }
+
+  #atBottom(): boolean {
+    const box = this.#messages;
+    return box.scrollHeight - box.scrollTop - box.clientHeight <= BOTTOM_SLACK;
+  }
+
+  #toBottom(): void {
+    this.#messages.scrollTop = this.#messages.scrollHeight;
+    this.#newBelow.hidden = true;
+  }
+
+  #scrolled(): void {
+    if (this.#atBottom()) this.#newBelow.hidden = true;
+    if (this.#messages.scrollTop <= TOP_SLACK && this.#shown.key === ROOM_KEY) {
+      this.#actions.older();
+    }
+  }
+
+  #closeMenu(): void {
+    this.#root.classList.remove("menu-open");
+  }
+}

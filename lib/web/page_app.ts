@@ -1,0 +1,657 @@
+/// <reference lib="dom" />
+/**
+ * The browser page: the log-in screen, then the chat, over one
+ * {@linkcode WebLink}. It is the terminal client's flow in a window: the
+ * same protocol, slash commands (`lib/client/slash_commands.ts`), input
+ * limits and words. After a dropped connection or a server restart it logs
+ * back in by itself with the resume token (kept in the tab's session
+ * storage, so a reload resumes too) and shows what was missed; a kick, a
+ * replaced session or a deleted account ends it instead.
+ *
+ * @module
+ */
+
+import { EMOJI_SHORTCODES } from "../client/emoji.ts";
+import { inputProblem } from "../client/input_limits.ts";
+import { parseSlashCommand } from "../client/slash_commands.ts";
+import type { Command, Reply } from "../protocol/protocol.ts";
+import type { Clock } from "../shared/clock.ts";
+import { type Lang, type MessageKey, t } from "../shared/messages.ts";
+import { type AuthRequest, AuthScreen } from "./auth_screen.ts";
+import { type ChatEffect, ChatModel } from "./chat_model.ts";
+import { ChatScreen } from "./chat_screen.ts";
+import { askDialog } from "./dialog.ts";
+import { byId, h, translate } from "./dom.ts";
+import { pageNotice, replyLine } from "./page_lines.ts";
+import {
+  chooseLang,
+  helloNumber,
+  isFinalBye,
+  LANG_KEY,
+  SESSION_KEY,
+} from "./page_rules.ts";
+import { type LinkState, WebLink } from "./web_link.ts";
+
+/** What the page runs in (the browser's, or a test's). */
+export interface PageEnvironment {
+  doc: Document;
+  /** The page's own address: the socket goes to the same host. */
+  location: { protocol: string; host: string };
+  /** Per tab: the resume token. */
+  session: Storage;
+  /** Per browser: the language chosen. */
+  prefs: Storage;
+  /** The browser's languages, most wanted first. */
+  languages: readonly string[];
+  clock: Clock;
+}
+
+/** The logged-in account and its newest resume token. */
+interface SavedSession {
+  username: string;
+  token: string;
+}
+
+/** Delay before asking for the online list after presence changed. */
+const USERS_REFRESH_MS = 400;
+
+/** The page's controller. */
+export class PageApp {
+  #env: PageEnvironment;
+  #doc: Document;
+  #lang: Lang;
+  #link: WebLink;
+  #auth: AuthScreen;
+  #chat: ChatScreen;
+  #model: ChatModel | undefined;
+  #saved: SavedSession | undefined;
+  /** Logging in with a password or a token is on its way. */
+  #pending: "login" | "register" | "reset" | "resume" | undefined;
+  /** Registered under this name: fill it in on the log-in form. */
+  #registered: string | undefined;
+  #usersTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The server's minimum password length, from `HELLO`. */
+  #minPassword = 8;
+  #linkState: LinkState = "connecting";
+
+  /** A page in `env`; call {@linkcode start}. */
+  constructor(env: PageEnvironment) {
+    this.#env = env;
+    this.#doc = env.doc;
+    this.#lang = chooseLang(env.prefs.getItem(LANG_KEY), env.languages);
+    this.#saved = readSaved(env.session);
+    const scheme = env.location.protocol === "https:" ? "wss:" : "ws:";
+    this.#link = new WebLink(`${scheme}//${env.location.host}/ws`, {
+      reply: (reply, line) => this.#reply(reply, line),
+      state: (state, retryIn) => this.#state(state, retryIn),
+    });
+    this.#auth = new AuthScreen(env.doc, (request) => this.#submit(request));
+    this.#chat = new ChatScreen(env.doc, {
+      typed: (text) => this.#typed(text),
+      join: (room) => this.#send({ type: "join", room }),
+      open: (key) => this.#applyChat({ type: "open", key }),
+      older: () => this.#applyChat({ type: "older" }),
+      button: (name) => this.#button(name),
+    });
+  }
+
+  /** Wires the page's own controls and connects. */
+  start(): void {
+    const doc = this.#doc;
+    const langSwitch = byId<HTMLSelectElement>(doc, "lang-switch");
+    langSwitch.value = this.#lang;
+    langSwitch.addEventListener("change", () => {
+      this.#setLang(langSwitch.value === "en" ? "en" : "zh");
+    });
+    byId(doc, "btn-retry").addEventListener(
+      "click",
+      () => this.#link.retryNow(),
+    );
+    doc.defaultView?.addEventListener("online", () => this.#link.retryNow());
+    doc.addEventListener("visibilitychange", () => this.#focusChanged());
+    this.#fillEmojiPanel();
+    this.#setLang(this.#lang);
+    this.#showAuth();
+    this.#link.start();
+  }
+
+  #setLang(lang: Lang): void {
+    this.#lang = lang;
+    this.#env.prefs.setItem(LANG_KEY, lang);
+    this.#doc.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
+    translate(this.#doc, lang);
+    this.#auth.lang = lang;
+    if (this.#model !== undefined) this.#model.lang = lang;
+    // Server sentences (errors, notices) follow.
+    this.#link.send({ type: "lang", lang });
+    this.#render();
+  }
+
+  // --- the connection ---------------------------------------------------
+
+  #state(state: LinkState, retryInMs?: number): void {
+    const element = byId(this.#doc, "connection");
+    element.dataset.state = state;
+    element.textContent = state === "reconnecting"
+      ? t(this.#lang, "webStateReconnecting", {
+        seconds: Math.round((retryInMs ?? 0) / 1000),
+      })
+      : t(this.#lang, stateKey(state));
+    byId(this.#doc, "btn-retry").hidden = state !== "reconnecting";
+    const lost = state === "reconnecting" && this.#linkState === "online";
+    this.#linkState = state;
+    if (lost && this.#model !== undefined) {
+      this.#notice("system", t(this.#lang, "connectionLost"));
+    }
+  }
+
+  #reply(reply: Reply, line: string): void {
+    if (reply.type === "hello") {
+      this.#hello(line);
+      return;
+    }
+    if (reply.type === "bye") {
+      this.#bye(reply);
+      return;
+    }
+    if (this.#pending !== undefined || this.#model === undefined) {
+      this.#authReply(reply);
+      return;
+    }
+    this.#chatReply(reply);
+  }
+
+  #hello(line: string): void {
+    this.#minPassword = helloNumber(line, "min_password") ?? 8;
+    this.#auth.minPassword = this.#minPassword;
+    this.#link.send({ type: "lang", lang: this.#lang });
+    if (this.#saved !== undefined) {
+      this.#pending = "resume";
+      this.#link.send({
+        type: "resume",
+        username: this.#saved.username,
+        token: this.#saved.token,
+      });
+      return;
+    }
+    this.#pending = undefined;
+    if (this.#model !== undefined) this.#endChat("webSessionEnded");
+  }
+
+  #bye(reply: Extract<Reply, { type: "bye" }>): void {
+    const line = replyLine(reply, this.#lang, "", this.#now());
+    if (this.#model !== undefined && line !== undefined) {
+      this.#applyChat({ type: "notice", line });
+    }
+    if (!isFinalBye(reply.code)) return; // the link reconnects and resumes
+    this.#link.stop();
+    this.#forget();
+    this.#endChat(undefined, line?.text ?? reply.message);
+    // A fresh socket for the next log-in; nothing resumes on it.
+    this.#link.start();
+  }
+
+  // --- logging in -------------------------------------------------------
+
+  #submit(request: AuthRequest): void {
+    this.#auth.busy = true;
+    this.#pending = request.mode;
+    const sent = this.#send(
+      request.mode === "reset"
+        ? {
+          type: "reset_confirm",
+          token: request.token,
+          newPassword: request.password,
+        }
+        : {
+          type: request.mode,
+          username: request.username,
+          password: request.password,
+        },
+    );
+    if (!sent) {
+      this.#auth.busy = false;
+      this.#pending = undefined;
+    }
+    if (request.mode === "register") this.#registered = request.username;
+  }
+
+  #authReply(reply: Reply): void {
+    const auth = this.#auth;
+    const done = (text: string, ok = false) => {
+      this.#pending = undefined;
+      auth.busy = false;
+      auth.clearPasswords();
+      auth.message(text, ok);
+    };
+    switch (reply.type) {
+      case "auth_success": {
+        const resumed = this.#pending === "resume" &&
+          this.#model !== undefined &&
+          this.#model.username === reply.username;
+        this.#pending = undefined;
+        auth.busy = false;
+        auth.clearPasswords();
+        auth.message("");
+        if (resumed) {
+          this.#notice("system", t(this.#lang, "reconnected"));
+          this.#applyChat({ type: "resumed" });
+        } else {
+          this.#model = new ChatModel(
+            reply.username,
+            this.#lang,
+            this.#env.clock,
+          );
+        }
+        this.#showChat();
+        return;
+      }
+      case "auth_failure":
+        if (this.#pending === "resume") {
+          this.#forget();
+          this.#endChat("webSessionEnded");
+          return;
+        }
+        done(reply.message);
+        return;
+      case "register_success":
+        done(t(this.#lang, "registerDone"), true);
+        return;
+      case "reset_success":
+        done(t(this.#lang, "resetDone"), true);
+        return;
+      case "recovery_code":
+        auth.showRecovery(reply.code, () => {
+          auth.mode = "login";
+          if (this.#registered !== undefined) {
+            byId<HTMLInputElement>(this.#doc, "auth-name").value =
+              this.#registered;
+            byId(this.#doc, "auth-password").focus();
+          }
+          auth.message(t(this.#lang, "registerDone"), true);
+        });
+        return;
+      case "register_failure":
+      case "reset_failure":
+      case "delete_failure":
+      case "reset_requested":
+        done(reply.message);
+        return;
+      case "error":
+        done(reply.message || reply.code);
+        return;
+      default:
+        // Lines of a chat not yet shown (a resume in progress) go to it.
+        if (this.#model !== undefined) this.#chatReply(reply);
+    }
+  }
+
+  // --- the chat ---------------------------------------------------------
+
+  #chatReply(reply: Reply): void {
+    switch (reply.type) {
+      case "resume_token":
+        this.#saved = { username: this.#model!.username, token: reply.token };
+        this.#env.session.setItem(SESSION_KEY, JSON.stringify(this.#saved));
+        return;
+      case "logout_success":
+        this.#forget();
+        this.#endChat();
+        return;
+      case "delete_success":
+        this.#forget();
+        this.#endChat("accountDeleted");
+        return;
+      case "password_success":
+        this.#notice("ok", t(this.#lang, "passwordChanged"));
+        return;
+      case "password_failure":
+        this.#notice("error", reply.message);
+        return;
+      default:
+        this.#applyChat({ type: "reply", reply, now: this.#now() });
+    }
+  }
+
+  #typed(text: string): void {
+    const model = this.#model;
+    if (model === undefined) return;
+    const parsed = parseSlashCommand(text);
+    const lang = this.#lang;
+    switch (parsed.kind) {
+      case "empty":
+        return;
+      case "unknown":
+        this.#notice(
+          "error",
+          t(lang, "unknownSlashCommand", { command: parsed.command }),
+        );
+        return;
+      case "usage":
+        this.#notice(
+          "error",
+          t(lang, "usageError", { usage: t(lang, parsed.usage) }),
+        );
+        return;
+      case "message": {
+        const current = model.current;
+        if (current.kind === "private") {
+          this.#command({
+            type: "privmsg",
+            to: current.title,
+            text: parsed.text,
+          });
+          return;
+        }
+        if (this.#command({ type: "msg", text: parsed.text })) {
+          this.#applyChat({
+            type: "sent",
+            text: parsed.text,
+            now: this.#now(),
+          });
+        }
+        return;
+      }
+      case "local":
+        switch (parsed.action) {
+          case "quit":
+            this.#send({ type: "logout" });
+            return;
+          case "help":
+            this.#notice("system", t(lang, "helpText"));
+            return;
+          case "emoji":
+            this.#button("emoji");
+            return;
+          case "change_password":
+            void this.#changePassword();
+            return;
+          case "delete_account":
+            void this.#deleteAccount();
+            return;
+        }
+        return;
+      case "command":
+        if (this.#command(parsed.command)) {
+          this.#applyChat({ type: "typed", command: parsed.command });
+          if (parsed.command.type === "privmsg") {
+            this.#applyChat({ type: "open", key: `@${parsed.command.to}` });
+          }
+        }
+        return;
+    }
+  }
+
+  /** Sends a command the user wrote, after the input limits. */
+  #command(command: Command): boolean {
+    const problem = inputProblem(command);
+    if (problem !== undefined) {
+      this.#notice("error", t(this.#lang, problem.key, problem.params));
+      return false;
+    }
+    return this.#send(command);
+  }
+
+  #button(
+    name:
+      | "help"
+      | "emoji"
+      | "logout"
+      | "notify"
+      | "password"
+      | "delete"
+      | "whois",
+  ): void {
+    const lang = this.#lang;
+    switch (name) {
+      case "help":
+        this.#notice("system", t(lang, "helpText"));
+        return;
+      case "emoji": {
+        const panel = byId(this.#doc, "emoji-panel");
+        panel.hidden = !panel.hidden;
+        return;
+      }
+      case "logout":
+        this.#send({ type: "logout" });
+        return;
+      case "notify":
+        void this.#askNotifications();
+        return;
+      case "password":
+        void this.#changePassword();
+        return;
+      case "delete":
+        void this.#deleteAccount();
+        return;
+      case "whois": {
+        const current = this.#model?.current;
+        if (current?.kind === "private") {
+          this.#send({ type: "whois", user: current.title });
+        }
+        return;
+      }
+    }
+  }
+
+  async #changePassword(): Promise<void> {
+    const lang = this.#lang;
+    const min = this.#minPassword;
+    const values = await askDialog(this.#doc, lang, {
+      title: t(lang, "webChangePassword"),
+      fields: [
+        { name: "old", label: t(lang, "webOldPassword") },
+        { name: "new", label: t(lang, "webNewPasswordMin", { min }) },
+        { name: "confirm", label: t(lang, "webConfirmPassword") },
+      ],
+      check: (values) => {
+        if (values.old === "" || values.new === "") {
+          return t(lang, "emptyInput");
+        }
+        if ([...values.new!.normalize("NFKC")].length < min) {
+          return t(lang, "passwordTooShort", { min });
+        }
+        return values.new === values.confirm
+          ? undefined
+          : t(lang, "passwordMismatch");
+      },
+    });
+    if (values === undefined) return;
+    this.#command({
+      type: "change_password",
+      oldPassword: values.old!,
+      newPassword: values.new!,
+    });
+  }
+
+  async #deleteAccount(): Promise<void> {
+    const model = this.#model;
+    if (model === undefined) return;
+    const lang = this.#lang;
+    const values = await askDialog(this.#doc, lang, {
+      title: t(lang, "webDeleteAccount"),
+      text: t(lang, "webDeleteExplain", { username: model.username }),
+      fields: [{ name: "password", label: t(lang, "webPassword") }],
+      check: (values) =>
+        values.password === "" ? t(lang, "emptyInput") : undefined,
+    });
+    if (values === undefined) return;
+    this.#command({
+      type: "delete_account",
+      username: model.username,
+      password: values.password!,
+    });
+  }
+
+  async #askNotifications(): Promise<void> {
+    const lang = this.#lang;
+    if (typeof Notification === "undefined") {
+      this.#notice("error", t(lang, "webNotifyDenied"));
+      return;
+    }
+    const permission = await Notification.requestPermission();
+    this.#notice(
+      permission === "granted" ? "ok" : "error",
+      t(lang, permission === "granted" ? "webNotifyOn" : "webNotifyDenied"),
+    );
+  }
+
+  #fillEmojiPanel(): void {
+    const doc = this.#doc;
+    const panel = byId(doc, "emoji-panel");
+    const input = byId<HTMLInputElement>(doc, "input");
+    const buttons = [...new Set(EMOJI_SHORTCODES.values())].map((emoji) => {
+      const button = h(doc, "button", { type: "button", title: emoji }, emoji);
+      button.addEventListener("click", () => {
+        input.setRangeText(
+          emoji,
+          input.selectionStart ?? input.value.length,
+          input.selectionEnd ?? input.value.length,
+          "end",
+        );
+        input.focus();
+      });
+      return button;
+    });
+    panel.replaceChildren(...buttons);
+  }
+
+  // --- the model and the screens ----------------------------------------
+
+  #applyChat(event: Parameters<ChatModel["apply"]>[0]): void {
+    const model = this.#model;
+    if (model === undefined) return;
+    for (const effect of model.apply(event)) this.#effect(effect);
+    this.#render();
+  }
+
+  #effect(effect: ChatEffect): void {
+    switch (effect.type) {
+      case "send":
+        this.#send(effect.command);
+        return;
+      case "notify":
+        notify(this.#doc, effect.title, effect.body);
+        return;
+      case "users_changed":
+        if (this.#usersTimer !== undefined) return;
+        this.#usersTimer = setTimeout(() => {
+          this.#usersTimer = undefined;
+          this.#send({ type: "users", all: false });
+        }, USERS_REFRESH_MS);
+        return;
+    }
+  }
+
+  #notice(kind: "system" | "ok" | "error", text: string): void {
+    if (this.#model === undefined) {
+      this.#auth.message(text, kind === "ok");
+      return;
+    }
+    this.#applyChat({
+      type: "notice",
+      line: pageNotice(this.#lang, kind, text, this.#now()),
+    });
+  }
+
+  #focusChanged(): void {
+    this.#applyChat({
+      type: "focus",
+      focused: this.#doc.visibilityState === "visible",
+    });
+  }
+
+  #render(): void {
+    const model = this.#model;
+    if (model === undefined) {
+      this.#doc.title = t(this.#lang, "webTitle");
+      return;
+    }
+    this.#chat.render(model, this.#lang);
+    const unread = model.conversations.reduce(
+      (sum, each) => sum + each.unread,
+      0,
+    );
+    this.#doc.title = unread > 0
+      ? `(${unread}) ${t(this.#lang, "webTitle")}`
+      : t(this.#lang, "webTitle");
+  }
+
+  #showAuth(): void {
+    this.#chat.visible = false;
+    this.#auth.visible = true;
+  }
+
+  #showChat(): void {
+    this.#auth.visible = false;
+    this.#chat.visible = true;
+    this.#focusChanged();
+    this.#render();
+  }
+
+  /** Back to the log-in screen, with a catalog sentence or a text. */
+  #endChat(key?: MessageKey, text?: string): void {
+    this.#model = undefined;
+    this.#pending = undefined;
+    this.#auth.busy = false;
+    byId(this.#doc, "emoji-panel").hidden = true;
+    this.#showAuth();
+    this.#auth.mode = "login";
+    this.#auth.message(text ?? (key === undefined ? "" : t(this.#lang, key)));
+    this.#render();
+  }
+
+  #forget(): void {
+    this.#saved = undefined;
+    this.#env.session.removeItem(SESSION_KEY);
+  }
+
+  #send(command: Command): boolean {
+    const sent = this.#link.send(command);
+    if (!sent && command.type !== "lang") {
+      this.#notice("error", t(this.#lang, "webStateOffline"));
+    }
+    return sent;
+  }
+
+  #now(): number {
+    return this.#env.clock.now();
+  }
+}
+
+function readSaved(storage: Storage): SavedSession | undefined {
+  try {
+    const value = JSON.parse(storage.getItem(SESSION_KEY) ?? "null");
+    if (
+      typeof value?.username === "string" && typeof value?.token === "string"
+    ) return { username: value.username, token: value.token };
+  } catch {
+    // A damaged entry: log in again.
+  }
+  return undefined;
+}
+
+function stateKey(state: LinkState): MessageKey {
+  switch (state) {
+    case "connecting":
+      return "webStateConnecting";
+    case "online":
+      return "webStateOnline";
+    case "reconnecting":
+      return "webStateReconnecting";
+    case "offline":
+      return "webStateOffline";
+  }
+}
+
+function notify(doc: Document, title: string, body: string): void {
+  if (typeof Notification === "undefined") return;
+  if (
+    Notification.permission !== "granted" || doc.visibilityState === "visible"
+  ) return;
+  try {
+    new Notification(title, { body, tag: `tcpchat-${title}` });
+  } catch {
+    // Some browsers allow notifications only from a service worker.
+  }
+}
