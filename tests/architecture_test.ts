@@ -25,6 +25,14 @@ const ALLOWED: ReadonlyArray<{ folder: string; may: readonly string[] }> = [
   { folder: "store", may: ["store", "shared"] },
   { folder: "client", may: ["client", "terminal", "protocol", "shared"] },
   { folder: "server", may: ["server", "store", "protocol", "shared"] },
+  // The browser page reuses the terminal client's pure parts.
+  { folder: "web", may: ["web", "client", "protocol", "shared"] },
+];
+
+/** What the browser page may not reach, directly or through what it imports. */
+const BROWSER_FORBIDDEN: ReadonlyArray<[RegExp, string]> = [
+  [/\bDeno\./, "Deno APIs"],
+  [/\bfrom\s*["']node:/, "node: modules"],
 ];
 
 /**
@@ -62,6 +70,7 @@ const PACKAGES: Record<string, RegExp> = {
   "@peculiar/x509": /^lib\/server\//,
   "reflect-metadata": /^lib\/server\//,
   "fast-check": /^$/, // tests only (tests/ is not checked by these rules)
+  "playwright-core": /^$/,
 };
 
 /** The code of a module without comments, so doc examples do not count. */
@@ -182,6 +191,55 @@ export function violations(modules: readonly Module[]): string[] {
       problems.push(
         `${path}: opens sockets outside a listener or connection module`,
       );
+    }
+  }
+  problems.push(...browserProblems(modules));
+  return problems;
+}
+
+/** The modules `path` reaches through relative imports, itself included. */
+function reachable(
+  path: string,
+  byPath: ReadonlyMap<string, Module>,
+): string[] {
+  const seen = new Set<string>([path]);
+  const queue = [path];
+  while (queue.length > 0) {
+    const current = byPath.get(queue.shift()!);
+    if (current === undefined) continue;
+    for (const specifier of importSpecifiers(current.source)) {
+      if (!specifier.startsWith(".")) continue;
+      const target = relative(
+        ROOT,
+        resolve(ROOT, dirname(current.path), specifier),
+      ).replaceAll("\\", "/");
+      if (!seen.has(target)) {
+        seen.add(target);
+        queue.push(target);
+      }
+    }
+  }
+  return [...seen];
+}
+
+/** The page runs in a browser: nothing it bundles may need Deno or node:. */
+function browserProblems(modules: readonly Module[]): string[] {
+  const byPath = new Map(modules.map((module) => [module.path, module]));
+  const problems: string[] = [];
+  for (const { path } of modules) {
+    if (libFolder(path) !== "web") continue;
+    for (const target of reachable(path, byPath)) {
+      const source = byPath.get(target)?.source;
+      if (source === undefined) continue;
+      for (const [pattern, what] of BROWSER_FORBIDDEN) {
+        if (pattern.test(stripComments(source))) {
+          problems.push(
+            target === path
+              ? `${path}: the browser page may not use ${what}`
+              : `${path}: the browser page may not use ${what} (through ${target})`,
+          );
+        }
+      }
     }
   }
   return problems;
@@ -323,6 +381,36 @@ Deno.test("architecture: each rule catches a deliberately wrong import", () => {
     ],
   ];
   for (const [module, expected] of cases) {
+    const found = violations([module]);
+    assert.equal(found.length, 1, `${module.source}: ${found.join("; ")}`);
+    assert.match(found[0]!, expected);
+  }
+  // The page may not reach Deno or node: through a client module either.
+  const throughClient = violations([
+    { path: "lib/web/x.ts", source: 'import { y } from "../client/y.ts";' },
+    { path: "lib/client/y.ts", source: "export const y = Deno.args;" },
+  ]);
+  assert.deepEqual(throughClient, [
+    "lib/web/x.ts: the browser page may not use Deno APIs (through lib/client/y.ts)",
+  ]);
+  const browserCases: Array<[Module, RegExp]> = [
+    [
+      { path: "lib/web/x.ts", source: 'import { join } from "node:path";' },
+      /the browser page may not use node: modules/,
+    ],
+    [
+      { path: "lib/web/x.ts", source: 'import { z } from "../server/z.ts";' },
+      /lib\/web\/ may not import lib\/server\//,
+    ],
+    [
+      {
+        path: "lib/web/x.ts",
+        source: 'import { chromium } from "playwright-core";',
+      },
+      /may not use the package playwright-core/,
+    ],
+  ];
+  for (const [module, expected] of browserCases) {
     const found = violations([module]);
     assert.equal(found.length, 1, `${module.source}: ${found.join("; ")}`);
     assert.match(found[0]!, expected);

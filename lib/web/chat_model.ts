@@ -227,8 +227,10 @@ export class ChatModel {
         return [];
       }
     }
-    const before = this.#room.room;
-    const catchingUp = this.#room.catchUp !== undefined;
+    if (
+      reply.type === "joined" && reply.room !== this.#room.room &&
+      this.#room.catchUp === undefined
+    ) this.#enterRoom(reply.room);
     const effects = this.#roomStep(
       reply.type === "joined"
         ? { type: "joined", reply }
@@ -236,7 +238,6 @@ export class ChatModel {
       now,
     );
     if (reply.type === "joined") {
-      if (reply.room !== before && !catchingUp) this.#enterRoom(reply.room);
       effects.push(
         { type: "send", command: { type: "rooms" } },
         { type: "send", command: { type: "users", all: false } },
@@ -391,8 +392,7 @@ export class ChatModel {
     this.#olderPending = false;
     this.#older = undefined;
     this.#users = [];
-    this.#update(ROOM_KEY, () => ({ ...roomConversation(room) }));
-    // The lines just shown (JOINED) belong to the new room.
+    this.#update(ROOM_KEY, () => roomConversation(room));
   }
 
   #ensurePrivate(partner: string): string {
