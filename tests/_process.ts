@@ -39,6 +39,9 @@ export const CHILD_ENV: Readonly<Record<string, string>> = {
   LC_ALL: "",
   NO_COLOR: "1",
   ...Object.fromEntries(Object.values(ENV_VARS).map((name) => [name, ""])),
+  // A free port for the browser page: servers started side by side by
+  // parallel tests must not race for the default 5080.
+  [ENV_VARS["web-port"]]: "0",
 };
 
 /** Rejects with a clear message if `promise` takes longer than `ms`. */

@@ -46,10 +46,20 @@ Deno.test("server.ts prints the startup lines, serves a client, and exits 0 with
   const port = await server.port();
   assert.ok(port > 0);
   await server.line(/^\[服务器\] 等待客户端连接\.\.\.$/);
-  assert.deepEqual(server.stdout.slice(0, 2), [
+  const webPort = Number(
+    /^\[服务器\] 网页版: http:\/\/127\.0\.0\.1:(\d+)$/.exec(
+      server.stdout[1] ?? "",
+    )?.[1],
+  );
+  assert.ok(webPort > 0 && webPort !== port, server.describe());
+  assert.deepEqual(server.stdout.slice(0, 3), [
     `[服务器] 启动成功，监听 127.0.0.1:${port}`,
+    `[服务器] 网页版: http://127.0.0.1:${webPort}`,
     "[服务器] 等待客户端连接...",
   ]);
+  const page = await fetch(`http://127.0.0.1:${webPort}/`);
+  assert.equal(page.status, 200);
+  assert.match(await page.text(), /<script type="module" src="\/app\.js">/);
 
   await using client = await TestClient.connect(port);
   await client.registerAndLogin("小王", "password123");
@@ -91,10 +101,63 @@ Deno.test("server.ts --lang en prints the English startup lines", async () => {
     started: /^\[Server\] Started, listening on 127\.0\.0\.1:(\d+)$/,
   });
   await server.line(/^\[Server\] Waiting for clients\.\.\.$/);
-  assert.deepEqual(server.stdout.slice(0, 2), [
+  assert.equal(server.stdout.length, 3, server.describe());
+  assert.equal(
+    server.stdout[0],
     `[Server] Started, listening on 127.0.0.1:${port}`,
-    "[Server] Waiting for clients...",
-  ]);
+  );
+  assert.match(
+    server.stdout[1]!,
+    /^\[Server\] Web client: http:\/\/127\.0\.0\.1:\d+$/,
+  );
+  assert.equal(server.stdout[2], "[Server] Waiting for clients...");
+});
+
+Deno.test("server.ts --no-web serves no page; a web port in use is named with its flag", async () => {
+  await using dir = await tempDir();
+  {
+    await using server = new ServerProcess(
+      [
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--no-web",
+        "--db",
+        join(dir.path, "a.db"),
+      ],
+      { cwd: dir.path },
+    );
+    const port = await server.port();
+    await server.line(/^\[服务器\] 等待客户端连接\.\.\.$/);
+    assert.deepEqual(server.stdout.slice(0, 2), [
+      `[服务器] 启动成功，监听 127.0.0.1:${port}`,
+      "[服务器] 等待客户端连接...",
+    ]);
+  }
+  using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const busy = (taken.addr as Deno.NetAddr).port;
+  await using server = new ServerProcess(
+    [
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--web-port",
+      String(busy),
+      "--db",
+      join(dir.path, "b.db"),
+    ],
+    { cwd: dir.path },
+  );
+  assert.equal(await server.exitCode(), 1);
+  assert.match(
+    server.stderr,
+    new RegExp(
+      `^\\[错误\\] 端口 ${busy} 已被占用 \\(127\\.0\\.0\\.1:${busy}，--web-port\\)`,
+    ),
+  );
+  assertNoStackTrace(server.stderr);
 });
 
 Deno.test("server.ts logs connects, chat lines and disconnects, never the password", async () => {

@@ -246,7 +246,7 @@ export function parseServerCommand(
     historyDays: integer("history-days", pick("history-days"), 30, 1, 36500),
     auditDays: integer("audit-days", pick("audit-days"), 90, 1, 36500),
     tls: tlsConfig(pick, flagOrEnvBool),
-    webPort: webPort(pick, flagOrEnvBool),
+    webPort: webPort(pick, flagOrEnvBool, values["web-port"]),
   };
 
   if (positionals.length === 0) return { kind: "serve", config };
@@ -298,11 +298,14 @@ function tlsConfig(
 function webPort(
   pick: (name: keyof typeof ENV_VARS) => string | undefined,
   flag: (name: keyof typeof ENV_VARS) => boolean,
+  webPortFlag: string | undefined,
 ): number | undefined {
-  const port = integer("web-port", pick("web-port"), 5080, 0, 65535);
-  if (!flag("no-web")) return port;
-  // Both asked for on the command line: which one was meant is a guess.
-  if (pick("web-port") !== undefined) {
+  if (!flag("no-web")) {
+    return integer("web-port", pick("web-port"), 5080, 0, 65535);
+  }
+  // Both on the command line: which one was meant is a guess. A
+  // TCPCHAT_WEB_PORT in the environment is simply not used.
+  if (webPortFlag !== undefined) {
     throw configError(RangeError, "configWebPortWithoutWeb");
   }
   return undefined;

@@ -40,6 +40,7 @@ const DEFAULTS: ServerConfig = {
   historyDays: 30,
   auditDays: 90,
   tls: undefined,
+  webPort: 5080,
 };
 
 Deno.test("parseServerCommand() uses the defaults with no flags and no environment", () => {
@@ -70,6 +71,9 @@ Deno.test("parseServerCommand() reads each flag", async (t) => {
     ["--lang zh", ["--lang", "zh"], { lang: "zh" }],
     ["--lang EN", ["--lang", "EN"], { lang: "en" }],
     ["--quiet", ["--quiet"], { logMessages: false }],
+    ["--web-port", ["--web-port", "8080"], { webPort: 8080 }],
+    ["--web-port 0", ["--web-port", "0"], { webPort: 0 }],
+    ["--no-web", ["--no-web"], { webPort: undefined }],
   ];
   for (const [name, args, expected] of cases) {
     await t.step(name, () => {
@@ -95,6 +99,8 @@ Deno.test("parseServerCommand() reads each environment variable", async (t) => {
     [ENV_VARS.quiet, "1", { logMessages: false }],
     [ENV_VARS.quiet, "yes", { logMessages: false }],
     [ENV_VARS.quiet, "no", { logMessages: true }],
+    [ENV_VARS["web-port"], "8081", { webPort: 8081 }],
+    [ENV_VARS["no-web"], "1", { webPort: undefined }],
   ];
   for (const [name, value, expected] of cases) {
     await t.step(`${name}=${value}`, () => {
@@ -124,6 +130,8 @@ Deno.test("parseServerCommand() names the documented environment variables", () 
     "tls-key": "TCPCHAT_TLS_KEY",
     "tls-port": "TCPCHAT_TLS_PORT",
     "require-tls": "TCPCHAT_REQUIRE_TLS",
+    "web-port": "TCPCHAT_WEB_PORT",
+    "no-web": "TCPCHAT_NO_WEB",
   });
   for (const name of Object.values(ENV_VARS)) {
     assert.ok(SERVER_USAGE.includes(name), `usage mentions ${name}`);
@@ -522,4 +530,22 @@ Deno.test("guessLang() takes --lang, then TCPCHAT_LANG, then the locale", () => 
   );
   // An unusable choice (the error being reported) falls back to the locale.
   assert.equal(guessLang(["--lang", "fr"], envOf({ LANG: "en_GB" })), "en");
+});
+
+Deno.test("parseServerCommand() refuses --web-port with --no-web, and a bad web port", () => {
+  assert.throws(
+    () => parseServerCommand(["--no-web", "--web-port", "8080"], NO_ENV),
+    {
+      name: "RangeError",
+      message: "Cannot use --web-port with --no-web: keep one of them",
+    },
+  );
+  assert.equal(
+    serveConfig(["--no-web"], envOf({ TCPCHAT_WEB_PORT: "8080" })).webPort,
+    undefined,
+  );
+  assert.throws(
+    () => parseServerCommand(["--web-port", "70000"], NO_ENV),
+    { name: "RangeError", message: /--web-port "70000"/ },
+  );
 });
