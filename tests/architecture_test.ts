@@ -25,9 +25,22 @@ const ALLOWED: ReadonlyArray<{ folder: string; may: readonly string[] }> = [
   { folder: "store", may: ["store", "shared"] },
   { folder: "client", may: ["client", "terminal", "protocol", "shared"] },
   { folder: "server", may: ["server", "store", "protocol", "shared"] },
-  // The browser page reuses the terminal client's pure parts.
+  // The browser page: its pure parts (web) reuse the terminal client's;
+  // its screens (browser) are the only code with the DOM's types.
   { folder: "web", may: ["web", "client", "protocol", "shared"] },
+  {
+    folder: "browser",
+    may: ["browser", "web", "client", "protocol", "shared"],
+  },
 ];
+
+/** Folders whose code runs in the browser. */
+const BROWSER_FOLDERS: ReadonlySet<string> = new Set(["web", "browser"]);
+/**
+ * The DOM's types clash with Deno's in one type-check program, so only
+ * lib/browser/ may load them, and `deno task check` checks it on its own.
+ */
+const DOM_TYPES = /\/\/\/\s*<reference\s+lib="dom"/;
 
 /** What the browser page may not reach, directly or through what it imports. */
 const BROWSER_FORBIDDEN: ReadonlyArray<[RegExp, string]> = [
@@ -193,6 +206,11 @@ export function violations(modules: readonly Module[]): string[] {
       );
     }
   }
+  for (const { path, source } of modules) {
+    if (DOM_TYPES.test(source) && libFolder(path) !== "browser") {
+      problems.push(`${path}: only lib/browser/ may load the DOM's types`);
+    }
+  }
   problems.push(...browserProblems(modules));
   return problems;
 }
@@ -227,7 +245,7 @@ function browserProblems(modules: readonly Module[]): string[] {
   const byPath = new Map(modules.map((module) => [module.path, module]));
   const problems: string[] = [];
   for (const { path } of modules) {
-    if (libFolder(path) !== "web") continue;
+    if (!BROWSER_FOLDERS.has(libFolder(path) ?? "")) continue;
     for (const target of reachable(path, byPath)) {
       const source = byPath.get(target)?.source;
       if (source === undefined) continue;
@@ -274,6 +292,21 @@ Deno.test("architecture: the tree keeps the import rules", async () => {
   const modules = await ourModules();
   assert.ok(modules.length > 30, "lib/ was found");
   assert.deepEqual(violations(modules), []);
+});
+
+Deno.test("architecture: deno task check type-checks every folder of lib/, the page's on its own", async () => {
+  const config = JSON.parse(await Deno.readTextFile(join(ROOT, "deno.json")));
+  const check: string = config.tasks.check;
+  const [together, alone] = check.split("&& deno check lib/browser/");
+  assert.ok(alone !== undefined, check);
+  for await (const entry of Deno.readDir(join(ROOT, "lib"))) {
+    if (!entry.isDirectory || entry.name === "browser") continue;
+    assert.ok(
+      together!.includes(`lib/${entry.name}/`),
+      `check covers lib/${entry.name}/`,
+    );
+  }
+  assert.ok(!together!.includes("lib/browser"), check);
 });
 
 Deno.test("architecture: the entries stay thin", async () => {
@@ -394,6 +427,14 @@ Deno.test("architecture: each rule catches a deliberately wrong import", () => {
     "lib/web/x.ts: the browser page may not use Deno APIs (through lib/client/y.ts)",
   ]);
   const browserCases: Array<[Module, RegExp]> = [
+    [
+      { path: "lib/web/x.ts", source: '/// <reference lib="dom" />\n' },
+      /only lib\/browser\/ may load the DOM's types/,
+    ],
+    [
+      { path: "lib/browser/x.ts", source: "Deno.exit(1);" },
+      /the browser page may not use Deno APIs/,
+    ],
     [
       { path: "lib/web/x.ts", source: 'import { join } from "node:path";' },
       /the browser page may not use node: modules/,

@@ -1,6 +1,6 @@
 /**
  * The browser page's files, as the web listener serves them: built from
- * `lib/web/` by `deno task build:web` into `web_page.gen.ts`, which is
+ * `lib/browser/` by `deno task build:web` into `web_page.gen.ts`, which is
  * committed, so the page is part of the program (and of the compiled
  * executables) and needs nothing from the internet. A test rebuilds it and
  * fails when the committed copy is stale.

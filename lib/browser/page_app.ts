@@ -18,19 +18,19 @@ import type { Command, Reply } from "../protocol/protocol.ts";
 import type { Clock } from "../shared/clock.ts";
 import { type Lang, type MessageKey, t } from "../shared/messages.ts";
 import { type AuthRequest, AuthScreen } from "./auth_screen.ts";
-import { type ChatEffect, ChatModel } from "./chat_model.ts";
+import { type ChatEffect, ChatModel } from "../web/chat_model.ts";
 import { ChatScreen } from "./chat_screen.ts";
 import { askDialog } from "./dialog.ts";
 import { byId, h, translate } from "./dom.ts";
-import { pageNotice, replyLine } from "./page_lines.ts";
+import { pageNotice, replyLine } from "../web/page_lines.ts";
 import {
   chooseLang,
   helloNumber,
   isFinalBye,
   LANG_KEY,
   SESSION_KEY,
-} from "./page_rules.ts";
-import { type LinkState, WebLink } from "./web_link.ts";
+} from "../web/page_rules.ts";
+import { type LinkState, WebLink } from "../web/web_link.ts";
 
 /** What the page runs in (the browser's, or a test's). */
 export interface PageEnvironment {

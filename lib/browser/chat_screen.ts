@@ -11,10 +11,10 @@
  */
 
 import { type Lang, t } from "../shared/messages.ts";
-import type { ChatModel, Conversation } from "./chat_model.ts";
-import { ROOM_KEY } from "./chat_model.ts";
+import type { ChatModel, Conversation } from "../web/chat_model.ts";
+import { ROOM_KEY } from "../web/chat_model.ts";
 import { byId, h } from "./dom.ts";
-import type { PageLine } from "./page_lines.ts";
+import type { PageLine } from "../web/page_lines.ts";
 
 /** What the user does on the chat screen. */
 export interface ChatScreenActions {

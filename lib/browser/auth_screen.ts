@@ -12,57 +12,13 @@
 
 import { type Lang, t } from "../shared/messages.ts";
 import { byId } from "./dom.ts";
+import {
+  type AuthMode,
+  type AuthRequest,
+  checkAuthForm,
+} from "../web/auth_form.ts";
 
-/** Which form is shown. */
-export type AuthMode = "login" | "register" | "reset";
-
-/** What the form asks the page to send. */
-export type AuthRequest =
-  | { mode: "login"; username: string; password: string }
-  | { mode: "register"; username: string; password: string }
-  | { mode: "reset"; token: string; password: string };
-
-/**
- * Checks what was typed; resolves the request, or the catalog's sentence
- * saying what is wrong. Pure.
- *
- * @example
- * ```ts
- * import { checkAuthForm } from "./auth_screen.ts";
- * import assert from "node:assert/strict";
- *
- * const fields = { username: "amy", password: "secret12", confirm: "secret13", token: "" };
- * assert.equal(checkAuthForm("register", fields, 8, "en"), "The passwords do not match");
- * ```
- */
-export function checkAuthForm(
-  mode: AuthMode,
-  fields: {
-    username: string;
-    password: string;
-    confirm: string;
-    token: string;
-  },
-  minPassword: number,
-  lang: Lang,
-): AuthRequest | string {
-  const username = fields.username.trim();
-  const { password } = fields;
-  if (mode !== "reset" && (username === "" || password === "")) {
-    return t(lang, "emptyInput");
-  }
-  if (mode === "login") return { mode, username, password };
-  if (mode === "reset" && (fields.token.trim() === "" || password === "")) {
-    return t(lang, "emptyInput");
-  }
-  if ([...password.normalize("NFKC")].length < minPassword) {
-    return t(lang, "passwordTooShort", { min: minPassword });
-  }
-  if (password !== fields.confirm) return t(lang, "passwordMismatch");
-  return mode === "register"
-    ? { mode, username, password }
-    : { mode, token: fields.token.trim(), password };
-}
+export type { AuthMode, AuthRequest };
 
 /** The log-in screen of one page. */
 export class AuthScreen {
