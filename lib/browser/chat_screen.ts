@@ -52,12 +52,15 @@ export class ChatScreen {
   #input: HTMLInputElement;
   #newBelow: HTMLElement;
   #actions: ChatScreenActions;
-  /** What #messages shows: which conversation, its first line, how many. */
-  #shown: { key: string; first: PageLine | undefined; count: number } = {
-    key: "",
-    first: undefined,
-    count: 0,
-  };
+  /** What #messages shows: which conversation, its first and last line, how many. */
+  #shown: {
+    key: string;
+    first: PageLine | undefined;
+    last: PageLine | undefined;
+    count: number;
+  } = { key: "", first: undefined, last: undefined, count: 0 };
+  /** Set while the page itself scrolls, so that only the user's scrolling pages back. */
+  #scrolling = false;
 
   /** Binds to the page's elements and reports to `actions`. */
   constructor(doc: Document, actions: ChatScreenActions) {
@@ -127,6 +130,14 @@ export class ChatScreen {
     this.#input.placeholder = current.kind === "room"
       ? t(lang, "webInputPlaceholder")
       : t(lang, "webInputPrivate", { user: current.title });
+    // On a phone the side bar is folded away: its unread count shows on
+    // the button that opens it.
+    const elsewhere = model.conversations
+      .filter((conversation) => conversation.key !== current.key)
+      .reduce((sum, conversation) => sum + conversation.unread, 0);
+    byId(doc, "btn-menu").textContent = elsewhere > 0
+      ? `${t(lang, "webMenu")} (${elsewhere})`
+      : t(lang, "webMenu");
     this.#renderRooms(model);
     this.#renderPrivate(model);
     this.#renderUsers(model);
@@ -221,32 +232,33 @@ export class ChatScreen {
     const shown = this.#shown;
     const atBottom = this.#atBottom();
     const same = shown.key === conversation.key;
-    if (same && lines[0] === shown.first && lines.length >= shown.count) {
-      const fresh = lines.slice(shown.count);
-      if (fresh.length === 0) return;
-      box.append(...fresh.map((line) => this.#lineElement(line)));
+    const record = () => {
       this.#shown = {
         key: conversation.key,
         first: lines[0],
+        last: lines.at(-1),
         count: lines.length,
       };
+    };
+    const appended = same && lines.length >= shown.count &&
+      lines[0] === shown.first && lines[shown.count - 1] === shown.last;
+    if (appended) {
+      const fresh = lines.slice(shown.count);
+      if (fresh.length === 0) return;
+      box.append(...fresh.map((line) => this.#lineElement(line)));
+      record();
       if (atBottom) this.#toBottom();
       else this.#newBelow.hidden = false;
       return;
     }
-    // Older lines went on top (keep the view still), or another conversation.
-    const oldHeight = box.scrollHeight;
-    const oldTop = box.scrollTop;
-    const prepended = same && shown.first !== undefined &&
-      lines.indexOf(shown.first) > 0;
+    // Lines went in above (older history) or out at the top (the bound):
+    // what the user reads stays where it is. Another conversation starts
+    // at its bottom.
+    const fromBottom = box.scrollHeight - box.scrollTop;
     box.replaceChildren(...lines.map((line) => this.#lineElement(line)));
-    this.#shown = {
-      key: conversation.key,
-      first: lines[0],
-      count: lines.length,
-    };
-    if (prepended) box.scrollTop = oldTop + (box.scrollHeight - oldHeight);
-    else if (!same || atBottom) this.#toBottom();
+    record();
+    if (!same || atBottom) this.#toBottom();
+    else this.#scrollTo(box.scrollHeight - fromBottom);
   }
 
   #lineElement(line: PageLine): HTMLElement {
@@ -277,11 +289,21 @@ export class ChatScreen {
   }
 
   #toBottom(): void {
-    this.#messages.scrollTop = this.#messages.scrollHeight;
+    this.#scrollTo(this.#messages.scrollHeight);
     this.#newBelow.hidden = true;
   }
 
+  #scrollTo(top: number): void {
+    if (this.#messages.scrollTop === top) return;
+    this.#scrolling = true;
+    this.#messages.scrollTop = top;
+  }
+
   #scrolled(): void {
+    if (this.#scrolling) {
+      this.#scrolling = false;
+      return;
+    }
     if (this.#atBottom()) this.#newBelow.hidden = true;
     if (this.#messages.scrollTop <= TOP_SLACK && this.#shown.key === ROOM_KEY) {
       this.#actions.older();

@@ -306,6 +306,7 @@ export class PageApp {
         this.#notice("ok", t(this.#lang, "passwordChanged"));
         return;
       case "password_failure":
+      case "delete_failure":
         this.#notice("error", reply.message);
         return;
       default:

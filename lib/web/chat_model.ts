@@ -102,6 +102,13 @@ export class ChatModel {
   #older: PageLine[] | undefined;
   #olderPending = false;
   #olderDone = false;
+  /**
+   * Where in the room's lines its history starts (after the notices of
+   * joining), which is where older pages go; set by the first history line
+   * after a JOINED.
+   */
+  #historyStart: number | undefined;
+  #awaitingHistoryStart = false;
 
   /** The chat of `username` in `lang`; `clock` says what "today" is. */
   constructor(username: string, lang: Lang, clock: Clock) {
@@ -192,7 +199,11 @@ export class ChatModel {
         if (event.focused) this.#markRead();
         return [];
       case "older":
-        if (this.#olderPending || this.#olderDone) return [];
+        // Before the room's own history arrived there is nothing to page from.
+        if (
+          this.#olderPending || this.#olderDone ||
+          this.#historyStart === undefined
+        ) return [];
         this.#olderPending = true;
         return [{ type: "send", command: pageBack(this.#room, OLDER_PAGE) }];
     }
@@ -265,6 +276,9 @@ export class ChatModel {
     }
     if (event.type === "reply" && event.reply.type === "history_end") {
       if (blockBefore?.kind === "paged") this.#endOlder(event.reply.more);
+      if (blockBefore?.kind === "auto" && !event.reply.more) {
+        this.#olderDone = true;
+      }
     }
     return effects;
   }
@@ -280,8 +294,15 @@ export class ChatModel {
       case "days_begin":
         this.#days.begin();
         if (this.#room.block?.kind === "paged") this.#older = [];
+        if (this.#room.block?.kind === "auto") {
+          this.#awaitingHistoryStart = this.#historyStart === undefined;
+        }
         return undefined;
       case "day": {
+        if (this.#awaitingHistoryStart && this.#older === undefined) {
+          this.#awaitingHistoryStart = false;
+          this.#historyStart = this.#find(ROOM_KEY)!.lines.length;
+        }
         const text = this.#days.separator(output.time);
         if (text !== undefined) this.#roomLine({ kind: "heading", text });
         return undefined;
@@ -363,13 +384,17 @@ export class ChatModel {
     }
     this.#update(ROOM_KEY, (conversation) => {
       const existing = [...conversation.lines];
-      // The page below may start with the date its last day already showed.
+      const at = Math.min(this.#historyStart ?? 0, existing.length);
+      this.#historyStart = at;
+      // The lines below may start with the date this page's last day showed.
       const last = lines.findLast((line) => line.kind === "heading");
+      const below = existing[at];
       if (
-        existing[0]?.kind === "heading" && last !== undefined &&
-        existing[0].text === last.text
-      ) existing.shift();
-      return { ...conversation, lines: [...lines, ...existing] };
+        below?.kind === "heading" && last !== undefined &&
+        below.text === last.text
+      ) existing.splice(at, 1);
+      existing.splice(at, 0, ...lines);
+      return { ...conversation, lines: existing };
     });
   }
 
@@ -391,6 +416,8 @@ export class ChatModel {
     this.#olderDone = false;
     this.#olderPending = false;
     this.#older = undefined;
+    this.#historyStart = undefined;
+    this.#awaitingHistoryStart = false;
     this.#users = [];
     this.#update(ROOM_KEY, () => roomConversation(room));
   }
@@ -417,7 +444,13 @@ export class ChatModel {
     const unseen = counts && (!this.#focused || this.#active !== key);
     this.#update(key, (conversation) => {
       const lines = [...conversation.lines, line];
-      if (lines.length > MAX_LINES) lines.splice(0, lines.length - MAX_LINES);
+      if (lines.length > MAX_LINES) {
+        const dropped = lines.length - MAX_LINES;
+        lines.splice(0, dropped);
+        if (key === ROOM_KEY && this.#historyStart !== undefined) {
+          this.#historyStart = Math.max(0, this.#historyStart - dropped);
+        }
+      }
       return {
         ...conversation,
         lines,

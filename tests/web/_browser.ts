@@ -170,6 +170,20 @@ export interface ViewportOptions {
   height?: number;
 }
 
+/** How {@linkcode openPage} sets up the page's browser context. */
+export interface PageOptions extends ViewportOptions {
+  /**
+   * The browser's language (`navigator.languages`).
+   * @default {"en-US"}
+   */
+  locale?: string;
+  /**
+   * Accept any certificate (a server's self-signed one, over HTTPS/WSS).
+   * @default {false}
+   */
+  ignoreHTTPSErrors?: boolean;
+}
+
 /**
  * Open `url` in a new page with its own browser context (cookies and
  * storage apart from other pages) and wait for its `load` event. Closing the
@@ -177,18 +191,20 @@ export interface ViewportOptions {
  *
  * @param browser from {@linkcode browserTest} or {@linkcode withBrowser}
  * @param url an `http://127.0.0.1:<port>/...` address
- * @param options the viewport; device scale 1, so screenshots are exactly
- *   this size
+ * @param options the viewport (device scale 1, so screenshots are exactly
+ *   this size), the browser's language, certificate checks
  */
 export async function openPage(
   browser: Browser,
   url: string,
-  options: ViewportOptions = {},
+  options: PageOptions = {},
 ): Promise<Page> {
   const { width = 1280, height = 720 } = options;
   const page = await browser.newPage({
     viewport: { width, height },
     deviceScaleFactor: 1,
+    locale: options.locale ?? "en-US",
+    ignoreHTTPSErrors: options.ignoreHTTPSErrors ?? false,
   });
   page.setDefaultTimeout(ACTION_TIMEOUT_MS);
   try {
