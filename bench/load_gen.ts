@@ -264,9 +264,25 @@ export class WebSocketWire implements Wire {
   readonly #socket: WebSocket;
   readonly #buffer = new Uint8Array(READ_BUFFER_BYTES);
   readonly #ended: PromiseWithResolvers<string> = Promise.withResolvers();
+  #client: Client | undefined;
+  /**
+   * Messages that arrived before the read loop started: the greeting can be
+   * dispatched right after the open event, before the client exists.
+   */
+  #early: unknown[] = [];
 
   private constructor(socket: WebSocket) {
     this.#socket = socket;
+    socket.onmessage = (event: MessageEvent) => {
+      if (this.#client === undefined) this.#early.push(event.data);
+      else this.#receive(this.#client, event.data);
+    };
+    socket.onclose = (event) =>
+      this.#ended.resolve(
+        `closed by server (${event.code}${
+          event.reason === "" ? "" : ` ${event.reason}`
+        })`,
+      );
   }
 
   /** Opens `url`; rejects when the upgrade fails. */
@@ -276,16 +292,10 @@ export class WebSocketWire implements Wire {
     const opened = Promise.withResolvers<void>();
     socket.onopen = () => opened.resolve();
     socket.onerror = (event) => {
-      const message = (event as ErrorEvent).message ?? "error";
-      opened.reject(new Error(`WebSocket: ${message}`));
-      wire.#ended.resolve(`WebSocket: ${message}`);
+      const message = `WebSocket: ${(event as ErrorEvent).message ?? "error"}`;
+      opened.reject(new Error(message));
+      wire.#ended.resolve(message);
     };
-    socket.onclose = (event) =>
-      wire.#ended.resolve(
-        `closed by server (${event.code}${
-          event.reason === "" ? "" : ` ${event.reason}`
-        })`,
-      );
     await opened.promise;
     return wire;
   }
@@ -304,23 +314,28 @@ export class WebSocketWire implements Wire {
   }
 
   async readLoop(client: Client): Promise<void> {
-    const buffer = this.#buffer;
-    this.#socket.onmessage = (event: MessageEvent) => {
-      if (client.closed) return;
-      if (typeof event.data !== "string") {
-        client.fail("binary message");
-        return;
-      }
-      const { read, written } = encoder.encodeInto(event.data, buffer);
-      if (read < event.data.length || written === buffer.length) {
-        client.fail(`line longer than ${buffer.length - 1} bytes`);
-        return;
-      }
-      buffer[written] = LF;
-      client.receive(buffer.subarray(0, written + 1), written + 1);
-    };
+    this.#client = client;
+    const early = this.#early;
+    this.#early = [];
+    for (const data of early) this.#receive(client, data);
     const reason = await this.#ended.promise;
     if (!client.closed) client.fail(reason);
+  }
+
+  #receive(client: Client, data: unknown): void {
+    if (client.closed) return;
+    if (typeof data !== "string") {
+      client.fail("binary message");
+      return;
+    }
+    const buffer = this.#buffer;
+    const { read, written } = encoder.encodeInto(data, buffer);
+    if (read < data.length || written === buffer.length) {
+      client.fail(`line longer than ${buffer.length - 1} bytes`);
+      return;
+    }
+    buffer[written] = LF;
+    client.receive(buffer.subarray(0, written + 1), written + 1);
   }
 }
 
