@@ -712,6 +712,7 @@ export async function runWebSocket(
   // Offered to each transport's clients: every message reaches all of them
   // but its sender.
   const offered = rate * (2 * perTransport * count - perTransport);
+  const profiling = context.profileDir !== undefined;
   let server: ServerHandle;
   try {
     server = await startServer(spec, context, {
@@ -720,6 +721,7 @@ export async function runWebSocket(
       maxClients: 2 * count + 100,
       ratePerSecond: rate,
       webPort: 0,
+      inspectPort: profiling ? freePort() : undefined,
     });
   } catch (error) {
     return WEBSOCKET_TRANSPORTS.map((transport) => ({
@@ -729,6 +731,8 @@ export async function runWebSocket(
     }));
   }
   const all: Client[] = [];
+  let profiler: InspectorProfiler | undefined;
+  let selfProfiler: SelfProfiler | undefined;
   try {
     await sleep(300);
     const rssBeforeBytes = server.rss() ?? 0;
@@ -757,6 +761,12 @@ export async function runWebSocket(
     );
     const senders = alternate(live.map((list) => list.slice(0, perTransport)));
     const delivered0 = sinks.map((sink) => sink.delivered);
+    if (profiling) {
+      profiler = await InspectorProfiler.connect(server.inspectPort!);
+      await profiler.start();
+      selfProfiler = new SelfProfiler();
+      await selfProfiler.start();
+    }
     let mark: CpuMark = { server: 0, own: 0, machine: undefined };
     const pace = await sendPaced({
       senders,
@@ -785,6 +795,21 @@ export async function runWebSocket(
     context.onMeasure?.("end", server);
     const cpu = cpuSince(mark, server);
     const rssAfterBytes = server.rss() ?? 0;
+    // Both rows share the run's profiles (one server, one load generator).
+    let profile: FanoutResult["profile"];
+    let loadgenProfile: FanoutResult["loadgenProfile"];
+    if (profiler !== undefined && selfProfiler !== undefined) {
+      const name = `websocket-${perTransport}x2`;
+      profile = await saveProfile(
+        await profiler.stop(),
+        join(context.profileDir!, `${name}.cpuprofile`),
+      );
+      loadgenProfile = await saveProfile(
+        await selfProfiler.stop(),
+        join(context.profileDir!, `loadgen-${name}.cpuprofile`),
+      );
+      selfProfiler = undefined;
+    }
     return WEBSOCKET_TRANSPORTS.map((transport, i) => ({
       ...fanoutRow(spec, {
         ...rowParams,
@@ -803,8 +828,12 @@ export async function runWebSocket(
         rssAfterBytes,
       }),
       transport,
+      profile,
+      loadgenProfile,
     }));
   } finally {
+    profiler?.close();
+    await selfProfiler?.stop().catch(() => {});
     const stopping = server.stop();
     await closeAll(all);
     await stopping;
