@@ -6,7 +6,7 @@
  *
  * @example
  * ```sh
- * deno task bench                       # everything, about 12 minutes
+ * deno task bench                       # everything, about 14 minutes
  * deno task bench --quick               # 10 clients, a few seconds
  * deno task bench --scenario fanout --servers tcpchat,ngircd
  * ```
@@ -74,8 +74,8 @@ const USAGE = `Usage: deno task bench [options]
   --warmup <n>            uncounted messages per sender sent first (default 2; 0 with --quick)
   --repeat <n>            runs per server at the top load; the median p99 counts (default 1)
   --ws-clients <n>        websocket: clients on each transport, TCP and WebSocket (default 1000; 5 with --quick)
-  --ws-senders <n>        websocket: senders on each transport (default 25: about 100,000 lines/s in all,
-                          the fan-out's lowest load; 2 with --quick); they use --messages, --rate, --warmup
+  --ws-senders <list>     websocket: senders on each transport, one run per entry (default 10,25: about
+                          40,000 and 100,000 lines/s in all; 2 with --quick); with --messages, --rate, --warmup
   --peak-senders <n>      peak: senders (default 200; 5 with --quick)
   --peak-rates <list>     peak: messages per second per sender, a staircase up to the first the server
                           falls behind at (default 10,15,20,30,40; 10 with --quick)
@@ -106,7 +106,7 @@ interface Config {
   warmup: number;
   repeat: number;
   wsClients: number;
-  wsSenders: number;
+  wsSenders: number[];
   peakSenders: number;
   peakRates: number[];
   peakSeconds: number;
@@ -205,7 +205,11 @@ function parseConfig(args: string[]): Config {
     warmup: count("warmup", values.warmup, quick ? 0 : 2),
     repeat: positive("repeat", values.repeat, 1),
     wsClients: positive("ws-clients", values["ws-clients"], quick ? 5 : 1000),
-    wsSenders: positive("ws-senders", values["ws-senders"], quick ? 2 : 25),
+    wsSenders: values["ws-senders"] === undefined
+      ? (quick ? [2] : [10, 25])
+      : values["ws-senders"].split(",").map((v) =>
+        positive("ws-senders", v, 1)
+      ),
     peakSenders: positive(
       "peak-senders",
       values["peak-senders"],
@@ -443,13 +447,16 @@ export async function main(args: string[]): Promise<number> {
         }
       }
     }
-    if (wants("websocket") && config.servers.includes("tcpchat")) {
+    const wsLoads = wants("websocket") && config.servers.includes("tcpchat")
+      ? [...config.wsSenders].sort((a, b) => a - b)
+      : [];
+    for (const senders of wsLoads) {
       const backgroundCores = config.waitQuiet
         ? await waitForQuietMachine(0.25, 30_000)
         : undefined;
       const params = {
         clients: config.wsClients,
-        senders: Math.min(config.wsSenders, config.wsClients),
+        senders: Math.min(senders, config.wsClients),
         messages: config.messages,
         rate: config.rate,
         warmup: config.warmup,

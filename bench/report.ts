@@ -44,7 +44,7 @@ export interface BenchResults {
     repeat: number;
     /** The WebSocket scenario's shape, per transport (absent in results written before it). */
     wsClients?: number;
-    wsSenders?: number;
+    wsSenders?: number[];
     /** The peak scenario's shape (absent in results written before it). */
     peakSenders?: number;
     peakRates?: number[];
@@ -226,9 +226,9 @@ function websocketTarget(rows: readonly FanoutResult[]): TargetCheck {
     return { target, measured: `skipped: ${skipped.skipped}`, met: null };
   }
   const measured = rows.map((row) =>
-    `${row.transport} ${fmtInt(row.delivered)} of ${fmtInt(row.expected)} (${
-      row.deliveredPct.toFixed(3)
-    }%, p99 ${fmtMs(row.latencyMs.p99)} ms${
+    `${row.transport} S=${row.senders} ${fmtInt(row.delivered)} of ${
+      fmtInt(row.expected)
+    } (${row.deliveredPct.toFixed(3)}%, p99 ${fmtMs(row.latencyMs.p99)} ms${
       row.loginFailures > 0 ? `, ${row.loginFailures} failed logins` : ""
     }${row.disconnects > 0 ? `, ${row.disconnects} disconnects` : ""})`
   ).join("; ");

@@ -378,7 +378,7 @@ Deno.test("bench websocket target and table: both transports, 100% delivered", (
   );
   const missed = target([row("tcp", 499_750), row("websocket", 499_000)]);
   assert.equal(missed.met, false);
-  assert.match(missed.measured, /websocket 499,000 of 499,750 \(99\.850%/);
+  assert.match(missed.measured, /websocket S=25 499,000 of 499,750 \(99\.850%/);
   const small = target([
     { ...row("tcp", 499_750), clients: 5 },
     { ...row("websocket", 499_750), clients: 5 },
@@ -413,7 +413,7 @@ Deno.test("bench websocket target and table: both transports, 100% delivered", (
       warmup: 0,
       repeat: 1,
       wsClients: 1000,
-      wsSenders: 25,
+      wsSenders: [25],
       idle: 0,
       logins: 0,
       fastHashIterations: 1000,
