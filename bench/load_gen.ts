@@ -57,11 +57,28 @@ export class Sink {
   }
 }
 
+/** Which connection a client has: TCP, or a WebSocket at the server's `/ws`. */
+export type Transport = "tcp" | "websocket";
+
+/**
+ * The connection under a client. The client's line handling, queueing and
+ * counting are the same over both: TCP hands it bytes as they are read, a
+ * WebSocket one text message (one line) at a time.
+ */
+export interface Wire {
+  readonly transport: Transport;
+  /** Writes whole lines; resolves once they are handed to the socket. */
+  write(bytes: Uint8Array): Promise<void>;
+  /** Hands what arrives to `client.receive` until the connection ends. */
+  readLoop(client: Client): Promise<void>;
+  close(): void;
+}
+
 /** One client connection. */
 export class Client {
   readonly index: number;
   readonly name: string;
-  readonly conn: Deno.TcpConn;
+  readonly wire: Wire;
   readonly protocol: Protocol;
   sink: Sink;
   /** Set once logged in (and in the room). */
@@ -75,13 +92,13 @@ export class Client {
 
   constructor(
     index: number,
-    conn: Deno.TcpConn,
+    wire: Wire,
     protocol: Protocol,
     sink: Sink,
   ) {
     this.index = index;
     this.name = benchUsername(index);
-    this.conn = conn;
+    this.wire = wire;
     this.protocol = protocol;
     this.sink = sink;
     // A rejected ready promise nobody awaits must not end the process.
@@ -120,21 +137,14 @@ export class Client {
     if (this.closed) return;
     this.closed = true;
     this.#queue = [];
-    try {
-      this.conn.close();
-    } catch {
-      // Already closed.
-    }
+    this.wire.close();
   }
 
   async #drain(first: Uint8Array): Promise<void> {
     let buffer = first;
     try {
       while (!this.closed) {
-        let offset = 0;
-        while (offset < buffer.length) {
-          offset += await this.conn.write(buffer.subarray(offset));
-        }
+        await this.wire.write(buffer);
         if (this.#queue.length === 0) break;
         buffer = concat(this.#queue);
         this.#queue = [];
@@ -145,51 +155,91 @@ export class Client {
   }
 
   /** Reads until EOF; runs for the connection's life. */
-  async readLoop(): Promise<void> {
+  readLoop(): Promise<void> {
+    return this.wire.readLoop(this);
+  }
+
+  /**
+   * Takes `n` bytes just read onto the end of `data`: counts and times the
+   * bench messages among its complete lines (`\n`-terminated), hands the
+   * other lines to the protocol, and returns where the incomplete last line
+   * starts (`data.length` when there is none). The bytes before `data.length
+   * - n` are a line already known to be incomplete.
+   */
+  receive(data: Uint8Array, n: number): number {
+    const sink = this.sink;
+    const now = performance.now();
+    const nowMicros = Math.round(now * 1000);
+    sink.bytes += n;
+    sink.lastReadAt = now;
+    let start = 0;
+    let newline = data.indexOf(LF, data.length - n);
+    let delivered = 0;
+    while (newline !== -1) {
+      let lineEnd = newline;
+      if (lineEnd > start && data[lineEnd - 1] === CR) lineEnd--;
+      const sent = sendTime(data, start, lineEnd);
+      if (sent >= 0) {
+        delivered++;
+        sink.latency.record(nowMicros - sent);
+      } else if (lineEnd > start) {
+        this.protocol.onLine(this, data, start, lineEnd);
+      }
+      start = newline + 1;
+      newline = data.indexOf(LF, start);
+    }
+    if (delivered > 0) {
+      sink.delivered += delivered;
+      sink.lastDeliveryAt = now;
+    }
+    return start;
+  }
+}
+
+/** A TCP connection: reads with `conn.read()` into its own buffer. */
+export class TcpWire implements Wire {
+  readonly transport = "tcp";
+  readonly #conn: Deno.TcpConn;
+
+  constructor(conn: Deno.TcpConn) {
+    this.#conn = conn;
+  }
+
+  async write(bytes: Uint8Array): Promise<void> {
+    let offset = 0;
+    while (offset < bytes.length) {
+      offset += await this.#conn.write(bytes.subarray(offset));
+    }
+  }
+
+  close(): void {
+    try {
+      this.#conn.close();
+    } catch {
+      // Already closed.
+    }
+  }
+
+  async readLoop(client: Client): Promise<void> {
     const buffer = new Uint8Array(READ_BUFFER_BYTES);
     let fill = 0;
     while (true) {
       let n: number | null;
       try {
-        n = await this.conn.read(buffer.subarray(fill));
+        n = await this.#conn.read(buffer.subarray(fill));
       } catch (error) {
-        if (!this.closed) this.fail(`read: ${error}`);
+        if (!client.closed) client.fail(`read: ${error}`);
         return;
       }
       if (n === null) {
-        if (!this.closed) this.fail("closed by server");
+        if (!client.closed) client.fail("closed by server");
         return;
       }
-      const sink = this.sink;
-      const now = performance.now();
-      const nowMicros = Math.round(now * 1000);
-      sink.bytes += n;
-      sink.lastReadAt = now;
       const end = fill + n;
-      const data = buffer.subarray(0, end);
-      let start = 0;
-      let newline = data.indexOf(LF, fill);
-      let delivered = 0;
-      while (newline !== -1) {
-        let lineEnd = newline;
-        if (lineEnd > start && data[lineEnd - 1] === CR) lineEnd--;
-        const sent = sendTime(data, start, lineEnd);
-        if (sent >= 0) {
-          delivered++;
-          sink.latency.record(nowMicros - sent);
-        } else if (lineEnd > start) {
-          this.protocol.onLine(this, data, start, lineEnd);
-        }
-        start = newline + 1;
-        newline = data.indexOf(LF, start);
-      }
-      if (delivered > 0) {
-        sink.delivered += delivered;
-        sink.lastDeliveryAt = now;
-      }
+      const start = client.receive(buffer.subarray(0, end), n);
       if (start < end) {
         if (start === 0 && end === buffer.length) {
-          this.fail(`line longer than ${buffer.length} bytes`);
+          client.fail(`line longer than ${buffer.length} bytes`);
           return;
         }
         buffer.copyWithin(0, start, end);
@@ -197,8 +247,95 @@ export class Client {
       } else {
         fill = 0;
       }
-      if (this.closed) return;
+      if (client.closed) return;
     }
+  }
+}
+
+/**
+ * A WebSocket to the server's `/ws` (Deno's built-in client): each text
+ * message is one line without its `\n`. A received line is encoded into one
+ * reused buffer with a `\n` appended, so it is counted by the same code as
+ * TCP's; what is sent goes as one text message per write (the server takes
+ * a message of several lines line by line).
+ */
+export class WebSocketWire implements Wire {
+  readonly transport = "websocket";
+  readonly #socket: WebSocket;
+  readonly #buffer = new Uint8Array(READ_BUFFER_BYTES);
+  readonly #ended: PromiseWithResolvers<string> = Promise.withResolvers();
+  #client: Client | undefined;
+  /**
+   * Messages that arrived before the read loop started: the greeting can be
+   * dispatched right after the open event, before the client exists.
+   */
+  #early: unknown[] = [];
+
+  private constructor(socket: WebSocket) {
+    this.#socket = socket;
+    socket.onmessage = (event: MessageEvent) => {
+      if (this.#client === undefined) this.#early.push(event.data);
+      else this.#receive(this.#client, event.data);
+    };
+    socket.onclose = (event) =>
+      this.#ended.resolve(
+        `closed by server (${event.code}${
+          event.reason === "" ? "" : ` ${event.reason}`
+        })`,
+      );
+  }
+
+  /** Opens `url`; rejects when the upgrade fails. */
+  static async open(url: string): Promise<WebSocketWire> {
+    const socket = new WebSocket(url);
+    const wire = new WebSocketWire(socket);
+    const opened = Promise.withResolvers<void>();
+    socket.onopen = () => opened.resolve();
+    socket.onerror = (event) => {
+      const message = `WebSocket: ${(event as ErrorEvent).message ?? "error"}`;
+      opened.reject(new Error(message));
+      wire.#ended.resolve(message);
+    };
+    await opened.promise;
+    return wire;
+  }
+
+  write(bytes: Uint8Array): Promise<void> {
+    this.#socket.send(decoder.decode(bytes));
+    return Promise.resolve();
+  }
+
+  close(): void {
+    try {
+      this.#socket.close();
+    } catch {
+      // Already closed.
+    }
+  }
+
+  async readLoop(client: Client): Promise<void> {
+    this.#client = client;
+    const early = this.#early;
+    this.#early = [];
+    for (const data of early) this.#receive(client, data);
+    const reason = await this.#ended.promise;
+    if (!client.closed) client.fail(reason);
+  }
+
+  #receive(client: Client, data: unknown): void {
+    if (client.closed) return;
+    if (typeof data !== "string") {
+      client.fail("binary message");
+      return;
+    }
+    const buffer = this.#buffer;
+    const { read, written } = encoder.encodeInto(data, buffer);
+    if (read < data.length || written === buffer.length) {
+      client.fail(`line longer than ${buffer.length - 1} bytes`);
+      return;
+    }
+    buffer[written] = LF;
+    client.receive(buffer.subarray(0, written + 1), written + 1);
   }
 }
 
@@ -240,7 +377,7 @@ export function benchText(
 /** How one protocol logs in, answers pings and sends a message. */
 export interface Protocol {
   readonly name: ProtocolName;
-  /** Right after the TCP connection opens. */
+  /** Right after the connection opens. */
   onConnect(client: Client): void;
   /** A line that is not a bench message, `\r\n` already stripped. */
   onLine(client: Client, data: Uint8Array, start: number, end: number): void;
@@ -381,14 +518,17 @@ export function ircProtocol(): Protocol {
 
 /** Options for {@linkcode connectAll}. */
 export interface ConnectOptions {
+  /** The server's port for `transport` (its web port for a WebSocket). */
   port: number;
+  /** How the clients connect. @default {"tcp"} */
+  transport?: Transport;
   protocol: Protocol;
   count: number;
   sink: Sink;
   /** Clients between connect and logged in at once. @default {100} */
   concurrency?: number;
   /**
-   * TCP connects in flight at once. Kept small: a burst of SYNs beyond a
+   * Connects (TCP handshakes, WebSocket upgrades) in flight at once. Kept small: a burst of SYNs beyond a
    * server's listen backlog (ngIRCd's is 10) is dropped and retried after 1,
    * 2, 4 … seconds, which would measure the backlog, not the server.
    * @default {8}
@@ -459,17 +599,13 @@ export async function connectAll(
     let client: Client | undefined;
     try {
       await connects.acquire();
-      let conn: Deno.TcpConn;
+      let wire: Wire;
       try {
-        conn = await Deno.connect({
-          hostname: "127.0.0.1",
-          port: options.port,
-        });
+        wire = await openWire(options.transport ?? "tcp", options.port);
       } finally {
         connects.release();
       }
-      conn.setNoDelay(true);
-      client = new Client(index, conn, options.protocol, options.sink);
+      client = new Client(index, wire, options.protocol, options.sink);
       clients.push(client);
       const c = client;
       c.readLoop().catch((error) => c.fail(String(error)));
@@ -509,6 +645,20 @@ export async function connectAll(
     failed,
     firstError,
   };
+}
+
+/** The path of the server's WebSocket endpoint (docs/PROTOCOL.md). */
+export const WEBSOCKET_PATH = "/ws";
+
+async function openWire(transport: Transport, port: number): Promise<Wire> {
+  if (transport === "websocket") {
+    return await WebSocketWire.open(
+      `ws://127.0.0.1:${port}${WEBSOCKET_PATH}`,
+    );
+  }
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  conn.setNoDelay(true);
+  return new TcpWire(conn);
 }
 
 /** Resolves once no bytes have arrived for `quietMs`, or after `maxMs`. */

@@ -6,7 +6,7 @@
  *
  * @example
  * ```sh
- * deno task bench                       # everything, about 12 minutes
+ * deno task bench                       # everything, about 14 minutes
  * deno task bench --quick               # 10 clients, a few seconds
  * deno task bench --scenario fanout --servers tcpchat,ngircd
  * ```
@@ -35,6 +35,7 @@ import {
   runIdle,
   runLogins,
   runPeak,
+  runWebSocket,
   type ServerSpec,
 } from "./scenarios.ts";
 import { killAllServers, type ServerKind } from "./servers.ts";
@@ -48,7 +49,14 @@ import {
 import { type ChartSeries, renderChart } from "./svg_chart.ts";
 
 const BENCH_DIR = fileURLToPath(new URL(".", import.meta.url));
-const SCENARIOS = ["fanout", "peak", "idle", "logins", "history"] as const;
+const SCENARIOS = [
+  "fanout",
+  "websocket",
+  "peak",
+  "idle",
+  "logins",
+  "history",
+] as const;
 type Scenario = typeof SCENARIOS[number];
 const SERVERS: readonly ServerKind[] = ["tcpchat", "ceiling", "ngircd"];
 /** The label of TCPChat without history persistence. */
@@ -57,7 +65,7 @@ const NO_HISTORY = "tcpchat (history off)";
 const USAGE = `Usage: deno task bench [options]
 
   --quick                 10 clients and a few seconds per scenario (the smoke test)
-  --scenario <names>      fanout, peak, idle, logins, history, all (comma-separated; default all)
+  --scenario <names>      fanout, websocket, peak, idle, logins, history, all (comma-separated; default all)
   --servers <names>       tcpchat, ceiling, ngircd (comma-separated; default all)
   --clients <n>           fan-out clients (default 1000)
   --loads <list>          fan-out senders per load point (default 100,250,500)
@@ -65,6 +73,9 @@ const USAGE = `Usage: deno task bench [options]
   --rate <n>              messages per second per sender (default 1)
   --warmup <n>            uncounted messages per sender sent first (default 2; 0 with --quick)
   --repeat <n>            runs per server at the top load; the median p99 counts (default 1)
+  --ws-clients <n>        websocket: clients on each transport, TCP and WebSocket (default 1000; 5 with --quick)
+  --ws-senders <list>     websocket: senders on each transport, one run per entry (default 10,25: about
+                          40,000 and 100,000 lines/s in all; 2 with --quick); with --messages, --rate, --warmup
   --peak-senders <n>      peak: senders (default 200; 5 with --quick)
   --peak-rates <list>     peak: messages per second per sender, a staircase up to the first the server
                           falls behind at (default 10,15,20,30,40; 10 with --quick)
@@ -94,6 +105,8 @@ interface Config {
   rate: number;
   warmup: number;
   repeat: number;
+  wsClients: number;
+  wsSenders: number[];
   peakSenders: number;
   peakRates: number[];
   peakSeconds: number;
@@ -122,6 +135,8 @@ function parseConfig(args: string[]): Config {
       rate: { type: "string" },
       warmup: { type: "string" },
       repeat: { type: "string" },
+      "ws-clients": { type: "string" },
+      "ws-senders": { type: "string" },
       "peak-senders": { type: "string" },
       "peak-rates": { type: "string" },
       "peak-seconds": { type: "string" },
@@ -189,6 +204,12 @@ function parseConfig(args: string[]): Config {
     rate: positive("rate", values.rate, quick ? 5 : 1),
     warmup: count("warmup", values.warmup, quick ? 0 : 2),
     repeat: positive("repeat", values.repeat, 1),
+    wsClients: positive("ws-clients", values["ws-clients"], quick ? 5 : 1000),
+    wsSenders: values["ws-senders"] === undefined
+      ? (quick ? [2] : [10, 25])
+      : values["ws-senders"].split(",").map((v) =>
+        positive("ws-senders", v, 1)
+      ),
     peakSenders: positive(
       "peak-senders",
       values["peak-senders"],
@@ -298,6 +319,15 @@ export async function main(args: string[]): Promise<number> {
         config[key] = usable;
       }
     }
+    // The WebSocket scenario holds both transports' clients at once.
+    if (2 * config.wsClients > usable) {
+      const scaled = Math.floor(usable / 2);
+      const message =
+        `--ws-clients ${config.wsClients} scaled down to ${scaled} per transport: this process may open ${limit} files (ulimit -n); raise it to run the full count`;
+      log(message);
+      notes.push(message);
+      config.wsClients = scaled;
+    }
   }
   const ngircd = findNgircd();
   if (config.servers.includes("ngircd") && ngircd === undefined) {
@@ -329,6 +359,7 @@ export async function main(args: string[]): Promise<number> {
   };
   const fanout: FanoutResult[] = [];
   const peak: FanoutResult[] = [];
+  const websocket: FanoutResult[] = [];
   const idle: IdleResult[] = [];
   let logins: BenchResults["logins"] = null;
   let historyWrites: BenchResults["historyWrites"] = null;
@@ -337,6 +368,7 @@ export async function main(args: string[]): Promise<number> {
     const fastCount = Math.max(
       wants("fanout") || wants("peak") ? config.clients : 0,
       wants("idle") ? config.idle : 0,
+      wants("websocket") ? 2 * config.wsClients : 0,
     );
     if (fastCount > 0 && config.servers.includes("tcpchat")) {
       context.fastTemplate = await templateDatabase(fastCount, {
@@ -413,6 +445,35 @@ export async function main(args: string[]): Promise<number> {
             );
           }
         }
+      }
+    }
+    const wsLoads = wants("websocket") && config.servers.includes("tcpchat")
+      ? [...config.wsSenders].sort((a, b) => a - b)
+      : [];
+    for (const senders of wsLoads) {
+      const backgroundCores = config.waitQuiet
+        ? await waitForQuietMachine(0.25, 30_000)
+        : undefined;
+      const params = {
+        clients: config.wsClients,
+        senders: Math.min(senders, config.wsClients),
+        messages: config.messages,
+        rate: config.rate,
+        warmup: config.warmup,
+      };
+      log(
+        `websocket: tcpchat, ${params.clients} TCP + ${params.clients} WebSocket clients, ${params.senders} + ${params.senders} senders x ${params.messages} at ${params.rate}/s`,
+      );
+      for (const row of await runWebSocket(params, context)) {
+        row.backgroundCores = backgroundCores;
+        websocket.push(row);
+        log(
+          row.skipped
+            ? `  ${row.transport}: skipped: ${row.skipped}`
+            : `  ${row.transport}: ${row.delivered}/${row.expected} delivered, p99 ${
+              row.latencyMs.p99.toFixed(1)
+            } ms, ${Math.round(row.linesPerSec)} lines/s`,
+        );
       }
     }
     if (wants("peak")) {
@@ -510,6 +571,8 @@ export async function main(args: string[]): Promise<number> {
       rate: config.rate,
       warmup: config.warmup,
       repeat: config.repeat,
+      wsClients: config.wsClients,
+      wsSenders: config.wsSenders,
       peakSenders: config.peakSenders,
       peakRates: config.peakRates,
       peakSeconds: config.peakSeconds,
@@ -521,6 +584,7 @@ export async function main(args: string[]): Promise<number> {
     },
     notes,
     fanout,
+    websocket,
     peak,
     idle,
     logins,

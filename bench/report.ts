@@ -42,6 +42,9 @@ export interface BenchResults {
     rate: number;
     warmup: number;
     repeat: number;
+    /** The WebSocket scenario's shape, per transport (absent in results written before it). */
+    wsClients?: number;
+    wsSenders?: number[];
     /** The peak scenario's shape (absent in results written before it). */
     peakSenders?: number;
     peakRates?: number[];
@@ -56,6 +59,11 @@ export interface BenchResults {
   notes: string[];
   /** Every fan-out run, repeats included. */
   fanout: FanoutResult[];
+  /**
+   * The WebSocket scenario: one row per transport (`transport`), TCP first;
+   * absent in results written before it.
+   */
+  websocket?: FanoutResult[];
   /**
    * The peak scenario's runs, each with its steady window (`sustained`);
    * absent in results written before it.
@@ -198,9 +206,58 @@ function findRun(
   );
 }
 
+/** The WebSocket scenario's target size: clients on each transport. */
+export const WEBSOCKET_TARGET_CLIENTS = 1000;
+
+/** Issue 14: the WebSocket clients and the TCP ones next to them get every message. */
+function websocketTarget(rows: readonly FanoutResult[]): TargetCheck {
+  const size = fmtInt(WEBSOCKET_TARGET_CLIENTS);
+  const target =
+    `${size} WebSocket + ${size} TCP clients in one room: 100% delivered on both`;
+  if (rows.length === 0) {
+    return {
+      target,
+      measured: "not run (needs the websocket scenario)",
+      met: null,
+    };
+  }
+  const skipped = rows.find((row) => row.skipped);
+  if (skipped !== undefined) {
+    return { target, measured: `skipped: ${skipped.skipped}`, met: null };
+  }
+  const measured = rows.map((row) =>
+    `${row.transport} S=${row.senders} ${fmtInt(row.delivered)} of ${
+      fmtInt(row.expected)
+    } (${row.deliveredPct.toFixed(3)}%, p99 ${fmtMs(row.latencyMs.p99)} ms${
+      row.loginFailures > 0 ? `, ${row.loginFailures} failed logins` : ""
+    }${row.disconnects > 0 ? `, ${row.disconnects} disconnects` : ""})`
+  ).join("; ");
+  const clients = Math.min(...rows.map((row) => row.clients));
+  if (clients < WEBSOCKET_TARGET_CLIENTS) {
+    return {
+      target,
+      measured: `not evaluated: only ${
+        fmtInt(clients)
+      } per transport; ${measured}`,
+      met: null,
+    };
+  }
+  return {
+    target,
+    measured,
+    met: rows.every((row) =>
+      row.loginFailures === 0 && row.disconnects === 0 &&
+      row.expected > 0 && row.delivered === row.expected
+    ),
+  };
+}
+
 /** Checks the issue's targets against what this run measured. */
 export function evaluateTargets(
-  results: Pick<BenchResults, "fanout" | "peak" | "idle" | "logins">,
+  results: Pick<
+    BenchResults,
+    "fanout" | "websocket" | "peak" | "idle" | "logins"
+  >,
 ): TargetCheck[] {
   const checks: TargetCheck[] = [];
   const runs = representativeRuns(results.fanout);
@@ -260,6 +317,7 @@ export function evaluateTargets(
       });
     }
   }
+  checks.push(websocketTarget(results.websocket ?? []));
   checks.push(peakTarget(results.peak ?? []));
   const idle = results.idle.find((run) => run.server === "tcpchat");
   if (idle !== undefined && idle.requested < 10_000) {
@@ -354,22 +412,7 @@ export function formatReport(results: BenchResults): string {
     }
     lines.push(
       table(
-        [
-          "server",
-          "S",
-          "offered/s",
-          "delivered/expected",
-          "%",
-          "lines/s",
-          "p50 ms",
-          "p99 ms",
-          "max ms",
-          "login s",
-          "RSS MB before/in/after",
-          "srv CPU s",
-          "gen CPU s",
-          "busy cores",
-        ],
+        ["server", "S", ...FANOUT_COLUMNS],
         results.fanout.map((r) =>
           r.skipped
             ? [
@@ -381,21 +424,7 @@ export function formatReport(results: BenchResults): string {
             : [
               repeated && standing.has(r) ? `${r.server} *` : r.server,
               String(r.senders),
-              fmtInt(r.offeredLinesPerSec),
-              `${fmtInt(r.delivered)}/${fmtInt(r.expected)}`,
-              r.deliveredPct.toFixed(2),
-              fmtInt(r.linesPerSec),
-              fmtMs(r.latencyMs.p50),
-              fmtMs(r.latencyMs.p99),
-              fmtMs(r.latencyMs.max),
-              (r.loginElapsedMs / 1000).toFixed(1) +
-              (r.loginFailures > 0 ? ` (${r.loginFailures} failed)` : ""),
-              `${mb(r.rssBeforeBytes)}/${mb(r.rssLoggedInBytes)}/${
-                mb(r.rssAfterBytes)
-              }`,
-              r.serverCpuSeconds.toFixed(1),
-              r.loadgenCpuSeconds.toFixed(1),
-              r.machineCoresBusy.toFixed(2),
+              ...fanoutCells(r),
             ]
         ),
       ),
@@ -409,6 +438,8 @@ export function formatReport(results: BenchResults): string {
       );
     }
   }
+  const websocket = results.websocket ?? [];
+  if (websocket.length > 0) lines.push("", ...formatWebSocket(websocket));
   const peak = results.peak ?? [];
   if (peak.length > 0) lines.push("", ...formatPeak(results, peak));
   if (results.idle.length > 0) {
@@ -528,6 +559,87 @@ export function formatReport(results: BenchResults): string {
     lines.push(`  [${verdict}] ${check.target}: ${check.measured}`);
   }
   return lines.join("\n") + "\n";
+}
+
+/** The fan-out header from `offered/s` on, as {@linkcode fanoutCells} fills it. */
+const FANOUT_COLUMNS = [
+  "offered/s",
+  "delivered/expected",
+  "%",
+  "lines/s",
+  "p50 ms",
+  "p99 ms",
+  "max ms",
+  "login s",
+  "RSS MB before/in/after",
+  "srv CPU s",
+  "gen CPU s",
+  "busy cores",
+];
+
+/** A fan-out row's cells from `offered/s` on. */
+function fanoutCells(r: FanoutResult): string[] {
+  return [
+    fmtInt(r.offeredLinesPerSec),
+    `${fmtInt(r.delivered)}/${fmtInt(r.expected)}`,
+    r.deliveredPct.toFixed(2),
+    fmtInt(r.linesPerSec),
+    fmtMs(r.latencyMs.p50),
+    fmtMs(r.latencyMs.p99),
+    fmtMs(r.latencyMs.max),
+    (r.loginElapsedMs / 1000).toFixed(1) +
+    (r.loginFailures > 0 ? ` (${r.loginFailures} failed)` : ""),
+    `${mb(r.rssBeforeBytes)}/${mb(r.rssLoggedInBytes)}/${mb(r.rssAfterBytes)}`,
+    r.serverCpuSeconds.toFixed(1),
+    r.loadgenCpuSeconds.toFixed(1),
+    r.machineCoresBusy.toFixed(2),
+  ];
+}
+
+/** The WebSocket scenario's section of the report. */
+function formatWebSocket(rows: readonly FanoutResult[]): string[] {
+  const first = rows[0]!;
+  const lines = [
+    `WebSocket next to TCP: one TCPChat server, ${
+      fmtInt(first.clients)
+    } clients over TCP and ${
+      fmtInt(first.clients)
+    } over a WebSocket (/ws) in one room; S senders on each transport x ${first.messages} messages at ${first.rate} msg/s after ${
+      first.warmup ?? 0
+    } uncounted, alternating; every other client of either transport receives each message. Offered/s is per transport; RSS and CPU are the whole run's (the same server for both rows).`,
+    table(
+      ["transport", "clients", "S", ...FANOUT_COLUMNS],
+      rows.map((r) =>
+        r.skipped
+          ? [
+            r.transport ?? "?",
+            fmtInt(r.clients),
+            String(r.senders),
+            fmtInt(r.offeredLinesPerSec),
+            `skipped: ${r.skipped}`,
+          ]
+          : [
+            r.transport ?? "?",
+            fmtInt(r.clients),
+            String(r.senders),
+            ...fanoutCells(r),
+          ]
+      ),
+    ),
+  ];
+  for (const r of rows.filter((r) => r.disconnects > 0)) {
+    lines.push(
+      `  ${r.transport}: ${r.disconnects} connections lost, e.g. ${
+        r.disconnectReasons.join("; ")
+      }`,
+    );
+  }
+  for (const r of rows.filter((r) => r.loginFailures > 0)) {
+    lines.push(
+      `  ${r.transport}: ${r.loginFailures} failed logins, e.g. ${r.loginFirstError}`,
+    );
+  }
+  return lines;
 }
 
 /** The peak scenario's section of the report. */

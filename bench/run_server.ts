@@ -3,7 +3,8 @@
  * Runs the TCPChat server under test in its own process, with the options
  * a benchmark scenario needs (`server.ts` has no flags for the flood limit
  * or the hashing cost). Prints `PORT <n>` once it listens, and stops on
- * SIGTERM or SIGINT.
+ * SIGTERM or SIGINT. With `--web-port` it also serves the WebSocket endpoint
+ * (`/ws`) and prints `WEB_PORT <n>` just before `PORT <n>`.
  *
  * `--history off` replaces the store's `insertMessages` with a no-op, so the
  * same server runs without persisting chat history: the baseline for the
@@ -24,7 +25,8 @@ import { SqliteStore } from "../lib/store/sqlite/sqlite_store.ts";
 const USAGE =
   `Usage: run_server.ts --db <file> [--port 0] [--hash-iterations <n>]
   [--rate-burst <n>] [--rate-per-second <n>] [--max-clients <n>]
-  [--max-queue-bytes <n>] [--login-timeout-ms <n>] [--history on|off]`;
+  [--max-queue-bytes <n>] [--login-timeout-ms <n>] [--history on|off]
+  [--web-port <n>]`;
 
 /** Runs the command line; resolves once the server has stopped. */
 export async function main(args: string[]): Promise<number> {
@@ -43,6 +45,7 @@ export async function main(args: string[]): Promise<number> {
         "max-queue-bytes": { type: "string" },
         "login-timeout-ms": { type: "string", default: "60000" },
         history: { type: "string", default: "on" },
+        "web-port": { type: "string" },
       },
     }));
   } catch (error) {
@@ -75,11 +78,16 @@ export async function main(args: string[]): Promise<number> {
     maxClients: Number(values["max-clients"]),
     maxQueueBytes: optionalNumber(values["max-queue-bytes"]),
     loginTimeoutMs: Number(values["login-timeout-ms"]),
+    webPort: optionalNumber(values["web-port"]),
   });
   const onSignal = () => stop.abort();
   Deno.addSignalListener("SIGTERM", onSignal);
   Deno.addSignalListener("SIGINT", onSignal);
   Deno.addSignalListener("SIGUSR2", collectGarbage);
+  // Before PORT: the harness reads up to the PORT line.
+  if (server.webAddr !== undefined) {
+    console.log(`WEB_PORT ${server.webAddr.port}`);
+  }
   console.log(`PORT ${server.addr.port}`);
   await server.finished;
   Deno.removeSignalListener("SIGTERM", onSignal);

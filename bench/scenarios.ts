@@ -18,10 +18,12 @@ import {
   connectAll,
   type ConnectResult,
   ircProtocol,
+  type PaceResult,
   type Protocol,
   sendPaced,
   Sink,
   tcpchatProtocol,
+  type Transport,
   waitQuiet,
 } from "./load_gen.ts";
 import { NGIRCD_INSTALL_HINT } from "./ngircd.ts";
@@ -141,6 +143,11 @@ export interface FanoutResult extends FanoutParams {
   server: string;
   kind: ServerKind;
   history?: boolean;
+  /**
+   * The WebSocket scenario: the transport of this row's clients (`clients`
+   * and `senders` count that transport's only).
+   */
+  transport?: Transport;
   /** Why the row has no numbers (for example ngircd is not installed). */
   skipped?: string;
   /** Offered load: senders x rate x (clients - 1) lines per second. */
@@ -212,6 +219,8 @@ async function startServer(
     inspectPort?: number;
     /** ngIRCd: keep its penalties (flood throttle). @default {true} */
     ngircdPenalties?: boolean;
+    /** TCPChat: also serve WebSockets on this port (0: a free one). */
+    webPort?: number;
   },
 ): Promise<ServerHandle> {
   switch (spec.kind) {
@@ -232,6 +241,7 @@ async function startServer(
         history: spec.history ?? true,
         loginTimeoutMs: options.loginTimeoutMs,
         inspectPort: options.inspectPort,
+        webPort: options.webPort,
       });
     }
     case "ceiling":
@@ -427,9 +437,7 @@ async function sendPhase(
       selfProfiler = new SelfProfiler();
       await selfProfiler.start();
     }
-    let serverCpu0 = 0;
-    let ownCpu0 = 0;
-    let machine0: MachineCpu | undefined;
+    let mark: CpuMark = { server: 0, own: 0, machine: undefined };
     const samples: DeliverySample[] = [];
     const sample = () =>
       samples.push({ at: performance.now(), delivered: sink.delivered });
@@ -441,9 +449,7 @@ async function sendPhase(
       rate: params.rate,
       warmupMessages: params.warmup,
       onMeasureStart() {
-        serverCpu0 = server.cpu() ?? 0;
-        ownCpu0 = ownCpu();
-        machine0 = readMachineCpu();
+        mark = markCpu(server);
         context.onMeasure?.("start", server);
         if (sampling) {
           sample();
@@ -454,26 +460,14 @@ async function sendPhase(
     // The window ends here, at the last send: sample it exactly.
     if (sampling) sample();
     const expected = pace.sent * (clients.length - 1);
-    // Drain: until everything arrived, or nothing new for 5 s (60 s at most).
-    const drainDeadline = performance.now() + 60_000;
-    while (
-      sink.delivered - delivered0 < expected &&
-      performance.now() < drainDeadline &&
-      performance.now() - Math.max(sink.lastDeliveryAt, pace.lastSendAt) <
-        5_000
-    ) {
-      await sleep(20);
-    }
+    await drain([sink], delivered0, expected, pace.lastSendAt);
     clearInterval(sampler);
     if (sampling) sample();
     const endedAt = performance.now();
     context.onMeasure?.("end", server);
-    const serverCpuSeconds = (server.cpu() ?? 0) - serverCpu0;
-    const loadgenCpuSeconds = ownCpu() - ownCpu0;
-    const machine = machineCoresBusy(machine0, readMachineCpu(), coreCount());
+    const cpu = cpuSince(mark, server);
     const rssAfterBytes = server.rss() ?? 0;
     const delivered = sink.delivered - delivered0;
-    const span = (sink.lastDeliveryAt - pace.firstSendAt) / 1000;
     let sustained: SustainedResult | undefined;
     if (steadySkipSeconds !== undefined) {
       const from = pace.firstSendAt + steadySkipSeconds * 1000;
@@ -512,36 +506,20 @@ async function sendPhase(
       selfProfiler = undefined;
     }
     return {
-      ...params,
-      server: spec.label,
-      kind: spec.kind,
-      history: spec.history,
-      offeredLinesPerSec: params.senders * params.rate * (params.clients - 1),
-      expected,
-      delivered,
-      deliveredPct: expected === 0 ? 0 : (100 * delivered) / expected,
-      linesPerSec: span > 0 ? delivered / span : 0,
-      latencyMs: summary(sink.latency, 1000),
-      loggedIn: login.clients.length,
-      loginFailures: login.failed,
-      loginFirstError: login.firstError,
-      loginElapsedMs: login.elapsedMs,
-      loginPerClientMs: summary(login.perClient, 1000),
-      rssBeforeBytes: session.rssBeforeBytes,
-      rssLoggedInBytes: session.rssLoggedInBytes,
-      rssAfterBytes,
-      serverCpuSeconds,
-      loadgenCpuSeconds,
-      sendSeconds: (endedAt - pace.firstSendAt) / 1000,
-      maxSendLagMs: pace.maxLagMs,
-      machineCoresBusy: machine?.busy ?? 0,
-      machineSoftirqCores: machine?.softirq ?? 0,
-      disconnects: sink.disconnects,
-      disconnectReasons: sink.reasons,
-      firstDisconnectSeconds: sink.disconnects > 0
-        ? (sink.firstLossAt - pace.firstSendAt) / 1000
-        : undefined,
-      rateLimited: spec.kind === "tcpchat" ? sink.rateLimited : undefined,
+      ...fanoutRow(spec, params, {
+        offeredLinesPerSec: params.senders * params.rate *
+          (params.clients - 1),
+        sink,
+        expected,
+        delivered,
+        login,
+        pace,
+        endedAt,
+        cpu,
+        rssBeforeBytes: session.rssBeforeBytes,
+        rssLoggedInBytes: session.rssLoggedInBytes,
+        rssAfterBytes,
+      }),
       sustained,
       profile,
       loadgenProfile,
@@ -550,6 +528,126 @@ async function sendPhase(
     clearInterval(sampler);
     await selfProfiler?.stop().catch(() => {});
   }
+}
+
+/** CPU counters at the start of a measured span. */
+interface CpuMark {
+  server: number;
+  own: number;
+  machine: MachineCpu | undefined;
+}
+
+/** CPU used over a measured span. */
+interface CpuUse {
+  serverCpuSeconds: number;
+  loadgenCpuSeconds: number;
+  machineCoresBusy: number;
+  machineSoftirqCores: number;
+}
+
+function markCpu(server: ServerHandle): CpuMark {
+  return {
+    server: server.cpu() ?? 0,
+    own: ownCpu(),
+    machine: readMachineCpu(),
+  };
+}
+
+function cpuSince(mark: CpuMark, server: ServerHandle): CpuUse {
+  const serverCpuSeconds = (server.cpu() ?? 0) - mark.server;
+  const loadgenCpuSeconds = ownCpu() - mark.own;
+  const machine = machineCoresBusy(mark.machine, readMachineCpu(), coreCount());
+  return {
+    serverCpuSeconds,
+    loadgenCpuSeconds,
+    machineCoresBusy: machine?.busy ?? 0,
+    machineSoftirqCores: machine?.softirq ?? 0,
+  };
+}
+
+/**
+ * Waits for `expected` deliveries into `sinks` after `delivered0` (their
+ * total before the sends): until all arrived, or nothing new for 5 s after
+ * the last send or delivery (60 s at most).
+ */
+async function drain(
+  sinks: readonly Sink[],
+  delivered0: number,
+  expected: number,
+  lastSendAt: number,
+): Promise<void> {
+  const deadline = performance.now() + 60_000;
+  const delivered = () => sinks.reduce((sum, sink) => sum + sink.delivered, 0);
+  const lastDeliveryAt = () =>
+    Math.max(...sinks.map((sink) => sink.lastDeliveryAt));
+  while (
+    delivered() - delivered0 < expected &&
+    performance.now() < deadline &&
+    performance.now() - Math.max(lastDeliveryAt(), lastSendAt) < 5_000
+  ) {
+    await sleep(20);
+  }
+}
+
+/** What one group of clients measured over a send phase. */
+interface RowMeasures {
+  /** Lines per second offered to this group's clients. */
+  offeredLinesPerSec: number;
+  /** What the group's clients counted into. */
+  sink: Sink;
+  expected: number;
+  /** Deliveries in this phase. */
+  delivered: number;
+  login: ConnectResult;
+  pace: PaceResult;
+  /** When the drain ended. */
+  endedAt: number;
+  cpu: CpuUse;
+  rssBeforeBytes: number;
+  rssLoggedInBytes: number;
+  rssAfterBytes: number;
+}
+
+/** A fan-out row (without the peak and profile parts) from its measures. */
+function fanoutRow(
+  spec: ServerSpec,
+  params: FanoutParams,
+  m: RowMeasures,
+): FanoutResult {
+  const { sink, pace, login, delivered, expected } = m;
+  const span = (sink.lastDeliveryAt - pace.firstSendAt) / 1000;
+  return {
+    ...params,
+    server: spec.label,
+    kind: spec.kind,
+    history: spec.history,
+    offeredLinesPerSec: m.offeredLinesPerSec,
+    expected,
+    delivered,
+    deliveredPct: expected === 0 ? 0 : (100 * delivered) / expected,
+    linesPerSec: span > 0 ? delivered / span : 0,
+    latencyMs: summary(sink.latency, 1000),
+    loggedIn: login.clients.length,
+    loginFailures: login.failed,
+    loginFirstError: login.firstError,
+    loginElapsedMs: login.elapsedMs,
+    loginPerClientMs: summary(login.perClient, 1000),
+    rssBeforeBytes: m.rssBeforeBytes,
+    rssLoggedInBytes: m.rssLoggedInBytes,
+    rssAfterBytes: m.rssAfterBytes,
+    serverCpuSeconds: m.cpu.serverCpuSeconds,
+    loadgenCpuSeconds: m.cpu.loadgenCpuSeconds,
+    sendSeconds: (m.endedAt - pace.firstSendAt) / 1000,
+    maxSendLagMs: pace.maxLagMs,
+    machineCoresBusy: m.cpu.machineCoresBusy,
+    machineSoftirqCores: m.cpu.machineSoftirqCores,
+    disconnects: sink.disconnects,
+    disconnectReasons: sink.reasons,
+    firstDisconnectSeconds: sink.disconnects > 0
+      ? (sink.firstLossAt - pace.firstSendAt) / 1000
+      : undefined,
+    rateLimited: spec.kind === "tcpchat" ? sink.rateLimited : undefined,
+  };
 }
 
 /**
@@ -569,6 +667,187 @@ export async function runFanout(
     (reason) => skippedFanout(spec, params, reason),
     (session) => sendPhase(session, params, context),
   );
+}
+
+/** Shape of the WebSocket scenario: as many clients on each transport. */
+export interface WebSocketParams {
+  /** Clients on each transport. */
+  clients: number;
+  /** Senders on each transport. */
+  senders: number;
+  /** Messages per sender. */
+  messages: number;
+  /** Messages per second per sender. */
+  rate: number;
+  /** Uncounted messages per sender sent first. @default {0} */
+  warmup?: number;
+}
+
+/** The WebSocket scenario's transports, in the order of its rows. */
+export const WEBSOCKET_TRANSPORTS: readonly Transport[] = ["tcp", "websocket"];
+
+/**
+ * WebSocket next to TCP: one TCPChat server with its web port; `clients`
+ * log in over TCP and as many over a WebSocket (`/ws`), all to the lobby.
+ * Then `senders` of each transport send `messages` at `rate` per second,
+ * on one paced schedule that alternates between the transports; each
+ * message is expected by every other client of both. One row per
+ * transport (TCP first), each with its own deliveries, lines/s and
+ * latency; the server's RSS and CPU, and the load generator's CPU, are the
+ * whole run's, the same in both rows.
+ */
+export async function runWebSocket(
+  params: WebSocketParams,
+  context: BenchContext,
+): Promise<FanoutResult[]> {
+  const spec: ServerSpec = { label: "tcpchat", kind: "tcpchat" };
+  const { clients: count, senders: perTransport, rate } = params;
+  const rowParams: FanoutParams = {
+    clients: count,
+    senders: perTransport,
+    messages: params.messages,
+    rate,
+    warmup: params.warmup ?? 0,
+  };
+  // Offered to each transport's clients: every message reaches all of them
+  // but its sender.
+  const offered = rate * (2 * perTransport * count - perTransport);
+  const profiling = context.profileDir !== undefined;
+  let server: ServerHandle;
+  try {
+    server = await startServer(spec, context, {
+      template: context.fastTemplate,
+      hashIterations: context.fastIterations,
+      maxClients: 2 * count + 100,
+      ratePerSecond: rate,
+      webPort: 0,
+      inspectPort: profiling ? freePort() : undefined,
+    });
+  } catch (error) {
+    return WEBSOCKET_TRANSPORTS.map((transport) => ({
+      ...skippedFanout(spec, rowParams, (error as Error).message),
+      offeredLinesPerSec: offered,
+      transport,
+    }));
+  }
+  const all: Client[] = [];
+  let profiler: InspectorProfiler | undefined;
+  let selfProfiler: SelfProfiler | undefined;
+  try {
+    await sleep(300);
+    const rssBeforeBytes = server.rss() ?? 0;
+    const groups: Array<{ sink: Sink; login: ConnectResult }> = [];
+    for (const [i, transport] of WEBSOCKET_TRANSPORTS.entries()) {
+      const sink = new Sink();
+      const login = await connectAll({
+        port: transport === "tcp" ? server.port : server.webPort!,
+        transport,
+        protocol: protocolFor("tcpchat"),
+        count,
+        sink,
+        concurrency: count,
+        // Distinct accounts: TCP b00000…, WebSocket from b<count>.
+        firstIndex: i * count,
+      });
+      groups.push({ sink, login });
+      all.push(...login.clients);
+    }
+    const sinks = groups.map((group) => group.sink);
+    for (const sink of sinks) await waitQuiet(sink, 500, 30_000);
+    const rssLoggedInBytes = server.rss() ?? 0;
+    // Clients the server dropped before the sends neither send nor receive.
+    const live = groups.map((group) =>
+      group.login.clients.filter((client) => !client.closed)
+    );
+    const senders = alternate(live.map((list) => list.slice(0, perTransport)));
+    const delivered0 = sinks.map((sink) => sink.delivered);
+    if (profiling) {
+      profiler = await InspectorProfiler.connect(server.inspectPort!);
+      await profiler.start();
+      selfProfiler = new SelfProfiler();
+      await selfProfiler.start();
+    }
+    let mark: CpuMark = { server: 0, own: 0, machine: undefined };
+    const pace = await sendPaced({
+      senders,
+      messages: params.messages,
+      rate,
+      warmupMessages: params.warmup,
+      onMeasureStart() {
+        mark = markCpu(server);
+        context.onMeasure?.("start", server);
+      },
+    });
+    // Every sender sent the same number; each reaches all live clients but itself.
+    const perSender = senders.length === 0 ? 0 : pace.sent / senders.length;
+    const expected = live.map((list, i) =>
+      perSender *
+      (senders.length * list.length -
+        Math.min(perTransport, live[i]!.length))
+    );
+    await drain(
+      sinks,
+      delivered0.reduce((a, b) => a + b, 0),
+      expected.reduce((a, b) => a + b, 0),
+      pace.lastSendAt,
+    );
+    const endedAt = performance.now();
+    context.onMeasure?.("end", server);
+    const cpu = cpuSince(mark, server);
+    const rssAfterBytes = server.rss() ?? 0;
+    // Both rows share the run's profiles (one server, one load generator).
+    let profile: FanoutResult["profile"];
+    let loadgenProfile: FanoutResult["loadgenProfile"];
+    if (profiler !== undefined && selfProfiler !== undefined) {
+      const name = `websocket-${perTransport}x2`;
+      profile = await saveProfile(
+        await profiler.stop(),
+        join(context.profileDir!, `${name}.cpuprofile`),
+      );
+      loadgenProfile = await saveProfile(
+        await selfProfiler.stop(),
+        join(context.profileDir!, `loadgen-${name}.cpuprofile`),
+      );
+      selfProfiler = undefined;
+    }
+    return WEBSOCKET_TRANSPORTS.map((transport, i) => ({
+      ...fanoutRow(spec, {
+        ...rowParams,
+        senders: Math.min(perTransport, live[i]!.length),
+      }, {
+        offeredLinesPerSec: offered,
+        sink: sinks[i]!,
+        expected: expected[i]!,
+        delivered: sinks[i]!.delivered - delivered0[i]!,
+        login: groups[i]!.login,
+        pace,
+        endedAt,
+        cpu,
+        rssBeforeBytes,
+        rssLoggedInBytes,
+        rssAfterBytes,
+      }),
+      transport,
+      profile,
+      loadgenProfile,
+    }));
+  } finally {
+    profiler?.close();
+    await selfProfiler?.stop().catch(() => {});
+    const stopping = server.stop();
+    await closeAll(all);
+    await stopping;
+  }
+}
+
+/** The lists' items taken in turn: a0, b0, a1, b1, … (the rest at the end). */
+function alternate<T>(lists: readonly T[][]): T[] {
+  const out: T[] = [];
+  const longest = Math.max(0, ...lists.map((list) => list.length));
+  for (let i = 0; i < longest; i++) {
+    for (const list of lists) if (i < list.length) out.push(list[i]!);
+  }
+  return out;
 }
 
 /** Shape of the peak scenario for one server. */

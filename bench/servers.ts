@@ -33,6 +33,8 @@ export interface ServerHandle {
   /** What runs: `tcpchat`, `ceiling` or `ngircd`. */
   readonly kind: ServerKind;
   readonly port: number;
+  /** TCPChat's WebSocket (HTTP) port, when started with one. */
+  readonly webPort?: number;
   readonly pid: number;
   /** The V8 inspector's port, when started with one. */
   readonly inspectPort?: number;
@@ -68,6 +70,12 @@ export interface TcpchatServerOptions {
   loginTimeoutMs?: number;
   /** Open the V8 inspector on this port, for CPU profiles. */
   inspectPort?: number;
+  /**
+   * Also serve the WebSocket endpoint on this port (0: a free one); the
+   * handle's `webPort` is the port it got.
+   * @default {undefined}
+   */
+  webPort?: number;
 }
 
 /** Starts `bench/run_server.ts` in a subprocess. */
@@ -98,6 +106,9 @@ export async function startTcpchat(
   ];
   if (options.hashIterations !== undefined) {
     args.push("--hash-iterations", String(options.hashIterations));
+  }
+  if (options.webPort !== undefined) {
+    args.push("--web-port", String(options.webPort));
   }
   return await startWithPortLine(
     "tcpchat",
@@ -209,6 +220,9 @@ async function startWithPortLine(
   } finally {
     clearTimeout(timer);
   }
+  // Printed before the PORT line by a server that has a web port.
+  const web = /^WEB_PORT (\d+)$/m.exec(buffered);
+  const webPort = web === null ? undefined : Number(web[1]);
   if (port === undefined) {
     try {
       child.kill("SIGKILL");
@@ -222,7 +236,8 @@ async function startWithPortLine(
   // the last `MEMORY {...}` report (its answer to SIGUSR2).
   const memory: { last?: MemoryReport } = {};
   const drained = (async () => {
-    let text = buffered.slice(buffered.indexOf("\n") + 1);
+    let text = buffered.slice(buffered.search(/^PORT \d+$/m));
+    text = text.slice(text.indexOf("\n") + 1);
     try {
       while (true) {
         const lines = text.split("\n");
@@ -240,7 +255,7 @@ async function startWithPortLine(
       // Cancelled or closed.
     }
   })();
-  return handle(kind, port, child, drained, inspectPort, memory);
+  return handle(kind, port, child, drained, { inspectPort, memory, webPort });
 }
 
 /** `Deno.memoryUsage()` of a server, after a full collection. */
@@ -256,15 +271,21 @@ function handle(
   port: number,
   child: Deno.ChildProcess,
   output: Promise<void>,
-  inspectPort?: number,
-  memory: { last?: MemoryReport } = {},
+  extra: {
+    inspectPort?: number;
+    memory?: { last?: MemoryReport };
+    webPort?: number;
+  } = {},
 ): ServerHandle {
+  const { inspectPort, webPort } = extra;
+  const memory = extra.memory ?? {};
   const pid = child.pid;
   live.add(child);
   child.status.then(() => live.delete(child));
   return {
     kind,
     port,
+    webPort,
     pid,
     inspectPort,
     rss: () => readRssBytes(pid),

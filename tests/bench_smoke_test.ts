@@ -1,6 +1,7 @@
 /**
  * Keeps the benchmark harness working: a 10-client fan-out against our
- * server only, in a subprocess, bounded in time, and the peak scenario's
+ * server only and the WebSocket scenario at 5 + 5 clients, each in a
+ * subprocess, bounded in time, and the peak scenario's
  * steady window and target on made-up numbers. The real benchmark
  * (`deno task bench`) never runs in the tests.
  *
@@ -90,6 +91,72 @@ Deno.test("bench --quick delivers every message to 10 clients of our server", as
     }
     const svg = await Deno.readTextFile(join(out, "quick.svg"));
     assert.match(svg, /^<svg /);
+  } finally {
+    clearTimeout(timer);
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("bench --quick websocket delivers every message to 5 TCP and 5 WebSocket clients in one room", async () => {
+  const out = await Deno.makeTempDir({ prefix: "tcpchat_bench_smoke_" });
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), LIMIT_MS);
+  try {
+    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-net",
+        "--allow-read",
+        "--allow-write",
+        "--allow-env",
+        "--allow-run",
+        join(REPO, "bench", "main.ts"),
+        "--quick",
+        "--scenario",
+        "websocket",
+        "--servers",
+        "tcpchat",
+        "--no-wait-quiet",
+        "--out",
+        out,
+        "--cache-dir",
+        join(out, "cache"),
+      ],
+      cwd: REPO,
+      stdout: "piped",
+      stderr: "piped",
+      signal: abort.signal,
+    }).output();
+    const errors = new TextDecoder().decode(stderr);
+    assert.equal(code, 0, `bench exited with ${code}:\n${errors}`);
+    assert.match(
+      new TextDecoder().decode(stdout),
+      /WebSocket next to TCP: one TCPChat server, 5 clients over TCP and 5 over a WebSocket/,
+    );
+
+    const results = JSON.parse(
+      await Deno.readTextFile(join(out, "quick.json")),
+    ) as {
+      websocket: Array<SmokeRun & { transport: string; senders: number }>;
+    };
+    assert.deepEqual(
+      results.websocket.map((run) => run.transport),
+      ["tcp", "websocket"],
+    );
+    for (const run of results.websocket) {
+      const name = run.transport;
+      assert.equal(run.clients, 5);
+      assert.equal(run.senders, 2);
+      assert.equal(run.loggedIn, 5, `${name}: logins`);
+      assert.equal(run.loginFailures, 0, `${name}: failed logins`);
+      assert.equal(run.disconnects, 0, `${name}: lost connections`);
+      // 4 senders x 5 messages; each reaches the 9 other clients: 5 of them
+      // of this transport for the other's 2 senders, 4 for its own 2.
+      assert.equal(run.expected, 5 * (2 * 5 + 2 * 4), `${name}: expected`);
+      assert.equal(run.delivered, run.expected, `${name}: deliveries`);
+      assert.equal(run.deliveredPct, 100);
+      assert.ok(run.latencyMs.p99 > 0, `${name}: no latency measured`);
+    }
   } finally {
     clearTimeout(timer);
     await Deno.remove(out, { recursive: true });
@@ -281,4 +348,93 @@ Deno.test("bench peak target: tcpchat's best rate against the ceiling's", () => 
     report,
     /ceiling R=10: fell behind the offered load; higher rates not run/,
   );
+});
+
+Deno.test("bench websocket target and table: both transports, 100% delivered", () => {
+  const row = (transport: "tcp" | "websocket", delivered: number) => {
+    const run = peakResult("tcpchat", 1, 50_000);
+    delete run.sustained;
+    return {
+      ...run,
+      clients: 1000,
+      senders: 25,
+      transport,
+      expected: 499_750,
+      delivered,
+      deliveredPct: 100 * delivered / 499_750,
+    };
+  };
+  const target = (websocket: FanoutResult[]) =>
+    evaluateTargets({ fanout: [], websocket, idle: [], logins: null }).find((
+      check,
+    ) => check.target.includes("WebSocket"))!;
+  assert.equal(target([]).met, null);
+  assert.match(target([]).measured, /not run/);
+  const met = target([row("tcp", 499_750), row("websocket", 499_750)]);
+  assert.equal(met.met, true, met.measured);
+  assert.equal(
+    met.target,
+    "1,000 WebSocket + 1,000 TCP clients in one room: 100% delivered on both",
+  );
+  const missed = target([row("tcp", 499_750), row("websocket", 499_000)]);
+  assert.equal(missed.met, false);
+  assert.match(missed.measured, /websocket S=25 499,000 of 499,750 \(99\.850%/);
+  const small = target([
+    { ...row("tcp", 499_750), clients: 5 },
+    { ...row("websocket", 499_750), clients: 5 },
+  ]);
+  assert.equal(small.met, null);
+  assert.match(small.measured, /not evaluated: only 5 per transport/);
+
+  const report = formatReport({
+    version: 1,
+    startedAt: "2026-01-01T00:00:00.000Z",
+    finishedAt: "2026-01-01T00:01:00.000Z",
+    durationSeconds: 60,
+    command: "deno task bench --scenario websocket",
+    machine: {
+      cores: 2,
+      memoryBytes: 2 ** 30,
+      os: "linux",
+      deno: "2",
+      v8: "1",
+      openFileLimit: null,
+      ngircd: null,
+      backgroundCoresAtStart: null,
+    },
+    config: {
+      quick: false,
+      scenarios: ["websocket"],
+      servers: ["tcpchat"],
+      clients: 1000,
+      loads: [],
+      messages: 10,
+      rate: 1,
+      warmup: 0,
+      repeat: 1,
+      wsClients: 1000,
+      wsSenders: [25],
+      idle: 0,
+      logins: 0,
+      fastHashIterations: 1000,
+      realHashIterations: 600_000,
+    },
+    notes: [],
+    fanout: [],
+    websocket: [row("tcp", 499_750), row("websocket", 499_750)],
+    idle: [],
+    logins: null,
+    historyWrites: null,
+    targets: [met],
+  });
+  assert.match(report, /WebSocket next to TCP: one TCPChat server, 1,000/);
+  assert.match(
+    report,
+    /\n {2}tcp +1,000 +25 +199,800 +499,750\/499,750 +100\.00 /,
+  );
+  assert.match(
+    report,
+    /\n {2}websocket +1,000 +25 +199,800 +499,750\/499,750 /,
+  );
+  assert.match(report, /\[MET \] 1,000 WebSocket \+ 1,000 TCP clients/);
 });
