@@ -375,3 +375,23 @@ Deno.test("retryNow connects at once during a wait, and does nothing when open",
   h.link.retryNow();
   assert.equal(h.sockets.length, 2);
 });
+
+Deno.test("retryNow while a socket is still connecting replaces it", () => {
+  const h = harness();
+  h.link.start();
+  const first = h.last();
+  h.link.retryNow();
+  assert.equal(h.sockets.length, 2);
+  assert.equal(first.closedWith, 1000);
+  assert.equal(first.attached, false);
+  const second = h.last();
+  second.open();
+  second.receive("JOINED tech 2");
+  assert.equal(h.link.open, true);
+  assert.deepEqual(h.replies, [{
+    reply: { type: "joined", room: "tech", memberCount: 2 },
+    line: "JOINED tech 2",
+  }]);
+  assert.deepEqual(h.states, ["connecting", "online"]);
+  assert.deepEqual(h.timers.delays, [25000]);
+});
