@@ -19,10 +19,11 @@ import {
   type RoomState,
   step,
 } from "../client/room_state.ts";
-import { HistoryDays, mutedRefusalLine } from "../client/view.ts";
+import { headingLine, HistoryDays, mutedRefusalLine } from "../client/view.ts";
 import type { Command, Reply } from "../protocol/protocol.ts";
 import type { Clock } from "../shared/clock.ts";
 import { type Lang, t } from "../shared/messages.ts";
+import { formatDateTime } from "../shared/time_format.ts";
 import {
   messageLine,
   type PageLine,
@@ -282,7 +283,8 @@ export class ChatModel {
         if (this.#room.block?.kind === "paged") this.#older = [];
         return undefined;
       case "day": {
-        const text = this.#days.separator(output.time);
+        const text = this.#days.separator(output.time) ??
+          this.#olderTopDate(output.time);
         if (text !== undefined) this.#roomLine({ kind: "heading", text });
         return undefined;
       }
@@ -339,6 +341,19 @@ export class ChatModel {
         );
         return undefined;
     }
+  }
+
+  /**
+   * The date line an older page starts with even when its first day is
+   * today (which a block of its own shows without one): it goes on top of
+   * lines that may be of an earlier day, and the page after it may end on
+   * an earlier day too.
+   */
+  #olderTopDate(time: number): string | undefined {
+    if (this.#older === undefined || this.#older.length > 0) return undefined;
+    return headingLine("viewHistoryDate", plainView(this.lang, this.username), {
+      date: formatDateTime(time).slice(0, 10),
+    });
   }
 
   /** A line of the room: on top while an older page arrives, else below. */

@@ -337,6 +337,73 @@ Deno.test("older: no second date line at the seam, 'no older' at the end", () =>
   assert.deepEqual(chat.model.apply({ type: "older" }), []);
 });
 
+Deno.test("older: a page of today's messages under an earlier day keeps its date", () => {
+  // A busy room: the automatic history and the first older page are all
+  // today; the next page reaches back to yesterday.
+  const chat = new Chat();
+  chat.enter("大厅");
+  chat.feed(
+    "JOINED tech 2",
+    "HISTORY_BEGIN tech 1",
+    `HISTORY_MESSAGE 30 ${at(10, 11)} bob thirty`,
+    "HISTORY_END tech 1",
+  );
+  chat.model.apply({ type: "older" });
+  chat.feed(
+    "HISTORY_BEGIN tech 2",
+    `HISTORY_MESSAGE 20 ${at(10, 8)} bob twenty`,
+    `HISTORY_MESSAGE 21 ${at(10, 9)} bob twenty-one`,
+    "HISTORY_END tech 1",
+  );
+  chat.model.apply({ type: "older" });
+  chat.feed(
+    "HISTORY_BEGIN tech 2",
+    `HISTORY_MESSAGE 10 ${at(9, 22)} cat ten`,
+    `HISTORY_MESSAGE 11 ${at(9, 23)} cat eleven`,
+    "HISTORY_END tech 1",
+  );
+  assert.deepEqual(chat.roomText(), [
+    "heading —— 2026-03-09 ——",
+    "history [22:00:00] cat: ten",
+    "history [23:00:00] cat: eleven",
+    "heading —— 2026-03-10 ——",
+    "history [08:00:00] bob: twenty",
+    "history [09:00:00] bob: twenty-one",
+    "system [System] You are now in room tech (2 here)",
+    "heading --- History ---",
+    "history [11:00:00] bob: thirty",
+    "heading --- End of history (there are older messages) ---",
+  ]);
+});
+
+Deno.test("older: a page of today on top of today's lines has one date line", () => {
+  const chat = new Chat();
+  chat.enter("大厅");
+  chat.feed(
+    "JOINED tech 2",
+    "HISTORY_BEGIN tech 1",
+    `HISTORY_MESSAGE 30 ${at(10, 11)} bob thirty`,
+    "HISTORY_END tech 1",
+  );
+  chat.model.apply({ type: "older" });
+  chat.feed(
+    "HISTORY_BEGIN tech 1",
+    `HISTORY_MESSAGE 21 ${at(10, 9)} bob twenty-one`,
+    "HISTORY_END tech 1",
+  );
+  chat.model.apply({ type: "older" });
+  chat.feed(
+    "HISTORY_BEGIN tech 1",
+    `HISTORY_MESSAGE 20 ${at(10, 8)} bob twenty`,
+    "HISTORY_END tech 1",
+  );
+  assert.deepEqual(chat.roomText().slice(0, 3), [
+    "heading —— 2026-03-10 ——",
+    "history [08:00:00] bob: twenty",
+    "history [09:00:00] bob: twenty-one",
+  ]);
+});
+
 Deno.test("older: an empty page says 'no older' once, on top", () => {
   const chat = withHistory();
   chat.model.apply({ type: "older" });
