@@ -24,6 +24,7 @@ import type { Command, Reply } from "../protocol/protocol.ts";
 import type { Clock } from "../shared/clock.ts";
 import { type Lang, t } from "../shared/messages.ts";
 import { formatDateTime } from "../shared/time_format.ts";
+import { usernameKey } from "../shared/username.ts";
 import {
   messageLine,
   type PageLine,
@@ -183,8 +184,9 @@ export class ChatModel {
         return [];
       case "open":
         if (event.key === ROOM_KEY || event.key.startsWith("@")) {
-          if (event.key !== ROOM_KEY) this.#ensurePrivate(event.key.slice(1));
-          this.#active = event.key;
+          this.#active = event.key === ROOM_KEY
+            ? ROOM_KEY
+            : this.#ensurePrivate(event.key.slice(1), false);
           this.#markRead();
         }
         return [];
@@ -410,9 +412,20 @@ export class ChatModel {
     this.#update(ROOM_KEY, () => roomConversation(room));
   }
 
-  #ensurePrivate(partner: string): string {
+  /**
+   * The key of the conversation with `partner`, made if there is none.
+   * Names are matched as the server matches them (`BOB` is `bob`); the
+   * server's own spelling (`canonical`, from its replies) renames one opened
+   * with another (`/msg BOB`), so that its lines land in the one in view.
+   */
+  #ensurePrivate(partner: string, canonical = true): string {
     const key = `@${partner}`;
-    if (this.#find(key) === undefined) {
+    const wanted = usernameKey(partner);
+    const found = this.#conversations.find((conversation) =>
+      conversation.kind === "private" &&
+      usernameKey(conversation.title) === wanted
+    );
+    if (found === undefined) {
       this.#conversations = [...this.#conversations, {
         key,
         kind: "private",
@@ -420,7 +433,15 @@ export class ChatModel {
         lines: [],
         unread: 0,
       }];
+      return key;
     }
+    if (!canonical || found.key === key) return found.key;
+    this.#update(found.key, (conversation) => ({
+      ...conversation,
+      key,
+      title: partner,
+    }));
+    if (this.#active === found.key) this.#active = key;
     return key;
   }
 

@@ -531,6 +531,44 @@ Deno.test("opening a private conversation makes it, and only '#room' or '@name' 
   assert.equal(chat.model.current.title, "tech");
 });
 
+Deno.test("a conversation opened with another spelling of a name is that user's", () => {
+  // "/msg BOB hi": the page opens "@BOB"; the server answers with the
+  // account's own spelling, "bob".
+  const chat = new Chat();
+  chat.enter("tech");
+  chat.model.apply({ type: "open", key: "@BOB" });
+  chat.feed(`PRIVATE 1 ${NOW} amy bob hi`, `PRIVATE 2 ${NOW} bob amy hello`);
+  assert.deepEqual(chat.model.conversations.map((c) => c.key), [
+    "#room",
+    "@bob",
+  ]);
+  assert.equal(chat.model.active, "@bob");
+  assert.equal(chat.model.current.title, "bob");
+  assert.deepEqual(chat.model.current.lines.map(brief), [
+    "private [12:00:00] you → bob: hi",
+    "private [12:00:00] bob → you: hello",
+  ]);
+  assert.equal(chat.model.current.unread, 0);
+  // Opening it again by any spelling shows the same conversation.
+  chat.model.apply({ type: "open", key: ROOM_KEY });
+  chat.model.apply({ type: "open", key: "@Bob" });
+  assert.equal(chat.model.active, "@bob");
+  assert.equal(chat.model.conversations.length, 2);
+});
+
+Deno.test("PM_QUEUED to another spelling goes to the open conversation", () => {
+  const chat = new Chat();
+  chat.enter("tech");
+  chat.model.apply({ type: "open", key: "@ZED" });
+  chat.feed(`PRIVATE 1 ${NOW} amy zed later`, "PM_QUEUED zed");
+  assert.deepEqual(chat.model.conversations.map((c) => c.key), [
+    "#room",
+    "@zed",
+  ]);
+  assert.equal(chat.model.active, "@zed");
+  assert.equal(chat.model.current.lines.length, 2);
+});
+
 Deno.test("PM_QUEUED and PM_DELIVERED go to that conversation", () => {
   const chat = new Chat();
   chat.enter("tech");
