@@ -19,10 +19,12 @@ import {
   type RoomState,
   step,
 } from "../client/room_state.ts";
-import { HistoryDays, mutedRefusalLine } from "../client/view.ts";
+import { headingLine, HistoryDays, mutedRefusalLine } from "../client/view.ts";
 import type { Command, Reply } from "../protocol/protocol.ts";
 import type { Clock } from "../shared/clock.ts";
 import { type Lang, t } from "../shared/messages.ts";
+import { formatDateTime } from "../shared/time_format.ts";
+import { usernameKey } from "../shared/username.ts";
 import {
   messageLine,
   type PageLine,
@@ -189,8 +191,9 @@ export class ChatModel {
         return [];
       case "open":
         if (event.key === ROOM_KEY || event.key.startsWith("@")) {
-          if (event.key !== ROOM_KEY) this.#ensurePrivate(event.key.slice(1));
-          this.#active = event.key;
+          this.#active = event.key === ROOM_KEY
+            ? ROOM_KEY
+            : this.#ensurePrivate(event.key.slice(1), false);
           this.#markRead();
         }
         return [];
@@ -303,7 +306,8 @@ export class ChatModel {
           this.#awaitingHistoryStart = false;
           this.#historyStart = this.#find(ROOM_KEY)!.lines.length;
         }
-        const text = this.#days.separator(output.time);
+        const text = this.#days.separator(output.time) ??
+          this.#olderTopDate(output.time);
         if (text !== undefined) this.#roomLine({ kind: "heading", text });
         return undefined;
       }
@@ -360,6 +364,19 @@ export class ChatModel {
         );
         return undefined;
     }
+  }
+
+  /**
+   * The date line an older page starts with even when its first day is
+   * today (which a block of its own shows without one): it goes on top of
+   * lines that may be of an earlier day, and the page after it may end on
+   * an earlier day too.
+   */
+  #olderTopDate(time: number): string | undefined {
+    if (this.#older === undefined || this.#older.length > 0) return undefined;
+    return headingLine("viewHistoryDate", plainView(this.lang, this.username), {
+      date: formatDateTime(time).slice(0, 10),
+    });
   }
 
   /** A line of the room: on top while an older page arrives, else below. */
@@ -422,9 +439,20 @@ export class ChatModel {
     this.#update(ROOM_KEY, () => roomConversation(room));
   }
 
-  #ensurePrivate(partner: string): string {
+  /**
+   * The key of the conversation with `partner`, made if there is none.
+   * Names are matched as the server matches them (`BOB` is `bob`); the
+   * server's own spelling (`canonical`, from its replies) renames one opened
+   * with another (`/msg BOB`), so that its lines land in the one in view.
+   */
+  #ensurePrivate(partner: string, canonical = true): string {
     const key = `@${partner}`;
-    if (this.#find(key) === undefined) {
+    const wanted = usernameKey(partner);
+    const found = this.#conversations.find((conversation) =>
+      conversation.kind === "private" &&
+      usernameKey(conversation.title) === wanted
+    );
+    if (found === undefined) {
       this.#conversations = [...this.#conversations, {
         key,
         kind: "private",
@@ -432,7 +460,15 @@ export class ChatModel {
         lines: [],
         unread: 0,
       }];
+      return key;
     }
+    if (!canonical || found.key === key) return found.key;
+    this.#update(found.key, (conversation) => ({
+      ...conversation,
+      key,
+      title: partner,
+    }));
+    if (this.#active === found.key) this.#active = key;
     return key;
   }
 

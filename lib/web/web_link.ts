@@ -133,6 +133,14 @@ export class WebLink {
   retryNow(): void {
     if (this.#stopped || this.open) return;
     this.#clearRetry();
+    // A socket still connecting is given up for the new one: left attached,
+    // it would open too and feed the page a second session's lines.
+    const pending = this.#socket;
+    this.#socket = undefined;
+    if (pending !== undefined) {
+      detach(pending);
+      pending.close(1000);
+    }
     this.#connect();
   }
 
