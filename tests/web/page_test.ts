@@ -301,7 +301,10 @@ browserTest(
     assert.equal(await page.textContent("#conversation-title"), "ops");
     await waitForLine(page, /^--- Messages while you were away ---$/);
     await waitForLine(page, /dave\s*while you were away$/);
-    await waitForLine(page, /^--- End of the messages while you were away ---$/);
+    await waitForLine(
+      page,
+      /^--- End of the messages while you were away ---$/,
+    );
     await dave.send("MSG and now");
     await waitForLine(page, /dave\s*and now$/);
     await say(page, "back");
