@@ -165,7 +165,17 @@ export class ChatScreen {
         h(doc, "span", { class: "room-name" }, info.name),
         here && room.unread > 0
           ? h(doc, "span", { class: "badge" }, String(room.unread))
-          : h(doc, "span", { class: "count" }, String(info.memberCount)),
+          : h(
+            doc,
+            "span",
+            { class: "count" },
+            String(
+              // The online list is kept current; the room list is not.
+              here && model.users.length > 0
+                ? model.users.length
+                : info.memberCount,
+            ),
+          ),
       );
       button.addEventListener("click", () => {
         this.#closeMenu();

@@ -203,9 +203,11 @@ export class ChatModel {
         return [];
       case "older":
         // Before the room's own history arrived there is nothing to page from.
+        // And the page holds MAX_LINES: further back is /history's job.
         if (
           this.#olderPending || this.#olderDone ||
-          this.#historyStart === undefined
+          this.#historyStart === undefined ||
+          this.#find(ROOM_KEY)!.lines.length >= MAX_LINES
         ) return [];
         this.#olderPending = true;
         return [{ type: "send", command: pageBack(this.#room, OLDER_PAGE) }];

@@ -971,3 +971,16 @@ Deno.test("a Chinese chat writes its lines in Chinese", () => {
     "system 【系统】zed 不在线，消息将在其上线后送达",
   ]);
 });
+
+Deno.test("older: no paging once the room holds MAX_LINES lines", () => {
+  const chat = withHistory();
+  for (
+    let id = 100;
+    chat.conversation(ROOM_KEY).lines.length < MAX_LINES;
+    id++
+  ) {
+    chat.feed(`MESSAGE ${id} ${NOW} cat line ${id}`);
+  }
+  assert.deepEqual(chat.model.apply({ type: "older" }), []);
+  assert.equal(chat.model.olderPending, false);
+});
