@@ -16,6 +16,20 @@ import { ROOM_KEY } from "../web/chat_model.ts";
 import { byId, h } from "./dom.ts";
 import type { PageLine } from "../web/page_lines.ts";
 
+/** The screen's buttons (each is `#btn-<name>` in the page). */
+export const TOOLBAR_BUTTONS = [
+  "help",
+  "emoji",
+  "logout",
+  "notify",
+  "password",
+  "delete",
+  "whois",
+] as const;
+
+/** One of {@linkcode TOOLBAR_BUTTONS}. */
+export type ToolbarButton = typeof TOOLBAR_BUTTONS[number];
+
 /** What the user does on the chat screen. */
 export interface ChatScreenActions {
   /** A line typed in the input (chat text or a `/command`). */
@@ -27,16 +41,7 @@ export interface ChatScreenActions {
   /** The room was scrolled to its top. */
   older(): void;
   /** A toolbar button. */
-  button(
-    name:
-      | "help"
-      | "emoji"
-      | "logout"
-      | "notify"
-      | "password"
-      | "delete"
-      | "whois",
-  ): void;
+  button(name: ToolbarButton): void;
 }
 
 /** Distance from the bottom (px) that still counts as "at the bottom". */
@@ -83,16 +88,7 @@ export class ChatScreen {
       field.value = "";
       if (room !== "") actions.join(room);
     });
-    const buttons = [
-      "help",
-      "emoji",
-      "logout",
-      "notify",
-      "password",
-      "delete",
-      "whois",
-    ] as const;
-    for (const name of buttons) {
+    for (const name of TOOLBAR_BUTTONS) {
       byId(doc, `btn-${name}`).addEventListener("click", () => {
         this.#closeMenu();
         actions.button(name);

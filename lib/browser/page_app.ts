@@ -13,13 +13,16 @@
 
 import { EMOJI_SHORTCODES } from "../client/emoji.ts";
 import { inputProblem } from "../client/input_limits.ts";
-import { parseSlashCommand } from "../client/slash_commands.ts";
+import {
+  type LocalAction,
+  parseSlashCommand,
+} from "../client/slash_commands.ts";
 import type { Command, Reply } from "../protocol/protocol.ts";
 import type { Clock } from "../shared/clock.ts";
 import { type Lang, type MessageKey, t } from "../shared/messages.ts";
 import { type AuthRequest, AuthScreen } from "./auth_screen.ts";
 import { type ChatEffect, ChatModel } from "../web/chat_model.ts";
-import { ChatScreen } from "./chat_screen.ts";
+import { ChatScreen, type ToolbarButton } from "./chat_screen.ts";
 import { askDialog } from "./dialog.ts";
 import { byId, h, translate } from "./dom.ts";
 import { pageNotice, replyLine } from "../web/page_lines.ts";
@@ -51,6 +54,15 @@ interface SavedSession {
   username: string;
   token: string;
 }
+
+/** The button that does each of the terminal client's local commands. */
+const LOCAL_BUTTONS: Readonly<Record<LocalAction, ToolbarButton>> = {
+  quit: "logout",
+  help: "help",
+  emoji: "emoji",
+  "change_password": "password",
+  "delete_account": "delete",
+};
 
 /** Delay before asking for the online list after presence changed. */
 const USERS_REFRESH_MS = 400;
@@ -354,23 +366,8 @@ export class PageApp {
         return;
       }
       case "local":
-        switch (parsed.action) {
-          case "quit":
-            this.#send({ type: "logout" });
-            return;
-          case "help":
-            this.#notice("system", t(lang, "helpText"));
-            return;
-          case "emoji":
-            this.#button("emoji");
-            return;
-          case "change_password":
-            void this.#changePassword();
-            return;
-          case "delete_account":
-            void this.#deleteAccount();
-            return;
-        }
+        // The terminal's local commands are the page's buttons.
+        this.#button(LOCAL_BUTTONS[parsed.action]);
         return;
       case "command":
         if (this.#command(parsed.command)) {
@@ -393,16 +390,7 @@ export class PageApp {
     return this.#send(command);
   }
 
-  #button(
-    name:
-      | "help"
-      | "emoji"
-      | "logout"
-      | "notify"
-      | "password"
-      | "delete"
-      | "whois",
-  ): void {
+  #button(name: ToolbarButton): void {
     const lang = this.#lang;
     switch (name) {
       case "help":
