@@ -279,12 +279,16 @@ export class ChatScreen {
           ? undefined
           : String(line.messageId),
       },
+      // The separators are text too, so a copied line reads as the
+      // seed's `[14:30:35] 张三: 大家好`.
       line.stamp === undefined
         ? undefined
         : h(doc, "span", { class: "stamp" }, line.stamp),
+      line.stamp === undefined ? undefined : " ",
       line.name === undefined
         ? undefined
         : h(doc, "span", { class: "name" }, line.name),
+      line.name === undefined ? undefined : ": ",
       h(doc, "span", { class: "text" }, line.text),
     );
   }

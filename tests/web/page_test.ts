@@ -194,9 +194,9 @@ browserTest(
 
     await say(page, "大家好");
     assert.match(await tcp.expect("MESSAGE "), / 小王 大家好$/);
-    await waitForLine(page, /^\[\d\d:\d\d:\d\d\]小王大家好$/);
+    await waitForLine(page, /^\[\d\d:\d\d:\d\d\] 小王: 大家好$/);
     await tcp.send("MSG 你好，网页");
-    await waitForLine(page, /^\[\d\d:\d\d:\d\d\]终端你好，网页$/);
+    await waitForLine(page, /^\[\d\d:\d\d:\d\d\] 终端: 你好，网页$/);
     const last = page.locator("#messages .line").last();
     assert.equal(await last.getAttribute("data-kind"), "chat");
     assert.equal(await last.locator(".name").textContent(), "终端");
@@ -230,7 +230,7 @@ browserTest(
     await page.click('#private-list [data-key="@bob"]');
     await waitForLine(
       page,
-      /^\[\d\d:\d\d:\d\d\]bob → yousent while you were away$/,
+      /^\[\d\d:\d\d:\d\d\] bob → you: sent while you were away$/,
     );
     assert.equal(await page.textContent("#conversation-title"), "Private: bob");
     assert.match(await bob.expect("PM_DELIVERED "), /^PM_DELIVERED amy 1$/);
@@ -256,7 +256,7 @@ browserTest(
       "1",
     );
     await page.click('#private-list [data-key="@bob"]');
-    await waitForLine(page, /bob → youare you there\?$/);
+    await waitForLine(page, / bob → you: are you there\?$/);
     assert.equal(
       await page.locator('#private-list [data-key="@bob"] .badge').count(),
       0,
@@ -271,7 +271,7 @@ browserTest(
     await bob.send("JOIN tech");
     await waitForLine(page, /^\[System\] bob joined the chat$/);
     await bob.send("MSG hello tech");
-    await waitForLine(page, /bob\s*hello tech$/);
+    await waitForLine(page, / bob: hello tech$/);
     await page.click('#room-list [data-room="大厅"]');
     await waitForLine(page, /^\[System\] You are now in room 大厅/);
     assert.equal(await page.textContent("#conversation-title"), "大厅");
@@ -300,13 +300,13 @@ browserTest(
     await page.waitForSelector('#connection[data-state="online"]');
     assert.equal(await page.textContent("#conversation-title"), "ops");
     await waitForLine(page, /^--- Messages while you were away ---$/);
-    await waitForLine(page, /dave\s*while you were away$/);
+    await waitForLine(page, / dave: while you were away$/);
     await waitForLine(
       page,
       /^--- End of the messages while you were away ---$/,
     );
     await dave.send("MSG and now");
-    await waitForLine(page, /dave\s*and now$/);
+    await waitForLine(page, / dave: and now$/);
     await say(page, "back");
     assert.match(await dave.expect("MESSAGE "), / carol back$/);
   },
@@ -381,7 +381,7 @@ browserTest(
       await say(page, "收到，我用网页版登录的 :smile:");
       await tcp.send("PRIVMSG 小王 会议室在三楼");
       await page.waitForSelector('#private-list [data-key="@张三"] .badge');
-      await waitForLine(page, /张三\s*大家好/);
+      await waitForLine(page, / 张三: 大家好/);
       // Let the side bar's transition end before each shot.
       await page.waitForTimeout(300);
       const desktop = join(shots.path, "web-desktop.png");
@@ -419,7 +419,7 @@ browserTest(
     await using web = await WebServer.start(undefined, history);
     await using page = await openPage(browser, web.url, { height: 600 });
     await registerAndLogin(page, "gina");
-    await waitForLine(page, /old\s*message 90$/);
+    await waitForLine(page, / old: message 90$/);
     const texts = () => page.locator("#messages .line .text").allTextContents();
     assert.equal(
       (await texts()).filter((t) => t.startsWith("message ")).length,
@@ -428,7 +428,7 @@ browserTest(
     assert.ok(!(await texts()).includes("message 70"));
 
     await page.evaluate("document.getElementById('messages').scrollTop = 0");
-    await waitForLine(page, /old\s*message 21$/);
+    await waitForLine(page, / old: message 21$/);
     await page.evaluate("document.getElementById('messages').scrollTop = 0");
     await waitForLine(page, /No older messages/);
     const all = (await texts()).filter((t) => t.startsWith("message "));
