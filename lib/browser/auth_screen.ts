@@ -178,19 +178,24 @@ export class AuthScreen {
   }
 
   async #copy(): Promise<void> {
-    const code = byId(this.#doc, "recovery-code").textContent ?? "";
-    const button = byId(this.#doc, "recovery-copy");
+    const doc = this.#doc;
+    const code = byId(doc, "recovery-code");
+    const button = byId(doc, "recovery-copy");
     try {
-      await navigator.clipboard.writeText(code);
+      await navigator.clipboard.writeText(code.textContent ?? "");
       button.textContent = t(this.#lang, "webCopied");
+      return;
     } catch {
-      // Plain http on a LAN address is not a secure context: no clipboard.
-      button.textContent = t(this.#lang, "webCopyFailed");
-      const range = this.#doc.createRange();
-      range.selectNodeContents(byId(this.#doc, "recovery-code"));
-      const selection = globalThis.getSelection?.();
-      selection?.removeAllRanges();
-      selection?.addRange(range);
+      // Plain http on a LAN address is not a secure context: no clipboard
+      // API. The older copy of a selection still works there.
     }
+    const range = doc.createRange();
+    range.selectNodeContents(code);
+    const selection = doc.getSelection();
+    selection?.removeAllRanges();
+    selection?.addRange(range);
+    // Deprecated, but the only copy off a secure context.
+    const copied = doc.execCommand("copy");
+    button.textContent = t(this.#lang, copied ? "webCopied" : "webCopyFailed");
   }
 }

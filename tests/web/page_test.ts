@@ -289,6 +289,8 @@ browserTest(
     await waitForLine(page, /You are now in room ops/);
 
     await web.restart();
+    // The page was told why before its socket closed.
+    await waitForLine(page, /^\[System\] The server is shutting down$/);
     // Someone says something in the room while the page is away.
     await using dave = await TestClient.connect(web.tcpPort);
     await dave.registerAndLogin("dave", PASSWORD);

@@ -439,12 +439,14 @@ class Server implements ChatServer, NativeHost {
       }
     }
     await this.#acceptLoop;
-    await this.#web?.shutdown().catch(() => {});
+    // Browsers first hear BYE shutdown on their sockets: the HTTP server's
+    // own shutdown would cut upgraded sockets without a word.
     await Promise.all(
       [...this.connections].map((connection) =>
         connection.close("shutdown", t(connection.session.lang, "shutdown"))
       ),
     );
+    await this.#web?.shutdown().catch(() => {});
     await this.chat.close().catch((error) =>
       this.logLine(`[error] final history write: ${String(error)}`)
     );
@@ -499,6 +501,10 @@ class Server implements ChatServer, NativeHost {
     });
     this.connections.add(connection);
     connection.finished.then(() => this.connections.delete(connection));
+    // An upgrade that raced the shutdown is told so at once.
+    if (this.#stopping !== undefined) {
+      void connection.close("shutdown", t(connection.session.lang, "shutdown"));
+    }
   }
 
   #admit(accepted: Accepted, secure: boolean): void {

@@ -27,6 +27,8 @@ import { helloLine, type NativeHost } from "../native/native_connection.ts";
 export const CLOSE_CODES = {
   /** The server closed the session (its reason in the preceding `BYE`). */
   normal: 1000,
+  /** The server is shutting down (RFC 6455's "going away"). */
+  goingAway: 1001,
   /** A binary message: the protocol is text. */
   unsupportedData: 1003,
   /** Too many lines sent ahead of the answers. */
@@ -159,7 +161,11 @@ export class WebSocketConnection implements SessionSink {
     options: { linger?: boolean; closeCode?: number } = {},
   ): Promise<void> {
     const closeCode = options.closeCode ??
-      (code === "line_too_long" ? CLOSE_CODES.tooBig : CLOSE_CODES.normal);
+      (code === "line_too_long"
+        ? CLOSE_CODES.tooBig
+        : code === "shutdown"
+        ? CLOSE_CODES.goingAway
+        : CLOSE_CODES.normal);
     this.#closing ??= this.#close(
       code === undefined
         ? undefined

@@ -187,3 +187,16 @@ Deno.test("websocket: a page from another origin cannot upgrade; a wrong path or
   );
   await plain.body?.cancel();
 });
+
+Deno.test("websocket: a server shutdown says BYE shutdown to a browser and closes with 1001", async () => {
+  await using h = await harness();
+  await using web = new WsClient(h.url);
+  await web.expect("HELLO ");
+  web.send("REGISTER 关机 password123");
+  await web.expect("REGISTER_SUCCESS");
+  web.send("LOGIN 关机 password123");
+  await web.expect("HISTORY_END");
+  await h.server.shutdown();
+  assert.equal(await web.expect("BYE "), "BYE shutdown 服务器正在关闭");
+  assert.equal((await web.closed).code, 1001);
+});
