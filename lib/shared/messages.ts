@@ -939,6 +939,12 @@ const CATALOG = {
     zh: "请立即抄下你的恢复码",
     en: "Write down your recovery code now",
   },
+  webRecoverySave: {
+    zh:
+      "请立即抄写并妥善保存！忘记密码时，在「重置密码」中用它代替令牌。它只显示这一次，使用后会换发新的恢复码。",
+    en:
+      'Write it down now and keep it safe! If you forget your password, use it instead of a token under "Reset password". It is shown only this once, and a new one is issued when it is used.',
+  },
   webCopy: { zh: "复制", en: "Copy" },
   webCopied: { zh: "已复制", en: "Copied" },
   webCopyFailed: {

@@ -24,7 +24,7 @@ export type AuthRequest =
  *
  * @example
  * ```ts
- * import { checkAuthForm } from "./auth_screen.ts";
+ * import { checkAuthForm } from "./auth_form.ts";
  * import assert from "node:assert/strict";
  *
  * const fields = { username: "amy", password: "secret12", confirm: "secret13", token: "" };
