@@ -81,6 +81,9 @@ export class WebSocketConnection implements SessionSink {
   #host: NativeHost;
   #socket: WebSocket;
   #release: () => void;
+  /** Whether the socket has really closed (its `close` event came). */
+  #socketClosed = false;
+  #closeDone = false;
   #closing: Promise<void> | undefined;
   #closed: () => void = () => {};
   #whenClosed: Promise<void>;
@@ -100,13 +103,19 @@ export class WebSocketConnection implements SessionSink {
     this.#host = host;
     this.#socket = socket;
     this.#release = release;
+    // Stall time counts from the start, not from the epoch.
+    this.#bufferedSince = host.clock.now();
     this.#whenClosed = new Promise((resolve) => this.#closed = resolve);
     this.session = new Session(host, this, peer);
     socket.onopen = () => {
       this.#sendText(lineOf(helloLine(host, peer.secure)));
     };
     socket.onmessage = (event) => this.#receive(event.data);
-    socket.onclose = () => void this.close().then(this.#closed);
+    socket.onclose = () => {
+      this.#socketClosed = true;
+      this.#releaseWhenGone();
+      void this.close().then(this.#closed);
+    };
     socket.onerror = () => void this.close();
   }
 
@@ -193,9 +202,23 @@ export class WebSocketConnection implements SessionSink {
       } catch {
         // Already closing.
       }
-      this.#release();
+      this.#closeDone = true;
+      this.#releaseWhenGone();
       this.#closed();
     }
+  }
+
+  /**
+   * Gives the connection slot back once the socket is really gone. A peer
+   * that reads nothing can keep a closed socket's unsent bytes (and the
+   * socket) alive as long as it likes; until then it keeps counting
+   * against the connection caps, so such sockets cannot pile up.
+   */
+  #releaseWhenGone(): void {
+    if (!this.#closeDone || !this.#socketClosed) return;
+    const release = this.#release;
+    this.#release = () => {};
+    release();
   }
 
   #sendText(text: string): void {
@@ -231,24 +254,23 @@ export class WebSocketConnection implements SessionSink {
       );
       return;
     }
-    if (++this.#pending > MAX_PENDING_LINES) {
+    // One message is one line; a trailing LF or CRLF is tolerated, and a
+    // message with several lines is taken line by line, as TCP would.
+    const lines = data.replace(/\r?\n$/, "").split(/\r?\n/);
+    // The bound counts lines, however they are packed into messages.
+    this.#pending += lines.length;
+    if (this.#pending > MAX_PENDING_LINES) {
       void this.close(undefined, undefined, {
         closeCode: CLOSE_CODES.policyViolation,
       });
       return;
     }
-    // One message is one line; a trailing LF or CRLF is tolerated, and a
-    // message with several lines is taken line by line, as TCP would.
-    const lines = data.replace(/\r?\n$/, "").split(/\r?\n/);
     // In order, one at a time: the session's flood control waits here.
     this.#chain = this.#chain.then(async () => {
-      try {
-        for (const line of lines) {
-          if (this.#closing !== undefined) return;
-          await this.session.handleLine(line);
-        }
-      } finally {
+      for (const line of lines) {
         this.#pending--;
+        if (this.#closing !== undefined) continue;
+        await this.session.handleLine(line);
       }
     });
   }
