@@ -566,3 +566,35 @@ browserTest(
     assert.equal(await page.textContent("#tab-login"), "登录");
   },
 );
+
+browserTest(
+  "web page: an administrator mutes and kicks from the input, as in the terminal; a kicked page does not reconnect",
+  async (browser) => {
+    await using web = await WebServer.start();
+    await using admin = await openPage(browser, web.url);
+    await registerAndLogin(admin, "boss");
+    await web.server.auth.setAdminAsOperator("boss", true);
+    await using target = await openPage(browser, web.url);
+    await registerAndLogin(target, "noisy");
+    await waitForLine(admin, /^\[System\] noisy joined the chat$/);
+
+    await say(admin, "/mute noisy 5 spam");
+    await waitForLine(admin, /\[OK\] noisy is muted for 5 minutes/);
+    await waitForLine(target, /muted/i);
+    await say(target, "still talking");
+    await waitForLine(target, /\[Error\] .*not sent/);
+
+    await say(admin, "/kick noisy bye");
+    await waitForLine(admin, /\[OK\] Kicked noisy/);
+    await target.waitForSelector("#auth-screen:not([hidden])");
+    assert.match((await target.textContent("#auth-message")) ?? "", /bye/);
+    // It stays logged out: the resume token is gone, so nothing resumes.
+    assert.equal(
+      await target.evaluate("sessionStorage.getItem('tcpchat.session')"),
+      null,
+    );
+    await target.waitForSelector('#connection[data-state="online"]');
+    assert.equal(await target.isVisible("#auth-screen"), true);
+    assert.equal(web.server.auth.isOnline("noisy"), false);
+  },
+);
