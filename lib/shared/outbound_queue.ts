@@ -396,6 +396,14 @@ function sharedTick(ms: number): Promise<void> {
 }
 
 /**
+ * Resolves once the pacing ticks pending now have fired, so that a server
+ * shutting down leaves no timer of its queues behind.
+ */
+export async function ticksSettled(): Promise<void> {
+  await Promise.all(ticks.values());
+}
+
+/**
  * Error classes meaning the peer has gone or the connection was closed under
  * a pending operation. `Interrupted` is what a pending `write()` rejects with
  * when the server closes the connection itself.

@@ -9,6 +9,7 @@
  * @module
  */
 
+import { ticksSettled } from "../../shared/outbound_queue.ts";
 import { AuthManager } from "../auth/auth_manager.ts";
 import { type Clock, SYSTEM_CLOCK } from "../../shared/clock.ts";
 import { ConnectionLimits } from "./connection_limits.ts";
@@ -452,6 +453,8 @@ class Server implements ChatServer, NativeHost {
     );
     this.#native.close();
     this.#store.close();
+    // A closed queue may still wait on a pacing tick (10 ms at most).
+    await ticksSettled();
   }
 
   async #accept(
