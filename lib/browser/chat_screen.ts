@@ -64,6 +64,8 @@ export class ChatScreen {
     last: PageLine | undefined;
     count: number;
   } = { key: "", first: undefined, last: undefined, count: 0 };
+  /** What the side bar was last drawn from. */
+  #sideBar = "";
   /** Set while the page itself scrolls, so that only the user's scrolling pages back. */
   #scrolling = false;
 
@@ -134,9 +136,21 @@ export class ChatScreen {
     byId(doc, "btn-menu").textContent = elsewhere > 0
       ? `${t(lang, "webMenu")} (${elsewhere})`
       : t(lang, "webMenu");
-    this.#renderRooms(model);
-    this.#renderPrivate(model);
-    this.#renderUsers(model);
+    // The side bar is drawn again only when what it shows changed, not on
+    // every line of a busy room (its lists can be long).
+    const sideBar = JSON.stringify([
+      model.room,
+      model.active,
+      model.rooms,
+      model.users,
+      model.conversations.map((each) => [each.key, each.unread]),
+    ]);
+    if (sideBar !== this.#sideBar) {
+      this.#sideBar = sideBar;
+      this.#renderRooms(model);
+      this.#renderPrivate(model);
+      this.#renderUsers(model);
+    }
     this.#renderLines(current);
   }
 

@@ -12,55 +12,7 @@ import { startChatServer } from "../../../../lib/server/net/chat_server.ts";
 import { SqliteStore } from "../../../../lib/store/sqlite/sqlite_store.ts";
 import { TestClient } from "../../../_client.ts";
 import { tempDir } from "../../../_util.ts";
-
-/** A browser-like client: lines in order, the close code at the end. */
-class WsClient implements AsyncDisposable {
-  readonly socket: WebSocket;
-  #lines: string[] = [];
-  #waiters: Array<() => void> = [];
-  readonly closed: Promise<CloseEvent>;
-
-  constructor(url: string) {
-    this.socket = new WebSocket(url);
-    this.socket.onmessage = (event) => {
-      this.#lines.push(String(event.data));
-      this.#waiters.splice(0).forEach((wake) => wake());
-    };
-    this.closed = new Promise((resolve) => {
-      this.socket.onclose = (event) => {
-        resolve(event);
-        this.#waiters.splice(0).forEach((wake) => wake());
-      };
-    });
-  }
-
-  /** The next line whose start is `prefix` (earlier ones are skipped). */
-  async expect(prefix: string): Promise<string> {
-    for (let waited = 0; waited < 100; waited++) {
-      const index = this.#lines.findIndex((line) => line.startsWith(prefix));
-      if (index >= 0) return this.#lines.splice(0, index + 1).at(-1)!;
-      if (this.socket.readyState === WebSocket.CLOSED) break;
-      // Woken by the next message or the close; bounded by the loop.
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 100);
-        this.#waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
-    throw new Error(`no line starting "${prefix}"; had ${this.#lines}`);
-  }
-
-  send(line: string): void {
-    this.socket.send(line);
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    if (this.socket.readyState <= WebSocket.OPEN) this.socket.close();
-    await this.closed;
-  }
-}
+import { WsClient } from "./_ws_client.ts";
 
 async function harness() {
   const dir = await tempDir();
