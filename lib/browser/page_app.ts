@@ -21,6 +21,7 @@ import type { Command, Reply } from "../protocol/protocol.ts";
 import type { Clock } from "../shared/clock.ts";
 import { type Lang, type MessageKey, t } from "../shared/messages.ts";
 import { type AuthRequest, AuthScreen } from "./auth_screen.ts";
+import { newPasswordProblem } from "../web/auth_form.ts";
 import { type ChatEffect, ChatModel } from "../web/chat_model.ts";
 import { ChatScreen, type ToolbarButton } from "./chat_screen.ts";
 import { askDialog } from "./dialog.ts";
@@ -437,12 +438,7 @@ export class PageApp {
         if (values.old === "" || values.new === "") {
           return t(lang, "emptyInput");
         }
-        if ([...values.new!.normalize("NFKC")].length < min) {
-          return t(lang, "passwordTooShort", { min });
-        }
-        return values.new === values.confirm
-          ? undefined
-          : t(lang, "passwordMismatch");
+        return newPasswordProblem(values.new!, values.confirm!, min, lang);
       },
     });
     if (values === undefined) return;

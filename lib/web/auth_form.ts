@@ -51,11 +51,30 @@ export function checkAuthForm(
   if (mode === "reset" && (fields.token.trim() === "" || password === "")) {
     return t(lang, "emptyInput");
   }
-  if ([...password.normalize("NFKC")].length < minPassword) {
-    return t(lang, "passwordTooShort", { min: minPassword });
-  }
-  if (password !== fields.confirm) return t(lang, "passwordMismatch");
+  const problem = newPasswordProblem(
+    password,
+    fields.confirm,
+    minPassword,
+    lang,
+  );
+  if (problem !== undefined) return problem;
   return mode === "register"
     ? { mode, username, password }
     : { mode, token: fields.token.trim(), password };
+}
+
+/**
+ * What is wrong with a new password and its confirmation (too short, counted
+ * as the server counts, or not the same twice), or `undefined`.
+ */
+export function newPasswordProblem(
+  password: string,
+  confirm: string,
+  minPassword: number,
+  lang: Lang,
+): string | undefined {
+  if ([...password.normalize("NFKC")].length < minPassword) {
+    return t(lang, "passwordTooShort", { min: minPassword });
+  }
+  return password === confirm ? undefined : t(lang, "passwordMismatch");
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { checkAuthForm } from "../../lib/web/auth_form.ts";
+import { checkAuthForm, newPasswordProblem } from "../../lib/web/auth_form.ts";
 
 function fields(
   values: Partial<
@@ -217,5 +217,20 @@ Deno.test("register: too short is told before a mismatch", () => {
       "en",
     ),
     "Password must be at least 8 characters",
+  );
+});
+
+Deno.test("newPasswordProblem(): too short (as the server counts), not the same twice, or fine", () => {
+  assert.equal(
+    newPasswordProblem("short", "short", 8, "en"),
+    "Password must be at least 8 characters",
+  );
+  assert.equal(
+    newPasswordProblem("long enough", "long enougH", 8, "en"),
+    "The passwords do not match",
+  );
+  assert.equal(
+    newPasswordProblem("long enough", "long enough", 8, "en"),
+    undefined,
   );
 });
