@@ -598,3 +598,32 @@ browserTest(
     assert.equal(web.server.auth.isOnline("noisy"), false);
   },
 );
+
+browserTest(
+  "web page: changing the password from its dialog, then logging in with the new one",
+  async (browser) => {
+    await using web = await WebServer.start();
+    await using page = await openPage(browser, web.url);
+    await registerAndLogin(page, "kate");
+    await page.click("#btn-password");
+    const inputs = page.locator("#dialog-fields input");
+    await inputs.nth(0).fill(PASSWORD);
+    await inputs.nth(1).fill("short");
+    await inputs.nth(2).fill("short");
+    await page.click("#dialog-ok");
+    assert.equal(
+      await page.textContent("#dialog-message"),
+      "Password must be at least 8 characters",
+    );
+    await inputs.nth(1).fill("brand new secret");
+    await inputs.nth(2).fill("brand new secret");
+    await page.click("#dialog-ok");
+    await waitForLine(page, /\[OK\] Password changed$/);
+    await page.click("#btn-logout");
+    await page.waitForSelector("#auth-screen:not([hidden])");
+    await page.fill("#auth-name", "kate");
+    await page.fill("#auth-password", "brand new secret");
+    await page.click("#auth-submit");
+    await page.waitForSelector("#chat-screen:not([hidden])");
+  },
+);
