@@ -127,7 +127,14 @@ export type ErrorCode =
   | "no_tls"
   | "tls_required"
   | "server_error"
-  | "database_busy";
+  | "database_busy"
+  | "files_disabled"
+  | "file_too_large"
+  | "quota_exceeded"
+  | "disk_full"
+  | "no_such_file"
+  | "not_in_room"
+  | "too_many_uploads";
 
 /**
  * The `OK` codes of protocol version 1, one per command that answers with

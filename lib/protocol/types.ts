@@ -7,6 +7,7 @@
 
 import type { AccountCommand, AccountReply } from "./account.ts";
 import type { ChatCommand, ChatReply } from "./chat.ts";
+import type { FileCommand, FileReply } from "./files.ts";
 import type { HistoryCommand, HistoryReply } from "./history.ts";
 import type { ModerationCommand, ModerationReply } from "./moderation.ts";
 import type { ProfileCommand, ProfileReply } from "./profile.ts";
@@ -22,7 +23,8 @@ export type Command =
   | RoomCommand
   | HistoryCommand
   | ModerationCommand
-  | ProfileCommand;
+  | ProfileCommand
+  | FileCommand;
 
 /** The result of {@linkcode parseCommand}. */
 export type ParsedCommand = Command | InvalidCommand | UnknownCommand;
@@ -35,7 +37,8 @@ export type Reply =
   | RoomReply
   | HistoryReply
   | ModerationReply
-  | ProfileReply;
+  | ProfileReply
+  | FileReply;
 
 /** The result of {@linkcode parseReply}. */
 export type ParsedReply = Reply | InvalidReply;

@@ -1,7 +1,7 @@
 /**
  * The verb table: every command and reply verb's spec, gathered from the
  * family files (account.ts, session.ts, chat.ts, rooms.ts, history.ts,
- * moderation.ts, profile.ts), and the four entry points, which look a verb
+ * moderation.ts, profile.ts, files.ts), and the four entry points, which look a verb
  * up in it: by its word to parse a line, by its type to format one.
  *
  * @module
@@ -10,6 +10,7 @@
 import { ACCOUNT_COMMANDS, ACCOUNT_REPLIES } from "./account.ts";
 import { CHAT_COMMANDS, CHAT_REPLIES } from "./chat.ts";
 import { checkLineLength, splitWord } from "./fields.ts";
+import { FILE_COMMANDS, FILE_REPLIES } from "./files.ts";
 import { HISTORY_COMMANDS, HISTORY_REPLIES } from "./history.ts";
 import { MODERATION_COMMANDS, MODERATION_REPLIES } from "./moderation.ts";
 import { PROFILE_COMMANDS, PROFILE_REPLIES } from "./profile.ts";
@@ -34,6 +35,7 @@ export const COMMAND_SPECS: readonly CommandSpec<Command>[] = [
   ...HISTORY_COMMANDS,
   ...MODERATION_COMMANDS,
   ...PROFILE_COMMANDS,
+  ...FILE_COMMANDS,
 ];
 
 /** Every reply verb's spec, one per verb. */
@@ -45,6 +47,7 @@ export const REPLY_SPECS: readonly ReplySpec<Reply>[] = [
   ...HISTORY_REPLIES,
   ...MODERATION_REPLIES,
   ...PROFILE_REPLIES,
+  ...FILE_REPLIES,
 ];
 
 /**

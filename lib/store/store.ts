@@ -212,7 +212,11 @@ export interface AccountStore {
     change: SecretRedemption,
     audit: Omit<AuditEntry, "username">,
   ): Promise<RedeemResult | undefined>;
-  /** Deletes an account with its tokens and logs `audit`, in one transaction. */
+  /**
+   * Deletes an account with its tokens and the records of the files it
+   * shared or was sent (their messages marked deleted; the caller removes
+   * their bytes), and logs `audit`, in one transaction.
+   */
   deleteAccount(accountId: number, audit: AuditEntry): Promise<boolean>;
   /**
    * Stores a session resume token (hash only) valid until `expiresAt`,
@@ -293,6 +297,22 @@ export interface StoredMessage {
   text: string;
   /** Send time, ms since the epoch. */
   createdAt: number;
+  /**
+   * For a message that shares a file: the file (its record holds the rest).
+   * Its `text` is then the file's name. A message whose file was removed is
+   * no longer read back.
+   */
+  file?: SharedFileRef;
+}
+
+/** What a message that shares a file says about it. */
+export interface SharedFileRef {
+  /** The file's id ({@linkcode StoredFile.id}). */
+  id: number;
+  /** Its shown name. */
+  name: string;
+  /** Its size in bytes. */
+  size: number;
 }
 
 /** Which page of a room's history {@linkcode ChatStore.roomHistory} reads. */
@@ -440,6 +460,135 @@ export interface ChatStore {
   getMute(accountId: number, now: number): Promise<Mute | undefined>;
   /** Sets the profile status line; resolves false for an unknown account. */
   setStatus(accountId: number, status: string): Promise<boolean>;
+}
+
+/**
+ * One shared file as recorded (its bytes live on disk under a name made
+ * from `id` alone, never from `name`). Exactly one of `room` and
+ * `recipientAccountId` is set.
+ */
+export interface StoredFile {
+  /** Never reused, even after the file is deleted. */
+  id: number;
+  /** The account that uploads it. */
+  ownerAccountId: number;
+  /** The owner's display name. */
+  sender: string;
+  /** The room's key for a file shared into a room, else `null`. */
+  room: string | null;
+  /** The room's name as shown when it was shared, else `null`. */
+  roomName: string | null;
+  /** The recipient's account for a file shared with one user, else `null`. */
+  recipientAccountId: number | null;
+  /** The recipient's display name, else `null`. */
+  recipient: string | null;
+  /** The shown name, already made safe (`safeFileName`). */
+  name: string;
+  /** Its size in bytes, as announced. */
+  size: number;
+  /** The SHA-256 of its bytes, lowercase hex, as announced. */
+  sha256: string;
+  /** When the upload was offered, ms since the epoch. */
+  createdAt: number;
+  /** When its bytes were complete and verified; `null` while uploading. */
+  completedAt: number | null;
+  /** The message that shared it, once complete. */
+  messageId: number | null;
+}
+
+/** A file to record (see {@linkcode FileStore.createFile}). */
+export type NewFile = Omit<StoredFile, "id" | "completedAt" | "messageId">;
+
+/** Bounds {@linkcode FileStore.createFile} checks in its transaction. */
+export interface FileLimits {
+  /** Bytes an owner's files (complete or not) may take together. */
+  maxOwnerBytes: number;
+  /** Unfinished uploads an owner may have at once. */
+  maxUnfinished: number;
+}
+
+/** What {@linkcode FileStore.createFile} did. */
+export type CreateFileResult =
+  | { ok: true; file: StoredFile }
+  | { ok: false; reason: "quota" | "unfinished" };
+
+/** Who a completed file is queued for while offline. */
+export interface OfflineDelivery {
+  recipientAccountId: number;
+  maxQueued: number;
+  maxQueuedBytes: number;
+}
+
+/** Which files {@linkcode FileStore.listFiles} reads. */
+export interface FileQuery {
+  /** The account asking: files shared with it, or privately by it. */
+  accountId: number;
+  /** Also the files shared into this room (its key). */
+  room: string | null;
+  /** At most this many, the newest. */
+  limit: number;
+}
+
+/**
+ * Persistence for shared files' records. The bytes are the caller's (a
+ * folder of files named by id); a removed record is returned so the caller
+ * can remove its bytes.
+ */
+export interface FileStore {
+  /**
+   * Records an unfinished upload, in one transaction with its checks:
+   * resolves `{ ok: false, reason: "quota" }`, writing nothing, if the
+   * owner's files plus this one would pass `limits.maxOwnerBytes`, and
+   * `"unfinished"` if the owner already has `limits.maxUnfinished`
+   * unfinished uploads.
+   */
+  createFile(file: NewFile, limits: FileLimits): Promise<CreateFileResult>;
+  /** Reads one file's record, complete or not. */
+  getFile(id: number): Promise<StoredFile | undefined>;
+  /**
+   * The owner's unfinished upload of the same bytes (size and SHA-256) to
+   * the same room or recipient, if any: offering it again resumes it.
+   */
+  findUnfinishedFile(
+    ownerAccountId: number,
+    match: Pick<StoredFile, "room" | "recipientAccountId" | "size" | "sha256">,
+  ): Promise<StoredFile | undefined>;
+  /**
+   * Completes an upload in one transaction: sets `completedAt` and
+   * `messageId` and stores `message` (whose `file` names this file). With
+   * `offline`, also queues the message for that offline recipient unless
+   * the queue is full (as {@linkcode ChatStore.queueOffline} counts it);
+   * the file is complete either way. Resolves `"stored"` without `offline`,
+   * else the queue's answer; `undefined`, writing nothing, when the file is
+   * gone or already complete.
+   */
+  completeFile(
+    id: number,
+    message: StoredMessage,
+    offline?: OfflineDelivery,
+  ): Promise<"stored" | QueueOfflineResult | undefined>;
+  /**
+   * The complete files an account may fetch: shared with it, shared by it
+   * with a user, and (with `room`) shared into that room. The newest
+   * `limit`, oldest first.
+   */
+  listFiles(query: FileQuery): Promise<StoredFile[]>;
+  /**
+   * Removes a file's record and marks its message deleted, in one
+   * transaction; resolves the record, or `undefined` if it was not there.
+   */
+  deleteFile(id: number, at: number): Promise<StoredFile | undefined>;
+  /**
+   * Removes the records of files completed before `completedBefore` and of
+   * uploads offered before `unfinishedBefore` and never completed, marking
+   * their messages deleted; resolves the removed records.
+   */
+  pruneFiles(
+    completedBefore: number,
+    unfinishedBefore: number,
+  ): Promise<StoredFile[]>;
+  /** Every recorded file id, complete or not (to find bytes nobody owns). */
+  fileIds(): Promise<Set<number>>;
 }
 
 /** Why a store could not be opened or used. */

@@ -94,6 +94,20 @@ const COMMANDS: Samples<Command> = {
   },
   status: { sample: { type: "status", text: "在开会" }, line: "STATUS 在开会" },
   whois: { sample: { type: "whois", user: "bob" }, line: "WHOIS bob" },
+  "file_send": {
+    sample: {
+      type: "file_send",
+      target: "#大厅",
+      size: 2411724,
+      sha256:
+        "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+      name: "季度 报告.pdf",
+    },
+    line:
+      "FILE_SEND #大厅 2411724 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 季度 报告.pdf",
+  },
+  "file_get": { sample: { type: "file_get", id: 12 }, line: "FILE_GET 12" },
+  files: { sample: { type: "files" }, line: "FILES" },
 };
 
 const REPLIES: Samples<Reply> = {
@@ -289,6 +303,72 @@ const REPLIES: Samples<Reply> = {
     sample: { type: "ok", code: "status_set", message: "Status set" },
     line: "OK status_set Status set",
   },
+  "file_upload": {
+    sample: {
+      type: "file_upload",
+      id: 12,
+      offset: 0,
+      port: 5080,
+      token: "Yq3rT0kP",
+    },
+    line: "FILE_UPLOAD 12 0 5080 Yq3rT0kP",
+  },
+  "file_download": {
+    sample: {
+      type: "file_download",
+      id: 12,
+      size: 2411724,
+      sha256:
+        "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+      port: 5080,
+      token: "Yq3rT0kP",
+      name: "季度 报告.pdf",
+    },
+    line:
+      "FILE_DOWNLOAD 12 2411724 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 5080 Yq3rT0kP 季度 报告.pdf",
+  },
+  "file_shared": {
+    sample: {
+      type: "file_shared",
+      messageId: 10417,
+      time: 1764000000000,
+      sender: "张三",
+      target: "#大厅",
+      id: 12,
+      size: 2411724,
+      name: "报告.pdf",
+    },
+    line: "FILE_SHARED 10417 1764000000000 张三 #大厅 12 2411724 报告.pdf",
+  },
+  "history_file": {
+    sample: {
+      type: "history_file",
+      messageId: 10417,
+      time: 1764000000000,
+      sender: "张三",
+      id: 12,
+      size: 2411724,
+      name: "报告.pdf",
+    },
+    line: "HISTORY_FILE 10417 1764000000000 张三 12 2411724 报告.pdf",
+  },
+  "files_begin": {
+    sample: { type: "files_begin", count: 1 },
+    line: "FILES_BEGIN 1",
+  },
+  "file_entry": {
+    sample: {
+      type: "file_entry",
+      id: 12,
+      time: 1764000000000,
+      sender: "张三",
+      target: "bob",
+      size: 5,
+      name: "a b.txt",
+    },
+    line: "FILE_ENTRY 12 1764000000000 张三 bob 5 a b.txt",
+  },
+  "files_end": { sample: { type: "files_end" }, line: "FILES_END" },
 };
 
 /** The verb a line starts with. */
@@ -319,7 +399,7 @@ Deno.test({
   permissions: "none",
   fn() {
     checkTable(COMMAND_SPECS, COMMANDS);
-    assert.equal(COMMAND_SPECS.length, 25);
+    assert.equal(COMMAND_SPECS.length, 28);
     for (const spec of COMMAND_SPECS) {
       assert.equal(commandUsage(spec.verb), spec.usage);
       assert.equal(verbOf(spec.usage), spec.verb);
@@ -332,7 +412,7 @@ Deno.test({
   permissions: "none",
   fn() {
     checkTable(REPLY_SPECS, REPLIES);
-    assert.equal(REPLY_SPECS.length, 42);
+    assert.equal(REPLY_SPECS.length, 49);
   },
 });
 

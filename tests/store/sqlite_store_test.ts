@@ -25,11 +25,14 @@ const isWindows = Deno.build.os === "windows";
 const TABLES = [
   "accounts",
   "audit_log",
+  "files",
   "messages",
   "mutes",
   "offline_queue",
   "reset_tokens",
   "resume_tokens",
+  // SQLite's own, kept for the files table's AUTOINCREMENT.
+  "sqlite_sequence",
 ];
 
 function audit(

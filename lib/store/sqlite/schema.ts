@@ -13,7 +13,7 @@ import { StoreError } from "../store.ts";
 export const APPLICATION_ID = 0x54435043;
 
 /** Schema version this build writes; files with a higher one are refused. */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 /**
  * Ordered migrations; entry `i` upgrades `user_version` i to i+1. Exported so
@@ -91,6 +91,30 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE accounts ADD COLUMN username_skeleton TEXT;
   CREATE INDEX accounts_username_skeleton ON accounts(username_skeleton);
+  `,
+  // Shared files. AUTOINCREMENT: an id is never handed out twice, so a
+  // ticket or a line naming a deleted file can never reach a newer one.
+  `
+  CREATE TABLE files (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    owner_account_id INTEGER NOT NULL
+      REFERENCES accounts(id) ON DELETE CASCADE,
+    sender TEXT NOT NULL,
+    room TEXT,
+    room_name TEXT,
+    recipient_account_id INTEGER REFERENCES accounts(id) ON DELETE CASCADE,
+    recipient TEXT,
+    name TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    completed_at INTEGER,
+    message_id INTEGER
+  );
+  CREATE INDEX files_owner ON files(owner_account_id, id);
+  CREATE INDEX files_room ON files(room, id);
+  CREATE INDEX files_recipient ON files(recipient_account_id, id);
+  ALTER TABLE messages ADD COLUMN file_id INTEGER;
   `,
 ];
 

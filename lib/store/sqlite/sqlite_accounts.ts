@@ -189,7 +189,13 @@ export class SqliteAccounts implements AccountStore {
 
   deleteAccount(accountId: number, audit: AuditEntry): Promise<boolean> {
     return this.#db.transaction(() => {
-      // Tokens go by ON DELETE CASCADE; the recovery code lives in the row.
+      // Tokens and file records go by ON DELETE CASCADE; the recovery code
+      // lives in the row. The messages that shared its files go too.
+      this.#db.statement(
+        `UPDATE messages SET deleted_at = ?1 WHERE deleted_at IS NULL
+           AND file_id IN (SELECT id FROM files
+             WHERE owner_account_id = ?2 OR recipient_account_id = ?2)`,
+      ).run(audit.at, accountId);
       const result = this.#db.statement("DELETE FROM accounts WHERE id = ?")
         .run(accountId);
       return this.#db.auditIf(result.changes !== 0, audit);

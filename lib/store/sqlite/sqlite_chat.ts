@@ -14,14 +14,32 @@ import type {
   HistoryQuery,
   Mute,
   MuteChange,
+  OfflineDelivery,
   QueueOfflineResult,
   StoredMessage,
 } from "../store.ts";
 import type { SqliteConnection } from "./connection.ts";
 
-/** Message columns aliased to camelCase, so rows map straight onto records. */
-const MESSAGE_COLUMNS =
-  "id, room, sender, recipient, text, created_at AS createdAt";
+/**
+ * Message columns aliased to camelCase, so rows map straight onto records,
+ * with the shared file's size; read `FROM messages m` {@linkcode WITH_FILE}.
+ */
+const MESSAGE_COLUMNS = `m.id, m.room, m.sender, m.recipient, m.text,
+  m.created_at AS createdAt, m.file_id AS fileId, f.size AS fileSize`;
+
+/**
+ * Joins a message's file, if it shares one; use with {@linkcode LIVE}, which
+ * keeps out deleted messages and those whose file is gone (an account
+ * deleted, the file pruned).
+ */
+const WITH_FILE = "LEFT JOIN files f ON f.id = m.file_id";
+const LIVE = "m.deleted_at IS NULL AND (m.file_id IS NULL OR f.id IS NOT NULL)";
+
+/** A message row as read with {@linkcode MESSAGE_COLUMNS}. */
+type MessageRow = Omit<StoredMessage, "file"> & {
+  fileId: number | null;
+  fileSize: number | null;
+};
 
 /** Rows deleted per transaction by {@linkcode SqliteChat.pruneMessages}. */
 const PRUNE_BATCH = 1_000;
@@ -53,9 +71,9 @@ export class SqliteChat implements ChatStore {
   getMessage(id: number): Promise<StoredMessage | undefined> {
     return this.#db.run(() => {
       const row = this.#db.statement(
-        `SELECT ${MESSAGE_COLUMNS} FROM messages
-         WHERE id = ? AND deleted_at IS NULL`,
-      ).get(id) as StoredMessage | undefined;
+        `SELECT ${MESSAGE_COLUMNS} FROM messages m ${WITH_FILE}
+         WHERE m.id = ? AND ${LIVE}`,
+      ).get(id) as MessageRow | undefined;
       return row && toMessage(row);
     });
   }
@@ -78,16 +96,16 @@ export class SqliteChat implements ChatStore {
     }
     // Three variants (after, before, neither): safe to cache.
     const params: SQLInputValue[] = [room];
-    let sql = `SELECT ${MESSAGE_COLUMNS} FROM messages
-      WHERE room = ? AND deleted_at IS NULL`;
+    let sql = `SELECT ${MESSAGE_COLUMNS} FROM messages m ${WITH_FILE}
+      WHERE m.room = ? AND ${LIVE}`;
     if (after !== undefined) {
-      sql += " AND id > ? ORDER BY id ASC";
+      sql += " AND m.id > ? ORDER BY m.id ASC";
       params.push(after);
     } else if (before !== undefined) {
-      sql += " AND id < ? ORDER BY id DESC";
+      sql += " AND m.id < ? ORDER BY m.id DESC";
       params.push(before);
     } else {
-      sql += " ORDER BY id DESC";
+      sql += " ORDER BY m.id DESC";
     }
     // One extra row tells whether more remain without a second query.
     sql += " LIMIT ?";
@@ -95,7 +113,7 @@ export class SqliteChat implements ChatStore {
     return this.#db.run(() => {
       const rows = this.#db.statement(sql).all(
         ...params,
-      ) as unknown as StoredMessage[];
+      ) as unknown as MessageRow[];
       const more = rows.length > count;
       const messages = rows.slice(0, count).map(toMessage);
       if (after === undefined) messages.reverse();
@@ -110,11 +128,12 @@ export class SqliteChat implements ChatStore {
   ): Promise<StoredMessage | undefined> {
     return this.#db.transaction(() => {
       const row = this.#db.statement(
-        `UPDATE messages SET deleted_at = ?
-         WHERE id = ? AND deleted_at IS NULL
-         RETURNING ${MESSAGE_COLUMNS}`,
-      ).get(at, id) as StoredMessage | undefined;
+        `SELECT ${MESSAGE_COLUMNS} FROM messages m ${WITH_FILE}
+         WHERE m.id = ? AND ${LIVE}`,
+      ).get(id) as MessageRow | undefined;
       if (row === undefined) return undefined;
+      this.#db.statement("UPDATE messages SET deleted_at = ? WHERE id = ?")
+        .run(at, id);
       if (audit !== undefined) this.#db.insertAudit(audit);
       return toMessage(row);
     });
@@ -160,34 +179,24 @@ export class SqliteChat implements ChatStore {
     maxQueued: number,
     maxQueuedBytes = Number.POSITIVE_INFINITY,
   ): Promise<QueueOfflineResult> {
-    return this.#db.transaction(() => {
-      const { n, bytes } = this.#db.statement(
-        `SELECT count(*) AS n,
-                coalesce(sum(length(CAST(m.text AS BLOB))), 0) AS bytes
-         FROM offline_queue q JOIN messages m ON m.id = q.message_id
-         WHERE q.recipient_account_id = ?`,
-      ).get(recipientAccountId) as { n: number; bytes: number };
-      if (n >= maxQueued) return "full";
-      const textBytes = new TextEncoder().encode(message.text).length;
-      if (bytes + textBytes > maxQueuedBytes) return "full_bytes";
-      this.#insertMessage(message);
-      this.#db.statement(
-        `INSERT INTO offline_queue (message_id, recipient_account_id, queued_at)
-         VALUES (?, ?, ?)`,
-      ).run(message.id, recipientAccountId, message.createdAt);
-      return "queued";
-    });
+    return this.#db.transaction(() =>
+      queueOfflineIn(this.#db, message, {
+        recipientAccountId,
+        maxQueued,
+        maxQueuedBytes,
+      })
+    );
   }
 
   takeOffline(recipientAccountId: number): Promise<StoredMessage[]> {
     return this.#db.transaction(() => {
       const rows = this.#db.statement(
-        `SELECT m.id, m.room, m.sender, m.recipient, m.text,
-                m.created_at AS createdAt
+        `SELECT ${MESSAGE_COLUMNS}
          FROM offline_queue q JOIN messages m ON m.id = q.message_id
-         WHERE q.recipient_account_id = ? AND m.deleted_at IS NULL
+         ${WITH_FILE}
+         WHERE q.recipient_account_id = ? AND ${LIVE}
          ORDER BY m.id`,
-      ).all(recipientAccountId) as unknown as StoredMessage[];
+      ).all(recipientAccountId) as unknown as MessageRow[];
       this.#db.statement(
         "DELETE FROM offline_queue WHERE recipient_account_id = ?",
       ).run(recipientAccountId);
@@ -202,13 +211,12 @@ export class SqliteChat implements ChatStore {
   ): Promise<StoredMessage[]> {
     return this.#db.run(() => {
       const rows = this.#db.statement(
-        `SELECT m.id, m.room, m.sender, m.recipient, m.text,
-                m.created_at AS createdAt
+        `SELECT ${MESSAGE_COLUMNS}
          FROM offline_queue q JOIN messages m ON m.id = q.message_id
-         WHERE q.recipient_account_id = ? AND q.message_id > ?
-           AND m.deleted_at IS NULL
+         ${WITH_FILE}
+         WHERE q.recipient_account_id = ? AND q.message_id > ? AND ${LIVE}
          ORDER BY q.message_id LIMIT ?`,
-      ).all(recipientAccountId, afterId, limit) as unknown as StoredMessage[];
+      ).all(recipientAccountId, afterId, limit) as unknown as MessageRow[];
       return rows.map(toMessage);
     });
   }
@@ -218,7 +226,8 @@ export class SqliteChat implements ChatStore {
       const { n } = this.#db.statement(
         `SELECT count(*) AS n
          FROM offline_queue q JOIN messages m ON m.id = q.message_id
-         WHERE q.recipient_account_id = ? AND m.deleted_at IS NULL
+         ${WITH_FILE}
+         WHERE q.recipient_account_id = ? AND ${LIVE}
            AND m.created_at >= ?`,
       ).get(recipientAccountId, since) as { n: number };
       return n;
@@ -293,24 +302,63 @@ export class SqliteChat implements ChatStore {
     });
   }
 
-  /** Inserts one message row (the statement is cached by the connection). */
+  /** Inserts one message row. */
   #insertMessage(message: StoredMessage): void {
-    this.#db.statement(
-      `INSERT INTO messages (id, room, sender, recipient, text, created_at)
-       VALUES (?, ?, ?, ?, ?, ?)`,
-    ).run(
-      message.id,
-      message.room,
-      message.sender,
-      message.recipient,
-      message.text,
-      message.createdAt,
-    );
+    insertMessage(this.#db, message);
   }
 }
 
-function toMessage(row: StoredMessage): StoredMessage {
-  return {
+/**
+ * Inserts one message row on `db` (the statement is cached by the
+ * connection); the caller holds a transaction.
+ */
+export function insertMessage(
+  db: SqliteConnection,
+  message: StoredMessage,
+): void {
+  db.statement(
+    `INSERT INTO messages (id, room, sender, recipient, text, created_at,
+       file_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  ).run(
+    message.id,
+    message.room,
+    message.sender,
+    message.recipient,
+    message.text,
+    message.createdAt,
+    message.file?.id ?? null,
+  );
+}
+
+/**
+ * {@linkcode ChatStore.queueOffline} inside the caller's transaction on
+ * `db`: checks the recipient's queue, then stores the message and its entry.
+ */
+export function queueOfflineIn(
+  db: SqliteConnection,
+  message: StoredMessage,
+  offline: OfflineDelivery,
+): QueueOfflineResult {
+  const { n, bytes } = db.statement(
+    `SELECT count(*) AS n,
+            coalesce(sum(length(CAST(m.text AS BLOB))), 0) AS bytes
+     FROM offline_queue q JOIN messages m ON m.id = q.message_id
+     WHERE q.recipient_account_id = ?`,
+  ).get(offline.recipientAccountId) as { n: number; bytes: number };
+  if (n >= offline.maxQueued) return "full";
+  const textBytes = new TextEncoder().encode(message.text).length;
+  if (bytes + textBytes > offline.maxQueuedBytes) return "full_bytes";
+  insertMessage(db, message);
+  db.statement(
+    `INSERT INTO offline_queue (message_id, recipient_account_id, queued_at)
+     VALUES (?, ?, ?)`,
+  ).run(message.id, offline.recipientAccountId, message.createdAt);
+  return "queued";
+}
+
+function toMessage(row: MessageRow): StoredMessage {
+  const message: StoredMessage = {
     id: Number(row.id),
     room: row.room,
     sender: row.sender,
@@ -318,4 +366,12 @@ function toMessage(row: StoredMessage): StoredMessage {
     text: row.text,
     createdAt: Number(row.createdAt),
   };
+  if (row.fileId !== null && row.fileSize !== null) {
+    message.file = {
+      id: Number(row.fileId),
+      name: row.text,
+      size: Number(row.fileSize),
+    };
+  }
+  return message;
 }

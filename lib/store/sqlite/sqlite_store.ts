@@ -8,13 +8,19 @@
  * This file opens, closes and backs up the file and composes the parts:
  * `schema.ts` (migrations and the checks before the first write),
  * `connection.ts` (statement cache, transactions, error wrapping),
- * `sqlite_accounts.ts` and `sqlite_chat.ts` (the two contracts).
+ * `sqlite_accounts.ts`, `sqlite_chat.ts` and `sqlite_files.ts` (the
+ * contracts).
  *
  * @module
  */
 
 import { backup as sqliteBackup, DatabaseSync } from "node:sqlite";
-import { type AccountStore, type ChatStore, StoreError } from "../store.ts";
+import {
+  type AccountStore,
+  type ChatStore,
+  type FileStore,
+  StoreError,
+} from "../store.ts";
 import { checkAndMigrate } from "./schema.ts";
 import {
   isSqliteFailure,
@@ -23,6 +29,7 @@ import {
 } from "./connection.ts";
 import { SqliteAccounts } from "./sqlite_accounts.ts";
 import { SqliteChat } from "./sqlite_chat.ts";
+import { SqliteFiles } from "./sqlite_files.ts";
 
 export { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from "./schema.ts";
 
@@ -74,7 +81,7 @@ export interface SqliteStoreOptions {
  * shared connection. The contract methods are those halves' own (see the
  * contracts in store.ts for what each does), bound by {@linkcode delegate}.
  */
-export interface SqliteStore extends AccountStore, ChatStore {}
+export interface SqliteStore extends AccountStore, ChatStore, FileStore {}
 
 /** See the interface of the same name. */
 export class SqliteStore implements Disposable {
@@ -93,6 +100,7 @@ export class SqliteStore implements Disposable {
     this.created = created;
     delegate(this, new SqliteAccounts(this.#db));
     delegate(this, new SqliteChat(this.#db));
+    delegate(this, new SqliteFiles(this.#db));
   }
 
   /**
@@ -182,7 +190,10 @@ export class SqliteStore implements Disposable {
  * Gives `target` every public method of `half`'s class, bound to `half`: the
  * whole contract the half implements, without restating each signature.
  */
-function delegate(target: object, half: SqliteAccounts | SqliteChat): void {
+function delegate(
+  target: object,
+  half: SqliteAccounts | SqliteChat | SqliteFiles,
+): void {
   const methods = Object.getPrototypeOf(half) as Record<string, unknown>;
   for (const name of Object.getOwnPropertyNames(methods)) {
     const method = methods[name];
