@@ -13,6 +13,7 @@
  * @module
  */
 
+import { formatBytes } from "./lib/shared/file_names.ts";
 import { dirname, resolve } from "node:path";
 import { AuthManager } from "./lib/server/auth/auth_manager.ts";
 import {
@@ -179,6 +180,23 @@ async function serve(config: ServerConfig): Promise<number> {
   } catch (error) {
     return reportStoreError(lang, error);
   }
+  const filesDir = config.files === undefined
+    ? undefined
+    : resolve(config.files.dir);
+  if (filesDir !== undefined) {
+    try {
+      await Deno.mkdir(filesDir, { recursive: true });
+    } catch (error) {
+      closeAfterFailedStart(store);
+      console.error(
+        t(lang, "filesDirError", {
+          dir: filesDir,
+          reason: (error as Error).message,
+        }),
+      );
+      return 1;
+    }
+  }
   const stop = new AbortController();
   let server: ChatServer;
   try {
@@ -201,6 +219,9 @@ async function serve(config: ServerConfig): Promise<number> {
       },
       requireTls: config.tls?.requireTls,
       webPort: config.webPort,
+      files: config.files === undefined || filesDir === undefined
+        ? undefined
+        : { ...config.files, dir: filesDir },
       log: (line) => console.log(line),
       signal: stop.signal,
     });
@@ -244,6 +265,14 @@ async function serve(config: ServerConfig): Promise<number> {
         server.tlsAddr !== undefined,
         localAddresses(),
       ),
+    );
+  }
+  if (config.files !== undefined && filesDir !== undefined) {
+    console.log(
+      t(lang, "filesFolder", {
+        dir: filesDir,
+        max: formatBytes(config.files.maxFileBytes),
+      }),
     );
   }
   console.log(t(lang, "serverWaiting"));

@@ -64,6 +64,19 @@ const SERVER_LAYERS: ReadonlyArray<
   { folder: "auth", mayNot: ["chat", "session", "adapters", "net", "control"] },
   { folder: "session", mayNot: ["adapters", "net", "control"] },
   { folder: "adapters", mayNot: ["net", "control"] },
+  // Shared files' bytes and tickets: below the chat core, which uses them.
+  {
+    folder: "files",
+    mayNot: [
+      "chat",
+      "session",
+      "adapters",
+      "net",
+      "control",
+      "auth",
+      "registry",
+    ],
+  },
 ];
 
 /** The chat core hands adapters data, never protocol lines. */

@@ -48,6 +48,13 @@ const ERROR_KEYS: Record<ServerErrorCode, MessageKey> = {
   "database_busy": "databaseBusy",
   "already_in_room": "alreadyInLobby",
   "pm_to_self": "pmToSelf",
+  "files_disabled": "filesDisabled",
+  "file_too_large": "fileTooLarge",
+  "quota_exceeded": "fileQuotaExceeded",
+  "disk_full": "fileDiskFull",
+  "no_such_file": "noSuchFile",
+  "not_in_room": "fileNotInRoom",
+  "too_many_uploads": "tooManyUploads",
 };
 
 /** The catalog sentence of each OK code. */

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { basename, dirname, extname, join } from "node:path";
 import { parseArgs } from "node:util";
 import {
   type Lang,
@@ -46,6 +47,25 @@ export interface ServerConfig {
    * `--no-web`; 0 picks a free one. @default {5080}
    */
   webPort: number | undefined;
+  /**
+   * File sharing, or `undefined` with `--no-files` or `--no-web` (its
+   * bytes travel over the web port).
+   */
+  files: FilesConfig | undefined;
+}
+
+/** Where shared files are kept and how much they may take. */
+export interface FilesConfig {
+  /** Their folder. @default {next to the database: `tcpchat-files`} */
+  dir: string;
+  /** Largest file. @default {100 MiB} */
+  maxFileBytes: number;
+  /** Bytes one account's files may take. @default {1 GiB} */
+  quotaBytes: number;
+  /** Free disk kept: uploads are refused below it. @default {512 MiB} */
+  minFreeBytes: number;
+  /** Days a file is kept. @default {as history} */
+  retentionDays: number;
 }
 
 /** Where the TLS certificate comes from and where TLS listens. */
@@ -104,6 +124,12 @@ export const ENV_VARS = {
   "require-tls": "TCPCHAT_REQUIRE_TLS",
   "web-port": "TCPCHAT_WEB_PORT",
   "no-web": "TCPCHAT_NO_WEB",
+  "files-dir": "TCPCHAT_FILES_DIR",
+  "max-file-size": "TCPCHAT_MAX_FILE_SIZE",
+  "file-quota": "TCPCHAT_FILE_QUOTA",
+  "min-free-disk": "TCPCHAT_MIN_FREE_DISK",
+  "file-days": "TCPCHAT_FILE_DAYS",
+  "no-files": "TCPCHAT_NO_FILES",
 } as const;
 
 /** Usage text for `--help` and flag errors. */
@@ -138,7 +164,16 @@ Options (each also settable by the environment variable shown):
   --require-tls              plain port serves only the certificate    TCPCHAT_REQUIRE_TLS=1
   --web-port <n>             browser page and its WebSocket, 0 picks a free one (default 5080;
                              HTTPS with --tls)                         TCPCHAT_WEB_PORT
-  --no-web                   do not serve the browser page             TCPCHAT_NO_WEB=1
+  --no-web                   do not serve the browser page (nor files) TCPCHAT_NO_WEB=1
+  --files-dir <dir>          shared files' folder (default: next to the database,
+                             ./tcpchat-files for ./tcpchat.db)         TCPCHAT_FILES_DIR
+  --max-file-size <size>     largest shared file (default 100M; K, M, G) TCPCHAT_MAX_FILE_SIZE
+  --file-quota <size>        files one user may share in all (default 1G) TCPCHAT_FILE_QUOTA
+  --min-free-disk <size>     refuse uploads when free disk falls under it (default 512M)
+                                                                       TCPCHAT_MIN_FREE_DISK
+  --file-days <n>            days shared files are kept (default: --history-days)
+                                                                       TCPCHAT_FILE_DAYS
+  --no-files                 turn file sharing off                     TCPCHAT_NO_FILES=1
   --help                     show this help
   --version                  show the version`;
 
@@ -186,6 +221,12 @@ export function parseServerCommand(
       "require-tls": { type: "boolean" },
       "web-port": { type: "string" },
       "no-web": { type: "boolean" },
+      "files-dir": { type: "string" },
+      "max-file-size": { type: "string" },
+      "file-quota": { type: "string" },
+      "min-free-disk": { type: "string" },
+      "file-days": { type: "string" },
+      "no-files": { type: "boolean" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "V" },
     },
@@ -215,10 +256,19 @@ export function parseServerCommand(
   if (host.trim() === "" || /\s/.test(host)) {
     throw configError(RangeError, "configBadHost", { host });
   }
+  const db = pick("db") ?? "./tcpchat.db";
+  const historyDays = integer(
+    "history-days",
+    pick("history-days"),
+    30,
+    1,
+    36500,
+  );
+  const web = webPort(pick, flagOrEnvBool, values["web-port"]);
   const config: ServerConfig = {
     host,
     port: integer("port", pick("port"), 5000, 0, 65535),
-    db: pick("db") ?? "./tcpchat.db",
+    db,
     maxClients: integer(
       "max-clients",
       pick("max-clients"),
@@ -243,10 +293,16 @@ export function parseServerCommand(
     ),
     lang,
     logMessages: !flagOrEnvBool("quiet"),
-    historyDays: integer("history-days", pick("history-days"), 30, 1, 36500),
+    historyDays,
     auditDays: integer("audit-days", pick("audit-days"), 90, 1, 36500),
     tls: tlsConfig(pick, flagOrEnvBool),
-    webPort: webPort(pick, flagOrEnvBool, values["web-port"]),
+    webPort: web,
+    files: filesConfig(pick, flagOrEnvBool, {
+      db,
+      historyDays,
+      web: web !== undefined,
+      given: FILE_FLAGS.filter((name) => values[name] !== undefined),
+    }),
   };
 
   if (positionals.length === 0) return { kind: "serve", config };
@@ -309,6 +365,96 @@ function webPort(
     throw configError(RangeError, "configWebPortWithoutWeb");
   }
   return undefined;
+}
+
+/** The flags that set file sharing up. */
+const FILE_FLAGS = [
+  "files-dir",
+  "max-file-size",
+  "file-quota",
+  "min-free-disk",
+  "file-days",
+] as const;
+
+/**
+ * The default folder of shared files: beside the database, named after it
+ * (`./tcpchat.db` -> `./tcpchat-files`), so two databases never share one.
+ */
+export function defaultFilesDir(db: string): string {
+  return join(dirname(db), `${basename(db, extname(db))}-files`);
+}
+
+function filesConfig(
+  pick: (name: keyof typeof ENV_VARS) => string | undefined,
+  flag: (name: keyof typeof ENV_VARS) => boolean,
+  context: {
+    db: string;
+    historyDays: number;
+    web: boolean;
+    given: readonly string[];
+  },
+): FilesConfig | undefined {
+  const off = flag("no-files") || !context.web;
+  if (off) {
+    // A file flag on the command line of a server that shares no files
+    // means the operator expects something that will not happen.
+    const given = context.given[0];
+    if (given !== undefined) {
+      throw configError(RangeError, "configFilesOff", {
+        flag: `--${given}`,
+        off: flag("no-files") ? "--no-files" : "--no-web",
+      });
+    }
+    return undefined;
+  }
+  return {
+    dir: pick("files-dir") ?? defaultFilesDir(context.db),
+    maxFileBytes: byteSize("max-file-size", pick("max-file-size"), 100 * MIB),
+    quotaBytes: byteSize("file-quota", pick("file-quota"), 1024 * MIB),
+    minFreeBytes: byteSize(
+      "min-free-disk",
+      pick("min-free-disk"),
+      512 * MIB,
+      0,
+    ),
+    retentionDays: integer(
+      "file-days",
+      pick("file-days"),
+      context.historyDays,
+      1,
+      36500,
+    ),
+  };
+}
+
+const MIB = 1024 * 1024;
+const SIZE_UNITS: Readonly<Record<string, number>> = {
+  "": 1,
+  k: 1024,
+  m: MIB,
+  g: 1024 * MIB,
+  t: 1024 * 1024 * MIB,
+};
+
+/**
+ * A size in bytes: a whole number with an optional unit `K`, `M`, `G` or
+ * `T` (powers of 1024, `KB`/`KiB`/`MB`… too), at least `min`.
+ */
+function byteSize(
+  name: string,
+  text: string | undefined,
+  fallback: number,
+  min = 1,
+): number {
+  if (text === undefined) return fallback;
+  const match = /^(\d+)\s*([kmgt]?)(?:i?b)?$/i.exec(text.trim());
+  const value = match === null
+    ? NaN
+    : Number(match[1]) * SIZE_UNITS[(match[2] as string).toLowerCase()]!;
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw configError(RangeError, "configBadSize", { name, value: text });
+  }
+  return value;
 }
 
 function integer(

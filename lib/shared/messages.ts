@@ -771,6 +771,57 @@ const CATALOG = {
     zh: "不能给自己发私聊（消息未发送）",
     en: "You cannot send a private message to yourself (nothing was sent)",
   },
+  configBadSize: {
+    zh: '无法使用 --{name} "{value}"：应为大小，例如 100M、1G 或字节数',
+    en:
+      'Cannot use --{name} "{value}": expected a size such as 100M, 1G or a number of bytes',
+  },
+  configFilesOff: {
+    zh: "{flag} 没有作用：{off} 关闭了文件分享（文件通过网页端口传输）",
+    en:
+      "{flag} has no effect: {off} turns file sharing off (files travel over the web port)",
+  },
+  filesFolder: {
+    zh: "[服务器] 文件目录: {dir}（单个文件上限 {max}）",
+    en: "[Server] Shared files: {dir} (at most {max} each)",
+  },
+  filesDirError: {
+    zh:
+      "[错误] 无法使用文件目录 {dir}: {reason}（可以用 --files-dir 换一个，或 --no-files 关闭文件分享）",
+    en:
+      "[Error] Cannot use the files folder {dir}: {reason} (choose another with --files-dir, or turn sharing off with --no-files)",
+  },
+  // File sharing: the server's refusals
+  filesDisabled: {
+    zh: "本服务器没有开启文件分享",
+    en: "File sharing is off on this server",
+  },
+  fileTooLarge: {
+    zh: "文件太大（上限 {max}）",
+    en: "The file is too large (the limit is {max})",
+  },
+  fileQuotaExceeded: {
+    zh: "你的文件空间已满（上限 {quota}），请等旧文件过期后再分享",
+    en:
+      "Your file space is full (the limit is {quota}); share again once older files expire",
+  },
+  fileDiskFull: {
+    zh: "服务器磁盘空间不足，暂时不能上传文件",
+    en: "The server's disk is nearly full; uploads are refused for now",
+  },
+  noSuchFile: {
+    zh: "文件不存在或无权获取: {id}",
+    en: "No such file, or not shared with you: {id}",
+  },
+  fileNotInRoom: {
+    zh: "只能分享到你所在的房间（先 /join {room}）",
+    en: "You can share only into the room you are in (/join {room} first)",
+  },
+  tooManyUploads: {
+    zh: "未完成的上传太多（最多 {max} 个），请先完成或等待它们过期",
+    en:
+      "Too many unfinished uploads (at most {max}); finish them or let them expire",
+  },
   userMoved: {
     zh: "{username} 去了房间 {room}",
     en: "{username} left for room {room}",

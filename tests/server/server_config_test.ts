@@ -27,6 +27,14 @@ function serveConfig(
   return (command as Extract<ServerCommand, { kind: "serve" }>).config;
 }
 
+const DEFAULT_FILES = {
+  dir: "tcpchat-files",
+  maxFileBytes: 100 * 1024 * 1024,
+  quotaBytes: 1024 * 1024 * 1024,
+  minFreeBytes: 512 * 1024 * 1024,
+  retentionDays: 30,
+};
+
 const DEFAULTS: ServerConfig = {
   host: "0.0.0.0",
   port: 5000,
@@ -41,6 +49,7 @@ const DEFAULTS: ServerConfig = {
   auditDays: 90,
   tls: undefined,
   webPort: 5080,
+  files: DEFAULT_FILES,
 };
 
 Deno.test("parseServerCommand() uses the defaults with no flags and no environment", () => {
@@ -58,7 +67,10 @@ Deno.test("parseServerCommand() reads each flag", async (t) => {
     ["--port=", ["--port=6001"], { port: 6001 }],
     ["--port 0", ["--port", "0"], { port: 0 }],
     ["--port 65535", ["--port", "65535"], { port: 65535 }],
-    ["--db", ["--db", "/tmp/chat.db"], { db: "/tmp/chat.db" }],
+    ["--db", ["--db", "/tmp/chat.db"], {
+      db: "/tmp/chat.db",
+      files: { ...DEFAULT_FILES, dir: "/tmp/chat-files" },
+    }],
     ["--max-clients", ["--max-clients", "50"], { maxClients: 50 }],
     ["--max-per-address", ["--max-per-address", "3"], { maxPerAddress: 3 }],
     ["--no-loopback-exemption", ["--no-loopback-exemption"], {
@@ -73,7 +85,30 @@ Deno.test("parseServerCommand() reads each flag", async (t) => {
     ["--quiet", ["--quiet"], { logMessages: false }],
     ["--web-port", ["--web-port", "8080"], { webPort: 8080 }],
     ["--web-port 0", ["--web-port", "0"], { webPort: 0 }],
-    ["--no-web", ["--no-web"], { webPort: undefined }],
+    ["--no-web", ["--no-web"], { webPort: undefined, files: undefined }],
+    ["--no-files", ["--no-files"], { files: undefined }],
+    ["--files-dir", ["--files-dir", "/srv/files"], {
+      files: { ...DEFAULT_FILES, dir: "/srv/files" },
+    }],
+    ["--max-file-size 2G", ["--max-file-size", "2G"], {
+      files: { ...DEFAULT_FILES, maxFileBytes: 2 * 1024 * 1024 * 1024 },
+    }],
+    ["--max-file-size 500KB", ["--max-file-size", "500KB"], {
+      files: { ...DEFAULT_FILES, maxFileBytes: 500 * 1024 },
+    }],
+    ["--file-quota 10MiB", ["--file-quota", "10MiB"], {
+      files: { ...DEFAULT_FILES, quotaBytes: 10 * 1024 * 1024 },
+    }],
+    ["--min-free-disk 0", ["--min-free-disk", "0"], {
+      files: { ...DEFAULT_FILES, minFreeBytes: 0 },
+    }],
+    ["--file-days", ["--file-days", "7"], {
+      files: { ...DEFAULT_FILES, retentionDays: 7 },
+    }],
+    ["--history-days sets the files' default", ["--history-days", "9"], {
+      historyDays: 9,
+      files: { ...DEFAULT_FILES, retentionDays: 9 },
+    }],
   ];
   for (const [name, args, expected] of cases) {
     await t.step(name, () => {
@@ -86,9 +121,15 @@ Deno.test("parseServerCommand() reads each environment variable", async (t) => {
   const cases: [string, string, Partial<ServerConfig>][] = [
     [ENV_VARS.host, "127.0.0.1", { host: "127.0.0.1" }],
     [ENV_VARS.port, "7000", { port: 7000 }],
-    [ENV_VARS["history-days"], "7", { historyDays: 7 }],
+    [ENV_VARS["history-days"], "7", {
+      historyDays: 7,
+      files: { ...DEFAULT_FILES, retentionDays: 7 },
+    }],
     [ENV_VARS.port, "0", { port: 0 }],
-    [ENV_VARS.db, "/var/lib/tcpchat.db", { db: "/var/lib/tcpchat.db" }],
+    [ENV_VARS.db, "/var/lib/tcpchat.db", {
+      db: "/var/lib/tcpchat.db",
+      files: { ...DEFAULT_FILES, dir: "/var/lib/tcpchat-files" },
+    }],
     [ENV_VARS["max-clients"], "99", { maxClients: 99 }],
     [ENV_VARS["max-per-address"], "4", { maxPerAddress: 4 }],
     [ENV_VARS["no-loopback-exemption"], "1", { exemptLoopback: false }],
@@ -100,7 +141,14 @@ Deno.test("parseServerCommand() reads each environment variable", async (t) => {
     [ENV_VARS.quiet, "yes", { logMessages: false }],
     [ENV_VARS.quiet, "no", { logMessages: true }],
     [ENV_VARS["web-port"], "8081", { webPort: 8081 }],
-    [ENV_VARS["no-web"], "1", { webPort: undefined }],
+    [ENV_VARS["no-web"], "1", { webPort: undefined, files: undefined }],
+    [ENV_VARS["no-files"], "1", { files: undefined }],
+    [ENV_VARS["files-dir"], "D:\\chat", {
+      files: { ...DEFAULT_FILES, dir: "D:\\chat" },
+    }],
+    [ENV_VARS["max-file-size"], "1M", {
+      files: { ...DEFAULT_FILES, maxFileBytes: 1024 * 1024 },
+    }],
   ];
   for (const [name, value, expected] of cases) {
     await t.step(`${name}=${value}`, () => {
@@ -132,6 +180,12 @@ Deno.test("parseServerCommand() names the documented environment variables", () 
     "require-tls": "TCPCHAT_REQUIRE_TLS",
     "web-port": "TCPCHAT_WEB_PORT",
     "no-web": "TCPCHAT_NO_WEB",
+    "files-dir": "TCPCHAT_FILES_DIR",
+    "max-file-size": "TCPCHAT_MAX_FILE_SIZE",
+    "file-quota": "TCPCHAT_FILE_QUOTA",
+    "min-free-disk": "TCPCHAT_MIN_FREE_DISK",
+    "file-days": "TCPCHAT_FILE_DAYS",
+    "no-files": "TCPCHAT_NO_FILES",
   });
   for (const name of Object.values(ENV_VARS)) {
     assert.ok(SERVER_USAGE.includes(name), `usage mentions ${name}`);
@@ -180,6 +234,7 @@ Deno.test("parseServerCommand() lets a flag override the environment", () => {
       host: "127.0.0.1",
       port: 8000,
       db: "/flag.db",
+      files: { ...DEFAULT_FILES, dir: "/flag-files" },
       maxClients: 6,
       maxPerAddress: 3,
       minPasswordLength: 9,
@@ -351,7 +406,12 @@ Deno.test("parseServerCommand() parses operator subcommands with their arguments
       kind: "operator",
       name: "reset-token",
       args: ["bob"],
-      config: { ...DEFAULTS, db: "/a.db", lang: "en" },
+      config: {
+        ...DEFAULTS,
+        db: "/a.db",
+        files: { ...DEFAULT_FILES, dir: "/a-files" },
+        lang: "en",
+      },
     });
   });
   await t.step("TCPCHAT_DB applies to subcommands", () => {
@@ -547,5 +607,39 @@ Deno.test("parseServerCommand() refuses --web-port with --no-web, and a bad web 
   assert.throws(
     () => parseServerCommand(["--web-port", "70000"], NO_ENV),
     { name: "RangeError", message: /--web-port "70000"/ },
+  );
+});
+
+Deno.test("parseServerCommand() refuses bad sizes and file flags on a server without file sharing", () => {
+  for (const value of ["", "10X", "-5", "1.5G", "G", "0"]) {
+    assert.throws(
+      () => parseServerCommand([`--max-file-size=${value}`], NO_ENV),
+      RangeError,
+      value,
+    );
+  }
+  assert.throws(
+    () => parseServerCommand(["--file-quota", "lots"], NO_ENV),
+    {
+      name: "RangeError",
+      message:
+        'Cannot use --file-quota "lots": expected a size such as 100M, 1G or a number of bytes',
+    },
+  );
+  try {
+    parseServerCommand(["--no-web", "--files-dir", "/x"], NO_ENV);
+    assert.fail("expected an error");
+  } catch (error) {
+    assert.equal(
+      describeConfigError(error, "zh"),
+      "--files-dir 没有作用：--no-web 关闭了文件分享（文件通过网页端口传输）",
+    );
+  }
+  assert.throws(
+    () => parseServerCommand(["--no-files", "--max-file-size", "1G"], NO_ENV),
+    {
+      message:
+        "--max-file-size has no effect: --no-files turns file sharing off (files travel over the web port)",
+    },
   );
 });

@@ -14,6 +14,7 @@ import type {
   AccountStore,
   AuditEntry,
   ChatStore,
+  FileStore,
 } from "../../store/store.ts";
 import {
   type Lang,
@@ -31,7 +32,7 @@ import type { MuteList } from "./mutes.ts";
 
 /** The shared state and helpers of the chat core's parts. */
 export class ChatContext {
-  readonly store: AccountStore & ChatStore;
+  readonly store: AccountStore & ChatStore & FileStore;
   readonly clock: Clock;
   readonly hub: Hub<ChatMember>;
   readonly bus: Bus;
@@ -41,10 +42,17 @@ export class ChatContext {
   readonly historyMs: number;
   /** The language of members that set none. */
   readonly lang: Lang;
+  /** Receives a line for the server log. */
+  readonly log: (line: string) => void;
+  /**
+   * Removes a shared file's record and bytes (its message was deleted);
+   * unset while file sharing is off.
+   */
+  removeFile: ((id: number) => Promise<void>) | undefined;
   #nextId = 0;
 
   constructor(parts: {
-    store: AccountStore & ChatStore;
+    store: AccountStore & ChatStore & FileStore;
     clock: Clock;
     hub: Hub<ChatMember>;
     bus: Bus;
@@ -52,6 +60,7 @@ export class ChatContext {
     mutes: MuteList<ChatMember>;
     historyMs: number;
     lang: Lang;
+    log: (line: string) => void;
   }) {
     this.store = parts.store;
     this.clock = parts.clock;
@@ -61,6 +70,7 @@ export class ChatContext {
     this.mutes = parts.mutes;
     this.historyMs = parts.historyMs;
     this.lang = parts.lang;
+    this.log = parts.log;
   }
 
   /** Makes every id handed out from now on at least `floor`. */

@@ -24,6 +24,8 @@ import { type Command, sanitizeMessage } from "../../protocol/protocol.ts";
 import type {
   AccountStore,
   ChatStore,
+  FileStore,
+  StoredFile,
   StoredMessage,
 } from "../../store/store.ts";
 import type { SessionRegistry } from "../registry/session_registry.ts";
@@ -35,6 +37,7 @@ import { MuteList } from "./mutes.ts";
 import { ChatContext } from "./chat_context.ts";
 import { PrivateMessages } from "./private_messages.ts";
 import { Moderation, type ModerationAction } from "./moderation.ts";
+import { FileShares, type FileSharingParts } from "./file_shares.ts";
 
 export type { ChatMember, MemberOutlet } from "./member.ts";
 export type { ModerationAction } from "./moderation.ts";
@@ -57,7 +60,7 @@ export const MAX_UNWRITTEN_IDS = DEFAULT_MAX_BUFFERED;
 
 /** Options for {@linkcode ChatService}. */
 export interface ChatServiceOptions {
-  store: AccountStore & ChatStore;
+  store: AccountStore & ChatStore & FileStore;
   /** Who is online: the registry the account domain claims sessions in. */
   registry: SessionRegistry<ChatMember>;
   /** Where events for other members go. @default {a new InProcessBus} */
@@ -74,6 +77,8 @@ export interface ChatServiceOptions {
   log?: (line: string) => void;
   /** Group-commit delay for history writes. @default {50} */
   historyFlushDelayMs?: number;
+  /** File sharing's folder, tickets and limits; without: sharing is off. */
+  files?: FileSharingParts;
 }
 
 /** The commands {@linkcode ChatService.handle} runs. */
@@ -94,7 +99,10 @@ export type ChatCommand = Extract<
       | "delete_message"
       | "delete_last"
       | "status"
-      | "whois";
+      | "whois"
+      | "file_send"
+      | "file_get"
+      | "files";
   }
 >;
 
@@ -113,6 +121,9 @@ const CHAT_COMMANDS: ReadonlySet<string> = new Set<ChatCommand["type"]>([
   "delete_last",
   "status",
   "whois",
+  "file_send",
+  "file_get",
+  "files",
 ]);
 
 /** Whether a command is handled by {@linkcode ChatService.handle}. */
@@ -130,7 +141,8 @@ export class ChatService {
   #chat: ChatContext;
   #private: PrivateMessages;
   #moderation: Moderation;
-  #store: AccountStore & ChatStore;
+  #files: FileShares | undefined;
+  #store: AccountStore & ChatStore & FileStore;
   #clock: Clock;
   #log: (line: string) => void;
   #history: HistoryWriter;
@@ -182,15 +194,24 @@ export class ChatService {
       mutes: this.#mutes,
       historyMs: this.#historyMs,
       lang,
+      log: this.#log,
     });
     this.#private = new PrivateMessages(this.#chat);
     this.#moderation = new Moderation(this.#chat);
-    this.#ready = this.#store.maxMessageId().then((max) => {
+    const files = options.files === undefined
+      ? undefined
+      : new FileShares(this.#chat, options.files);
+    this.#files = files;
+    this.#chat.removeFile = files && ((id) => files.remove(id));
+    this.#ready = this.#store.maxMessageId().then(async (max) => {
       // Ids go out before their batched write, so a crash can lose messages
       // that clients already saw with their ids. Skipping past every id that
       // could have been unwritten keeps ids unique across restarts (clients
       // page history and drop duplicates by id).
       this.#chat.raiseIdFloor(max + 1 + MAX_UNWRITTEN_IDS);
+      // Bytes of files whose record went while the server was down.
+      const swept = await files?.sweepOrphans() ?? 0;
+      if (swept > 0) this.#log(`[files] removed ${swept} unowned file(s)`);
     });
   }
 
@@ -260,8 +281,35 @@ export class ChatService {
     }
   }
 
+  /**
+   * Whether `holder` (a member a transfer ticket was issued to) is still in
+   * the chat, as that very session.
+   */
+  isLive(holder: object): boolean {
+    const member = holder as ChatMember;
+    return typeof member.usernameKey === "string" &&
+      this.hub.registry.member(member.usernameKey) === member;
+  }
+
+  /** Shares a verified upload; see `FileShares.uploaded`. */
+  async fileUploaded(file: StoredFile, holder: object): Promise<void> {
+    await this.#ready;
+    await this.#files?.uploaded(file, holder);
+  }
+
+  /**
+   * An account was deleted: its files' records went with it, and now
+   * their bytes go too.
+   */
+  accountRemoved(): void {
+    this.#files?.sweepOrphans().catch((error) =>
+      this.#log(`[error] removing a deleted account's files: ${String(error)}`)
+    );
+  }
+
   /** Takes a member out of the chat; resolves the room it left. */
   exit(member: ChatMember): string | undefined {
+    this.#files?.revoke(member);
     this.#mutes.delete(member);
     const room = this.hub.exit(member);
     if (room !== undefined) {
@@ -339,6 +387,26 @@ export class ChatService {
         return await this.#status(member, command.text);
       case "whois":
         return await this.#whois(member, command.user);
+      case "file_send":
+      case "file_get":
+      case "files":
+        return await this.#fileCommand(member, command);
+    }
+  }
+
+  async #fileCommand(
+    member: ChatMember,
+    command: Extract<ChatCommand, { type: "file_send" | "file_get" | "files" }>,
+  ): Promise<void> {
+    const files = this.#files;
+    if (files === undefined) return this.#chat.refuse(member, "files_disabled");
+    switch (command.type) {
+      case "file_send":
+        return await files.offer(member, command);
+      case "file_get":
+        return await files.get(member, command.id);
+      case "files":
+        return await files.list(member);
     }
   }
 
@@ -392,6 +460,10 @@ export class ChatService {
       this.#log(
         `[history] pruned ${removed} message(s) older than the retention`,
       );
+    }
+    const files = await this.#files?.prune() ?? 0;
+    if (files > 0) {
+      this.#log(`[files] removed ${files} file(s) past their retention`);
     }
     await this.#store.pruneAudit(now - this.#auditMs);
   }
@@ -460,13 +532,25 @@ export class ChatService {
     });
     member.send({ type: "history_begin", room, count: page.messages.length });
     for (const message of page.messages) {
-      member.send({
-        type: "history_message",
-        id: message.id,
-        time: message.createdAt,
-        sender: message.sender,
-        text: message.text,
-      });
+      member.send(
+        message.file === undefined
+          ? {
+            type: "history_message",
+            id: message.id,
+            time: message.createdAt,
+            sender: message.sender,
+            text: message.text,
+          }
+          : {
+            type: "history_file",
+            messageId: message.id,
+            time: message.createdAt,
+            sender: message.sender,
+            id: message.file.id,
+            size: message.file.size,
+            name: message.file.name,
+          },
+      );
     }
     member.send({ type: "history_end", room, more: page.more });
   }

@@ -38,6 +38,18 @@ export type ChatEvent =
     text: string;
   }
   | { type: "message_deleted"; id: number; by: string }
+  | {
+    /** A file was shared into a room or with one user. */
+    type: "file_shared";
+    messageId: number;
+    time: number;
+    sender: string;
+    /** `#<room>`, or the recipient's name. */
+    target: string;
+    id: number;
+    size: number;
+    name: string;
+  }
   | { type: "member_joined"; time: number; username: string }
   | {
     type: "member_left";

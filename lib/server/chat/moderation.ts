@@ -206,6 +206,8 @@ export class Moderation {
     if (deleted === undefined || deleted.room === null) {
       return chat.refuse(member, "no_such_message", { id });
     }
+    // The message shared a file: the file goes with it.
+    if (deleted.file !== undefined) await chat.removeFile?.(deleted.file.id);
     chat.bus.publish({
       audience: roomAudience(roomKey(deleted.room)),
       event: { type: "message_deleted", id, by: member.username },

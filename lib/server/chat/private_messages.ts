@@ -125,14 +125,27 @@ export class PrivateMessages {
         afterId = message.id;
         handed.push(message.id);
         if (message.createdAt < oldest) continue;
-        member.send({
-          type: "private",
-          id: message.id,
-          time: message.createdAt,
-          from: message.sender,
-          to: member.username,
-          text: message.text,
-        });
+        member.send(
+          message.file === undefined
+            ? {
+              type: "private",
+              id: message.id,
+              time: message.createdAt,
+              from: message.sender,
+              to: member.username,
+              text: message.text,
+            }
+            : {
+              type: "file_shared",
+              messageId: message.id,
+              time: message.createdAt,
+              sender: message.sender,
+              target: member.username,
+              id: message.file.id,
+              size: message.file.size,
+              name: message.file.name,
+            },
+        );
         bySender.set(message.sender, (bySender.get(message.sender) ?? 0) + 1);
         bytes += message.text.length * 3;
         if (bytes >= OFFLINE_BATCH_BYTES) break;

@@ -18,7 +18,7 @@ import { type ChatMember, ChatService } from "../chat/chat_service.ts";
 import { MAX_LINE_BYTES, pemToDer } from "../../protocol/protocol.ts";
 import type { RegisterThrottleOptions } from "../auth/register_throttle.ts";
 import { TlsFront } from "./tls_front.ts";
-import type { AccountStore, ChatStore } from "../../store/store.ts";
+import type { AccountStore, ChatStore, FileStore } from "../../store/store.ts";
 import { formatClockTime } from "../../shared/time_format.ts";
 import { LocalSessionRegistry } from "../registry/session_registry.ts";
 import type { PeerInfo, SessionLimits } from "../session/session.ts";
@@ -31,11 +31,17 @@ import {
 import { NativeFanout } from "../adapters/native/native_fanout.ts";
 import { WebSocketConnection } from "../adapters/websocket/websocket_connection.ts";
 import { startWebListener, type WebListener } from "./web_listener.ts";
+import type { FileSharingLimits } from "../chat/file_shares.ts";
+import { FileVault } from "../files/file_vault.ts";
+import { FileTickets } from "../files/file_tickets.ts";
+import { FileTransfers } from "../files/file_transfers.ts";
 
 export { LOGIN_KEEPALIVE_CAP_MS } from "../session/session.ts";
 
 /** The store contracts the server needs, and closing it at the end. */
-export type ServerStore = AccountStore & ChatStore & { close(): void };
+export type ServerStore = AccountStore & ChatStore & FileStore & {
+  close(): void;
+};
 
 /** Options for {@linkcode startChatServer}. */
 export interface ChatServerOptions {
@@ -113,6 +119,19 @@ export interface ChatServerOptions {
    * @default {undefined}
    */
   webPort?: number;
+  /**
+   * Share files: their bytes in `dir`, moved over the web port (so only
+   * with `webPort`). Without it, `FILE_SEND` and the rest answer
+   * `ERROR files_disabled`.
+   * @default {undefined}
+   */
+  files?: FileSharingOptions;
+}
+
+/** Where shared files are kept, and their limits. */
+export interface FileSharingOptions extends FileSharingLimits {
+  /** The folder of their bytes (created if missing). */
+  dir: string;
 }
 
 /** The TLS listener's certificate and port. */
@@ -202,6 +221,9 @@ export function startChatServer(options: ChatServerOptions): ChatServer {
         // Upgrades only arrive once the server below exists.
         accept: (socket, remote, release) =>
           server!.admitWebSocket(socket, remote, release),
+        files: options.files === undefined
+          ? undefined
+          : (request) => server!.transferFile(request),
         onError: (error) => server?.logLine(`[error] web: ${String(error)}`),
       });
     } catch (error) {
@@ -271,6 +293,7 @@ class Server implements ChatServer, NativeHost {
   /** The TLS port and certificate (base64 DER), for `CERT` and `HELLO`. */
   readonly tls: { readonly port: number; readonly der: string } | undefined;
   #store: ServerStore;
+  #transfers: FileTransfers | undefined;
   #log: (line: string) => void;
   #sweepTimer: ReturnType<typeof setInterval> | undefined;
   #stopping: Promise<void> | undefined;
@@ -333,6 +356,15 @@ class Server implements ChatServer, NativeHost {
         }));
       },
     });
+    const files = options.files !== undefined && web !== undefined
+      ? {
+        vault: new FileVault(options.files.dir),
+        tickets: new FileTickets(this.clock),
+        limits: options.files,
+        port: () => web.addr.port,
+      }
+      : undefined;
+    files?.vault.openSync();
     this.chat = new ChatService({
       store: options.store,
       registry,
@@ -341,7 +373,20 @@ class Server implements ChatServer, NativeHost {
       historyDays: options.historyDays,
       auditDays: options.auditDays,
       log: (line) => this.logLine(line),
+      files,
     });
+    if (files !== undefined) {
+      this.#transfers = new FileTransfers({
+        store: options.store,
+        vault: files.vault,
+        tickets: files.tickets,
+        clock: this.clock,
+        isLive: (holder) => this.chat.isLive(holder),
+        minFreeBytes: options.files!.minFreeBytes,
+        onUploaded: (file, holder) => this.chat.fileUploaded(file, holder),
+        log: (line) => this.logLine(line),
+      });
+    }
     this.#native = new NativeFanout(this.chat);
     const sweepEvery = options.sweepIntervalMs ?? 1000;
     if (sweepEvery > 0) {
@@ -365,6 +410,11 @@ class Server implements ChatServer, NativeHost {
     options.signal?.addEventListener("abort", () => void this.shutdown(), {
       once: true,
     });
+  }
+
+  /** Answers an HTTP request for a file transfer (web port, `/files/`). */
+  transferFile(request: Request): Promise<Response> {
+    return this.#transfers!.handle(request);
   }
 
   get connectionCount(): number {

@@ -14,6 +14,7 @@
 
 import type { ConnectionLimits } from "./connection_limits.ts";
 import { type PageFile, pageFile } from "./web_page.ts";
+import { FILES_PATH } from "../files/file_transfers.ts";
 
 /** The path of the WebSocket endpoint. */
 export const WEBSOCKET_PATH = "/ws";
@@ -56,6 +57,8 @@ export interface WebListenerOptions {
    * Takes an upgraded socket; `release` gives its slot back once closed.
    */
   accept(socket: WebSocket, remote: Deno.NetAddr, release: () => void): void;
+  /** Answers file transfers (`/files/<id>`); absent: they are 404. */
+  files?: (request: Request) => Promise<Response>;
   /** A request that failed on the server's side. */
   onError(error: unknown): void;
 }
@@ -97,8 +100,11 @@ function handle(
   options: WebListenerOptions,
   request: Request,
   remote: Deno.NetAddr,
-): Response {
+): Response | Promise<Response> {
   const url = new URL(request.url);
+  if (url.pathname.startsWith(FILES_PATH) && options.files !== undefined) {
+    return options.files(request);
+  }
   if (url.pathname !== WEBSOCKET_PATH) return serveFile(request, url);
   if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
     return respond(426, "Upgrade Required", { Upgrade: "websocket" });

@@ -193,6 +193,7 @@ async function deleteAccount(
     // If it was our own account, terminated() already took us out of the
     // chat: the session is at the login menu again.
     session.send({ type: "delete_success" });
+    session.host.chat.accountRemoved();
     session.host.logSecurity(
       "account_deleted",
       result.username,

@@ -76,6 +76,9 @@ export const VERB_RULES: VerbRules = {
   history: MEMBER,
   status: MEMBER,
   whois: MEMBER,
+  "file_send": MEMBER,
+  "file_get": MEMBER,
+  files: MEMBER,
   // Administrators.
   kick: {
     requires: "admin",

@@ -159,6 +159,9 @@ const SAMPLES: Record<keyof typeof VERB_RULES, string> = {
   unmute: "UNMUTE zoe",
   "delete_message": "DELETE 1",
   "delete_last": "DELETE last zoe",
+  "file_send": "FILE_SEND zoe 1 " + "0".repeat(64) + " a.txt",
+  "file_get": "FILE_GET 1",
+  files: "FILES",
 };
 
 Deno.test("session answers every member and admin verb at the login menu with not_logged_in", async () => {

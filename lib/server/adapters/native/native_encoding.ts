@@ -51,6 +51,8 @@ export function eventReply(event: ChatEvent): Reply {
       return { ...event, type: "private" };
     case "message_deleted":
       return event;
+    case "file_shared":
+      return event;
     case "member_joined":
       return {
         type: "user_joined",
