@@ -38,6 +38,7 @@ import {
 } from "./view.ts";
 import type { Command, Reply } from "../protocol/protocol.ts";
 import type { MessageKey } from "../shared/messages.ts";
+import { defaultDownloadFolder, FileJobs } from "./file_jobs.ts";
 
 /** How the chat ended: leave the client, back to the menu, or give up. */
 export type ChatOutcome = "quit" | "menu" | "fatal";
@@ -83,6 +84,8 @@ class ChatLoop {
   #stopPump = new AbortController();
   /** The connection of the pump, where commands go. */
   #conn: ServerConnection;
+  /** File transfers running beside the chat. */
+  #files: FileJobs;
 
   constructor(
     ui: ClientUi,
@@ -98,6 +101,16 @@ class ChatLoop {
     this.#state = initialRoomState(session.username);
     this.#days = new HistoryDays(this.#view, ui.clock);
     this.#conn = link.connection!;
+    this.#files = new FileJobs({
+      lang: ui.view.lang,
+      clock: ui.clock,
+      connection: () => this.#conn,
+      ask: (command, types) => this.#ask(command, types),
+      failure: (reply) => ui.failure(reply),
+      print: (text) => ui.print(text),
+      success: (key, params) => ui.success(ui.t(key, params)),
+      error: (key, params) => ui.error(ui.t(key, params)),
+    });
   }
 
   async run(): Promise<ChatOutcome> {
@@ -105,6 +118,7 @@ class ChatLoop {
       return await this.#run();
     } finally {
       this.#stopPump.abort();
+      await this.#files.close();
     }
   }
 
@@ -164,6 +178,15 @@ class ChatLoop {
         return undefined;
       case "usage":
         this.#usage(parsed.usage);
+        return undefined;
+      case "send":
+        await this.#files.send(parsed.target, parsed.path);
+        return undefined;
+      case "get":
+        this.#files.get(
+          parsed.id,
+          parsed.folder ?? await defaultDownloadFolder(),
+        );
         return undefined;
       case "message": {
         const text = parsed.text;

@@ -98,6 +98,12 @@ export const KEEPALIVE_TOKEN = "ka";
 /** One connection to a TCPChat server. */
 export class ServerConnection {
   readonly greeting: Greeting;
+  /**
+   * Where this connection goes, for file transfers on the same server: the
+   * host as the user gave it, and the certificates trusted when it is TLS
+   * (transfers then use HTTPS trusting exactly those).
+   */
+  readonly peer: { hostname: string; caCerts: string[] | undefined };
   #conn: Deno.Conn;
   #queue: Reply[] = [];
   #waiters: (() => void)[] = [];
@@ -112,9 +118,11 @@ export class ServerConnection {
     greeting: Greeting,
     framer: LineFramer,
     rest: Reply[],
+    peer: { hostname: string; caCerts: string[] | undefined },
   ) {
     this.#conn = conn;
     this.greeting = greeting;
+    this.peer = peer;
     this.#queue.push(...rest);
     this.#reader = this.#read(framer);
   }
@@ -193,6 +201,7 @@ export class ServerConnection {
         },
         framer,
         rest,
+        { hostname, caCerts: options.caCerts },
       );
       if (options.lang !== undefined) {
         try {

@@ -262,7 +262,20 @@ function received(state: RoomState, reply: Reply, now: number): RoomStep {
     case "history_begin":
       return historyBegin(state, reply);
     case "history_message":
+    case "history_file":
       return historyMessage(state, reply);
+    case "file_shared": {
+      // Shared with the user alone: not the room's.
+      if (!reply.target.startsWith("#")) return show();
+      if (state.catchUp !== undefined && !state.catchUp.inRoom) {
+        return { state, outputs: [] };
+      }
+      const seen = see(state, reply.messageId);
+      return {
+        state: seen.state,
+        outputs: seen.fresh ? [{ type: "show", reply, now }] : [],
+      };
+    }
     case "history_end":
       return historyEnd(state, reply);
     case "muted": {
@@ -342,16 +355,17 @@ function historyBegin(
 
 function historyMessage(
   state: RoomState,
-  reply: ReplyOf<"history_message">,
+  reply: ReplyOf<"history_message"> | ReplyOf<"history_file">,
 ): RoomStep {
+  const id = reply.type === "history_message" ? reply.id : reply.messageId;
   const block = state.block ?? { kind: "paged", count: 0, newest: undefined };
-  const newest = Math.max(block.newest ?? reply.id, reply.id);
+  const newest = Math.max(block.newest ?? id, id);
   // A message outside any block counts as paged, and no block is made for it.
   const noted: RoomState = state.block === undefined
     ? state
     : { ...state, block: { ...block, newest } };
   if (block.kind === "skip") return { state: noted, outputs: [] };
-  const seen = see(noted, reply.id);
+  const seen = see(noted, id);
   if (block.kind === "catch_up") {
     // The user's own messages were shown as they were typed.
     if (reply.sender === state.username || !seen.fresh) {
@@ -363,12 +377,14 @@ function historyMessage(
       : [];
     outputs.push(
       { type: "day", time: reply.time },
-      {
-        type: "chat_line",
-        sender: reply.sender,
-        text: reply.text,
-        time: reply.time,
-      },
+      reply.type === "history_message"
+        ? {
+          type: "chat_line",
+          sender: reply.sender,
+          text: reply.text,
+          time: reply.time,
+        }
+        : { type: "show", reply, now: 0 },
     );
     return {
       state: {

@@ -41,6 +41,10 @@ export type SlashParse =
   | { kind: "command"; command: Command }
   /** Something the client does itself (it may ask and send on its own). */
   | { kind: "local"; action: LocalAction }
+  /** `/send`: upload the file at `path` to a room (`#room`) or a user. */
+  | { kind: "send"; target: string; path: string }
+  /** `/get`: download file `id` into `folder` (the default one if none). */
+  | { kind: "get"; id: number; folder: string | undefined }
   /** A known command with arguments it cannot take: show `usage`. */
   | { kind: "usage"; usage: MessageKey }
   /** A `/word` no row of the table knows (as typed). */
@@ -192,12 +196,55 @@ export const SLASH_COMMANDS: readonly SlashCommandSpec[] = [
     build: ([, user]) => command({ type: "whois", user: user! }),
   },
   {
+    // A path with spaces may be quoted, as Windows' drag and drop does.
+    name: "/send",
+    aliases: [],
+    grammar: /^(\S+)\s+(\S[\s\S]*)$/,
+    usage: "usageSend",
+    build: ([, target, path]) => {
+      const unquoted = unquote(path!);
+      return unquoted === "" ? undefined : {
+        kind: "send",
+        target: target!,
+        path: unquoted,
+      };
+    },
+  },
+  {
+    name: "/files",
+    aliases: [],
+    grammar: IGNORED,
+    build: () => command({ type: "files" }),
+  },
+  {
+    // `f12`, `#f12` or `12`, as /files and the shared line name it.
+    name: "/get",
+    aliases: [],
+    grammar: /^#?[fF]?(\d{1,15})(?:\s+(\S[\s\S]*))?$/,
+    usage: "usageGet",
+    build: ([, id, folder]) => ({
+      kind: "get",
+      id: Number(id),
+      folder: folder === undefined ? undefined : unquote(folder),
+    }),
+  },
+  {
     name: "/emoji",
     aliases: [],
     grammar: IGNORED,
     build: () => local("emoji"),
   },
 ];
+
+/**
+ * A path as typed: without the quotes around it (`"C:\My files\a.pdf"`,
+ * `'a b.txt'`) and PowerShell's `& ` before a dropped file.
+ */
+export function unquote(path: string): string {
+  const trimmed = path.trim().replace(/^& (?=["'])/, "");
+  const quoted = /^(["'])([\s\S]*)\1$/.exec(trimmed);
+  return quoted === null ? trimmed : quoted[2]!;
+}
 
 /**
  * What `typed` (a line as the user typed it) means, by `table`.

@@ -19,6 +19,7 @@ import {
 import type { Clock } from "../shared/clock.ts";
 import type { Reply } from "../protocol/protocol.ts";
 import { formatClockTime, formatDateTime } from "../shared/time_format.ts";
+import { formatBytes } from "../shared/file_names.ts";
 
 /** What rendering needs to know. */
 export interface ViewContext {
@@ -207,6 +208,83 @@ export function privateLine(
   } → ${to}: ${reply.text}`;
 }
 
+/** How a file is named in lines and commands: `#f12`. */
+export function fileTag(id: number): string {
+  return `#f${id}`;
+}
+
+/**
+ * A shared file: `[14:30:35] 张三 分享了文件 报告.pdf (2.3 MB) #f12`, with
+ * the private tag when it was shared with one user, dimmed from history.
+ *
+ * @example
+ * ```ts
+ * import { fileSharedLine } from "./view.ts";
+ * import { PLAIN_PALETTE } from "./colors.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const time = new Date(2026, 0, 1, 14, 30, 35).getTime();
+ * const view = { lang: "zh" as const, palette: PLAIN_PALETTE };
+ * assert.equal(
+ *   fileSharedLine({ sender: "张三", name: "报告.pdf", size: 2411724, id: 12, time }, view),
+ *   "[14:30:35] 张三 分享了文件 报告.pdf (2.3 MB) #f12",
+ * );
+ * ```
+ */
+export function fileSharedLine(
+  file: {
+    sender: string;
+    name: string;
+    size: number;
+    id: number;
+    time: number;
+    /** The recipient when shared with one user (not `#room`). */
+    to?: string;
+  },
+  view: ViewContext,
+  history = false,
+): string {
+  const { palette } = view;
+  const own = view.ownName !== undefined && file.sender === view.ownName;
+  const text = t(view.lang, "viewFileShared", {
+    sender: file.sender,
+    name: file.name,
+    size: formatBytes(file.size),
+    tag: fileTag(file.id),
+  });
+  const body = own ? palette.own(text) : history ? palette.dim(text) : text;
+  const tag = file.to === undefined
+    ? ""
+    : `${palette.system(t(view.lang, "viewPrivateTag"))} `;
+  return `${stamp(file.time, view)} ${tag}${body}`;
+}
+
+/** One line of `/files`: `#f12 报告.pdf (2.3 MB) — 张三 → #大厅 [14:30:35]`. */
+export function fileEntryLine(
+  entry: Extract<Reply, { type: "file_entry" }>,
+  view: ViewContext,
+): string {
+  const to = entry.target === view.ownName
+    ? t(view.lang, "viewYou")
+    : entry.target;
+  const from = entry.sender === view.ownName
+    ? t(view.lang, "viewYou")
+    : entry.sender;
+  return systemLine(
+    t(view.lang, "viewFileEntry", {
+      tag: fileTag(entry.id),
+      name: entry.name,
+      size: formatBytes(entry.size),
+      from,
+      to,
+      date: `${formatDateTime(entry.time).slice(0, 10)} ${
+        formatClockTime(entry.time)
+      }`,
+    }),
+    view,
+  );
+}
+
 /** A block heading such as `--- 历史消息 ---`, from the catalog. */
 export function headingLine(
   key: MessageKey,
@@ -343,6 +421,21 @@ export function renderEvent(
         : headingLine("viewHistoryBegin", view);
     case "history_message":
       return historyLine(reply.sender, reply.text, reply.time, view);
+    case "file_shared":
+      return fileSharedLine({
+        ...reply,
+        to: reply.target.startsWith("#") ? undefined : reply.target,
+      }, view);
+    case "history_file":
+      return fileSharedLine(reply, view, true);
+    case "files_begin":
+      return reply.count === 0
+        ? systemText(view, "viewFilesNone")
+        : headingLine("viewFilesBegin", view, { count: reply.count });
+    case "file_entry":
+      return fileEntryLine(reply, view);
+    case "files_end":
+      return undefined;
     case "history_end":
       // The caller knows whether the block was empty (then nothing is shown).
       return headingLine(

@@ -560,6 +560,9 @@ const CATALOG = {
       "  /whois <用户名>               查看用户资料\n" +
       "  /status [签名]                设置个性签名（不带内容则清除）\n" +
       "  /emoji                        列出表情短码，如 :smile:\n" +
+      "  /send <用户名|#房间> <路径>    分享文件（路径有空格时加引号）\n" +
+      "  /files                        列出可获取的文件\n" +
+      "  /get <编号> [文件夹]          下载文件，如 /get f12（默认存到“下载”文件夹）\n" +
       "  /kick <用户名> [原因]         踢出用户（管理员）\n" +
       "  /mute <用户名> <分钟> [原因]  禁言用户（管理员）\n" +
       "  /unmute <用户名>              解除禁言（管理员）\n" +
@@ -581,6 +584,9 @@ const CATALOG = {
       "  /whois <user>                    show a user's profile\n" +
       "  /status [text]                   set your status (without text: clear it)\n" +
       "  /emoji                           list emoji shortcodes such as :smile:\n" +
+      "  /send <user|#room> <path>        share a file (quote a path with spaces)\n" +
+      "  /files                           list the files you can get\n" +
+      "  /get <id> [folder]               download a file, e.g. /get f12 (to Downloads by default)\n" +
       "  /kick <user> [reason]            disconnect a user (administrators)\n" +
       "  /mute <user> <minutes> [reason]  mute a user (administrators)\n" +
       "  /unmute <user>                   lift a mute (administrators)\n" +
@@ -721,6 +727,11 @@ const CATALOG = {
     en: "/delete <message-id> or /delete last <user>",
   },
   usageWhois: { zh: "/whois <用户名>", en: "/whois <user>" },
+  usageSend: {
+    zh: "/send <用户名|#房间> <文件路径>",
+    en: "/send <user|#room> <file path>",
+  },
+  usageGet: { zh: "/get <文件编号> [文件夹]", en: "/get <file id> [folder]" },
   cannotSend: { zh: "无法发送: {reason}", en: "Cannot send: {reason}" },
   askOldPassword: { zh: "当前密码: ", en: "Current password: " },
   deleteConfirm: {
@@ -790,6 +801,65 @@ const CATALOG = {
       "[错误] 无法使用文件目录 {dir}: {reason}（可以用 --files-dir 换一个，或 --no-files 关闭文件分享）",
     en:
       "[Error] Cannot use the files folder {dir}: {reason} (choose another with --files-dir, or turn sharing off with --no-files)",
+  },
+  // File sharing: what the terminal and the page show
+  viewFileShared: {
+    zh: "{sender} 分享了文件 {name} ({size}) {tag}",
+    en: "{sender} shared the file {name} ({size}) {tag}",
+  },
+  viewFilesBegin: {
+    zh: "--- 可获取的文件（{count} 个，/get <编号> 下载）---",
+    en: "--- Files you can get ({count}; /get <id> downloads) ---",
+  },
+  viewFilesNone: {
+    zh: "没有可获取的文件",
+    en: "No files to get",
+  },
+  viewFileEntry: {
+    zh: "{tag} {name} ({size})  {from} → {to}  {date}",
+    en: "{tag} {name} ({size})  {from} → {to}  {date}",
+  },
+  // File sharing: the terminal's transfers
+  fileNotAFile: {
+    zh: "不是文件: {path}",
+    en: "Not a file: {path}",
+  },
+  fileCannotRead: {
+    zh: "无法读取文件 {path}: {reason}",
+    en: "Cannot read the file {path}: {reason}",
+  },
+  fileHashing: {
+    zh: "  正在计算 {name} 的校验和…",
+    en: "  Computing the checksum of {name}…",
+  },
+  fileRetrying: {
+    zh: "  {name} 传输中断，正在继续…",
+    en: "  {name}: the transfer was cut; resuming…",
+  },
+  fileUploaded: {
+    zh: "{name} ({size}) 已上传并通过校验（{speed}）",
+    en: "{name} ({size}) uploaded and verified ({speed})",
+  },
+  fileDownloaded: {
+    zh: "已保存到 {path} ({size}，SHA-256 校验通过，{speed})",
+    en: "Saved to {path} ({size}, SHA-256 verified, {speed})",
+  },
+  fileTransferFailed: {
+    zh: "文件传输失败: {reason}",
+    en: "The file transfer failed: {reason}",
+  },
+  fileHashMismatch: {
+    zh: "收到的文件与发送者的 SHA-256 不符，已删除，请重新 /get",
+    en:
+      "The file received does not match the sender's SHA-256; it was removed, /get it again",
+  },
+  fileChanged: {
+    zh: "文件在分享期间被修改了，请重新 /send",
+    en: "The file changed while it was being shared; /send it again",
+  },
+  fileUploadRejected: {
+    zh: "服务器拒绝了上传: {reason}",
+    en: "The server refused the upload: {reason}",
   },
   // File sharing: the server's refusals
   filesDisabled: {

@@ -1,0 +1,334 @@
+/**
+ * The terminal's file transfers: `/send` and `/get` start a job that runs
+ * beside the chat (typing and reading go on), asks the chat connection for
+ * a ticket, moves the bytes over HTTP (`file_transfer.ts`), prints a
+ * progress line with percent and speed now and then, and after a broken
+ * connection (the HTTP request or the chat itself) asks for a new ticket
+ * and goes on from where it stopped.
+ *
+ * @module
+ */
+
+import { join, resolve } from "node:path";
+import type { Command, Reply } from "../protocol/protocol.ts";
+import type { Clock } from "../shared/clock.ts";
+import {
+  type Lang,
+  type MessageKey,
+  type MessageParams,
+  t,
+} from "../shared/messages.ts";
+import { formatBytes } from "../shared/file_names.ts";
+import type { ServerConnection } from "./connection.ts";
+import {
+  downloadFile,
+  fileSha256,
+  TransferError,
+  transferUrl,
+  uploadFile,
+} from "./file_transfer.ts";
+import type { ReplyOf } from "./reply_waiter.ts";
+import { progressLine, ProgressThrottle } from "./transfer_progress.ts";
+
+/** Tries of one transfer before it gives up (each with a new ticket). */
+export const TRANSFER_ATTEMPTS = 6;
+/** Waits between tries, in ms (then the last one again). */
+export const RETRY_WAITS_MS = [1000, 2000, 4000, 8000, 15000];
+/** How often a running transfer prints its progress line. */
+export const PROGRESS_EVERY_MS = 2000;
+
+/** What file jobs need from the chat. */
+export interface FileJobHost {
+  lang: Lang;
+  clock: Clock;
+  /** The connection in use now (it changes after a resume). */
+  connection(): ServerConnection;
+  /** Sends a command and resolves its reply of one of `types`, if any. */
+  ask<T extends Reply["type"]>(
+    command: Command,
+    types: readonly T[],
+  ): Promise<ReplyOf<T> | undefined>;
+  /** Shows a reply the usual way (an `ERROR`, `MUTED`). */
+  failure(reply: Reply | undefined): void;
+  print(text: string): void;
+  success(key: MessageKey, params?: MessageParams): void;
+  error(key: MessageKey, params?: MessageParams): void;
+  /** Waits; tests pass a fake. @default {setTimeout} */
+  sleep?(ms: number): Promise<void>;
+}
+
+/** The transfers of one chat. */
+export class FileJobs {
+  #host: FileJobHost;
+  #running = new Set<Promise<void>>();
+  #stop = new AbortController();
+
+  constructor(host: FileJobHost) {
+    this.#host = host;
+  }
+
+  /** Transfers still running. */
+  get running(): number {
+    return this.#running.size;
+  }
+
+  /** `/send <target> <path>`: checks the file, then uploads it beside the chat. */
+  async send(target: string, path: string): Promise<void> {
+    const host = this.#host;
+    const full = resolve(path);
+    let size: number;
+    try {
+      const info = await Deno.stat(full);
+      if (!info.isFile) return host.error("fileNotAFile", { path: full });
+      size = info.size;
+    } catch (error) {
+      return host.error("fileCannotRead", {
+        path: full,
+        reason: (error as Error).message,
+      });
+    }
+    const name = full.split(/[\\/]/).pop() ?? full;
+    this.#start("up", async () => {
+      if (size >= 16 * 1024 * 1024) {
+        host.print(this.#text("fileHashing", { name }));
+      }
+      const sha256 = await fileSha256(full, this.#stop.signal);
+      await this.#upload({ target, path: full, name, size, sha256 });
+    });
+  }
+
+  /** `/get <id> [folder]`: downloads a file beside the chat. */
+  get(id: number, folder: string): void {
+    this.#start("down", () => this.#download(id, resolve(folder)));
+  }
+
+  /** Stops every transfer (the chat ends); parts stay for a later resume. */
+  async close(): Promise<void> {
+    this.#stop.abort();
+    await Promise.allSettled([...this.#running]);
+  }
+
+  #start(direction: "up" | "down", job: () => Promise<void>): void {
+    const running = job().catch((error) => {
+      if (this.#stop.signal.aborted) return;
+      const code = error instanceof TransferError ? error.code : undefined;
+      if (
+        code === "file_changed" ||
+        (code === "hash_mismatch" && direction === "up")
+      ) {
+        // What was sent is not what was hashed: the file changed meanwhile.
+        this.#host.error("fileChanged");
+      } else if (code === "hash_mismatch") {
+        this.#host.error("fileHashMismatch");
+      } else {
+        this.#host.error("fileTransferFailed", {
+          reason: error instanceof Error ? error.message : String(error),
+        });
+      }
+    }).finally(() => this.#running.delete(running));
+    this.#running.add(running);
+  }
+
+  async #upload(file: {
+    target: string;
+    path: string;
+    name: string;
+    size: number;
+    sha256: string;
+  }): Promise<void> {
+    const host = this.#host;
+    const started = host.clock.now();
+    const throttle = new ProgressThrottle(host.clock, PROGRESS_EVERY_MS);
+    using clients = new HttpClients();
+    for (let attempt = 1;; attempt++) {
+      const ticket = await host.ask({
+        type: "file_send",
+        target: file.target,
+        size: file.size,
+        sha256: file.sha256,
+        name: file.name,
+      }, ["file_upload", "error", "muted"]);
+      if (ticket?.type !== "file_upload") {
+        if (ticket === undefined && attempt < TRANSFER_ATTEMPTS) {
+          await this.#wait(attempt);
+          continue;
+        }
+        return host.failure(ticket);
+      }
+      const conn = host.connection();
+      try {
+        const result = await uploadFile({
+          url: transferUrl(
+            conn.peer.hostname,
+            ticket.port,
+            ticket.id,
+            conn.peer.caCerts !== undefined,
+          ),
+          token: ticket.token,
+          path: file.path,
+          offset: ticket.offset,
+          size: file.size,
+          client: clients.for(conn),
+          signal: this.#stop.signal,
+          onProgress: (done, total) => {
+            if (throttle.due() && done < total) {
+              host.print(this.#progress("up", file.name, done, total, started));
+            }
+          },
+        });
+        if (result.status === "complete") {
+          host.success("fileUploaded", {
+            name: file.name,
+            size: formatBytes(file.size),
+            speed: speed(file.size, host.clock.now() - started),
+          });
+          return;
+        }
+        // offset_mismatch: the next ticket carries the offset to go on from.
+      } catch (error) {
+        if (!retriable(error) || attempt >= TRANSFER_ATTEMPTS) throw error;
+        host.print(this.#text("fileRetrying", { name: file.name }));
+        await this.#wait(attempt);
+      }
+    }
+  }
+
+  async #download(id: number, folder: string): Promise<void> {
+    const host = this.#host;
+    const started = host.clock.now();
+    const throttle = new ProgressThrottle(host.clock, PROGRESS_EVERY_MS);
+    using clients = new HttpClients();
+    for (let attempt = 1;; attempt++) {
+      const ticket = await host.ask({ type: "file_get", id }, [
+        "file_download",
+        "error",
+      ]);
+      if (ticket?.type !== "file_download") {
+        if (ticket === undefined && attempt < TRANSFER_ATTEMPTS) {
+          await this.#wait(attempt);
+          continue;
+        }
+        return host.failure(ticket);
+      }
+      const conn = host.connection();
+      try {
+        const saved = await downloadFile({
+          url: transferUrl(
+            conn.peer.hostname,
+            ticket.port,
+            ticket.id,
+            conn.peer.caCerts !== undefined,
+          ),
+          token: ticket.token,
+          folder,
+          name: ticket.name,
+          fileId: ticket.id,
+          size: ticket.size,
+          sha256: ticket.sha256,
+          client: clients.for(conn),
+          signal: this.#stop.signal,
+          onProgress: (done, total) => {
+            if (throttle.due() && done < total) {
+              host.print(
+                this.#progress("down", ticket.name, done, total, started),
+              );
+            }
+          },
+        });
+        host.success("fileDownloaded", {
+          path: saved.path,
+          size: formatBytes(ticket.size),
+          speed: speed(ticket.size, host.clock.now() - started),
+        });
+        return;
+      } catch (error) {
+        if (!retriable(error) || attempt >= TRANSFER_ATTEMPTS) throw error;
+        host.print(this.#text("fileRetrying", { name: ticket.name }));
+        await this.#wait(attempt);
+      }
+    }
+  }
+
+  #progress(
+    direction: "up" | "down",
+    name: string,
+    done: number,
+    total: number,
+    started: number,
+  ): string {
+    return progressLine({
+      direction,
+      name,
+      done,
+      total,
+      elapsedMs: this.#host.clock.now() - started,
+      lang: this.#host.lang,
+    });
+  }
+
+  #text(key: MessageKey, params: MessageParams): string {
+    return t(this.#host.lang, key, params);
+  }
+
+  async #wait(attempt: number): Promise<void> {
+    if (this.#stop.signal.aborted) throw new Error("stopped");
+    const ms = RETRY_WAITS_MS[Math.min(attempt, RETRY_WAITS_MS.length) - 1]!;
+    await (this.#host.sleep?.(ms) ??
+      new Promise((done) => setTimeout(done, ms)));
+  }
+}
+
+/**
+ * Where `/get` saves without a folder: the user's Downloads folder when
+ * there is one (Windows, macOS and most Linux desktops have it), else the
+ * current folder.
+ */
+export async function defaultDownloadFolder(): Promise<string> {
+  const home = Deno.build.os === "windows"
+    ? Deno.env.get("USERPROFILE")
+    : Deno.env.get("HOME");
+  if (home !== undefined && home !== "") {
+    const downloads = join(home, "Downloads");
+    try {
+      if ((await Deno.stat(downloads)).isDirectory) return downloads;
+    } catch {
+      // None: the current folder.
+    }
+  }
+  return Deno.cwd();
+}
+
+/** An error worth another try with a new ticket: the bytes did not arrive. */
+function retriable(error: unknown): boolean {
+  return error instanceof TransferError &&
+    ["network", "invalid_token", "offset_mismatch", "too_many_transfers"]
+      .includes(error.code);
+}
+
+/**
+ * For HTTPS, a client that trusts exactly the chat connection's
+ * certificate (kept per certificate list: a resume may bring a new one).
+ */
+class HttpClients implements Disposable {
+  #clients = new Map<string[], Deno.HttpClient>();
+
+  for(conn: ServerConnection): Deno.HttpClient | undefined {
+    const caCerts = conn.peer.caCerts;
+    if (caCerts === undefined) return undefined;
+    let client = this.#clients.get(caCerts);
+    if (client === undefined) {
+      client = Deno.createHttpClient({ caCerts });
+      this.#clients.set(caCerts, client);
+    }
+    return client;
+  }
+
+  [Symbol.dispose](): void {
+    for (const client of this.#clients.values()) client.close();
+    this.#clients.clear();
+  }
+}
+
+function speed(bytes: number, ms: number): string {
+  return `${formatBytes(Math.round(bytes / Math.max(ms / 1000, 0.001)))}/s`;
+}
