@@ -378,6 +378,8 @@ async function fetchInto(
       } catch (error) {
         throw networkError(error, signal); // the part file stays for a resume
       }
+      // Bytes fetch has buffered still arrive after an abort: stop here.
+      signal?.throwIfAborted();
       if (next.done) break;
       const chunk = next.value;
       if (received + chunk.byteLength > size) {

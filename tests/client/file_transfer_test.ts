@@ -578,3 +578,148 @@ Deno.test("downloadFile: a part file that is a link is refused", async () => {
     assert.equal(await Deno.readTextFile(outside), "keep");
   });
 });
+
+Deno.test("uploadFile: a connection cut mid-body is network", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "f.bin");
+    await Deno.writeFile(path, pattern(2_000_000));
+    // A raw socket: reads the head and some of the body, then hangs up.
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const cutter = (async () => {
+      const conn = await listener.accept();
+      const buffer = new Uint8Array(64 * 1024);
+      let got = 0;
+      while (got < 200_000) {
+        const read = await conn.read(buffer);
+        if (read === null) break;
+        got += read;
+      }
+      conn.close();
+    })();
+    try {
+      await rejectsWith(
+        uploadFile({
+          url: transferUrl("127.0.0.1", listener.addr.port, FILE_ID, false),
+          token: TOKEN,
+          path,
+          offset: 0,
+          size: 2_000_000,
+        }),
+        "network",
+      );
+    } finally {
+      await cutter;
+      listener.close();
+    }
+  });
+});
+
+Deno.test("uploadFile: a refusal's code and sanitized message, or http_<status>", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "f.bin");
+    await Deno.writeFile(path, pattern(10));
+    let answer = new Response("");
+    await using server = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen() {} },
+      async (request) => {
+        await request.body?.cancel();
+        return answer;
+      },
+    );
+    const upload = () =>
+      uploadFile({
+        url: urlOf(server),
+        token: TOKEN,
+        path,
+        offset: 0,
+        size: 10,
+      });
+    answer = new Response(
+      JSON.stringify({ error: "disk_full", message: "\x1b[2Jfull\u202e" }),
+      { status: 507 },
+    );
+    await assert.rejects(upload(), (error) => {
+      assert.ok(error instanceof TransferError);
+      assert.equal(error.code, "disk_full");
+      assert.equal(error.message, "full");
+      return true;
+    });
+    answer = new Response("oops", { status: 500 });
+    await rejectsWith(upload(), "http_500");
+    answer = new Response("{}", { status: 409 }); // no Upload-Offset header
+    await rejectsWith(upload(), "http_409");
+  });
+});
+
+Deno.test("downloadFile: an abort keeps the part and rejects with its reason", async () => {
+  await withTempDir(async (dir) => {
+    const bytes = pattern(300_000);
+    const abort = new AbortController();
+    const reason = new Error("stopped by the user");
+    // Sends a first piece, then nothing more until the client has aborted.
+    await using server = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen() {} },
+      () =>
+        new Response(
+          new ReadableStream<Uint8Array>({
+            start(controller) {
+              controller.enqueue(bytes.slice(0, 100_000));
+            },
+            async pull(controller) {
+              const { promise, resolve } = Promise.withResolvers<void>();
+              if (abort.signal.aborted) resolve();
+              abort.signal.addEventListener("abort", () => resolve());
+              await promise;
+              controller.close();
+            },
+          }),
+          { headers: { "Content-Length": String(bytes.length) } },
+        ),
+    );
+    await assert.rejects(
+      downloadFile({
+        url: urlOf(server),
+        token: TOKEN,
+        folder: dir,
+        name: "a.bin",
+        fileId: FILE_ID,
+        size: bytes.length,
+        sha256: sha256(bytes),
+        signal: abort.signal,
+        onProgress: () => abort.abort(reason),
+      }),
+      (error) => error === reason,
+    );
+    const kept = await Deno.readFile(join(dir, "a.bin.f7.part"));
+    assert.ok(kept.length > 0 && kept.length < bytes.length);
+    assert.deepEqual(kept, bytes.slice(0, kept.length));
+  });
+});
+
+Deno.test("downloadFile: a 206 from the wrong byte is bad_response", async () => {
+  await withTempDir(async (dir) => {
+    const bytes = pattern(1_000);
+    await Deno.writeFile(join(dir, "a.bin.f7.part"), bytes.slice(0, 400));
+    await using server = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen() {} },
+      () =>
+        new Response(bytes.slice(300), {
+          status: 206,
+          headers: { "Content-Range": "bytes 300-999/1000" },
+        }),
+    );
+    await rejectsWith(
+      downloadFile({
+        url: urlOf(server),
+        token: TOKEN,
+        folder: dir,
+        name: "a.bin",
+        fileId: FILE_ID,
+        size: bytes.length,
+        sha256: sha256(bytes),
+      }),
+      "bad_response",
+    );
+    assert.deepEqual(await listNames(dir), ["a.bin.f7.part"]);
+  });
+});
