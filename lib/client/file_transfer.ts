@@ -301,10 +301,11 @@ export async function downloadFile(
   await Deno.mkdir(folder, { recursive: true });
   const progress = new Progress(size, options.onProgress);
 
-  let held = await partSize(part);
-  if (held > size) held = 0; // not this file's part: start over
-  if (held < size) {
-    await fetchInto(part, held, options, progress);
+  const held = await partSize(part);
+  if (held === undefined || held < size) {
+    await fetchInto(part, held ?? 0, options, progress);
+  } else if (held > size) {
+    await fetchInto(part, 0, options, progress); // not this file's part: start over
   } else {
     progress.report(size);
   }
@@ -357,6 +358,8 @@ async function fetchInto(
       );
     }
   } else {
+    // A range past the server's end: the part is not of this file; the next try starts over.
+    if (response.status === 416 && held > 0) await Deno.remove(part);
     throw await responseError(response, signal);
   }
   const body = response.body;
@@ -458,13 +461,13 @@ function insideFolder(folder: string, name: string): string {
   return path;
 }
 
-/** The part file's size, 0 when there is none; refuses anything but a plain file. */
-async function partSize(part: string): Promise<number> {
+/** The part file's size, if there is one; refuses anything but a plain file. */
+async function partSize(part: string): Promise<number | undefined> {
   let info: Deno.FileInfo;
   try {
     info = await Deno.lstat(part);
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return 0;
+    if (error instanceof Deno.errors.NotFound) return undefined;
     throw error;
   }
   if (!info.isFile) {

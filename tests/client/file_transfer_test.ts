@@ -723,3 +723,71 @@ Deno.test("downloadFile: a 206 from the wrong byte is bad_response", async () =>
     assert.deepEqual(await listNames(dir), ["a.bin.f7.part"]);
   });
 });
+
+Deno.test("downloadFile: a 416 to a resume deletes the part, the next try starts over", async () => {
+  await withTempDir(async (dir) => {
+    const bytes = pattern(1_000);
+    const part = join(dir, "a.bin.f7.part");
+    await Deno.writeFile(part, bytes.slice(0, 400));
+    const ranges: (string | null)[] = [];
+    await using server = downloadServer(bytes.slice(0, 300), {}, ranges);
+    await rejectsWith(
+      downloadFile({
+        url: urlOf(server),
+        token: TOKEN,
+        folder: dir,
+        name: "a.bin",
+        fileId: FILE_ID,
+        size: bytes.length,
+        sha256: sha256(bytes),
+      }),
+      "bad_range",
+    );
+    assert.deepEqual(ranges, ["bytes=400-"]);
+    assert.deepEqual(await listNames(dir), []);
+  });
+});
+
+Deno.test("uploadFile and downloadFile: an empty file", async () => {
+  await withTempDir(async (dir) => {
+    const empty = new Uint8Array(0);
+    const path = join(dir, "empty");
+    await Deno.writeFile(path, empty);
+    const state: UploadState = {
+      held: new Uint8Array(),
+      bodies: [],
+      requests: 0,
+    };
+    {
+      await using uploads = uploadServer(empty, state);
+      const progress: number[] = [];
+      assert.deepEqual(
+        await uploadFile({
+          url: urlOf(uploads),
+          token: TOKEN,
+          path,
+          offset: 0,
+          size: 0,
+          onProgress: (sent) => progress.push(sent),
+        }),
+        { status: "complete" },
+      );
+      assert.deepEqual(progress, [0]);
+    }
+    const ranges: (string | null)[] = [];
+    await using downloads = downloadServer(empty, {}, ranges);
+    const folder = join(dir, "in");
+    const result = await downloadFile({
+      url: urlOf(downloads),
+      token: TOKEN,
+      folder,
+      name: "empty.txt",
+      fileId: FILE_ID,
+      size: 0,
+      sha256: sha256(empty),
+    });
+    assert.equal(result.path, join(folder, "empty.txt"));
+    assert.equal((await Deno.stat(result.path)).size, 0);
+    assert.deepEqual(ranges, [null]);
+  });
+});
