@@ -229,8 +229,8 @@ const hostileName = fc.oneof(
 
 const DEVICE =
   /^(CON|PRN|AUX|NUL|COM[0-9¹²³]|LPT[0-9¹²³]|CONIN\$|CONOUT\$) *(\.|$)/i;
-// deno-lint-ignore no-control-regex -- finding control characters is the point
 const UNSAFE =
+  // deno-lint-ignore no-control-regex -- finding control characters is the point
   /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u200b\u200e\u200f\ufeff]/;
 
 Deno.test("safeFileName() is idempotent (property)", () => {
