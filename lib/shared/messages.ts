@@ -1155,6 +1155,9 @@ const CATALOG = {
     en:
       "[Error] This server accepts encrypted connections only: restart the client with --tls (TLS port {tlsPort})",
   },
+
+  // Client: file transfer progress line (issue 15)
+  transferDone: { zh: "完成", en: "done" },
 } as const satisfies Record<string, Record<Lang, string>>;
 
 /** A key of the message catalog. */
