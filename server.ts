@@ -183,6 +183,9 @@ async function serve(config: ServerConfig): Promise<number> {
   const filesDir = config.files === undefined
     ? undefined
     : resolve(config.files.dir);
+  // Made now, so a folder that cannot be used is reported before anyone
+  // connects; removed again if the start fails and it was made here.
+  const filesDirMade = filesDir !== undefined && !await exists(filesDir);
   if (filesDir !== undefined) {
     try {
       await Deno.mkdir(filesDir, { recursive: true });
@@ -227,6 +230,7 @@ async function serve(config: ServerConfig): Promise<number> {
     });
   } catch (error) {
     closeAfterFailedStart(store);
+    if (filesDirMade) await Deno.remove(filesDir!).catch(() => {});
     const failed = error instanceof ListenError ? error : undefined;
     const port = failed?.port ?? config.port;
     const flag = LISTENER_FLAGS[failed?.listener ?? "plain"];
@@ -636,3 +640,13 @@ function reportStoreError(lang: Lang, error: unknown): number {
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));
+
+/** Whether something exists at `path`. */
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

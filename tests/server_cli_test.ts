@@ -52,9 +52,10 @@ Deno.test("server.ts prints the startup lines, serves a client, and exits 0 with
     )?.[1],
   );
   assert.ok(webPort > 0 && webPort !== port, server.describe());
-  assert.deepEqual(server.stdout.slice(0, 3), [
+  assert.deepEqual(server.stdout.slice(0, 4), [
     `[服务器] 启动成功，监听 127.0.0.1:${port}`,
     `[服务器] 网页版: http://127.0.0.1:${webPort}`,
+    `[服务器] 文件目录: ${join(dir.path, "chat-files")}（单个文件上限 100 MB）`,
     "[服务器] 等待客户端连接...",
   ]);
   const page = await fetch(`http://127.0.0.1:${webPort}/`);
@@ -101,7 +102,7 @@ Deno.test("server.ts --lang en prints the English startup lines", async () => {
     started: /^\[Server\] Started, listening on 127\.0\.0\.1:(\d+)$/,
   });
   await server.line(/^\[Server\] Waiting for clients\.\.\.$/);
-  assert.equal(server.stdout.length, 3, server.describe());
+  assert.equal(server.stdout.length, 4, server.describe());
   assert.equal(
     server.stdout[0],
     `[Server] Started, listening on 127.0.0.1:${port}`,
@@ -110,7 +111,13 @@ Deno.test("server.ts --lang en prints the English startup lines", async () => {
     server.stdout[1]!,
     /^\[Server\] Web client: http:\/\/127\.0\.0\.1:\d+$/,
   );
-  assert.equal(server.stdout[2], "[Server] Waiting for clients...");
+  assert.equal(
+    server.stdout[2],
+    `[Server] Shared files: ${
+      join(dir.path, "chat-files")
+    } (at most 100 MB each)`,
+  );
+  assert.equal(server.stdout[3], "[Server] Waiting for clients...");
 });
 
 Deno.test("server.ts --no-web serves no page; a web port in use is named with its flag", async () => {

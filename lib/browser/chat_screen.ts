@@ -42,6 +42,10 @@ export interface ChatScreenActions {
   older(): void;
   /** A toolbar button. */
   button(name: ToolbarButton): void;
+  /** Files dropped on the conversation or picked with the attach button. */
+  share(files: readonly File[]): void;
+  /** A file line's download button. */
+  download(id: number): void;
 }
 
 /** Distance from the bottom (px) that still counts as "at the bottom". */
@@ -68,6 +72,8 @@ export class ChatScreen {
   #sideBar = "";
   /** Set while the page itself scrolls, so that only the user's scrolling pages back. */
   #scrolling = false;
+  /** The language lines are drawn in (their download buttons' word). */
+  #lang: Lang = "zh";
 
   /** Binds to the page's elements and reports to `actions`. */
   constructor(doc: Document, actions: ChatScreenActions) {
@@ -101,6 +107,29 @@ export class ChatScreen {
     });
     this.#messages.addEventListener("scroll", () => this.#scrolled());
     this.#newBelow.addEventListener("click", () => this.#toBottom());
+    const picker = byId<HTMLInputElement>(doc, "file-input");
+    byId(doc, "btn-attach").addEventListener("click", () => picker.click());
+    picker.addEventListener("change", () => {
+      const files = [...picker.files ?? []];
+      picker.value = "";
+      if (files.length > 0) actions.share(files);
+    });
+    const area = byId(doc, "conversation");
+    area.addEventListener("dragover", (event) => {
+      if (!event.dataTransfer?.types.includes("Files")) return;
+      event.preventDefault();
+      area.classList.add("dropping");
+    });
+    area.addEventListener("dragleave", (event) => {
+      if (event.target === area) area.classList.remove("dropping");
+    });
+    area.addEventListener("drop", (event) => {
+      area.classList.remove("dropping");
+      const files = [...event.dataTransfer?.files ?? []];
+      if (files.length === 0) return;
+      event.preventDefault();
+      actions.share(files);
+    });
   }
 
   /** Shows or hides the screen. */
@@ -118,6 +147,7 @@ export class ChatScreen {
 
   /** Draws the model. */
   render(model: ChatModel, lang: Lang): void {
+    this.#lang = lang;
     const doc = this.#doc;
     const current = model.current;
     byId(doc, "me").textContent = model.username;
@@ -304,7 +334,19 @@ export class ChatScreen {
         : h(doc, "span", { class: "name" }, line.name),
       line.name === undefined ? undefined : ": ",
       h(doc, "span", { class: "text" }, line.text),
+      line.file === undefined ? undefined : this.#downloadButton(line.file.id),
     );
+  }
+
+  #downloadButton(id: number): HTMLElement {
+    const button = h(this.#doc, "button", {
+      type: "button",
+      class: "download",
+      "data-file": String(id),
+      "data-i18n": "webDownload",
+    }, t(this.#lang, "webDownload"));
+    button.addEventListener("click", () => this.#actions.download(id));
+    return button;
   }
 
   #atBottom(): boolean {

@@ -35,6 +35,8 @@ import {
   SESSION_KEY,
 } from "../web/page_rules.ts";
 import { type LinkState, WebLink } from "../web/web_link.ts";
+import { PageFiles } from "./page_files.ts";
+import { ROOM_KEY } from "../web/chat_model.ts";
 
 /** What the page runs in (the browser's, or a test's). */
 export interface PageEnvironment {
@@ -76,6 +78,7 @@ export class PageApp {
   #link: WebLink;
   #auth: AuthScreen;
   #chat: ChatScreen;
+  #files: PageFiles;
   #model: ChatModel | undefined;
   #saved: SavedSession | undefined;
   /** Logging in with a password or a token is on its way. */
@@ -105,7 +108,29 @@ export class PageApp {
       open: (key) => this.#applyChat({ type: "open", key }),
       older: () => this.#applyChat({ type: "older" }),
       button: (name) => this.#button(name),
+      share: (files) => this.#share(files),
+      download: (id) => void this.#files.download(id),
     });
+    this.#files = new PageFiles(env.doc, byId(env.doc, "transfers"), {
+      lang: () => this.#lang,
+      clock: env.clock,
+      send: (command) => this.#send(command),
+      notice: (kind, text) => this.#notice(kind, text),
+      location: {
+        protocol: env.location.protocol,
+        hostname: hostnameOf(env.location.host),
+      },
+    });
+  }
+
+  /** Shares files into the conversation in view. */
+  #share(files: readonly File[]): void {
+    const current = this.#model?.current;
+    if (current === undefined) return;
+    const target = current.key === ROOM_KEY
+      ? `#${current.title}`
+      : current.title;
+    for (const file of files) void this.#files.upload(file, target);
   }
 
   /** Wires the page's own controls and connects. */
@@ -153,6 +178,7 @@ export class PageApp {
     byId(this.#doc, "btn-retry").hidden = state !== "reconnecting";
     const lost = state === "reconnecting" && this.#linkState === "online";
     this.#linkState = state;
+    if (state !== "online") this.#files.disconnected();
     if (lost && this.#model !== undefined) {
       this.#notice("system", t(this.#lang, "connectionLost"));
     }
@@ -322,7 +348,13 @@ export class PageApp {
       case "delete_failure":
         this.#notice("error", reply.message);
         return;
+      case "file_upload":
+      case "file_download":
+        this.#files.ticket(reply);
+        return;
       default:
+        // A refusal of a file command ends its transfer; it shows as usual.
+        this.#files.refused(reply);
         this.#applyChat({ type: "reply", reply, now: this.#now() });
     }
   }
@@ -369,6 +401,13 @@ export class PageApp {
       case "local":
         // The terminal's local commands are the page's buttons.
         this.#button(LOCAL_BUTTONS[parsed.action]);
+        return;
+      case "send":
+        // A page cannot read a path: its files come from a drop or a pick.
+        this.#notice("system", t(lang, "webSendHint"));
+        return;
+      case "get":
+        void this.#files.download(parsed.id);
         return;
       case "command":
         if (this.#command(parsed.command)) {
@@ -639,4 +678,11 @@ function notify(doc: Document, title: string, body: string): void {
   } catch {
     // Some browsers allow notifications only from a service worker.
   }
+}
+
+/** The host name of a `host[:port]` (brackets of IPv6 kept off). */
+function hostnameOf(host: string): string {
+  const bracketed = /^\[([^\]]+)\]/.exec(host);
+  if (bracketed !== null) return bracketed[1]!;
+  return host.replace(/:\d+$/, "");
 }

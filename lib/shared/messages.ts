@@ -861,6 +861,33 @@ const CATALOG = {
     zh: "服务器拒绝了上传: {reason}",
     en: "The server refused the upload: {reason}",
   },
+  // File sharing: the page
+  webAttach: { zh: "📎 文件", en: "📎 File" },
+  webDownload: { zh: "下载", en: "Download" },
+  webDropHere: {
+    zh: "松开鼠标即可分享到这里",
+    en: "Drop to share it here",
+  },
+  webSendHint: {
+    zh: "网页版请用 📎 按钮，或把文件拖到聊天区",
+    en: "In the page, use the 📎 button or drop a file on the chat",
+  },
+  webHashing: {
+    zh: "正在计算 {name} 的校验和…",
+    en: "Computing the checksum of {name}…",
+  },
+  webUploadFailed: {
+    zh: "{name} 上传失败，请重试",
+    en: "Uploading {name} failed; try again",
+  },
+  webDownloaded: {
+    zh: "{name} ({size}) 已下载，SHA-256 校验通过",
+    en: "{name} ({size}) downloaded, SHA-256 verified",
+  },
+  webDownloadFailed: {
+    zh: "{name} 下载失败，请重试",
+    en: "Downloading {name} failed; try again",
+  },
   // File sharing: the server's refusals
   filesDisabled: {
     zh: "本服务器没有开启文件分享",

@@ -218,6 +218,10 @@ export class ChatModel {
     switch (reply.type) {
       case "private":
         return this.#private(reply);
+      case "file_shared":
+        // A room's file is the room's (its reducer drops duplicates).
+        if (reply.target.startsWith("#")) break;
+        return this.#privateFile(reply, now);
       case "pm_queued":
       case "pm_delivered": {
         const key = this.#ensurePrivate(reply.to);
@@ -237,7 +241,9 @@ export class ChatModel {
         break;
       case "error":
       case "ok":
-      case "whois_info": {
+      case "whois_info":
+      case "files_begin":
+      case "file_entry": {
         const line = replyLine(reply, this.lang, this.username, now);
         if (line !== undefined) this.#append(this.#active, line, false);
         return [];
@@ -415,6 +421,19 @@ export class ChatModel {
       existing.splice(at, 0, ...lines);
       return { ...conversation, lines: existing };
     });
+  }
+
+  #privateFile(
+    reply: Extract<Reply, { type: "file_shared" }>,
+    now: number,
+  ): ChatEffect[] {
+    const sent = reply.sender === this.username;
+    const partner = sent ? reply.target : reply.sender;
+    const key = this.#ensurePrivate(partner);
+    const line = replyLine(reply, this.lang, this.username, now);
+    if (line !== undefined) this.#append(key, line, !sent);
+    if (sent || this.#focused) return [];
+    return [{ type: "notify", title: partner, body: reply.name }];
   }
 
   #private(reply: Extract<Reply, { type: "private" }>): ChatEffect[] {

@@ -38,7 +38,9 @@ export type LineKind =
   /** `【错误】` lines. */
   | "error"
   /** Block headings (`--- 历史消息 ---`) and date separators. */
-  | "heading";
+  | "heading"
+  /** A shared file (it carries {@linkcode PageLine.file}). */
+  | "file";
 
 /** One line of a conversation. */
 export interface PageLine {
@@ -53,6 +55,12 @@ export interface PageLine {
   readonly messageId?: number;
   /** Whether the line names the user (a mention). */
   readonly mention?: boolean;
+  /** The file a line shares or lists: the page offers to download it. */
+  readonly file?: {
+    readonly id: number;
+    readonly name: string;
+    readonly size: number;
+  };
 }
 
 /** The plain-text view in `lang`, telling `username`'s lines apart. */
@@ -161,12 +169,43 @@ export function replyLine(
       });
     case "private":
       return privateMessageLine(reply, lang, username);
+    case "file_shared":
+    case "history_file":
+    case "file_entry":
+      return fileLine(reply, lang, username, now);
     default: {
       const text = renderEvent(reply, plainView(lang, username), now);
       if (text === undefined) return undefined;
       return { kind: kindOf(reply), text };
     }
   }
+}
+
+/**
+ * A shared file (`[14:30:35] 张三 分享了文件 报告.pdf (2.3 MB) #f12`) or a
+ * `/files` entry, with the file the page offers a download of.
+ */
+export function fileLine(
+  reply: Extract<
+    Reply,
+    { type: "file_shared" | "history_file" | "file_entry" }
+  >,
+  lang: Lang,
+  username: string,
+  now: number,
+): PageLine {
+  const file = { id: reply.id, name: reply.name, size: reply.size };
+  const text = renderEvent(reply, plainView(lang, username), now) ?? "";
+  if (reply.type === "file_entry") return { kind: "system", text, file };
+  const stamp = stampOf(reply.time);
+  return {
+    kind: reply.type === "history_file" ? "history" : "file",
+    stamp,
+    // The view's sentence without its time, which the stamp shows.
+    text: text.startsWith(stamp) ? text.slice(stamp.length + 1) : text,
+    messageId: reply.messageId,
+    file,
+  };
 }
 
 /** `[14:30:35] 张三 → 你: 在吗？` cut into its parts. */

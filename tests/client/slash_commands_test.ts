@@ -108,6 +108,26 @@ const CASES: Record<
     good: ["/emoji", { kind: "local", action: "emoji" }],
     bad: ["/emoji list", { kind: "local", action: "emoji" }],
   },
+  "/send": {
+    good: ['/send #大厅 "C:\\My files\\报告 1.pdf"', {
+      kind: "send",
+      target: "#大厅",
+      path: "C:\\My files\\报告 1.pdf",
+    }],
+    bad: ["/send bob", { kind: "usage", usage: "usageSend" }],
+  },
+  "/files": {
+    good: ["/files", { kind: "command", command: { type: "files" } }],
+    bad: ["/files all", { kind: "command", command: { type: "files" } }],
+  },
+  "/get": {
+    good: ["/get #f12 'D:\\下载'", {
+      kind: "get",
+      id: 12,
+      folder: "D:\\下载",
+    }],
+    bad: ["/get report", { kind: "usage", usage: "usageGet" }],
+  },
 };
 
 Deno.test("SLASH_COMMANDS: every row has a test case, and rows with arguments a usage", () => {
@@ -214,4 +234,28 @@ Deno.test("parseSlashCommand() finds a row by its aliases", () => {
     kind: "unknown",
     command: "/help",
   });
+});
+
+Deno.test("parseSlashCommand() takes a path as typed, quoted or dropped, and file ids three ways", () => {
+  assert.deepEqual(parseSlashCommand("/send bob ./a b.txt"), {
+    kind: "send",
+    target: "bob",
+    path: "./a b.txt",
+  });
+  assert.deepEqual(parseSlashCommand("/send bob & 'C:\\x y\\a.txt'"), {
+    kind: "send",
+    target: "bob",
+    path: "C:\\x y\\a.txt",
+  });
+  assert.deepEqual(parseSlashCommand('/send bob ""'), {
+    kind: "usage",
+    usage: "usageSend",
+  });
+  for (const typed of ["/get f7", "/get #f7", "/get 7", "/GET F7"]) {
+    assert.deepEqual(parseSlashCommand(typed), {
+      kind: "get",
+      id: 7,
+      folder: undefined,
+    }, typed);
+  }
 });
