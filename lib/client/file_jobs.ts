@@ -138,7 +138,10 @@ export class FileJobs {
   }): Promise<void> {
     const host = this.#host;
     const started = host.clock.now();
+    /** What the server held at the first ticket: the speed counts the rest. */
+    let firstOffset: number | undefined;
     const throttle = new ProgressThrottle(host.clock, PROGRESS_EVERY_MS);
+    throttle.due(); // the first line after an interval, not at the start
     using clients = new HttpClients();
     for (let attempt = 1;; attempt++) {
       const ticket = await host.ask({
@@ -156,6 +159,8 @@ export class FileJobs {
         return host.failure(ticket);
       }
       const conn = host.connection();
+      const runStart = host.clock.now();
+      firstOffset ??= ticket.offset;
       try {
         const result = await uploadFile({
           url: transferUrl(
@@ -172,7 +177,16 @@ export class FileJobs {
           signal: this.#stop.signal,
           onProgress: (done, total) => {
             if (throttle.due() && done < total) {
-              host.print(this.#progress("up", file.name, done, total, started));
+              host.print(
+                this.#progress(
+                  "up",
+                  file.name,
+                  done,
+                  total,
+                  runStart,
+                  ticket.offset,
+                ),
+              );
             }
           },
         });
@@ -180,7 +194,10 @@ export class FileJobs {
           host.success("fileUploaded", {
             name: file.name,
             size: formatBytes(file.size),
-            speed: speed(file.size, host.clock.now() - started),
+            speed: speed(
+              file.size - (firstOffset ?? 0),
+              host.clock.now() - started,
+            ),
           });
           return;
         }
@@ -197,7 +214,10 @@ export class FileJobs {
     const host = this.#host;
     const started = host.clock.now();
     const throttle = new ProgressThrottle(host.clock, PROGRESS_EVERY_MS);
+    throttle.due(); // the first line after an interval, not at the start
     using clients = new HttpClients();
+    /** What the part held when this job began: the speed counts the rest. */
+    let firstFrom: number | undefined;
     for (let attempt = 1;; attempt++) {
       const ticket = await host.ask({ type: "file_get", id }, [
         "file_download",
@@ -211,6 +231,8 @@ export class FileJobs {
         return host.failure(ticket);
       }
       const conn = host.connection();
+      const runStart = host.clock.now();
+      let runFrom: number | undefined;
       try {
         const saved = await downloadFile({
           url: transferUrl(
@@ -228,9 +250,18 @@ export class FileJobs {
           client: clients.for(conn),
           signal: this.#stop.signal,
           onProgress: (done, total) => {
+            runFrom ??= done;
+            firstFrom ??= done;
             if (throttle.due() && done < total) {
               host.print(
-                this.#progress("down", ticket.name, done, total, started),
+                this.#progress(
+                  "down",
+                  ticket.name,
+                  done,
+                  total,
+                  runStart,
+                  runFrom,
+                ),
               );
             }
           },
@@ -238,7 +269,10 @@ export class FileJobs {
         host.success("fileDownloaded", {
           path: saved.path,
           size: formatBytes(ticket.size),
-          speed: speed(ticket.size, host.clock.now() - started),
+          speed: speed(
+            ticket.size - (firstFrom ?? 0),
+            host.clock.now() - started,
+          ),
         });
         return;
       } catch (error) {
@@ -255,12 +289,14 @@ export class FileJobs {
     done: number,
     total: number,
     started: number,
+    from: number,
   ): string {
     return progressLine({
       direction,
       name,
       done,
       total,
+      from,
       elapsedMs: this.#host.clock.now() - started,
       lang: this.#host.lang,
     });

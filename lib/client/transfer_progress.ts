@@ -36,6 +36,12 @@ export interface TransferProgress {
   total: number;
   /** Time since the transfer (or this resumption of it) began. */
   elapsedMs: number;
+  /**
+   * Bytes already there when it (or this resumption) began: the speed
+   * counts only what moved since.
+   * @default {0}
+   */
+  from?: number;
   /** The language of the words in the line. */
   lang: Lang;
 }
@@ -122,7 +128,9 @@ export function progressLine(progress: TransferProgress): string {
   );
   const percent = total > 0 ? Math.floor((done / total) * 100) : 100;
   const speed = elapsedMs >= MIN_SPEED_ELAPSED_MS
-    ? `${formatBytes((done * 1000) / elapsedMs)}/s`
+    ? `${
+      formatBytes((Math.max(done - (progress.from ?? 0), 0) * 1000) / elapsedMs)
+    }/s`
     : "—";
   const parts = [
     `${arrow} ${name}`,

@@ -220,3 +220,18 @@ Deno.test("ProgressThrottle takes its own interval, and a clock that went back c
 
   assert.throws(() => new ProgressThrottle(clock, -1), RangeError);
 });
+
+Deno.test("progressLine() counts the speed from where a resumed transfer began", () => {
+  assert.equal(
+    progressLine({
+      direction: "up",
+      name: "big.bin",
+      done: 150 * 1024 * 1024,
+      total: 200 * 1024 * 1024,
+      elapsedMs: 2000,
+      from: 100 * 1024 * 1024,
+      lang: "zh",
+    }),
+    "↑ big.bin  75%  150 MB / 200 MB  25.0 MB/s",
+  );
+});
