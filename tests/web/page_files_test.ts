@@ -17,7 +17,7 @@ import { SqliteStore } from "../../lib/store/sqlite/sqlite_store.ts";
 import { TestClient } from "../_client.ts";
 import { tempDir } from "../_util.ts";
 import { ask, fetchFile, offer, patternBytes, put, sha256 } from "../_files.ts";
-import { browserTest, openPage } from "./_browser.ts";
+import { browserTest, openPage, saveScreenshot } from "./_browser.ts";
 
 const PASSWORD = "password123";
 
@@ -146,6 +146,22 @@ browserTest(
     assert.equal(sha256(await Deno.readFile(saved)), sha256(bytes));
     await lineOf(page, /数据\.bin \(146 KB\) 已下载，SHA-256 校验通过/);
     assert.deepEqual(failures, []);
+    // At phone width the file lines and their buttons fit (no sideways scroll).
+    const shots = Deno.env.get("TCPCHAT_SCREENSHOTS");
+    await page.setViewportSize({ width: 360, height: 740 });
+    // The side bar folds away with a 0.15 s slide.
+    await page.waitForTimeout(400);
+    await saveScreenshot(
+      page,
+      join(shots || await Deno.makeTempDir(), "web-files-phone.png"),
+      { width: 360, height: 740 },
+    );
+    assert.equal(
+      await page.evaluate(
+        "document.documentElement.scrollWidth <= window.innerWidth",
+      ),
+      true,
+    );
   },
 );
 
