@@ -1416,3 +1416,74 @@ Deno.test("client.ts /password changes the password: the new one logs in, the ol
   await raw.send(`LOGIN 小王 ${newPassword}`);
   await raw.expect("AUTH_SUCCESS 小王");
 });
+
+Deno.test("client.ts shares a file with /send, lists it with /files and saves it with /get, never over an existing file", async () => {
+  await using dir = await tempDir();
+  const server = startChatServer({
+    store: SqliteStore.open(join(dir.path, "chat.db")),
+    hostname: "127.0.0.1",
+    port: 0,
+    webPort: 0,
+    hashIterations: 1000,
+    files: {
+      dir: join(dir.path, "chat-files"),
+      maxFileBytes: 4 * 1024 * 1024,
+      quotaBytes: 16 * 1024 * 1024,
+      minFreeBytes: 0,
+      retentionDays: 30,
+    },
+  });
+  try {
+    const port = server.addr.port;
+    await registerAccounts(port, ["alice", "bob"]);
+    const bytes = new Uint8Array(1_500_000).map((_, i) => (i * 7) & 0xff);
+    const source = join(dir.path, "季度 报告.pdf");
+    await Deno.writeFile(source, bytes);
+    const folder = join(dir.path, "下载");
+    await Deno.mkdir(folder);
+    await Deno.writeFile(join(folder, "季度 报告.pdf"), new Uint8Array([1]));
+    await using bob = startClient(dir.path, clientArgs(port));
+    await expectMenu(bob);
+    await login(bob, "bob");
+    await using alice = startClient(dir.path, clientArgs(port));
+    await expectMenu(alice);
+    await login(alice, "alice");
+    await alice.type(`/send #大厅 "${source}"`);
+    await alice.expect(
+      new RegExp(
+        `\n${CLOCK} alice 分享了文件 季度 报告\\.pdf \\(1\\.4 MB\\) #f1\n`,
+      ),
+    );
+    await alice.expect(/【成功】季度 报告\.pdf \(1\.4 MB\) 已上传并通过校验/);
+    await bob.expect(
+      new RegExp(
+        `\n${CLOCK} alice 分享了文件 季度 报告\\.pdf \\(1\\.4 MB\\) #f1\n`,
+      ),
+    );
+    await bob.type("/files");
+    await bob.expect("--- 可获取的文件（1 个，/get <编号> 下载）---\n");
+    await bob.expect(/【系统】#f1 季度 报告\.pdf \(1\.4 MB\) {2}alice → #大厅/);
+    await bob.type(`/get f1 ${folder}`);
+    const saved = join(folder, "季度 报告 (1).pdf");
+    await bob.expect(
+      `【成功】已保存到 ${saved} (1.4 MB，SHA-256 校验通过，`,
+    );
+    assert.deepEqual(await Deno.readFile(saved), bytes);
+    assert.deepEqual(
+      await Deno.readFile(join(folder, "季度 报告.pdf")),
+      new Uint8Array([1]),
+    );
+    assert.deepEqual(
+      (await Array.fromAsync(Deno.readDir(folder))).map((e) => e.name).sort(),
+      ["季度 报告 (1).pdf", "季度 报告.pdf"],
+    );
+    await bob.type("/send alice /no/such/file.txt");
+    await bob.expect(/【错误】无法读取文件 \/no\/such\/file\.txt: /);
+    await bob.type("/get f9");
+    await bob.expect("【错误】文件不存在或无权获取: f9\n");
+    await exitChat(alice);
+    await exitChat(bob);
+  } finally {
+    await server.shutdown();
+  }
+});
