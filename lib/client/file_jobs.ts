@@ -30,6 +30,9 @@ import {
 import type { ReplyOf } from "./reply_waiter.ts";
 import { progressLine, ProgressThrottle } from "./transfer_progress.ts";
 
+/** A transfer ticket from the chat. */
+type Ticket = ReplyOf<"file_upload"> | ReplyOf<"file_download">;
+
 /** Tries of one transfer before it gives up (each with a new ticket). */
 export const TRANSFER_ATTEMPTS = 6;
 /** Waits between tries, in ms (then the last one again). */
@@ -142,128 +145,91 @@ export class FileJobs {
     let firstOffset: number | undefined;
     const throttle = new ProgressThrottle(host.clock, PROGRESS_EVERY_MS);
     throttle.due(); // the first line after an interval, not at the start
-    using clients = new HttpClients();
-    for (let attempt = 1;; attempt++) {
-      const ticket = await host.ask({
+    await this.#withTickets(
+      {
         type: "file_send",
         target: file.target,
         size: file.size,
         sha256: file.sha256,
         name: file.name,
-      }, ["file_upload", "error", "muted"]);
-      if (ticket?.type !== "file_upload") {
-        if (ticket === undefined && attempt < TRANSFER_ATTEMPTS) {
-          await this.#wait(attempt);
-          continue;
-        }
-        return host.failure(ticket);
-      }
-      const conn = host.connection();
-      const runStart = host.clock.now();
-      firstOffset ??= ticket.offset;
-      try {
+      },
+      "file_upload",
+      file.name,
+      async (ticket, client, url) => {
+        const runStart = host.clock.now();
+        firstOffset ??= ticket.offset;
         const result = await uploadFile({
-          url: transferUrl(
-            conn.peer.hostname,
-            ticket.port,
-            ticket.id,
-            conn.peer.caCerts !== undefined,
-          ),
+          url,
           token: ticket.token,
           path: file.path,
           offset: ticket.offset,
           size: file.size,
-          client: clients.for(conn),
+          client,
           signal: this.#stop.signal,
           onProgress: (done, total) => {
-            if (throttle.due() && done < total) {
-              host.print(
-                this.#progress(
-                  "up",
-                  file.name,
-                  done,
-                  total,
-                  runStart,
-                  ticket.offset,
-                ),
-              );
-            }
+            if (!throttle.due() || done >= total) return;
+            host.print(
+              this.#progress(
+                "up",
+                file.name,
+                done,
+                total,
+                runStart,
+                ticket.offset,
+              ),
+            );
           },
         });
-        if (result.status === "complete") {
-          host.success("fileUploaded", {
-            name: file.name,
-            size: formatBytes(file.size),
-            speed: speed(
-              file.size - (firstOffset ?? 0),
-              host.clock.now() - started,
-            ),
-          });
-          return;
-        }
         // offset_mismatch: the next ticket carries the offset to go on from.
-      } catch (error) {
-        if (!retriable(error) || attempt >= TRANSFER_ATTEMPTS) throw error;
-        host.print(this.#text("fileRetrying", { name: file.name }));
-        await this.#wait(attempt);
-      }
-    }
+        if (result.status !== "complete") return false;
+        host.success("fileUploaded", {
+          name: file.name,
+          size: formatBytes(file.size),
+          speed: speed(file.size - firstOffset, host.clock.now() - started),
+        });
+        return true;
+      },
+    );
   }
 
   async #download(id: number, folder: string): Promise<void> {
     const host = this.#host;
     const started = host.clock.now();
-    const throttle = new ProgressThrottle(host.clock, PROGRESS_EVERY_MS);
-    throttle.due(); // the first line after an interval, not at the start
-    using clients = new HttpClients();
     /** What the part held when this job began: the speed counts the rest. */
     let firstFrom: number | undefined;
-    for (let attempt = 1;; attempt++) {
-      const ticket = await host.ask({ type: "file_get", id }, [
-        "file_download",
-        "error",
-      ]);
-      if (ticket?.type !== "file_download") {
-        if (ticket === undefined && attempt < TRANSFER_ATTEMPTS) {
-          await this.#wait(attempt);
-          continue;
-        }
-        return host.failure(ticket);
-      }
-      const conn = host.connection();
-      const runStart = host.clock.now();
-      let runFrom: number | undefined;
-      try {
+    const throttle = new ProgressThrottle(host.clock, PROGRESS_EVERY_MS);
+    throttle.due(); // the first line after an interval, not at the start
+    await this.#withTickets(
+      { type: "file_get", id },
+      "file_download",
+      `#f${id}`,
+      async (ticket, client, url) => {
+        const runStart = host.clock.now();
+        let runFrom: number | undefined;
         const saved = await downloadFile({
-          url: transferUrl(
-            conn.peer.hostname,
-            ticket.port,
-            ticket.id,
-            conn.peer.caCerts !== undefined,
-          ),
+          url,
           token: ticket.token,
           folder,
           name: ticket.name,
           fileId: ticket.id,
           size: ticket.size,
           sha256: ticket.sha256,
-          client: clients.for(conn),
+          client,
           signal: this.#stop.signal,
           onProgress: (done, total) => {
             runFrom ??= done;
             firstFrom ??= done;
-            if (throttle.due() && done < total) {
-              host.print(
-                this.#progress(
-                  "down",
-                  ticket.name,
-                  done,
-                  total,
-                  runStart,
-                  runFrom,
-                ),
-              );
-            }
+            if (!throttle.due() || done >= total) return;
+            host.print(
+              this.#progress(
+                "down",
+                ticket.name,
+                done,
+                total,
+                runStart,
+                runFrom,
+              ),
+            );
           },
         });
         host.success("fileDownloaded", {
@@ -274,10 +240,56 @@ export class FileJobs {
             host.clock.now() - started,
           ),
         });
-        return;
+        return true;
+      },
+    );
+  }
+
+  /**
+   * Asks the chat for a ticket of `type` with `command` and moves the bytes
+   * with it (`move` resolves whether they are all there), asking for a new
+   * ticket after a break, up to {@linkcode TRANSFER_ATTEMPTS} tries. A
+   * refusal (`ERROR`, `MUTED`) is shown and ends it.
+   */
+  async #withTickets<T extends "file_upload" | "file_download">(
+    command: Command,
+    type: T,
+    name: string,
+    move: (
+      ticket: Extract<Ticket, { type: T }>,
+      client: Deno.HttpClient | undefined,
+      url: string,
+    ) => Promise<boolean>,
+  ): Promise<void> {
+    const host = this.#host;
+    using clients = new HttpClients();
+    for (let attempt = 1;; attempt++) {
+      const reply: Reply | undefined = await host.ask(command, [
+        type,
+        "error",
+        "muted",
+      ]);
+      if (reply?.type !== type) {
+        // No answer at all (the chat connection is being resumed): again.
+        if (reply === undefined && attempt < TRANSFER_ATTEMPTS) {
+          await this.#wait(attempt);
+          continue;
+        }
+        return host.failure(reply);
+      }
+      const ticket = reply as Extract<Ticket, { type: T }>;
+      const conn = host.connection();
+      const url = transferUrl(
+        conn.peer.hostname,
+        ticket.port,
+        ticket.id,
+        conn.peer.caCerts !== undefined,
+      );
+      try {
+        if (await move(ticket, clients.for(conn), url)) return;
       } catch (error) {
         if (!retriable(error) || attempt >= TRANSFER_ATTEMPTS) throw error;
-        host.print(this.#text("fileRetrying", { name: ticket.name }));
+        host.print(this.#text("fileRetrying", { name }));
         await this.#wait(attempt);
       }
     }
