@@ -5,10 +5,11 @@
  * calls {@linkcode storeContract} with a function that opens a new, empty
  * store; the suite speaks only the interfaces.
  *
- * Each area (accounts, tokens, audit, history, offline, mutes, errors) is one
- * `Deno.test`, each case one step on a store of its own. The suite checks
- * that every method of `AccountStore` and `ChatStore` declared in `store.ts`
- * is exercised: a method added there without contract cases fails it.
+ * Each area (accounts, tokens, audit, history, offline, mutes, files,
+ * errors) is one `Deno.test`, each case one step on a store of its own. The
+ * suite checks that every method of `AccountStore`, `ChatStore` and
+ * `FileStore` declared in `store.ts` is exercised: a method added there
+ * without contract cases fails it.
  *
  * @module
  */
@@ -19,6 +20,7 @@ import { AUDIT } from "./contract/audit.ts";
 import { TOKENS } from "./contract/tokens.ts";
 import { HISTORY, MODERATION, OFFLINE } from "./contract/chat.ts";
 import { FAULTS } from "./contract/faults.ts";
+import { FILES } from "./contract/files.ts";
 import type {
   ContractArea,
   ContractStore,
@@ -40,11 +42,16 @@ export const CONTRACT_AREAS: readonly ContractArea[] = [
   HISTORY,
   OFFLINE,
   MODERATION,
+  FILES,
   FAULTS,
 ];
 
 /** The interfaces whose every method the suite must exercise. */
-export const CONTRACT_INTERFACES = ["AccountStore", "ChatStore"] as const;
+export const CONTRACT_INTERFACES = [
+  "AccountStore",
+  "ChatStore",
+  "FileStore",
+] as const;
 
 /**
  * The method names declared in `export interface <name> { ... }` of a

@@ -27,6 +27,11 @@ export interface AccountStore {
 export interface ChatStore {
   maxMessageId(): Promise<number>;
 }
+
+export interface FileStore {
+  getFile(id: number): Promise<unknown>;
+  fileIds(): Promise<Set<number>>;
+}
 `;
 
 Deno.test("interfaceMethods() lists the members of one interface that take arguments", () => {
@@ -37,17 +42,21 @@ Deno.test("interfaceMethods() lists the members of one interface that take argum
     "arrow",
   ]);
   assert.deepEqual(interfaceMethods(SOURCE, "ChatStore"), ["maxMessageId"]);
+  assert.deepEqual(interfaceMethods(SOURCE, "FileStore"), [
+    "getFile",
+    "fileIds",
+  ]);
   assert.throws(() => interfaceMethods(SOURCE, "Missing"), SyntaxError);
 });
 
 Deno.test("coverageGaps() reports declared methods no area covers and covered names nobody declares", () => {
   const area: ContractArea = {
     name: "some",
-    covers: ["getAccount", "maxMessageId", "listAudit"],
+    covers: ["getAccount", "maxMessageId", "fileIds", "listAudit"],
     cases: {},
   };
   assert.deepEqual(coverageGaps(SOURCE, [area]), {
-    uncovered: ["arrow", "generic", "optional"],
+    uncovered: ["arrow", "generic", "getFile", "optional"],
     unknown: ["listAudit"],
   });
 });

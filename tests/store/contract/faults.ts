@@ -14,9 +14,12 @@ import {
   type ContractMethod,
   type ContractStore,
   mustCreate,
+  mustCreateFile,
   newAccount,
   privateMessage,
+  roomFile,
   roomMessage,
+  ROOMY,
 } from "./fixtures.ts";
 
 /** One call of a method against the fixture of {@linkcode setUp}. */
@@ -127,15 +130,50 @@ const CALLS: { readonly [M in ContractMethod]: Call } = {
   clearMute: { writes: true, run: (s, id) => s.clearMute(id, audit("unmute")) },
   getMute: { writes: false, run: (s, id) => s.getMute(id, 2_000) },
   setStatus: { writes: true, run: (s, id) => s.setStatus(id, "away") },
+  createFile: {
+    writes: true,
+    run: (s, id) => s.createFile(roomFile(id), ROOMY),
+  },
+  getFile: { writes: false, run: (s) => s.getFile(1) },
+  findUnfinishedFile: {
+    writes: false,
+    run: (s, id) =>
+      s.findUnfinishedFile(id, {
+        room: "lobby",
+        recipientAccountId: null,
+        size: 100,
+        sha256: "a".repeat(64),
+      }),
+  },
+  completeFile: {
+    writes: true,
+    run: (s) =>
+      s.completeFile(1, {
+        ...roomMessage(12),
+        text: "notes.txt",
+        file: { id: 1, name: "notes.txt", size: 100 },
+      }),
+  },
+  listFiles: {
+    writes: false,
+    run: (s, id) => s.listFiles({ accountId: id, room: "lobby", limit: 10 }),
+  },
+  deleteFile: { writes: true, run: (s) => s.deleteFile(1, 2_000) },
+  pruneFiles: { writes: true, run: (s) => s.pruneFiles(5_000, 5_000) },
+  fileIds: { writes: false, run: (s) => s.fileIds() },
 };
 
-/** An account with tokens, a room message and a queued one; its id. */
+/**
+ * An account with tokens, a room message, a queued one and an unfinished
+ * upload (file 1 where ids start at 1); its id.
+ */
 async function setUp(s: ContractStore): Promise<number> {
   const alice = await mustCreate(s, "alice");
   await s.issueResetToken(alice.id, "reset-1", 9_000, audit("reset_requested"));
   await s.issueResumeToken(alice.id, "resume-1", 9_000);
   await s.insertMessages([roomMessage(1)]);
   await s.queueOffline(privateMessage(2, "alice"), alice.id, 10);
+  await mustCreateFile(s, roomFile(alice.id));
   return alice.id;
 }
 

@@ -13,19 +13,29 @@ import type {
   AuditEntry,
   AuditEventType,
   ChatStore,
+  FileLimits,
+  FileStore,
   NewAccount,
+  NewFile,
   RedeemResult,
+  StoredFile,
   StoredMessage,
 } from "../../../lib/store/store.ts";
 
 /**
  * The store the server takes (`ServerStore` in
- * `lib/server/net/chat_server.ts`): both contracts and closing.
+ * `lib/server/net/chat_server.ts`: the account and chat contracts and
+ * closing) and the shared files' records.
  */
-export type ContractStore = AccountStore & ChatStore & { close(): void };
+export type ContractStore = AccountStore & ChatStore & FileStore & {
+  close(): void;
+};
 
 /** A method of the store interfaces, which the suite must all exercise. */
-export type ContractMethod = keyof AccountStore | keyof ChatStore;
+export type ContractMethod =
+  | keyof AccountStore
+  | keyof ChatStore
+  | keyof FileStore;
 
 /**
  * Ways a harness can make its store fail as a real deployment would. Each is
@@ -202,4 +212,107 @@ export function redeem(
     { now, newHash, nextRecoveryCodeHash },
     redeemAudit(now),
   );
+}
+
+/** Limits no case of the suite reaches unless it means to. */
+export const ROOMY: FileLimits = {
+  maxOwnerBytes: 1_000_000,
+  maxUnfinished: 10,
+};
+
+/**
+ * A file `notes.txt` of 100 bytes from alice (account `ownerAccountId`),
+ * offered at 1,000 into the room `lobby` (shown as `Lobby`).
+ */
+export function roomFile(
+  ownerAccountId: number,
+  overrides: Partial<NewFile> = {},
+): NewFile {
+  return {
+    ownerAccountId,
+    sender: "alice",
+    room: "lobby",
+    roomName: "Lobby",
+    recipientAccountId: null,
+    recipient: null,
+    name: "notes.txt",
+    size: 100,
+    sha256: "a".repeat(64),
+    createdAt: 1_000,
+    ...overrides,
+  };
+}
+
+/**
+ * A file `notes.txt` of 100 bytes from alice (account `ownerAccountId`) to
+ * bob (account `recipientAccountId`), offered at 1,000.
+ */
+export function privateFile(
+  ownerAccountId: number,
+  recipientAccountId: number,
+  overrides: Partial<NewFile> = {},
+): NewFile {
+  return roomFile(ownerAccountId, {
+    room: null,
+    roomName: null,
+    recipientAccountId,
+    recipient: "bob",
+    ...overrides,
+  });
+}
+
+/** Records `file` (within `limits`) or fails; resolves the record. */
+export async function mustCreateFile(
+  store: FileStore,
+  file: NewFile,
+  limits: FileLimits = ROOMY,
+): Promise<StoredFile> {
+  const result = await store.createFile(file, limits);
+  assert.ok(result.ok, `file ${file.name} should be recorded`);
+  return result.file;
+}
+
+/**
+ * The message `id` that shares `file`, sent at `createdAt`: to its room or
+ * its recipient, from its sender, its text the file's name.
+ */
+export function fileMessage(
+  id: number,
+  file: StoredFile,
+  createdAt = id,
+): StoredMessage {
+  return {
+    id,
+    room: file.room,
+    sender: file.sender,
+    recipient: file.recipient,
+    text: file.name,
+    createdAt,
+    file: { id: file.id, name: file.name, size: file.size },
+  };
+}
+
+/**
+ * Records `file` and completes it with message `messageId` sent at
+ * `completedAt` (no offline delivery), or fails; resolves the complete
+ * record and its message.
+ */
+export async function mustShare(
+  store: FileStore,
+  file: NewFile,
+  messageId: number,
+  completedAt = 2_000,
+): Promise<{ file: StoredFile; message: StoredMessage }> {
+  const created = await mustCreateFile(store, file);
+  const message = fileMessage(messageId, created, completedAt);
+  assert.equal(await store.completeFile(created.id, message), "stored");
+  return {
+    file: { ...created, completedAt, messageId },
+    message,
+  };
+}
+
+/** The ids of `files`, in order. */
+export function fileIdsOf(files: readonly StoredFile[]): number[] {
+  return files.map((file) => file.id);
 }
