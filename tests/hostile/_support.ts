@@ -101,8 +101,9 @@ export interface CaseContext {
 export function hostileTest(
   name: string,
   fn: (context: CaseContext) => Promise<void>,
+  options: Pick<Deno.TestDefinition, "sanitizeResources"> = {},
 ): void {
-  Deno.test(`hostile: ${name}`, async (t) => {
+  Deno.test({ name: `hostile: ${name}`, ...options }, async (t) => {
     const mine: Row[] = [];
     const context: CaseContext = {
       row(caseName, tried) {
