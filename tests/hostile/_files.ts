@@ -664,7 +664,7 @@ export async function flood(context: CaseContext): Promise<void> {
   await caseRow(
     context,
     "Files: a flood of tiny files",
-    `alice sends ${count} FILE_SEND of distinct 1-byte files in one write while carol sends ${chatLines} MSG to dave; then a minute later (ManualClock) one more`,
+    `alice sends ${count} FILE_SEND of distinct 1-byte files in one write while carol sends ${chatLines} MSG to dave; finishes the 4 taken; one more, one after logging in again, one a minute later (ManualClock)`,
     {},
     async (s) => {
       const offers = Array.from(
@@ -740,6 +740,18 @@ export async function flood(context: CaseContext): Promise<void> {
       s.check(
         still.startsWith("ERROR rate_limited "),
         `within the minute: ${still}`,
+      );
+      // A new session of the same account does not start a new minute.
+      await s.alice.send("LOGOUT");
+      await s.alice.expect("LOGOUT_SUCCESS");
+      s.alice = await s.h.login("alice");
+      const relogged = await refused(
+        s.alice,
+        `FILE_SEND #${LOBBY} 1 ${sha256(new Uint8Array([202]))} again.bin`,
+      ).catch((error) => `no ERROR: ${firstLine(error)}`);
+      s.check(
+        relogged.startsWith("ERROR rate_limited "),
+        `after logging in again: ${relogged.slice(0, 80)}`,
       );
       s.h.clock.advance(60_000);
       const late = await offer(
