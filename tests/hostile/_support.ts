@@ -101,9 +101,8 @@ export interface CaseContext {
 export function hostileTest(
   name: string,
   fn: (context: CaseContext) => Promise<void>,
-  options: Pick<Deno.TestDefinition, "sanitizeResources"> = {},
 ): void {
-  Deno.test({ name: `hostile: ${name}`, ...options }, async (t) => {
+  Deno.test(`hostile: ${name}`, async (t) => {
     const mine: Row[] = [];
     const context: CaseContext = {
       row(caseName, tried) {

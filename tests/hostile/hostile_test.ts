@@ -66,12 +66,7 @@ hostileTest("files: an upload that lies about its hash", lyingHash);
 
 hostileTest("files: tickets replayed, borrowed, crossed", tickets);
 
-// An upload the server stops reading (the newer request wins) leaves a
-// "requestBody" resource in Deno until well after the test, though both
-// sides are closed; the case's own checks are all kept.
-hostileTest("files: two PUTs of one upload at once", racingPuts, {
-  sanitizeResources: false,
-});
+hostileTest("files: two PUTs of one upload at once", racingPuts);
 
 hostileTest("files: one user's quota exhausted", quota);
 
