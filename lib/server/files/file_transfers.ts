@@ -376,16 +376,19 @@ function abortable(
 ): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   const aborted = new Promise<never>((_, reject) => {
-    if (signal.aborted) reject(signal.reason);
-    signal.addEventListener("abort", () => {
-      // Stop the request's body too, so nothing is left reading it.
+    const stop = () => {
+      // Stop the request's body too, so nothing is left reading it (even
+      // when the abort came before the first read).
       reader.cancel(signal.reason).catch(() => {});
       reject(signal.reason);
-    }, { once: true });
+    };
+    if (signal.aborted) stop();
+    else signal.addEventListener("abort", stop, { once: true });
   });
   aborted.catch(() => {});
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
+      if (signal.aborted) throw signal.reason;
       const { done, value } = await Promise.race([reader.read(), aborted]);
       // Cancelled by the abort, the read ends as if the body had: it did not.
       if (signal.aborted) throw signal.reason;
