@@ -766,7 +766,7 @@ export async function flood(context: CaseContext): Promise<void> {
       );
       return `${
         summarize(shape)
-      }; ${heard.length} chat lines in order; a minute later an offer is taken`;
+      }; ${heard.length} chat lines in order; still rate_limited after logging in again; a minute later an offer is taken`;
     },
   );
 }
