@@ -10,6 +10,17 @@
 
 import { badInput, manualSlowloris } from "./_bad_input.ts";
 import { corruptDatabase, killCycles } from "./_faults.ts";
+import {
+  concurrentGets,
+  cutUpload,
+  flood,
+  hostileNames,
+  lyingHash,
+  oversized,
+  quota,
+  racingPuts,
+  tickets,
+} from "./_files.ts";
 import { fuzzCommands, fuzzFramer, fuzzLive, fuzzReplies } from "./_fuzz.ts";
 import { races } from "./_races.ts";
 import { secretProbes, secretScan } from "./_secrets.ts";
@@ -44,6 +55,24 @@ hostileTest("secrets: probes at a live server", secretProbes);
 hostileTest("faults: kill -9 during bursts, restart", killCycles);
 
 hostileTest("faults: truncated or garbled database", corruptDatabase);
+
+hostileTest("files: hostile names", hostileNames);
+
+hostileTest("files: over the size limit", oversized);
+
+hostileTest("files: an upload cut half-way, resumed", cutUpload);
+
+hostileTest("files: an upload that lies about its hash", lyingHash);
+
+hostileTest("files: tickets replayed, borrowed, crossed", tickets);
+
+hostileTest("files: two PUTs of one upload at once", racingPuts);
+
+hostileTest("files: one user's quota exhausted", quota);
+
+hostileTest("files: a flood of tiny files", flood);
+
+hostileTest("files: too many transfers at once", concurrentGets);
 
 hostileTest("secrets: scan of the whole suite", secretScan);
 

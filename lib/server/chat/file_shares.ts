@@ -48,8 +48,13 @@ export const DEFAULT_FILE_LIMITS: Omit<FileSharingLimits, "retentionDays"> = {
 
 /** Unfinished uploads one account may have at once. */
 export const MAX_UNFINISHED_UPLOADS = 4;
-/** Offers one member may make a minute (a flood of tiny files). */
+/**
+ * Offers one account may make a minute (a flood of tiny files), across its
+ * sessions: logging in again does not start a new minute.
+ */
 export const MAX_OFFERS_PER_MINUTE = 20;
+/** Accounts in the offer rate's map past which quiet ones are dropped. */
+const OFFER_RATE_SWEEP_SIZE = 1000;
 /** Files `FILES` lists, the newest. */
 export const FILE_LIST_LIMIT = 50;
 /** An upload not finished within this long is dropped. */
@@ -68,7 +73,8 @@ export interface FileSharingParts {
 export class FileShares {
   #chat: ChatContext;
   #parts: FileSharingParts;
-  #offers = new WeakMap<ChatMember, number[]>();
+  /** Recent offers' times by account id. */
+  #offers = new Map<number, number[]>();
 
   constructor(chat: ChatContext, parts: FileSharingParts) {
     this.#chat = chat;
@@ -329,16 +335,26 @@ export class FileShares {
   /** Counts an offer; false past {@linkcode MAX_OFFERS_PER_MINUTE}. */
   #withinRate(member: ChatMember): boolean {
     const now = this.#chat.clock.now();
-    const recent = (this.#offers.get(member) ?? []).filter((at) =>
+    if (this.#offers.size > OFFER_RATE_SWEEP_SIZE) this.#dropQuietAccounts(now);
+    const recent = (this.#offers.get(member.accountId) ?? []).filter((at) =>
       now - at < 60_000
     );
     if (recent.length >= MAX_OFFERS_PER_MINUTE) {
-      this.#offers.set(member, recent);
+      this.#offers.set(member.accountId, recent);
       return false;
     }
     recent.push(now);
-    this.#offers.set(member, recent);
+    this.#offers.set(member.accountId, recent);
     return true;
+  }
+
+  /** Forgets accounts with no offer in the last minute (bounds the map). */
+  #dropQuietAccounts(now: number): void {
+    for (const [account, times] of this.#offers) {
+      if (now - (times[times.length - 1] ?? 0) >= 60_000) {
+        this.#offers.delete(account);
+      }
+    }
   }
 }
 

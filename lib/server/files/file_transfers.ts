@@ -100,20 +100,48 @@ export class FileTransfers {
   ): Promise<Response> {
     const grant = this.#redeem(token, id, "upload");
     if (grant === undefined) return invalidToken();
-    const file = await this.#options.store.getFile(id);
-    if (file === undefined) return failure(404, "no_such_file", "No such file");
-    if (file.completedAt !== null) {
-      return json(201, { received: file.size, complete: true });
-    }
     const offsetText = request.headers.get("upload-offset") ?? "";
     if (!/^(?:0|[1-9][0-9]{0,15})$/.test(offsetText)) {
       return failure(400, "bad_offset", "Upload-Offset must be a byte count");
     }
     // A newer request for the same upload wins: the older one's peer has
-    // given up on it, even if its socket has not told us yet.
+    // given up on it, even if its socket has not told us yet. The slot is
+    // taken in the same tick as the older one is looked up, so two requests
+    // at once queue up instead of both writing the part file.
     const earlier = this.#uploads.get(id);
+    const stop = new AbortController();
+    let finished!: () => void;
+    const done = new Promise<void>((resolve) => finished = resolve);
+    this.#uploads.set(id, { stop, done });
     earlier?.stop.abort();
-    await earlier?.done;
+    try {
+      await earlier?.done;
+      if (stop.signal.aborted) {
+        return failure(400, "interrupted", "The upload was interrupted");
+      }
+      return await this.#uploadAlone(request, id, offsetText, grant, stop);
+    } finally {
+      if (this.#uploads.get(id)?.stop === stop) this.#uploads.delete(id);
+      // A body refused unread is dropped, not left to the connection.
+      if (!request.bodyUsed) await request.body?.cancel().catch(() => {});
+      finished();
+    }
+  }
+
+  /** An upload's request once no other request for that upload runs. */
+  async #uploadAlone(
+    request: Request,
+    id: number,
+    offsetText: string,
+    grant: TicketGrant,
+    stop: AbortController,
+  ): Promise<Response> {
+    // Read after the wait: an earlier request may have completed it.
+    const file = await this.#options.store.getFile(id);
+    if (file === undefined) return failure(404, "no_such_file", "No such file");
+    if (file.completedAt !== null) {
+      return json(201, { received: file.size, complete: true });
+    }
     const held = await this.#options.vault.heldBytes(id);
     if (Number(offsetText) !== held) {
       return failure(409, "offset_mismatch", `The server holds ${held} bytes`, {
@@ -129,10 +157,6 @@ export class FileTransfers {
     }
     const release = this.#claim(grant.holder);
     if (release === undefined) return busy();
-    const stop = new AbortController();
-    let finished!: () => void;
-    const done = new Promise<void>((resolve) => finished = resolve);
-    this.#uploads.set(id, { stop, done });
     try {
       return await this.#receive(
         file,
@@ -142,8 +166,6 @@ export class FileTransfers {
         grant,
       );
     } finally {
-      if (this.#uploads.get(id)?.stop === stop) this.#uploads.delete(id);
-      finished();
       release();
     }
   }
@@ -354,15 +376,22 @@ function abortable(
 ): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   const aborted = new Promise<never>((_, reject) => {
-    if (signal.aborted) reject(signal.reason);
-    signal.addEventListener("abort", () => reject(signal.reason), {
-      once: true,
-    });
+    const stop = () => {
+      // Stop the request's body too, so nothing is left reading it (even
+      // when the abort came before the first read).
+      reader.cancel(signal.reason).catch(() => {});
+      reject(signal.reason);
+    };
+    if (signal.aborted) stop();
+    else signal.addEventListener("abort", stop, { once: true });
   });
   aborted.catch(() => {});
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
+      if (signal.aborted) throw signal.reason;
       const { done, value } = await Promise.race([reader.read(), aborted]);
+      // Cancelled by the abort, the read ends as if the body had: it did not.
+      if (signal.aborted) throw signal.reason;
       if (done) controller.close();
       else controller.enqueue(value);
     },
