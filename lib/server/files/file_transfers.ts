@@ -375,27 +375,29 @@ function abortable(
   signal: AbortSignal,
 ): ReadableStream<Uint8Array> {
   const reader = body.getReader();
-  const aborted = new Promise<never>((_, reject) => {
-    const stop = () => {
-      // Stop the request's body too, so nothing is left reading it (even
-      // when the abort came before the first read).
-      reader.cancel(signal.reason).catch(() => {});
-      reject(signal.reason);
-    };
-    if (signal.aborted) stop();
-    else signal.addEventListener("abort", stop, { once: true });
-  });
-  aborted.catch(() => {});
+  // Cancelling the reader ends a read in progress (as done) and stops the
+  // request's body, so nothing is left reading it, even when the abort came
+  // before the first read. No race per read: a promise raced against each
+  // read would keep every chunk reachable and the heap would grow with the
+  // upload (hundreds of MB for a large file).
+  const stop = () => void reader.cancel(signal.reason).catch(() => {});
+  if (signal.aborted) stop();
+  else signal.addEventListener("abort", stop, { once: true });
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       if (signal.aborted) throw signal.reason;
-      const { done, value } = await Promise.race([reader.read(), aborted]);
+      const { done, value } = await reader.read();
       // Cancelled by the abort, the read ends as if the body had: it did not.
       if (signal.aborted) throw signal.reason;
-      if (done) controller.close();
-      else controller.enqueue(value);
+      if (done) {
+        signal.removeEventListener("abort", stop);
+        controller.close();
+      } else {
+        controller.enqueue(value);
+      }
     },
     cancel(reason) {
+      signal.removeEventListener("abort", stop);
       return reader.cancel(reason);
     },
   }, { highWaterMark: 0 });
