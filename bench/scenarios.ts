@@ -28,6 +28,7 @@ import {
 } from "./load_gen.ts";
 import { NGIRCD_INSTALL_HINT } from "./ngircd.ts";
 import {
+  type BenchFileSharing,
   freePort,
   type MemoryReport,
   type ServerHandle,
@@ -194,7 +195,8 @@ export interface FanoutResult extends FanoutParams {
   loadgenProfile?: { file: string; top: ProfileEntry[] };
 }
 
-function protocolFor(kind: ServerKind): Protocol {
+/** The load generator's protocol for a server kind. */
+export function protocolFor(kind: ServerKind): Protocol {
   switch (kind) {
     case "tcpchat":
       return tcpchatProtocol(BENCH_PASSWORD);
@@ -221,6 +223,8 @@ async function startServer(
     ngircdPenalties?: boolean;
     /** TCPChat: also serve WebSockets on this port (0: a free one). */
     webPort?: number;
+    /** TCPChat: share files (needs `webPort`). */
+    files?: BenchFileSharing;
   },
 ): Promise<ServerHandle> {
   switch (spec.kind) {
@@ -242,6 +246,7 @@ async function startServer(
         loginTimeoutMs: options.loginTimeoutMs,
         inspectPort: options.inspectPort,
         webPort: options.webPort,
+        files: options.files,
       });
     }
     case "ceiling":
@@ -283,7 +288,7 @@ async function closeAll(clients: Client[]): Promise<void> {
 }
 
 /** An empty fan-out row, for a server that could not run. */
-function skippedFanout(
+export function skippedFanout(
   spec: ServerSpec,
   params: FanoutParams,
   reason: string,
@@ -323,7 +328,7 @@ function skippedFanout(
 const SAMPLE_MS = 100;
 
 /** A server with its clients logged in, between send phases. */
-interface Session {
+export interface Session {
   spec: ServerSpec;
   server: ServerHandle;
   /** Every client that logged in (some may have closed since). */
@@ -341,7 +346,7 @@ interface Session {
  * notices settle, runs `body`, and stops everything; `skipped` makes the
  * answer for a server that cannot start.
  */
-async function withSession<T>(
+export async function withSession<T>(
   spec: ServerSpec,
   limits: {
     clients: number;
@@ -349,6 +354,10 @@ async function withSession<T>(
     ratePerSecond: number;
     /** ngIRCd: keep its penalties. @default {true} */
     ngircdPenalties?: boolean;
+    /** TCPChat: its web port (0: a free one). */
+    webPort?: number;
+    /** TCPChat: share files. */
+    files?: BenchFileSharing;
   },
   context: BenchContext,
   skipped: (reason: string) => T,
@@ -368,6 +377,8 @@ async function withSession<T>(
       ratePerSecond: limits.ratePerSecond,
       ngircdPenalties: limits.ngircdPenalties,
       inspectPort: profiling ? freePort() : undefined,
+      webPort: limits.webPort,
+      files: limits.files,
     });
   } catch (error) {
     return skipped((error as Error).message);
@@ -416,13 +427,16 @@ async function withSession<T>(
  * clients each send `params.messages` at `params.rate` per second, then the
  * drain waits for the deliveries (until all arrived, or none for 5 s, 60 s
  * at most). With `steadySkipSeconds`, the deliveries of the steady window
- * are counted too.
+ * are counted too. `pacing.signal` ends the sends early (see
+ * `PaceOptions.signal` in load_gen.ts); `pacing.onMeasureStart` runs as the
+ * first measured message goes out.
  */
-async function sendPhase(
+export async function sendPhase(
   session: Session,
   params: FanoutParams,
   context: BenchContext,
   steadySkipSeconds?: number,
+  pacing: { signal?: AbortSignal; onMeasureStart?: () => void } = {},
 ): Promise<FanoutResult> {
   const { spec, server, sink, login } = session;
   // Clients the server dropped before this phase neither send nor receive.
@@ -448,9 +462,11 @@ async function sendPhase(
       messages: params.messages,
       rate: params.rate,
       warmupMessages: params.warmup,
+      signal: pacing.signal,
       onMeasureStart() {
         mark = markCpu(server);
         context.onMeasure?.("start", server);
+        pacing.onMeasureStart?.();
         if (sampling) {
           sample();
           sampler = setInterval(sample, SAMPLE_MS);
@@ -505,8 +521,12 @@ async function sendPhase(
       );
       selfProfiler = undefined;
     }
+    // Ended early: the row says how many each sender sent.
+    const sentEach = pacing.signal === undefined || senders.length === 0
+      ? params.messages
+      : pace.sent / senders.length;
     return {
-      ...fanoutRow(spec, params, {
+      ...fanoutRow(spec, { ...params, messages: sentEach }, {
         offeredLinesPerSec: params.senders * params.rate *
           (params.clients - 1),
         sink,
