@@ -279,7 +279,13 @@ export async function runFiles(
           context.log(
             `files: chat without a transfer, ${chat.clients} clients, ${chat.senders} senders x ${chat.messages} at ${chat.rate}/s`,
           );
-          const withoutTransfer = await sendPhase(session, chat, context);
+          const withoutTransfer = await sendPhase(
+            session,
+            chat,
+            context,
+            undefined,
+            { profileName: "files-no-transfer" },
+          );
           const during = async (
             direction: "upload" | "download",
             ended: Promise<unknown>,
@@ -304,6 +310,7 @@ export async function runFiles(
               undefined,
               {
                 signal: done.signal,
+                profileName: `files-${direction}`,
                 onMeasureStart() {
                   peer.go().catch(() => done.abort());
                 },

@@ -429,14 +429,20 @@ export async function withSession<T>(
  * at most). With `steadySkipSeconds`, the deliveries of the steady window
  * are counted too. `pacing.signal` ends the sends early (see
  * `PaceOptions.signal` in load_gen.ts); `pacing.onMeasureStart` runs as the
- * first measured message goes out.
+ * first measured message goes out; `pacing.profileName` names its
+ * profiles (with `--profile`).
  */
 export async function sendPhase(
   session: Session,
   params: FanoutParams,
   context: BenchContext,
   steadySkipSeconds?: number,
-  pacing: { signal?: AbortSignal; onMeasureStart?: () => void } = {},
+  pacing: {
+    signal?: AbortSignal;
+    onMeasureStart?: () => void;
+    /** The profiles' name, instead of one made from the server and senders. */
+    profileName?: string;
+  } = {},
 ): Promise<FanoutResult> {
   const { spec, server, sink, login } = session;
   // Clients the server dropped before this phase neither send nor receive.
@@ -503,9 +509,10 @@ export async function sendPhase(
             (params.senders * params.rate * (params.clients - 1)),
       };
     }
-    const profileName = `${sampling ? "peak-" : ""}${
-      spec.label.replace(/[^a-z0-9]+/gi, "_")
-    }-${params.senders}${sampling ? `x${params.rate}` : ""}`;
+    const profileName = pacing.profileName ??
+      `${sampling ? "peak-" : ""}${
+        spec.label.replace(/[^a-z0-9]+/gi, "_")
+      }-${params.senders}${sampling ? `x${params.rate}` : ""}`;
     let profile: FanoutResult["profile"];
     if (profiler !== undefined) {
       profile = await saveProfile(
