@@ -680,7 +680,7 @@ export function formatFiles(files: FilesResult): string[] {
             "upload",
             mib,
             seconds(t.uploadMs),
-            t.uploadMBps.toFixed(0),
+            fmtRate(t.uploadMBps),
             fmtMs(t.uploadTicketMs),
             `FILE_SHARED to the receiver ${
               fmtMs(t.sharedAfterMs)
@@ -692,7 +692,7 @@ export function formatFiles(files: FilesResult): string[] {
             "download",
             mib,
             seconds(t.downloadMs),
-            t.downloadMBps.toFixed(0),
+            fmtRate(t.downloadMBps),
             fmtMs(t.downloadTicketMs),
             `SHA-256 check ${seconds(t.verifyMs)} s: ${
               t.verified ? "verified" : "MISMATCH"
@@ -882,6 +882,10 @@ function fmtMs(value: number): string {
     : value >= 10
     ? value.toFixed(1)
     : value.toFixed(2);
+}
+
+function fmtRate(value: number): string {
+  return value >= 100 ? value.toFixed(0) : value.toFixed(1);
 }
 
 function mb(bytes: number): string {
