@@ -32,8 +32,11 @@ const BENCH_DIR = fileURLToPath(new URL(".", import.meta.url));
 const MIB = 1024 * 1024;
 /** Bytes per write while the source file is generated. */
 const WRITE_BYTES = MIB;
-/** The longest the transfer may take before the scenario gives up, s. */
-const MAX_TRANSFER_SECONDS = 600;
+/**
+ * The longest the chat keeps sending beside one direction of the transfer,
+ * s: the 500 MiB upload took 423 s in the committed run.
+ */
+const MAX_TRANSFER_SECONDS = 1200;
 
 /** Shape of the files scenario. */
 export interface FilesParams {

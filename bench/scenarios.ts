@@ -195,8 +195,7 @@ export interface FanoutResult extends FanoutParams {
   loadgenProfile?: { file: string; top: ProfileEntry[] };
 }
 
-/** The load generator's protocol for a server kind. */
-export function protocolFor(kind: ServerKind): Protocol {
+function protocolFor(kind: ServerKind): Protocol {
   switch (kind) {
     case "tcpchat":
       return tcpchatProtocol(BENCH_PASSWORD);
@@ -288,7 +287,7 @@ async function closeAll(clients: Client[]): Promise<void> {
 }
 
 /** An empty fan-out row, for a server that could not run. */
-export function skippedFanout(
+function skippedFanout(
   spec: ServerSpec,
   params: FanoutParams,
   reason: string,
