@@ -689,6 +689,13 @@ export interface PaceOptions {
   warmupMessages?: number;
   /** Called just before the first measured message is sent. */
   onMeasureStart?: () => void;
+  /**
+   * Ends the sends once aborted, after at least one measured message per
+   * sender: `messages` is then the most each sends (the files scenario
+   * chats for as long as its transfer lasts).
+   * @default {undefined}
+   */
+  signal?: AbortSignal;
 }
 
 /** When the sends ran and how late they were against the schedule. */
@@ -710,7 +717,8 @@ export interface PaceResult {
 export async function sendPaced(options: PaceOptions): Promise<PaceResult> {
   const senders = options.senders;
   const warmup = senders.length * (options.warmupMessages ?? 0);
-  const total = warmup + senders.length * options.messages;
+  let total = warmup + senders.length * options.messages;
+  const signal = options.signal;
   const intervalMs = 1000 / (senders.length * options.rate);
   const start = performance.now() + 20;
   let sent = 0;
@@ -719,6 +727,10 @@ export async function sendPaced(options: PaceOptions): Promise<PaceResult> {
   while (sent < total) {
     const now = performance.now();
     while (sent < total && start + sent * intervalMs <= now) {
+      if (signal?.aborted && sent >= warmup + senders.length) {
+        total = sent;
+        break;
+      }
       const sender = senders[sent % senders.length]!;
       const seq = Math.floor(sent / senders.length);
       const lag = now - (start + sent * intervalMs);

@@ -6,7 +6,7 @@
  *
  * @example
  * ```sh
- * deno task bench                       # everything, about 14 minutes
+ * deno task bench                       # everything, about 22 minutes
  * deno task bench --quick               # 10 clients, a few seconds
  * deno task bench --scenario fanout --servers tcpchat,ngircd
  * ```
@@ -19,6 +19,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { DEFAULT_PBKDF2_ITERATIONS } from "../lib/server/auth/password_hash.ts";
 import { FAST_HASH_ITERATIONS, templateDatabase } from "./accounts.ts";
+import { type FilesResult, runFiles } from "./files_scenario.ts";
 import { findNgircd, NGIRCD_INSTALL_HINT } from "./ngircd.ts";
 import {
   type BenchResults,
@@ -52,6 +53,7 @@ const BENCH_DIR = fileURLToPath(new URL(".", import.meta.url));
 const SCENARIOS = [
   "fanout",
   "websocket",
+  "files",
   "peak",
   "idle",
   "logins",
@@ -65,7 +67,7 @@ const NO_HISTORY = "tcpchat (history off)";
 const USAGE = `Usage: deno task bench [options]
 
   --quick                 10 clients and a few seconds per scenario (the smoke test)
-  --scenario <names>      fanout, websocket, peak, idle, logins, history, all (comma-separated; default all)
+  --scenario <names>      fanout, websocket, files, peak, idle, logins, history, all (comma-separated; default all)
   --servers <names>       tcpchat, ceiling, ngircd (comma-separated; default all)
   --clients <n>           fan-out clients (default 1000)
   --loads <list>          fan-out senders per load point (default 100,250,500)
@@ -76,6 +78,9 @@ const USAGE = `Usage: deno task bench [options]
   --ws-clients <n>        websocket: clients on each transport, TCP and WebSocket (default 1000; 5 with --quick)
   --ws-senders <list>     websocket: senders on each transport, one run per entry (default 10,25: about
                           40,000 and 100,000 lines/s in all; 2 with --quick); with --messages, --rate, --warmup
+  --file-mib <n>          files: size of the shared file in MiB (default 500; 4 with --quick)
+  --file-senders <n>      files: senders of the chat beside the transfer (default 50; 2 with --quick), among
+                          --clients, at --rate, --messages in the run without the transfer, --warmup
   --peak-senders <n>      peak: senders (default 200; 5 with --quick)
   --peak-rates <list>     peak: messages per second per sender, a staircase up to the first the server
                           falls behind at (default 10,15,20,30,40; 10 with --quick)
@@ -87,7 +92,7 @@ const USAGE = `Usage: deno task bench [options]
   --name <name>           results file name (default: latest, quick or partial)
   --cache-dir <dir>       account templates (default bench/.cache)
   --profile               save CPU profiles of the Deno servers and the load generator
-  --max-minutes <n>       stop everything after this long (default 30)
+  --max-minutes <n>       stop everything after this long (default 40)
   --no-wait-quiet         do not wait for other processes to go quiet before a run
   --render <file.json>    rewrite the table and chart of earlier results (no run)
   --help`;
@@ -107,6 +112,8 @@ interface Config {
   repeat: number;
   wsClients: number;
   wsSenders: number[];
+  fileMib: number;
+  fileSenders: number;
   peakSenders: number;
   peakRates: number[];
   peakSeconds: number;
@@ -137,6 +144,8 @@ function parseConfig(args: string[]): Config {
       repeat: { type: "string" },
       "ws-clients": { type: "string" },
       "ws-senders": { type: "string" },
+      "file-mib": { type: "string" },
+      "file-senders": { type: "string" },
       "peak-senders": { type: "string" },
       "peak-rates": { type: "string" },
       "peak-seconds": { type: "string" },
@@ -210,6 +219,12 @@ function parseConfig(args: string[]): Config {
       : values["ws-senders"].split(",").map((v) =>
         positive("ws-senders", v, 1)
       ),
+    fileMib: positive("file-mib", values["file-mib"], quick ? 4 : 500),
+    fileSenders: positive(
+      "file-senders",
+      values["file-senders"],
+      quick ? 2 : 50,
+    ),
     peakSenders: positive(
       "peak-senders",
       values["peak-senders"],
@@ -229,7 +244,8 @@ function parseConfig(args: string[]): Config {
       (quick ? "quick" : all && !values.servers ? "latest" : "partial"),
     cacheDir: values["cache-dir"] ?? join(BENCH_DIR, ".cache"),
     profile: values.profile,
-    maxMinutes: positive("max-minutes", values["max-minutes"], 30),
+    // 30 before the files scenario, whose upload alone took 7 minutes.
+    maxMinutes: positive("max-minutes", values["max-minutes"], 40),
     waitQuiet: !values["no-wait-quiet"],
   };
 }
@@ -363,12 +379,15 @@ export async function main(args: string[]): Promise<number> {
   const idle: IdleResult[] = [];
   let logins: BenchResults["logins"] = null;
   let historyWrites: BenchResults["historyWrites"] = null;
+  let files: FilesResult | null = null;
   try {
     const wants = (s: Scenario) => config.scenarios.includes(s);
     const fastCount = Math.max(
       wants("fanout") || wants("peak") ? config.clients : 0,
       wants("idle") ? config.idle : 0,
       wants("websocket") ? 2 * config.wsClients : 0,
+      // The files scenario's two transfer clients come after the chat's.
+      wants("files") ? config.clients + 2 : 0,
     );
     if (fastCount > 0 && config.servers.includes("tcpchat")) {
       context.fastTemplate = await templateDatabase(fastCount, {
@@ -476,6 +495,43 @@ export async function main(args: string[]): Promise<number> {
         );
       }
     }
+    if (wants("files") && config.servers.includes("tcpchat")) {
+      const backgroundCores = config.waitQuiet
+        ? await waitForQuietMachine(0.25, 30_000)
+        : undefined;
+      const params = {
+        clients: config.clients,
+        senders: Math.min(config.fileSenders, config.clients),
+        messages: config.messages,
+        rate: config.rate,
+        warmup: config.warmup,
+        fileBytes: Math.round(config.fileMib * 2 ** 20),
+      };
+      log(
+        `files: tcpchat, a ${config.fileMib} MiB file between two clients beside ${params.clients} chatting (${params.senders} senders at ${params.rate}/s)`,
+      );
+      files = await runFiles(params, context);
+      const rows = [
+        files.withoutTransfer,
+        files.duringUpload,
+        files.duringDownload,
+      ];
+      for (const row of rows) {
+        if (row !== undefined) row.backgroundCores = backgroundCores;
+      }
+      const t = files.transfer;
+      log(
+        files.skipped !== undefined
+          ? `  skipped: ${files.skipped}`
+          : t === undefined
+          ? `  transfer failed: ${files.failed}`
+          : `  upload ${t.uploadMBps.toFixed(0)} MB/s, download ${
+            t.downloadMBps.toFixed(0)
+          } MB/s; chat p99 ${
+            rows.map((row) => row?.latencyMs.p99.toFixed(1)).join(", ")
+          } ms without a transfer, during the upload, during the download`,
+      );
+    }
     if (wants("peak")) {
       // Each server climbs its own staircase of rates, logged in once.
       for (const kind of config.servers) {
@@ -573,6 +629,8 @@ export async function main(args: string[]): Promise<number> {
       repeat: config.repeat,
       wsClients: config.wsClients,
       wsSenders: config.wsSenders,
+      fileMib: config.fileMib,
+      fileSenders: config.fileSenders,
       peakSenders: config.peakSenders,
       peakRates: config.peakRates,
       peakSeconds: config.peakSeconds,
@@ -585,6 +643,7 @@ export async function main(args: string[]): Promise<number> {
     notes,
     fanout,
     websocket,
+    files,
     peak,
     idle,
     logins,

@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { FilesResult } from "./files_scenario.ts";
 import type {
   FanoutResult,
   HistoryWriteResult,
@@ -45,6 +46,9 @@ export interface BenchResults {
     /** The WebSocket scenario's shape, per transport (absent in results written before it). */
     wsClients?: number;
     wsSenders?: number[];
+    /** The files scenario's shape (absent in results written before it). */
+    fileMib?: number;
+    fileSenders?: number;
     /** The peak scenario's shape (absent in results written before it). */
     peakSenders?: number;
     peakRates?: number[];
@@ -64,6 +68,11 @@ export interface BenchResults {
    * absent in results written before it.
    */
   websocket?: FanoutResult[];
+  /**
+   * The files scenario: a transfer and the chat without and during it;
+   * null when not run, absent in results written before it.
+   */
+  files?: FilesResult | null;
   /**
    * The peak scenario's runs, each with its steady window (`sustained`);
    * absent in results written before it.
@@ -440,6 +449,7 @@ export function formatReport(results: BenchResults): string {
   }
   const websocket = results.websocket ?? [];
   if (websocket.length > 0) lines.push("", ...formatWebSocket(websocket));
+  if (results.files) lines.push("", ...formatFiles(results.files));
   const peak = results.peak ?? [];
   if (peak.length > 0) lines.push("", ...formatPeak(results, peak));
   if (results.idle.length > 0) {
@@ -642,6 +652,92 @@ function formatWebSocket(rows: readonly FanoutResult[]): string[] {
   return lines;
 }
 
+/** The files scenario's section of the report. */
+export function formatFiles(files: FilesResult): string[] {
+  const mib = (files.fileBytes / 2 ** 20).toFixed(0);
+  const chat = files.withoutTransfer;
+  const lines = [
+    `Files: one TCPChat server sharing files over its web port; a ${mib} MiB file (random bytes) uploaded by one client and downloaded by another (PUT and GET /files/<id>, the two in their own process; the receiver checks the SHA-256) while ${
+      fmtInt(files.clients)
+    } clients chat in the lobby: ${files.senders} senders at ${files.rate} msg/s after ${
+      chat?.warmup ?? 0
+    } uncounted each time, with no transfer, then for as long as the upload lasts, then the download (each starting with the first counted message). MB = 10^6 bytes.`,
+  ];
+  if (files.skipped !== undefined) {
+    lines.push(`  skipped: ${files.skipped}`);
+    return lines;
+  }
+  const t = files.transfer;
+  if (t === undefined) {
+    lines.push(`  transfer failed: ${files.failed ?? "no result"}`);
+  } else {
+    const seconds = (ms: number) => (ms / 1000).toFixed(2);
+    lines.push(
+      table(
+        ["direction", "MiB", "s", "MB/s", "ticket ms", "then"],
+        [
+          [
+            "upload",
+            mib,
+            seconds(t.uploadMs),
+            fmtRate(t.uploadMBps),
+            fmtMs(t.uploadTicketMs),
+            `FILE_SHARED to the receiver ${
+              fmtMs(t.sharedAfterMs)
+            } ms after the 201; clients' CPU ${
+              t.uploadCpuSeconds.toFixed(1)
+            } s`,
+          ],
+          [
+            "download",
+            mib,
+            seconds(t.downloadMs),
+            fmtRate(t.downloadMBps),
+            fmtMs(t.downloadTicketMs),
+            `SHA-256 check ${seconds(t.verifyMs)} s: ${
+              t.verified ? "verified" : "MISMATCH"
+            }; clients' CPU ${t.downloadCpuSeconds.toFixed(1)} s`,
+          ],
+        ],
+      ),
+      `  upload ${seconds(t.uploadTotalMs)} s from FILE_SEND, download ${
+        seconds(t.downloadTotalMs)
+      } s from FILE_GET to the checked file; before them: source written in ${
+        files.generateSeconds.toFixed(1)
+      } s, hashed by the sender in ${files.hashSeconds.toFixed(1)} s`,
+    );
+  }
+  const rows = [
+    ["no transfer", files.withoutTransfer],
+    ["during upload", files.duringUpload],
+    ["during download", files.duringDownload],
+  ] as const;
+  lines.push(
+    table(
+      ["chat", "S", "msgs", ...FANOUT_COLUMNS],
+      rows.filter(([, r]) => r !== undefined).map(([label, r]) => [
+        label,
+        String(r!.senders),
+        r!.messages.toFixed(0),
+        ...fanoutCells(r!),
+      ]),
+    ),
+  );
+  for (const [label, r] of rows) {
+    if (r !== undefined && r.disconnects > 0) {
+      lines.push(
+        `  ${label}: ${r.disconnects} connections lost, e.g. ${
+          r.disconnectReasons.join("; ")
+        }`,
+      );
+    }
+  }
+  if (files.failed !== undefined && t !== undefined) {
+    lines.push(`  failed: ${files.failed}`);
+  }
+  return lines;
+}
+
 /** The peak scenario's section of the report. */
 function formatPeak(
   results: BenchResults,
@@ -786,6 +882,10 @@ function fmtMs(value: number): string {
     : value >= 10
     ? value.toFixed(1)
     : value.toFixed(2);
+}
+
+function fmtRate(value: number): string {
+  return value >= 100 ? value.toFixed(0) : value.toFixed(1);
 }
 
 function mb(bytes: number): string {

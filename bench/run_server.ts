@@ -4,7 +4,10 @@
  * a benchmark scenario needs (`server.ts` has no flags for the flood limit
  * or the hashing cost). Prints `PORT <n>` once it listens, and stops on
  * SIGTERM or SIGINT. With `--web-port` it also serves the WebSocket endpoint
- * (`/ws`) and prints `WEB_PORT <n>` just before `PORT <n>`.
+ * (`/ws`) and prints `WEB_PORT <n>` just before `PORT <n>`. With
+ * `--files-dir` (which needs `--web-port`) it shares files, with the limits
+ * of `--max-file-size`, `--file-quota` and `--min-free-disk` (as
+ * `server.ts`'s flags: a size with K, M or G).
  *
  * `--history off` replaces the store's `insertMessages` with a no-op, so the
  * same server runs without persisting chat history: the baseline for the
@@ -19,14 +22,18 @@
  */
 
 import { parseArgs } from "node:util";
-import { startChatServer } from "../lib/server/net/chat_server.ts";
+import {
+  type FileSharingOptions,
+  startChatServer,
+} from "../lib/server/net/chat_server.ts";
 import { SqliteStore } from "../lib/store/sqlite/sqlite_store.ts";
 
 const USAGE =
   `Usage: run_server.ts --db <file> [--port 0] [--hash-iterations <n>]
   [--rate-burst <n>] [--rate-per-second <n>] [--max-clients <n>]
   [--max-queue-bytes <n>] [--login-timeout-ms <n>] [--history on|off]
-  [--web-port <n>]`;
+  [--web-port <n>] [--files-dir <dir> [--max-file-size <size>]
+  [--file-quota <size>] [--min-free-disk <size>]]`;
 
 /** Runs the command line; resolves once the server has stopped. */
 export async function main(args: string[]): Promise<number> {
@@ -46,6 +53,10 @@ export async function main(args: string[]): Promise<number> {
         "login-timeout-ms": { type: "string", default: "60000" },
         history: { type: "string", default: "on" },
         "web-port": { type: "string" },
+        "files-dir": { type: "string" },
+        "max-file-size": { type: "string", default: "100M" },
+        "file-quota": { type: "string", default: "1G" },
+        "min-free-disk": { type: "string", default: "512M" },
       },
     }));
   } catch (error) {
@@ -55,6 +66,25 @@ export async function main(args: string[]): Promise<number> {
   if (values.db === undefined) {
     console.error(`--db is required\n${USAGE}`);
     return 2;
+  }
+  if (values["files-dir"] !== undefined && values["web-port"] === undefined) {
+    console.error(`--files-dir needs --web-port\n${USAGE}`);
+    return 2;
+  }
+  let files: FileSharingOptions | undefined;
+  if (values["files-dir"] !== undefined) {
+    try {
+      files = {
+        dir: values["files-dir"],
+        maxFileBytes: byteSize(values["max-file-size"]),
+        quotaBytes: byteSize(values["file-quota"]),
+        minFreeBytes: byteSize(values["min-free-disk"]),
+        retentionDays: 30,
+      };
+    } catch (error) {
+      console.error(`${(error as Error).message}\n${USAGE}`);
+      return 2;
+    }
   }
   const store = SqliteStore.open(values.db);
   if (values.history === "off") {
@@ -79,6 +109,7 @@ export async function main(args: string[]): Promise<number> {
     maxQueueBytes: optionalNumber(values["max-queue-bytes"]),
     loginTimeoutMs: Number(values["login-timeout-ms"]),
     webPort: optionalNumber(values["web-port"]),
+    files,
   });
   const onSignal = () => stop.abort();
   Deno.addSignalListener("SIGTERM", onSignal);
@@ -106,6 +137,25 @@ export function collectGarbage(): void {
   gc?.();
   gc?.();
   console.log(`MEMORY ${JSON.stringify(Deno.memoryUsage())}`);
+}
+
+const SIZE_UNITS: Readonly<Record<string, number>> = {
+  "": 1,
+  k: 1024,
+  m: 1024 ** 2,
+  g: 1024 ** 3,
+};
+
+/** A size as `server.ts` takes it (`600M`, `2G`, `0`), in bytes. */
+export function byteSize(text: string): number {
+  const match = /^(\d+)([kmg]?)$/i.exec(text.trim());
+  const value = match === null
+    ? NaN
+    : Number(match[1]) * SIZE_UNITS[match[2]!.toLowerCase()]!;
+  if (!Number.isSafeInteger(value)) {
+    throw new RangeError(`Cannot use the size ${JSON.stringify(text)}`);
+  }
+  return value;
 }
 
 function optionalNumber(value: string | undefined): number | undefined {

@@ -28,6 +28,7 @@ import {
 } from "./load_gen.ts";
 import { NGIRCD_INSTALL_HINT } from "./ngircd.ts";
 import {
+  type BenchFileSharing,
   freePort,
   type MemoryReport,
   type ServerHandle,
@@ -221,6 +222,8 @@ async function startServer(
     ngircdPenalties?: boolean;
     /** TCPChat: also serve WebSockets on this port (0: a free one). */
     webPort?: number;
+    /** TCPChat: share files (needs `webPort`). */
+    files?: BenchFileSharing;
   },
 ): Promise<ServerHandle> {
   switch (spec.kind) {
@@ -242,6 +245,7 @@ async function startServer(
         loginTimeoutMs: options.loginTimeoutMs,
         inspectPort: options.inspectPort,
         webPort: options.webPort,
+        files: options.files,
       });
     }
     case "ceiling":
@@ -323,7 +327,7 @@ function skippedFanout(
 const SAMPLE_MS = 100;
 
 /** A server with its clients logged in, between send phases. */
-interface Session {
+export interface Session {
   spec: ServerSpec;
   server: ServerHandle;
   /** Every client that logged in (some may have closed since). */
@@ -341,7 +345,7 @@ interface Session {
  * notices settle, runs `body`, and stops everything; `skipped` makes the
  * answer for a server that cannot start.
  */
-async function withSession<T>(
+export async function withSession<T>(
   spec: ServerSpec,
   limits: {
     clients: number;
@@ -349,6 +353,10 @@ async function withSession<T>(
     ratePerSecond: number;
     /** ngIRCd: keep its penalties. @default {true} */
     ngircdPenalties?: boolean;
+    /** TCPChat: its web port (0: a free one). */
+    webPort?: number;
+    /** TCPChat: share files. */
+    files?: BenchFileSharing;
   },
   context: BenchContext,
   skipped: (reason: string) => T,
@@ -368,6 +376,8 @@ async function withSession<T>(
       ratePerSecond: limits.ratePerSecond,
       ngircdPenalties: limits.ngircdPenalties,
       inspectPort: profiling ? freePort() : undefined,
+      webPort: limits.webPort,
+      files: limits.files,
     });
   } catch (error) {
     return skipped((error as Error).message);
@@ -416,13 +426,22 @@ async function withSession<T>(
  * clients each send `params.messages` at `params.rate` per second, then the
  * drain waits for the deliveries (until all arrived, or none for 5 s, 60 s
  * at most). With `steadySkipSeconds`, the deliveries of the steady window
- * are counted too.
+ * are counted too. `pacing.signal` ends the sends early (see
+ * `PaceOptions.signal` in load_gen.ts); `pacing.onMeasureStart` runs as the
+ * first measured message goes out; `pacing.profileName` names its
+ * profiles (with `--profile`).
  */
-async function sendPhase(
+export async function sendPhase(
   session: Session,
   params: FanoutParams,
   context: BenchContext,
   steadySkipSeconds?: number,
+  pacing: {
+    signal?: AbortSignal;
+    onMeasureStart?: () => void;
+    /** The profiles' name, instead of one made from the server and senders. */
+    profileName?: string;
+  } = {},
 ): Promise<FanoutResult> {
   const { spec, server, sink, login } = session;
   // Clients the server dropped before this phase neither send nor receive.
@@ -448,9 +467,11 @@ async function sendPhase(
       messages: params.messages,
       rate: params.rate,
       warmupMessages: params.warmup,
+      signal: pacing.signal,
       onMeasureStart() {
         mark = markCpu(server);
         context.onMeasure?.("start", server);
+        pacing.onMeasureStart?.();
         if (sampling) {
           sample();
           sampler = setInterval(sample, SAMPLE_MS);
@@ -487,9 +508,10 @@ async function sendPhase(
             (params.senders * params.rate * (params.clients - 1)),
       };
     }
-    const profileName = `${sampling ? "peak-" : ""}${
-      spec.label.replace(/[^a-z0-9]+/gi, "_")
-    }-${params.senders}${sampling ? `x${params.rate}` : ""}`;
+    const profileName = pacing.profileName ??
+      `${sampling ? "peak-" : ""}${
+        spec.label.replace(/[^a-z0-9]+/gi, "_")
+      }-${params.senders}${sampling ? `x${params.rate}` : ""}`;
     let profile: FanoutResult["profile"];
     if (profiler !== undefined) {
       profile = await saveProfile(
@@ -505,8 +527,12 @@ async function sendPhase(
       );
       selfProfiler = undefined;
     }
+    // Ended early: the row says how many each sender sent.
+    const sentEach = pacing.signal === undefined || senders.length === 0
+      ? params.messages
+      : pace.sent / senders.length;
     return {
-      ...fanoutRow(spec, params, {
+      ...fanoutRow(spec, { ...params, messages: sentEach }, {
         offeredLinesPerSec: params.senders * params.rate *
           (params.clients - 1),
         sink,

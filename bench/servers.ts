@@ -76,6 +76,23 @@ export interface TcpchatServerOptions {
    * @default {undefined}
    */
   webPort?: number;
+  /**
+   * Share files (needs `webPort`): their folder and limits, as
+   * `server.ts`'s flags take them (`600M`, `2G`, `0`).
+   * @default {undefined}
+   */
+  files?: BenchFileSharing;
+}
+
+/** File sharing for a bench server: the folder and the limits' flag values. */
+export interface BenchFileSharing {
+  dir: string;
+  /** `--max-file-size`. */
+  maxFileSize: string;
+  /** `--file-quota`. */
+  fileQuota: string;
+  /** `--min-free-disk`. */
+  minFreeDisk: string;
 }
 
 /** Starts `bench/run_server.ts` in a subprocess. */
@@ -109,6 +126,18 @@ export async function startTcpchat(
   }
   if (options.webPort !== undefined) {
     args.push("--web-port", String(options.webPort));
+  }
+  if (options.files !== undefined) {
+    args.push(
+      "--files-dir",
+      options.files.dir,
+      "--max-file-size",
+      options.files.maxFileSize,
+      "--file-quota",
+      options.files.fileQuota,
+      "--min-free-disk",
+      options.files.minFreeDisk,
+    );
   }
   return await startWithPortLine(
     "tcpchat",

@@ -1,7 +1,7 @@
 /**
  * Keeps the benchmark harness working: a 10-client fan-out against our
- * server only and the WebSocket scenario at 5 + 5 clients, each in a
- * subprocess, bounded in time, and the peak scenario's
+ * server only, the WebSocket scenario at 5 + 5 clients and the files
+ * scenario with a 4 MiB file, each in a subprocess, bounded in time, and the peak scenario's
  * steady window and target on made-up numbers. The real benchmark
  * (`deno task bench`) never runs in the tests.
  *
@@ -156,6 +156,93 @@ Deno.test("bench --quick websocket delivers every message to 5 TCP and 5 WebSock
       assert.equal(run.delivered, run.expected, `${name}: deliveries`);
       assert.equal(run.deliveredPct, 100);
       assert.ok(run.latencyMs.p99 > 0, `${name}: no latency measured`);
+    }
+  } finally {
+    clearTimeout(timer);
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("bench --quick files shares a 4 MiB file between two clients while 10 chat", async () => {
+  const out = await Deno.makeTempDir({ prefix: "tcpchat_bench_smoke_" });
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), LIMIT_MS);
+  try {
+    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-net",
+        "--allow-read",
+        "--allow-write",
+        "--allow-env",
+        "--allow-run",
+        join(REPO, "bench", "main.ts"),
+        "--quick",
+        "--scenario",
+        "files",
+        "--servers",
+        "tcpchat",
+        "--no-wait-quiet",
+        "--out",
+        out,
+        "--cache-dir",
+        join(out, "cache"),
+      ],
+      cwd: REPO,
+      stdout: "piped",
+      stderr: "piped",
+      signal: abort.signal,
+    }).output();
+    const errors = new TextDecoder().decode(stderr);
+    assert.equal(code, 0, `bench exited with ${code}:\n${errors}`);
+    const report = new TextDecoder().decode(stdout);
+    assert.match(report, /Files: one TCPChat server sharing files/);
+    assert.match(report, /a 4 MiB file/);
+
+    const results = JSON.parse(
+      await Deno.readTextFile(join(out, "quick.json")),
+    ) as {
+      files: {
+        fileBytes: number;
+        clients: number;
+        senders: number;
+        failed?: string;
+        skipped?: string;
+        transfer: {
+          bytes: number;
+          verified: boolean;
+          uploadMBps: number;
+          downloadMBps: number;
+        };
+        withoutTransfer: SmokeRun & { messages: number };
+        duringUpload: SmokeRun;
+        duringDownload: SmokeRun;
+      };
+    };
+    const files = results.files;
+    assert.equal(files.skipped, undefined);
+    assert.equal(files.failed, undefined);
+    assert.equal(files.fileBytes, 4 * 1024 * 1024);
+    assert.equal(files.clients, 10);
+    assert.equal(files.senders, 2);
+    assert.equal(files.transfer.bytes, 4 * 1024 * 1024);
+    assert.equal(files.transfer.verified, true);
+    assert.ok(files.transfer.uploadMBps > 0, "no upload rate");
+    assert.ok(files.transfer.downloadMBps > 0, "no download rate");
+    // 2 senders x 5 messages, each to the 9 other chat clients.
+    assert.equal(files.withoutTransfer.messages, 5);
+    assert.equal(files.withoutTransfer.expected, 2 * 5 * 9);
+    for (
+      const [name, run] of [
+        ["no transfer", files.withoutTransfer],
+        ["upload", files.duringUpload],
+        ["download", files.duringDownload],
+      ] as const
+    ) {
+      assert.equal(run.loggedIn, 10, `${name}: logins`);
+      assert.equal(run.disconnects, 0, `${name}: lost connections`);
+      assert.ok(run.expected > 0, `${name}: nothing was sent`);
+      assert.equal(run.delivered, run.expected, `${name}: deliveries`);
     }
   } finally {
     clearTimeout(timer);
