@@ -93,8 +93,28 @@ export function errorReply(
   return {
     type: "error",
     code,
-    message: t(lang, variant ?? ERROR_KEYS[code], params),
+    message: t(lang, variant ?? ERROR_KEYS[code], clipParams(params)),
   };
+}
+
+/** The longest piece of a user's input an error sentence repeats. */
+export const MAX_ECHOED_CHARACTERS = 64;
+
+/**
+ * `params` with every text cut to {@linkcode MAX_ECHOED_CHARACTERS}
+ * characters (`…` at the cut): an error repeats what the user sent (a room,
+ * a name), and an 8 KB word must not make a reply longer than a line.
+ */
+function clipParams(params: MessageParams | undefined) {
+  if (params === undefined) return undefined;
+  const clipped: MessageParams = {};
+  for (const [key, value] of Object.entries(params)) {
+    const points = typeof value === "string" ? [...value] : undefined;
+    clipped[key] = points !== undefined && points.length > MAX_ECHOED_CHARACTERS
+      ? `${points.slice(0, MAX_ECHOED_CHARACTERS - 1).join("")}…`
+      : value;
+  }
+  return clipped;
 }
 
 /** `OK <code> <sentence>`. */
