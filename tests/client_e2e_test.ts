@@ -1477,6 +1477,10 @@ Deno.test("client.ts shares a file with /send, lists it with /files and saves it
       (await Array.fromAsync(Deno.readDir(folder))).map((e) => e.name).sort(),
       ["季度 报告 (1).pdf", "季度 报告.pdf"],
     );
+    const big = join(dir.path, "big.bin");
+    await Deno.writeFile(big, new Uint8Array(4 * 1024 * 1024 + 1));
+    await bob.type(`/send alice ${big}`);
+    await bob.expect("【错误】文件太大（上限 4.0 MB）\n");
     await bob.type("/send alice /no/such/file.txt");
     await bob.expect(/【错误】无法读取文件 \/no\/such\/file\.txt: /);
     await bob.type("/get f9");

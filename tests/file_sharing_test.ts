@@ -71,6 +71,16 @@ Deno.test("a file shared into a room reaches its members, who fetch it as an att
   assert.deepEqual(await h.storedNames(), [`${ticket.id}.bin`]);
 });
 
+Deno.test("HELLO announces the largest file when sharing is on", async () => {
+  await using h = await fileHarness({ files: { maxFileBytes: 1000 } });
+  const { TestClient } = await import("./_client.ts");
+  await using client = await TestClient.connect(h.server.addr.port);
+  assert.match(
+    await client.expect("HELLO "),
+    /^HELLO tcpchat\/1 \S+ min_password=8 max_file=1000$/,
+  );
+});
+
 Deno.test("a download ticket works once, for its holder's file, within a minute", async () => {
   await using h = await fileHarness();
   const alice = await h.user("alice");

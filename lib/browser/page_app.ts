@@ -36,6 +36,7 @@ import {
 } from "../web/page_rules.ts";
 import { type LinkState, WebLink } from "../web/web_link.ts";
 import { PageFiles } from "./page_files.ts";
+import { formatBytes } from "../shared/file_names.ts";
 import { ROOM_KEY } from "../web/chat_model.ts";
 
 /** What the page runs in (the browser's, or a test's). */
@@ -88,6 +89,8 @@ export class PageApp {
   #usersTimer: ReturnType<typeof setTimeout> | undefined;
   /** The server's minimum password length, from `HELLO`. */
   #minPassword = 8;
+  /** The largest file the server takes (`max_file` in `HELLO`), if it said. */
+  #maxFile: number | undefined;
   #linkState: LinkState = "connecting";
 
   /** A page in `env`; call {@linkcode start}. */
@@ -130,7 +133,17 @@ export class PageApp {
     const target = current.key === ROOM_KEY
       ? `#${current.title}`
       : current.title;
-    for (const file of files) void this.#files.upload(file, target);
+    for (const file of files) {
+      // Refused before the browser reads and hashes it all.
+      if (this.#maxFile !== undefined && file.size > this.#maxFile) {
+        this.#notice(
+          "error",
+          t(this.#lang, "fileTooLarge", { max: formatBytes(this.#maxFile) }),
+        );
+        continue;
+      }
+      void this.#files.upload(file, target);
+    }
   }
 
   /** Wires the page's own controls and connects. */
@@ -202,6 +215,7 @@ export class PageApp {
 
   #hello(line: string): void {
     this.#minPassword = helloNumber(line, "min_password") ?? 8;
+    this.#maxFile = helloNumber(line, "max_file", 16);
     this.#auth.minPassword = this.#minPassword;
     this.#link.send({ type: "lang", lang: this.#lang });
     if (this.#saved !== undefined) {

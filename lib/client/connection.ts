@@ -61,6 +61,8 @@ export interface Greeting {
    * nothing but `CERT` and `PING`.
    */
   tlsRequired: boolean;
+  /** `max_file=<bytes>`: the largest file the server takes, if it shares files. */
+  maxFileBytes?: number;
 }
 
 /** Options for {@linkcode ServerConnection.open}. */
@@ -190,6 +192,7 @@ export class ServerConnection {
       }
       const min = /(?:^| )min_password=(\d{1,3})(?: |$)/.exec(line)?.[1];
       const tlsPort = /(?:^| )tls_port=(\d{1,5})(?: |$)/.exec(line)?.[1];
+      const maxFile = /(?:^| )max_file=(\d{1,16})(?: |$)/.exec(line)?.[1];
       const connection = new ServerConnection(
         conn,
         {
@@ -198,6 +201,7 @@ export class ServerConnection {
           minPasswordLength: min === undefined ? undefined : Number(min),
           tlsPort: tlsPort === undefined ? undefined : Number(tlsPort),
           tlsRequired: / tls_required=1(?: |$)/.test(line),
+          ...(maxFile === undefined ? {} : { maxFileBytes: Number(maxFile) }),
         },
         framer,
         rest,

@@ -91,6 +91,11 @@ export class FileJobs {
       });
     }
     const name = full.split(/[\\/]/).pop() ?? full;
+    // Refused before an hour of hashing, when the server said its limit.
+    const max = host.connection().greeting.maxFileBytes;
+    if (max !== undefined && size > max) {
+      return host.error("fileTooLarge", { max: formatBytes(max) });
+    }
     this.#start("up", async () => {
       if (size >= 16 * 1024 * 1024) {
         host.print(this.#text("fileHashing", { name }));

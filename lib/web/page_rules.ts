@@ -40,12 +40,18 @@ export function chooseLang(
 
 /**
  * A numeric `key=value` field of the greeting
- * (`HELLO tcpchat/1 0.1.0 min_password=8`), or `undefined`.
+ * (`HELLO tcpchat/1 0.1.0 min_password=8`) of at most `maxDigits` digits
+ * (5: a length or a port; 16 for `max_file`'s bytes), or `undefined`.
  */
-export function helloNumber(line: string, key: string): number | undefined {
+export function helloNumber(
+  line: string,
+  key: string,
+  maxDigits = 5,
+): number | undefined {
+  const pattern = new RegExp(`^\\d{1,${maxDigits}}$`);
   for (const field of line.split(" ").slice(3)) {
     const [name, value] = field.split("=", 2);
-    if (name === key && value !== undefined && /^\d{1,5}$/.test(value)) {
+    if (name === key && value !== undefined && pattern.test(value)) {
       return Number(value);
     }
   }

@@ -187,5 +187,12 @@ browserTest(
       /#f\d+ for-amy\.txt \(1000 B\) {2}bob → you/,
     );
     assert.equal(await entry.locator("button.download").count(), 1);
+    // Over the server's max_file: refused before the page reads it all.
+    await page.setInputFiles("#file-input", {
+      name: "huge.bin",
+      mimeType: "application/octet-stream",
+      buffer: Buffer.alloc(8 * 1024 * 1024 + 1),
+    });
+    await lineOf(page, /The file is too large \(the limit is 8\.0 MB\)/);
   },
 );

@@ -108,3 +108,9 @@ Deno.test("storage keys", () => {
   assert.equal(LANG_KEY, "tcpchat.lang");
   assert.equal(SESSION_KEY, "tcpchat.session");
 });
+
+Deno.test("helloNumber takes longer numbers when asked (max_file's bytes)", () => {
+  const line = "HELLO tcpchat/1 0.1.0 min_password=8 max_file=104857600";
+  assert.equal(helloNumber(line, "max_file"), undefined);
+  assert.equal(helloNumber(line, "max_file", 16), 104857600);
+});

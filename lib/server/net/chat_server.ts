@@ -279,6 +279,7 @@ class Server implements ChatServer, NativeHost {
   readonly maxQueueBytes: number;
   readonly stallTimeoutMs: number;
   readonly requireTls: boolean;
+  readonly maxFileBytes: number | undefined;
   readonly connections = new Set<NativeConnection | WebSocketConnection>();
   #web: WebListener | undefined;
   readonly webAddr: Deno.NetAddr | undefined;
@@ -320,6 +321,10 @@ class Server implements ChatServer, NativeHost {
       ? undefined
       : { port: this.tlsAddr.port, der };
     this.requireTls = options.requireTls === true;
+    // Announced only when sharing works: it needs the web port.
+    this.maxFileBytes = web === undefined
+      ? undefined
+      : options.files?.maxFileBytes;
     this.limits = {
       maxLineBytes: options.maxLineBytes ?? MAX_LINE_BYTES,
       loginTimeoutMs: options.loginTimeoutMs ?? 60_000,

@@ -43,6 +43,11 @@ export interface SessionHost {
   readonly requireTls: boolean;
   /** Log each chat message, as the seed does. */
   readonly logMessages: boolean;
+  /**
+   * The largest file one may share (`max_file` in `HELLO`), or undefined
+   * while file sharing is off.
+   */
+  readonly maxFileBytes?: number;
   /** A line for the operator's console. */
   logLine(text: string): void;
   /** A security event for the console (never a password or token). */

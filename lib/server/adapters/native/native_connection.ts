@@ -230,7 +230,9 @@ export function helloLine(host: NativeHost, secure: boolean): Uint8Array {
   return new TextEncoder().encode(
     `${hello} min_password=${host.auth.minPasswordLength}${
       host.tls === undefined ? "" : ` tls_port=${host.tls.port}`
-    }${plainRestricted ? " tls_required=1" : ""}\n`,
+    }${plainRestricted ? " tls_required=1" : ""}${
+      host.maxFileBytes === undefined ? "" : ` max_file=${host.maxFileBytes}`
+    }\n`,
   );
 }
 
