@@ -9,7 +9,7 @@
  * @module
  */
 
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import type { Command, Reply } from "../protocol/protocol.ts";
 import type { Clock } from "../shared/clock.ts";
 import {
@@ -90,7 +90,9 @@ export class FileJobs {
         reason: (error as Error).message,
       });
     }
-    const name = full.split(/[\\/]/).pop() ?? full;
+    // node:path's basename: on Windows it splits at `\` and `/`, elsewhere
+    // a `\\` is part of the name.
+    const name = basename(full);
     // Refused before an hour of hashing, when the server said its limit.
     const max = host.connection().greeting.maxFileBytes;
     if (max !== undefined && size > max) {

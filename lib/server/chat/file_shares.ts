@@ -12,8 +12,7 @@
  * @module
  */
 
-import { safeFileName } from "../../shared/file_names.ts";
-import { formatBytes } from "../../shared/file_names.ts";
+import { formatBytes, safeFileName } from "../../shared/file_names.ts";
 import { normalizeUsername } from "../../shared/username.ts";
 import type { StoredFile, StoredMessage } from "../../store/store.ts";
 import type { FileTickets } from "../files/file_tickets.ts";
