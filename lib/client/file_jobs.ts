@@ -91,7 +91,7 @@ export class FileJobs {
       });
     }
     // node:path's basename: on Windows it splits at `\` and `/`, elsewhere
-    // a `\\` is part of the name.
+    // a `\` is part of the name.
     const name = basename(full);
     // Refused before an hour of hashing, when the server said its limit.
     const max = host.connection().greeting.maxFileBytes;
