@@ -28,7 +28,8 @@
  * This file is the folder's public entry and only re-exports. Each verb
  * family has one file holding, per verb, its grammar, parse and format side
  * by side (a spec, see spec.ts): account.ts, session.ts, chat.ts, rooms.ts,
- * history.ts, moderation.ts, profile.ts. verbs.ts gathers the specs into the
+ * history.ts, moderation.ts, profile.ts, files.ts, receipts.ts, avatars.ts.
+ * verbs.ts gathers the specs into the
  * verb table and holds the four entry points, which look a verb up in it.
  * Shared pieces: fields.ts (words, counts, names, codes), text.ts (free text,
  * byte lengths, `sanitizeMessage`), pem.ts (base64 and PEM), limits.ts.

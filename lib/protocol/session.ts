@@ -146,7 +146,11 @@ export type OkCode =
   | "unmuted"
   | "deleted"
   | "status_set"
-  | "status_cleared";
+  | "status_cleared"
+  | "receipts_on"
+  | "receipts_off"
+  | "avatar_set"
+  | "avatar_cleared";
 
 type Of<T extends SessionCommand["type"]> = Variant<SessionCommand, T>;
 type ReplyOf<T extends SessionReply["type"]> = Variant<SessionReply, T>;

@@ -6,11 +6,13 @@
  */
 
 import type { AccountCommand, AccountReply } from "./account.ts";
+import type { AvatarCommand, AvatarReply } from "./avatars.ts";
 import type { ChatCommand, ChatReply } from "./chat.ts";
 import type { FileCommand, FileReply } from "./files.ts";
 import type { HistoryCommand, HistoryReply } from "./history.ts";
 import type { ModerationCommand, ModerationReply } from "./moderation.ts";
 import type { ProfileCommand, ProfileReply } from "./profile.ts";
+import type { ReceiptCommand, ReceiptReply } from "./receipts.ts";
 import type { RoomCommand, RoomReply } from "./rooms.ts";
 import type { SessionCommand, SessionReply } from "./session.ts";
 import type { InvalidCommand, InvalidReply, UnknownCommand } from "./spec.ts";
@@ -24,7 +26,9 @@ export type Command =
   | HistoryCommand
   | ModerationCommand
   | ProfileCommand
-  | FileCommand;
+  | FileCommand
+  | ReceiptCommand
+  | AvatarCommand;
 
 /** The result of {@linkcode parseCommand}. */
 export type ParsedCommand = Command | InvalidCommand | UnknownCommand;
@@ -38,7 +42,9 @@ export type Reply =
   | HistoryReply
   | ModerationReply
   | ProfileReply
-  | FileReply;
+  | FileReply
+  | ReceiptReply
+  | AvatarReply;
 
 /** The result of {@linkcode parseReply}. */
 export type ParsedReply = Reply | InvalidReply;

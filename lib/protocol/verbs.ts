@@ -1,19 +1,21 @@
 /**
  * The verb table: every command and reply verb's spec, gathered from the
  * family files (account.ts, session.ts, chat.ts, rooms.ts, history.ts,
- * moderation.ts, profile.ts, files.ts), and the four entry points, which look a verb
+ * moderation.ts, profile.ts, files.ts, receipts.ts, avatars.ts), and the four entry points, which look a verb
  * up in it: by its word to parse a line, by its type to format one.
  *
  * @module
  */
 
 import { ACCOUNT_COMMANDS, ACCOUNT_REPLIES } from "./account.ts";
+import { AVATAR_COMMANDS, AVATAR_REPLIES } from "./avatars.ts";
 import { CHAT_COMMANDS, CHAT_REPLIES } from "./chat.ts";
 import { checkLineLength, splitWord } from "./fields.ts";
 import { FILE_COMMANDS, FILE_REPLIES } from "./files.ts";
 import { HISTORY_COMMANDS, HISTORY_REPLIES } from "./history.ts";
 import { MODERATION_COMMANDS, MODERATION_REPLIES } from "./moderation.ts";
 import { PROFILE_COMMANDS, PROFILE_REPLIES } from "./profile.ts";
+import { RECEIPT_COMMANDS, RECEIPT_REPLIES } from "./receipts.ts";
 import { ROOM_COMMANDS, ROOM_REPLIES } from "./rooms.ts";
 import { SESSION_COMMANDS, SESSION_REPLIES } from "./session.ts";
 import {
@@ -36,6 +38,8 @@ export const COMMAND_SPECS: readonly CommandSpec<Command>[] = [
   ...MODERATION_COMMANDS,
   ...PROFILE_COMMANDS,
   ...FILE_COMMANDS,
+  ...RECEIPT_COMMANDS,
+  ...AVATAR_COMMANDS,
 ];
 
 /** Every reply verb's spec, one per verb. */
@@ -48,6 +52,8 @@ export const REPLY_SPECS: readonly ReplySpec<Reply>[] = [
   ...MODERATION_REPLIES,
   ...PROFILE_REPLIES,
   ...FILE_REPLIES,
+  ...RECEIPT_REPLIES,
+  ...AVATAR_REPLIES,
 ];
 
 /**

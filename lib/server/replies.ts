@@ -65,6 +65,10 @@ const OK_KEYS: Record<OkCode, MessageKey> = {
   deleted: "okDeleted",
   "status_set": "okStatusSet",
   "status_cleared": "okStatusCleared",
+  "receipts_on": "okReceiptsOn",
+  "receipts_off": "okReceiptsOff",
+  "avatar_set": "okAvatarSet",
+  "avatar_cleared": "okAvatarCleared",
 };
 
 /**

@@ -420,6 +420,19 @@ const CATALOG = {
   },
   okStatusSet: { zh: "个性签名已更新", en: "Status updated" },
   okStatusCleared: { zh: "个性签名已清除", en: "Status cleared" },
+  okReceiptsOn: {
+    zh: "已读回执：开（对方能看到你是否已读）",
+    en: "Read receipts: on (others see when you have read their messages)",
+  },
+  okReceiptsOff: {
+    zh: "已读回执：关（对方看不到你是否已读）",
+    en: "Read receipts: off (others do not see when you read their messages)",
+  },
+  okAvatarSet: { zh: "头像已设置为 {avatar}", en: "Avatar set to {avatar}" },
+  okAvatarCleared: {
+    zh: "头像已恢复为默认",
+    en: "Avatar back to the default",
+  },
   // Client
   clientBanner: { zh: "TCP 聊天客户端", en: "TCP Chat Client" },
   askHost: {

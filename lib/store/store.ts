@@ -33,6 +33,13 @@ export interface AccountRecord {
   passwordChangedAt: number;
   /** Profile status line set by the user; `""` when none. */
   status: string;
+  /** Whether the user's reads are reported to senders (read receipts). */
+  receipts: boolean;
+  /**
+   * The avatar: `""` for the default, one emoji, or `img:<version>` when a
+   * picture is stored (see {@linkcode AvatarStore}).
+   */
+  avatar: string;
 }
 
 /** Fields needed to create an account. */
@@ -590,6 +597,122 @@ export interface FileStore {
   /** Every recorded file id, complete or not (to find bytes nobody owns). */
   fileIds(): Promise<Set<number>>;
 }
+
+/** An account's read position in one room, with what is unread there. */
+export interface RoomRead {
+  /** The room's key. */
+  room: string;
+  /** The room's name as it was last entered. */
+  roomName: string;
+  /** The newest message id read there. */
+  messageId: number;
+  /**
+   * Messages after it, not deleted and not the account's own, counted up
+   * to the query's `cap`.
+   */
+  unread: number;
+}
+
+/** A reader's progress through one sender's private messages. */
+export interface PmRead {
+  /** The reader's display name. */
+  reader: string;
+  /** The newest private message id from the sender the reader has read. */
+  messageId: number;
+  /** When, ms since the epoch. */
+  readAt: number;
+}
+
+/**
+ * Persistence for read state: each account's read position per room, and
+ * how far each reader has read each sender's private messages, with the
+ * reports the sender has not been told of yet.
+ */
+export interface ReadStore {
+  /**
+   * Sets the account's position in `room` to `messageId` if it has none
+   * or a lower one (a position never moves back), and the room's shown
+   * name; resolves whether it moved. With `onlyIfNew`, only a missing
+   * position is created.
+   */
+  setRoomRead(
+    accountId: number,
+    position: { room: string; roomName: string; messageId: number; at: number },
+    onlyIfNew?: boolean,
+  ): Promise<boolean>;
+  /**
+   * The account's read positions, the most recently read first, at most
+   * `limit`, each with its unread count: messages of the room newer than
+   * the position, not deleted, not sent by `username`, counted up to `cap`.
+   * With `room`, only that room's.
+   */
+  roomReads(
+    accountId: number,
+    username: string,
+    query: { limit: number; cap: number; room?: string },
+  ): Promise<RoomRead[]>;
+  /**
+   * Records that `readerAccountId` read `senderAccountId`'s private
+   * messages up to `messageId` (never moving back); `pending` marks the
+   * report as not yet told to the sender. Resolves whether it moved.
+   */
+  setPmRead(
+    senderAccountId: number,
+    readerAccountId: number,
+    read: { messageId: number; at: number; pending: boolean },
+  ): Promise<boolean>;
+  /**
+   * The reports of reads of `senderAccountId`'s messages not yet told to
+   * it, newest first, at most `limit`; they are marked told.
+   */
+  takePendingPmReads(senderAccountId: number, limit: number): Promise<PmRead[]>;
+  /** Turns the account's read receipts on or off; false for an unknown account. */
+  setReceipts(accountId: number, on: boolean): Promise<boolean>;
+}
+
+/** A stored avatar picture. */
+export interface AvatarImage {
+  /** Its checked type (`image/png`, `image/jpeg`, `image/gif`, `image/webp`). */
+  type: string;
+  bytes: Uint8Array;
+  /** Grows with every new picture of the account. */
+  version: number;
+}
+
+/** Persistence for avatars: the account's mark and its picture. */
+export interface AvatarStore {
+  /**
+   * Sets the avatar to `""` (the default) or an emoji, removing a stored
+   * picture; false for an unknown account.
+   */
+  setAvatar(accountId: number, avatar: string): Promise<boolean>;
+  /**
+   * Stores a checked picture as the account's avatar in one transaction
+   * and resolves its version (the avatar becomes `img:<version>`);
+   * `undefined` for an unknown account.
+   */
+  setAvatarImage(
+    accountId: number,
+    image: Omit<AvatarImage, "version">,
+  ): Promise<number | undefined>;
+  /** The account's picture, if it has one. */
+  getAvatarImage(accountId: number): Promise<AvatarImage | undefined>;
+  /**
+   * The display names and avatars of the accounts with these keys (unknown
+   * keys are left out).
+   */
+  avatarsOf(
+    usernameKeys: readonly string[],
+  ): Promise<Array<{ usernameKey: string; username: string; avatar: string }>>;
+}
+
+/** Everything the chat core keeps: the store a server runs on. */
+export type ChatCoreStore =
+  & AccountStore
+  & ChatStore
+  & FileStore
+  & ReadStore
+  & AvatarStore;
 
 /** Why a store could not be opened or used. */
 export type StoreErrorCode =

@@ -108,6 +108,20 @@ const COMMANDS: Samples<Command> = {
   },
   "file_get": { sample: { type: "file_get", id: 12 }, line: "FILE_GET 12" },
   files: { sample: { type: "files" }, line: "FILES" },
+  read: {
+    sample: { type: "read", target: "#大厅", id: 10417 },
+    line: "READ #大厅 10417",
+  },
+  receipts: { sample: { type: "receipts", on: false }, line: "RECEIPTS off" },
+  avatar: { sample: { type: "avatar", emoji: "👩‍💻" }, line: "AVATAR 👩‍💻" },
+  "avatar_image": {
+    sample: { type: "avatar_image", size: 20481 },
+    line: "AVATAR_IMAGE 20481",
+  },
+  avatars: {
+    sample: { type: "avatars", users: ["李四", "王五"] },
+    line: "AVATARS 李四 王五",
+  },
 };
 
 const REPLIES: Samples<Reply> = {
@@ -369,6 +383,37 @@ const REPLIES: Samples<Reply> = {
     line: "FILE_ENTRY 12 1764000000000 张三 bob 5 a b.txt",
   },
   "files_end": { sample: { type: "files_end" }, line: "FILES_END" },
+  unread: {
+    sample: {
+      type: "unread",
+      rooms: [{ name: "技术", count: 12 }, { name: "闲聊", count: 999 }],
+    },
+    line: "UNREAD 技术=12 闲聊=999",
+  },
+  "pm_receipt": {
+    sample: {
+      type: "pm_receipt",
+      user: "张三",
+      id: 10418,
+      state: "read",
+      time: 1764081040000,
+    },
+    line: "PM_RECEIPT 张三 10418 read 1764081040000",
+  },
+  "avatar_list": {
+    sample: {
+      type: "avatar_list",
+      avatars: [{ user: "李四", mark: "-" }, { user: "王五", mark: "🐶" }, {
+        user: "张三",
+        mark: "img:7",
+      }],
+    },
+    line: "AVATAR_LIST 李四=- 王五=🐶 张三=img:7",
+  },
+  "avatar_upload": {
+    sample: { type: "avatar_upload", port: 5080, token: "Yq3rT0kPq" },
+    line: "AVATAR_UPLOAD 5080 Yq3rT0kPq",
+  },
 };
 
 /** The verb a line starts with. */
@@ -399,7 +444,7 @@ Deno.test({
   permissions: "none",
   fn() {
     checkTable(COMMAND_SPECS, COMMANDS);
-    assert.equal(COMMAND_SPECS.length, 28);
+    assert.equal(COMMAND_SPECS.length, 33);
     for (const spec of COMMAND_SPECS) {
       assert.equal(commandUsage(spec.verb), spec.usage);
       assert.equal(verbOf(spec.usage), spec.verb);
@@ -412,7 +457,7 @@ Deno.test({
   permissions: "none",
   fn() {
     checkTable(REPLY_SPECS, REPLIES);
-    assert.equal(REPLY_SPECS.length, 49);
+    assert.equal(REPLY_SPECS.length, 53);
   },
 });
 

@@ -25,12 +25,15 @@ const isWindows = Deno.build.os === "windows";
 const TABLES = [
   "accounts",
   "audit_log",
+  "avatar_images",
   "files",
   "messages",
   "mutes",
   "offline_queue",
+  "pm_reads",
   "reset_tokens",
   "resume_tokens",
+  "room_reads",
   // SQLite's own, kept for the files table's AUTOINCREMENT.
   "sqlite_sequence",
 ];
@@ -651,6 +654,8 @@ Deno.test("SqliteStore.createAccount() returns the stored record", async () => {
     lastSeenAt: null,
     passwordChangedAt: 5_000,
     status: "",
+    receipts: true,
+    avatar: "",
   });
   assert.equal(typeof account.id, "number");
   assert.deepEqual(await t.store.getAccount("alice"), account);

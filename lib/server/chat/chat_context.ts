@@ -11,10 +11,8 @@
 import type { Clock } from "../../shared/clock.ts";
 import type {
   AccountRecord,
-  AccountStore,
   AuditEntry,
-  ChatStore,
-  FileStore,
+  ChatCoreStore,
 } from "../../store/store.ts";
 import {
   type Lang,
@@ -32,7 +30,7 @@ import type { MuteList } from "./mutes.ts";
 
 /** The shared state and helpers of the chat core's parts. */
 export class ChatContext {
-  readonly store: AccountStore & ChatStore & FileStore;
+  readonly store: ChatCoreStore;
   readonly clock: Clock;
   readonly hub: Hub<ChatMember>;
   readonly bus: Bus;
@@ -52,7 +50,7 @@ export class ChatContext {
   #nextId = 0;
 
   constructor(parts: {
-    store: AccountStore & ChatStore & FileStore;
+    store: ChatCoreStore;
     clock: Clock;
     hub: Hub<ChatMember>;
     bus: Bus;

@@ -22,9 +22,7 @@ import {
 import { type Lang, t } from "../../shared/messages.ts";
 import { type Command, sanitizeMessage } from "../../protocol/protocol.ts";
 import type {
-  AccountStore,
-  ChatStore,
-  FileStore,
+  ChatCoreStore,
   StoredFile,
   StoredMessage,
 } from "../../store/store.ts";
@@ -60,7 +58,7 @@ export const MAX_UNWRITTEN_IDS = DEFAULT_MAX_BUFFERED;
 
 /** Options for {@linkcode ChatService}. */
 export interface ChatServiceOptions {
-  store: AccountStore & ChatStore & FileStore;
+  store: ChatCoreStore;
   /** Who is online: the registry the account domain claims sessions in. */
   registry: SessionRegistry<ChatMember>;
   /** Where events for other members go. @default {a new InProcessBus} */
@@ -142,7 +140,7 @@ export class ChatService {
   #private: PrivateMessages;
   #moderation: Moderation;
   #files: FileShares | undefined;
-  #store: AccountStore & ChatStore & FileStore;
+  #store: ChatCoreStore;
   #clock: Clock;
   #log: (line: string) => void;
   #history: HistoryWriter;

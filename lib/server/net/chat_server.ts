@@ -18,7 +18,7 @@ import { type ChatMember, ChatService } from "../chat/chat_service.ts";
 import { MAX_LINE_BYTES, pemToDer } from "../../protocol/protocol.ts";
 import type { RegisterThrottleOptions } from "../auth/register_throttle.ts";
 import { TlsFront } from "./tls_front.ts";
-import type { AccountStore, ChatStore, FileStore } from "../../store/store.ts";
+import type { ChatCoreStore } from "../../store/store.ts";
 import { formatClockTime } from "../../shared/time_format.ts";
 import { LocalSessionRegistry } from "../registry/session_registry.ts";
 import type { PeerInfo, SessionLimits } from "../session/session.ts";
@@ -39,7 +39,7 @@ import { FileTransfers } from "../files/file_transfers.ts";
 export { LOGIN_KEEPALIVE_CAP_MS } from "../session/session.ts";
 
 /** The store contracts the server needs, and closing it at the end. */
-export type ServerStore = AccountStore & ChatStore & FileStore & {
+export type ServerStore = ChatCoreStore & {
   close(): void;
 };
 

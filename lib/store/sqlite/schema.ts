@@ -13,7 +13,7 @@ import { StoreError } from "../store.ts";
 export const APPLICATION_ID = 0x54435043;
 
 /** Schema version this build writes; files with a higher one are refused. */
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 /**
  * Ordered migrations; entry `i` upgrades `user_version` i to i+1. Exported so
@@ -115,6 +115,38 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX files_room ON files(room, id);
   CREATE INDEX files_recipient ON files(recipient_account_id, id);
   ALTER TABLE messages ADD COLUMN file_id INTEGER;
+  `,
+  // Read state and avatars. A room position is keyed by the room's key;
+  // pm_reads has one row per sender and reader, pending until the sender
+  // was told.
+  `
+  ALTER TABLE accounts ADD COLUMN receipts INTEGER NOT NULL DEFAULT 1;
+  ALTER TABLE accounts ADD COLUMN avatar TEXT NOT NULL DEFAULT '';
+  CREATE TABLE room_reads (
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    room TEXT NOT NULL,
+    room_name TEXT NOT NULL,
+    message_id INTEGER NOT NULL,
+    read_at INTEGER NOT NULL,
+    PRIMARY KEY (account_id, room)
+  ) WITHOUT ROWID;
+  CREATE TABLE pm_reads (
+    sender_account_id INTEGER NOT NULL
+      REFERENCES accounts(id) ON DELETE CASCADE,
+    reader_account_id INTEGER NOT NULL
+      REFERENCES accounts(id) ON DELETE CASCADE,
+    message_id INTEGER NOT NULL,
+    read_at INTEGER NOT NULL,
+    pending INTEGER NOT NULL,
+    PRIMARY KEY (sender_account_id, reader_account_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX pm_reads_reader ON pm_reads(reader_account_id);
+  CREATE TABLE avatar_images (
+    account_id INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+    type TEXT NOT NULL,
+    bytes BLOB NOT NULL,
+    version INTEGER NOT NULL
+  );
   `,
 ];
 

@@ -26,9 +26,12 @@ import type { SqliteConnection } from "./connection.ts";
 const ACCOUNT_COLUMNS = `id, username, username_key AS usernameKey,
   password_hash AS passwordHash, recovery_code_hash AS recoveryCodeHash,
   is_admin AS isAdmin, created_at AS createdAt, last_seen_at AS lastSeenAt,
-  password_changed_at AS passwordChangedAt, status`;
+  password_changed_at AS passwordChangedAt, status, receipts, avatar`;
 
-type AccountRow = Omit<AccountRecord, "isAdmin"> & { isAdmin: number };
+type AccountRow = Omit<AccountRecord, "isAdmin" | "receipts"> & {
+  isAdmin: number;
+  receipts: number;
+};
 
 /** {@linkcode AccountStore} on a SQLite connection. */
 export class SqliteAccounts implements AccountStore {
@@ -380,6 +383,7 @@ function toAccount(row: AccountRow): AccountRecord {
     ...row,
     id: Number(row.id),
     isAdmin: row.isAdmin === 1,
+    receipts: row.receipts === 1,
     createdAt: Number(row.createdAt),
     lastSeenAt: row.lastSeenAt === null ? null : Number(row.lastSeenAt),
     passwordChangedAt: Number(row.passwordChangedAt),

@@ -8,8 +8,8 @@
  * This file opens, closes and backs up the file and composes the parts:
  * `schema.ts` (migrations and the checks before the first write),
  * `connection.ts` (statement cache, transactions, error wrapping),
- * `sqlite_accounts.ts`, `sqlite_chat.ts` and `sqlite_files.ts` (the
- * contracts).
+ * `sqlite_accounts.ts`, `sqlite_chat.ts`, `sqlite_files.ts`,
+ * `sqlite_reads.ts` and `sqlite_avatars.ts` (the contracts).
  *
  * @module
  */
@@ -17,8 +17,10 @@
 import { backup as sqliteBackup, DatabaseSync } from "node:sqlite";
 import {
   type AccountStore,
+  type AvatarStore,
   type ChatStore,
   type FileStore,
+  type ReadStore,
   StoreError,
 } from "../store.ts";
 import { checkAndMigrate } from "./schema.ts";
@@ -30,6 +32,8 @@ import {
 import { SqliteAccounts } from "./sqlite_accounts.ts";
 import { SqliteChat } from "./sqlite_chat.ts";
 import { SqliteFiles } from "./sqlite_files.ts";
+import { SqliteReads } from "./sqlite_reads.ts";
+import { SqliteAvatars } from "./sqlite_avatars.ts";
 
 export { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from "./schema.ts";
 
@@ -81,7 +85,8 @@ export interface SqliteStoreOptions {
  * shared connection. The contract methods are those halves' own (see the
  * contracts in store.ts for what each does), bound by {@linkcode delegate}.
  */
-export interface SqliteStore extends AccountStore, ChatStore, FileStore {}
+export interface SqliteStore
+  extends AccountStore, ChatStore, FileStore, ReadStore, AvatarStore {}
 
 /** See the interface of the same name. */
 export class SqliteStore implements Disposable {
@@ -101,6 +106,8 @@ export class SqliteStore implements Disposable {
     delegate(this, new SqliteAccounts(this.#db));
     delegate(this, new SqliteChat(this.#db));
     delegate(this, new SqliteFiles(this.#db));
+    delegate(this, new SqliteReads(this.#db));
+    delegate(this, new SqliteAvatars(this.#db));
   }
 
   /**
@@ -192,7 +199,7 @@ export class SqliteStore implements Disposable {
  */
 function delegate(
   target: object,
-  half: SqliteAccounts | SqliteChat | SqliteFiles,
+  half: SqliteAccounts | SqliteChat | SqliteFiles | SqliteReads | SqliteAvatars,
 ): void {
   const methods = Object.getPrototypeOf(half) as Record<string, unknown>;
   for (const name of Object.getOwnPropertyNames(methods)) {

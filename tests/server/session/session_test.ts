@@ -162,6 +162,11 @@ const SAMPLES: Record<keyof typeof VERB_RULES, string> = {
   "file_send": "FILE_SEND zoe 1 " + "0".repeat(64) + " a.txt",
   "file_get": "FILE_GET 1",
   files: "FILES",
+  read: "READ #大厅 1",
+  receipts: "RECEIPTS off",
+  avatar: "AVATAR 🐱",
+  "avatar_image": "AVATAR_IMAGE 100",
+  avatars: "AVATARS zoe",
 };
 
 Deno.test("session answers every member and admin verb at the login menu with not_logged_in", async () => {

@@ -55,6 +55,8 @@ export const ACCOUNTS: ContractArea = {
         lastSeenAt: null,
         passwordChangedAt: 5_000,
         status: "",
+        receipts: true,
+        avatar: "",
       });
       assert.deepEqual(await s.getAccount("alice"), account);
       assert.deepEqual(await s.listAudit(), [

@@ -161,6 +161,37 @@ const CALLS: { readonly [M in ContractMethod]: Call } = {
   deleteFile: { writes: true, run: (s) => s.deleteFile(1, 2_000) },
   pruneFiles: { writes: true, run: (s) => s.pruneFiles(5_000, 5_000) },
   fileIds: { writes: false, run: (s) => s.fileIds() },
+  setRoomRead: {
+    writes: true,
+    run: (s, id) =>
+      s.setRoomRead(id, {
+        room: "lobby",
+        roomName: "Lobby",
+        messageId: 1,
+        at: 1,
+      }),
+  },
+  roomReads: {
+    writes: false,
+    run: (s, id) => s.roomReads(id, "alice", { limit: 50, cap: 999 }),
+  },
+  setPmRead: {
+    writes: true,
+    run: (s, id) => s.setPmRead(id, id, { messageId: 1, at: 1, pending: true }),
+  },
+  takePendingPmReads: {
+    writes: true,
+    run: (s, id) => s.takePendingPmReads(id, 50),
+  },
+  setReceipts: { writes: true, run: (s, id) => s.setReceipts(id, false) },
+  setAvatar: { writes: true, run: (s, id) => s.setAvatar(id, "🐱") },
+  setAvatarImage: {
+    writes: true,
+    run: (s, id) =>
+      s.setAvatarImage(id, { type: "image/png", bytes: new Uint8Array([1]) }),
+  },
+  getAvatarImage: { writes: false, run: (s, id) => s.getAvatarImage(id) },
+  avatarsOf: { writes: false, run: (s) => s.avatarsOf(["alice"]) },
 };
 
 /**

@@ -12,11 +12,14 @@ import type {
   AccountStore,
   AuditEntry,
   AuditEventType,
+  AvatarStore,
+  ChatCoreStore,
   ChatStore,
   FileLimits,
   FileStore,
   NewAccount,
   NewFile,
+  ReadStore,
   RedeemResult,
   StoredFile,
   StoredMessage,
@@ -27,7 +30,7 @@ import type {
  * `lib/server/net/chat_server.ts`: the account and chat contracts and
  * closing) and the shared files' records.
  */
-export type ContractStore = AccountStore & ChatStore & FileStore & {
+export type ContractStore = ChatCoreStore & {
   close(): void;
 };
 
@@ -35,7 +38,9 @@ export type ContractStore = AccountStore & ChatStore & FileStore & {
 export type ContractMethod =
   | keyof AccountStore
   | keyof ChatStore
-  | keyof FileStore;
+  | keyof FileStore
+  | keyof ReadStore
+  | keyof AvatarStore;
 
 /**
  * Ways a harness can make its store fail as a real deployment would. Each is
