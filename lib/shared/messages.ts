@@ -1169,6 +1169,71 @@ const CATALOG = {
   },
   viewHistoryDate: { zh: "—— {date} ——", en: "—— {date} ——" },
 
+  // Read receipts and avatars: the page (issue 15)
+  webReceiptSent: {
+    zh: "已发送，尚未送达",
+    en: "Sent, not delivered yet",
+  },
+  webReceiptDelivered: { zh: "已送达 {time}", en: "Delivered {time}" },
+  webReceiptRead: { zh: "已读 {time}", en: "Read {time}" },
+  webReceiptReadNotice: {
+    zh: "{user} 已读你的私信（{time}）",
+    en: "{user} read your private messages ({time})",
+  },
+  webUnreadRoom: {
+    zh: "{count} 条未读",
+    en: "{count} unread",
+  },
+  webUsageReceipts: { zh: "/receipts [on|off]", en: "/receipts [on|off]" },
+  webUsageAvatar: {
+    zh: "/avatar [一个表情]（不带参数: 恢复默认头像）",
+    en: "/avatar [one emoji] (none: back to the default)",
+  },
+  webProfile: { zh: "我的资料", en: "My profile" },
+  webAvatar: { zh: "头像", en: "Avatar" },
+  webAvatarPicture: {
+    zh: "上传图片（PNG、JPEG、GIF 或 WebP）",
+    en: "Upload a picture (PNG, JPEG, GIF or WebP)",
+  },
+  webAvatarEmoji: { zh: "或用一个表情", en: "Or one emoji" },
+  webAvatarEmojiSet: { zh: "设为头像", en: "Use it" },
+  webAvatarDefault: { zh: "恢复默认头像", en: "Back to the default" },
+  webAvatarNotEmoji: {
+    zh: "请输入一个表情符号",
+    en: "Enter one emoji",
+  },
+  webAvatarUploading: { zh: "正在上传头像…", en: "Uploading the avatar…" },
+  webAvatarUploaded: { zh: "头像已更新", en: "Avatar updated" },
+  webAvatarTooLarge: {
+    zh: "图片太大（上限 {max}）",
+    en: "The picture is too large (the limit is {max})",
+  },
+  webAvatarUnsupported: {
+    zh: "只能使用 PNG、JPEG、GIF 或 WebP 图片",
+    en: "Only PNG, JPEG, GIF or WebP pictures can be used",
+  },
+  webAvatarInvalid: {
+    zh: "图片已损坏或尺寸过大",
+    en: "The picture is damaged or has too many pixels",
+  },
+  webAvatarTicketExpired: {
+    zh: "上传许可已失效，请重试",
+    en: "The upload ticket has expired; try again",
+  },
+  webAvatarUnreadable: {
+    zh: "无法读取这张图片",
+    en: "Cannot read this picture",
+  },
+  webAvatarUploadFailed: {
+    zh: "头像上传失败",
+    en: "Cannot upload the avatar",
+  },
+  webReceiptsToggle: {
+    zh: "告诉对方我已读他们的私信（已读回执）",
+    en: "Tell senders when I have read their private messages (read receipts)",
+  },
+  webClose: { zh: "关闭", en: "Close" },
+
   // Repeated protocol errors (issue 12, item 8).
   tooManyProtocolErrors: {
     zh: "连续 {count} 行无效（不是有效的 UTF-8 或命令格式错误），连接已关闭",

@@ -1,8 +1,10 @@
 /**
  * What the page's chat knows, fed one event at a time: the conversations
  * (the room the user is in, and one per private partner) with their lines
- * and unread counts, the room list, the room's online list, and whether
- * older history is being fetched. The room's own logic (duplicates, history
+ * and unread counts, the room list with the server's unread counts of the
+ * other rooms, the room's online list, whether older history is being
+ * fetched, the receipts of the user's private messages and everyone's
+ * avatars. The room's own logic (duplicates, history
  * blocks, the catch-up after a resume, the mute) is the terminal client's
  * reducer (`lib/client/room_state.ts`); this adds what a window with a side
  * bar needs. No I/O and no clock of its own: {@linkcode ChatModel.apply}
@@ -25,6 +27,7 @@ import type { Clock } from "../shared/clock.ts";
 import { type Lang, t } from "../shared/messages.ts";
 import { formatDateTime } from "../shared/time_format.ts";
 import { usernameKey } from "../shared/username.ts";
+import { AvatarBook } from "./avatar_book.ts";
 import {
   messageLine,
   type PageLine,
@@ -33,6 +36,7 @@ import {
   privateMessageLine,
   replyLine,
 } from "./page_lines.ts";
+import { type Receipt, ReceiptBook, receiptTime } from "./pm_receipts.ts";
 
 /** The key of the room's conversation; private ones are `@name`. */
 export const ROOM_KEY = "#room";
@@ -57,6 +61,25 @@ export interface RoomInfo {
   readonly name: string;
   readonly memberCount: number;
 }
+
+/** A room of the side bar: who is there, and how much is unread. */
+export interface RoomEntry extends RoomInfo {
+  /**
+   * Unread messages: the server's count for another room (at most 999,
+   * meaning "999 or more"), the lines that came while the page was not
+   * looked at for the room the user is in.
+   */
+  readonly unread: number;
+}
+
+/**
+ * How long an `AVATAR_LIST` line may be and still be whole: the server
+ * sends before a `USER_LIST` as many of its non-default avatars as fit a
+ * line (8 KiB), so a list this short left out nobody, and the users it does
+ * not name have the default. (A longer one may have left some out: those
+ * are asked about.)
+ */
+const WHOLE_AVATAR_LIST_BYTES = 6 * 1024;
 
 /** What happens to the chat. */
 export type ChatEvent =
@@ -97,7 +120,14 @@ export class ChatModel {
   #active = ROOM_KEY;
   #focused = true;
   #rooms: RoomInfo[] = [];
+  /** The other rooms' unread counts, from the latest `UNREAD`. */
+  #roomUnread = new Map<string, number>();
   #users: string[] = [];
+  /** The server line before the one being applied. */
+  #previous: Reply | undefined;
+  #receipts = new ReceiptBook();
+  /** Everyone's avatars, as far as known. */
+  readonly avatars: AvatarBook = new AvatarBook();
   /** Listings the user asked for by typing (shown as lines too). */
   #typedListings = { rooms: 0, users: 0 };
   /** A page of older history being received, collected to go on top. */
@@ -152,6 +182,99 @@ export class ChatModel {
     return this.#users;
   }
 
+  /**
+   * The side bar's rooms: the one the user is in (first if the room list
+   * lacks it), the room list, then rooms with unread messages where nobody
+   * is now, each with its unread count.
+   */
+  get roomEntries(): readonly RoomEntry[] {
+    const here = this.#room.room;
+    const entries: RoomEntry[] = this.#rooms.map((info) => ({
+      ...info,
+      unread: this.roomUnread(info.name),
+    }));
+    if (!this.#rooms.some((info) => info.name === here)) {
+      entries.unshift({
+        name: here,
+        memberCount: this.#users.length,
+        unread: this.roomUnread(here),
+      });
+    }
+    for (const [name, unread] of this.#roomUnread) {
+      if (entries.some((entry) => entry.name === name)) continue;
+      entries.push({ name, memberCount: 0, unread });
+    }
+    return entries;
+  }
+
+  /** The unread count of room `name` (see {@linkcode RoomEntry.unread}). */
+  roomUnread(name: string): number {
+    if (name === this.#room.room) return this.#find(ROOM_KEY)!.unread;
+    return this.#roomUnread.get(name) ?? 0;
+  }
+
+  /** Everything unread: the conversations' lines and the other rooms'. */
+  get unreadTotal(): number {
+    let total = 0;
+    for (const conversation of this.#conversations) {
+      total += conversation.unread;
+    }
+    for (const count of this.#roomUnread.values()) total += count;
+    return total;
+  }
+
+  /** Grows whenever a receipt of the user's private messages moves. */
+  get receiptVersion(): number {
+    return this.#receipts.version;
+  }
+
+  /** The receipt of the user's private message `id` to `partner`. */
+  receiptOf(partner: string, id: number): Receipt {
+    return this.#receipts.of(partner, id);
+  }
+
+  /**
+   * The target a `READ` of the conversation in view names (`#room` or the
+   * partner), or `undefined` while the page is not back in its room after
+   * a reconnect (the server would refuse it).
+   */
+  get readTarget(): string | undefined {
+    const current = this.current;
+    if (current.kind === "private") return current.title;
+    const catchUp = this.#room.catchUp;
+    if (catchUp !== undefined && !catchUp.inRoom) return undefined;
+    return `#${this.#room.room}`;
+  }
+
+  /**
+   * The id a `READ` of `conversation` may name for `line`: any room
+   * message's, and in a private conversation only the partner's own
+   * messages (the server refuses others).
+   */
+  readIdOf(conversation: Conversation, line: PageLine): number | undefined {
+    if (line.messageId === undefined) return undefined;
+    if (conversation.kind === "room") return line.messageId;
+    return line.sender !== undefined &&
+        usernameKey(line.sender) === usernameKey(conversation.title)
+      ? line.messageId
+      : undefined;
+  }
+
+  /**
+   * The receipt `line` of `conversation` shows, if it is one of the user's
+   * own private messages (or files).
+   */
+  receiptOfLine(
+    conversation: Conversation,
+    line: PageLine,
+  ): Receipt | undefined {
+    if (
+      conversation.kind !== "private" || line.messageId === undefined ||
+      line.sender !== this.username
+    ) return undefined;
+    return this.#receipts.of(conversation.title, line.messageId);
+  }
+
   /** Whether a page of older history is on its way. */
   get olderPending(): boolean {
     return this.#olderPending;
@@ -167,8 +290,19 @@ export class ChatModel {
     return isMuted(this.#room, now);
   }
 
-  /** Applies `event`; resolves what the page should do. */
+  /**
+   * Applies `event`; resolves what the page should do. (Avatars to ask
+   * about gather in {@linkcode ChatModel.avatars}: the page asks soon after
+   * {@linkcode AvatarBook.wanting}, so that a burst of lines makes one
+   * question.)
+   */
   apply(event: ChatEvent): ChatEffect[] {
+    const effects = this.#event(event);
+    if (event.type === "reply") this.#previous = event.reply;
+    return effects;
+  }
+
+  #event(event: ChatEvent): ChatEffect[] {
     switch (event.type) {
       case "reply":
         return this.#reply(event.reply, event.now);
@@ -229,12 +363,28 @@ export class ChatModel {
         if (line !== undefined) this.#append(key, line, false);
         return [];
       }
+      case "unread":
+        this.#roomUnread = new Map(
+          reply.rooms
+            .filter((room) => room.name !== this.#room.room)
+            .map((room) => [room.name, room.count]),
+        );
+        return [];
+      case "pm_receipt":
+        this.#pmReceipt(reply, now);
+        return [];
+      case "avatar_list":
+        this.avatars.learn(reply.avatars);
+        return [];
+      case "avatar_upload":
+        return []; // the page's upload takes it
       case "room_list":
         this.#rooms = [...reply.rooms];
         if (this.#typedListings.rooms === 0) return [];
         this.#typedListings.rooms--;
         break;
       case "user_list":
+        this.#learnUserList(reply.users);
         if (reply.scope === this.#room.room) this.#users = [...reply.users];
         if (this.#typedListings.users === 0) return [];
         this.#typedListings.users--;
@@ -390,6 +540,7 @@ export class ChatModel {
   /** A line of the room: on top while an older page arrives, else below. */
   #roomLine(line: PageLine, live = false): void {
     if (this.#older !== undefined) {
+      if (line.sender !== undefined) this.avatars.want([line.sender]);
       this.#older.push(line);
       return;
     }
@@ -450,7 +601,62 @@ export class ChatModel {
     return [{ type: "notify", title: partner, body: reply.text }];
   }
 
+  #pmReceipt(
+    reply: Extract<Reply, { type: "pm_receipt" }>,
+    now: number,
+  ): void {
+    if (!this.#receipts.take(reply.user, reply.id, reply.state, reply.time)) {
+      return;
+    }
+    if (reply.state !== "read") return;
+    // Read messages the page does not show (sent before it was opened):
+    // one line says so, as no mark can.
+    const key = this.#ensurePrivate(reply.user);
+    const shown = this.#find(key)!.lines.some((line) =>
+      line.sender === this.username && line.messageId !== undefined &&
+      line.messageId <= reply.id
+    );
+    if (shown) return;
+    this.#append(
+      key,
+      pageNotice(
+        this.lang,
+        "system",
+        t(this.lang, "webReceiptReadNotice", {
+          user: reply.user,
+          time: receiptTime(reply.time, now),
+        }),
+        now,
+      ),
+      false,
+    );
+  }
+
+  /**
+   * A `USER_LIST`'s users' avatars: an `AVATAR_LIST` just before it names
+   * those without the default, so, when that list was whole (or there was
+   * none), the others have the default; else they are asked about.
+   */
+  #learnUserList(users: readonly string[]): void {
+    const previous = this.#previous;
+    const listed = previous?.type === "avatar_list" ? previous.avatars : [];
+    const bytes = listed.reduce(
+      (sum, { user, mark }) =>
+        sum + new TextEncoder().encode(`${user}=${mark} `).byteLength,
+      0,
+    );
+    if (bytes <= WHOLE_AVATAR_LIST_BYTES) {
+      const named = new Set(listed.map(({ user }) => usernameKey(user)));
+      this.avatars.assumeDefault(
+        users.filter((user) => !named.has(usernameKey(user))),
+      );
+    }
+    this.avatars.want(users);
+  }
+
   #enterRoom(room: string): void {
+    // Its messages are in view now; the server counts them read once seen.
+    this.#roomUnread.delete(room);
     this.#olderDone = false;
     this.#olderPending = false;
     this.#older = undefined;
@@ -498,6 +704,7 @@ export class ChatModel {
   }
 
   #append(key: string, line: PageLine, counts = true): void {
+    if (line.sender !== undefined) this.avatars.want([line.sender]);
     const unseen = counts && (!this.#focused || this.#active !== key);
     this.#update(key, (conversation) => {
       const lines = [...conversation.lines, line];

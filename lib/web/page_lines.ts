@@ -49,9 +49,14 @@ export interface PageLine {
   readonly stamp?: string;
   /** Who wrote it (`张三`, or `张三 → 你` for a private message). */
   readonly name?: string;
+  /** The user who sent it (whose avatar the line shows). */
+  readonly sender?: string;
   /** The text; for notices the whole sentence with its tag. */
   readonly text: string;
-  /** The room message's id, for a moderator's deletion. */
+  /**
+   * The message's id: a room message's (for a moderator's deletion and
+   * `READ`), a private message's (for `READ` and receipts).
+   */
   readonly messageId?: number;
   /** Whether the line names the user (a mention). */
   readonly mention?: boolean;
@@ -88,6 +93,7 @@ export function stampOf(time: number): string {
  *   kind: "chat",
  *   stamp: "[14:30:35]",
  *   name: "张三",
+ *   sender: "张三",
  *   text: "大家好",
  *   mention: false,
  * });
@@ -106,6 +112,7 @@ export function messageLine(
     kind,
     stamp: stampOf(time),
     name: sender,
+    sender,
     text,
     mention: !own && mentions(text, username),
   };
@@ -201,6 +208,7 @@ export function fileLine(
   return {
     kind: reply.type === "history_file" ? "history" : "file",
     stamp,
+    sender: reply.sender,
     // The view's sentence without its time, which the stamp shows.
     text: text.startsWith(stamp) ? text.slice(stamp.length + 1) : text,
     messageId: reply.messageId,
@@ -223,7 +231,9 @@ export function privateMessageLine(
     kind: "private",
     stamp: stampOf(reply.time),
     name,
+    sender: reply.from,
     text: reply.text,
+    messageId: reply.id,
     mention: !sent,
   };
 }

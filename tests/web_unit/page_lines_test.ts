@@ -34,6 +34,7 @@ Deno.test("messageLine: someone else's message", () => {
     kind: "chat",
     stamp: "[14:30:35]",
     name: "bob",
+    sender: "bob",
     text: "hello all",
     mention: false,
   });
@@ -46,6 +47,7 @@ Deno.test("messageLine: the user's own message is 'own' and never a mention", ()
       kind: "own",
       stamp: "[08:00:00]",
       name: "amy",
+      sender: "amy",
       text: "I am amy",
       mention: false,
       messageId: 12,
@@ -60,6 +62,7 @@ Deno.test("messageLine: history is dimmed, but one's own stays 'own'", () => {
       kind: "history",
       stamp: "[07:00:00]",
       name: "bob",
+      sender: "bob",
       text: "old",
       mention: false,
       messageId: 3,
@@ -119,6 +122,7 @@ Deno.test("replyLine: MESSAGE with its id and mention", () => {
       kind: "chat",
       stamp: "[14:30:35]",
       name: "bob",
+      sender: "bob",
       text: "hey @amy",
       mention: true,
       messageId: 41,
@@ -133,6 +137,7 @@ Deno.test("replyLine: HISTORY_MESSAGE is a history line", () => {
       kind: "history",
       stamp: "[09:00:00]",
       name: "bob",
+      sender: "bob",
       text: "earlier",
       mention: false,
       messageId: 7,
@@ -175,7 +180,9 @@ Deno.test("privateMessageLine: received, in both languages", () => {
     kind: "private",
     stamp: "[14:30:35]",
     name: "张三 → 你",
+    sender: "张三",
     text: "在吗？",
+    messageId: 5,
     mention: true,
   });
   assert.equal(privateMessageLine(reply, "en", "amy").name, "张三 → you");
@@ -191,7 +198,9 @@ Deno.test("privateMessageLine: the copy of one sent, and one to oneself", () => 
     kind: "private",
     stamp: "[14:31:00]",
     name: "you → bob",
+    sender: "amy",
     text: "on my way",
+    messageId: 6,
     mention: false,
   });
   assert.equal(privateMessageLine(self, "zh", "amy").name, "你 → 你");
