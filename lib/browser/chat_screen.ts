@@ -5,7 +5,11 @@
  * reports what the user does. Scrolling: new lines keep the view at the
  * bottom unless the user scrolled up to read (then a "new messages" button
  * appears); reaching the top of the room asks for older history, and the
- * lines put on top keep the view where it was.
+ * lines put on top keep the view where it was. Each message line, the room
+ * list's users and the private conversations show avatars; own private
+ * lines show their receipt (`✓` delivered, `✓✓` read); rooms show their
+ * unread counts. The screen says which message is the newest on screen,
+ * for the page's `READ`.
  *
  * @module
  */
@@ -15,6 +19,8 @@ import type { ChatModel, Conversation } from "../web/chat_model.ts";
 import { ROOM_KEY } from "../web/chat_model.ts";
 import { byId, h } from "./dom.ts";
 import type { PageLine } from "../web/page_lines.ts";
+import { type Receipt, receiptTitle } from "../web/pm_receipts.ts";
+import { avatarElement, refreshAvatars } from "./avatar_view.ts";
 
 /** The screen's buttons (each is `#btn-<name>` in the page). */
 export const TOOLBAR_BUTTONS = [
@@ -25,6 +31,7 @@ export const TOOLBAR_BUTTONS = [
   "password",
   "delete",
   "whois",
+  "profile",
 ] as const;
 
 /** One of {@linkcode TOOLBAR_BUTTONS}. */
@@ -46,6 +53,16 @@ export interface ChatScreenActions {
   share(files: readonly File[]): void;
   /** A file line's download button. */
   download(id: number): void;
+  /** What is on screen may have changed (scrolled, resized). */
+  seen(): void;
+}
+
+/** Unread counts above this show as `999+` (the server's cap). */
+const UNREAD_SHOWN_MAX = 999;
+
+/** An unread count as a badge says it. */
+export function badgeText(count: number): string {
+  return count >= UNREAD_SHOWN_MAX ? `${UNREAD_SHOWN_MAX}+` : String(count);
 }
 
 /** Distance from the bottom (px) that still counts as "at the bottom". */
@@ -74,6 +91,13 @@ export class ChatScreen {
   #scrolling = false;
   /** The language lines are drawn in (their download buttons' word). */
   #lang: Lang = "zh";
+  /** The model being drawn, and when (for receipts' titles). */
+  #model: ChatModel | undefined;
+  #now = 0;
+  /** The avatar and receipt versions the lines were drawn with. */
+  #drawn = { avatars: -1, receipts: -1, lang: "" };
+  /** A `seen` report waits for the next frame. */
+  #seenPending = false;
 
   /** Binds to the page's elements and reports to `actions`. */
   constructor(doc: Document, actions: ChatScreenActions) {
@@ -106,6 +130,7 @@ export class ChatScreen {
       this.#root.classList.toggle("menu-open");
     });
     this.#messages.addEventListener("scroll", () => this.#scrolled());
+    doc.defaultView?.addEventListener("resize", () => this.#seen());
     this.#newBelow.addEventListener("click", () => this.#toBottom());
     const picker = byId<HTMLInputElement>(doc, "file-input");
     byId(doc, "btn-attach").addEventListener("click", () => picker.click());
@@ -139,15 +164,27 @@ export class ChatScreen {
     if (visible) this.#input.focus();
   }
 
+  /**
+   * Whether the user can see the conversation: the screen shown, the tab
+   * visible and the window focused (what counts a message as read).
+   */
+  get visibleToUser(): boolean {
+    const doc = this.#doc;
+    return !this.#root.hidden && doc.visibilityState === "visible" &&
+      doc.hasFocus();
+  }
+
   /** Puts text in the input (a click on a name), for the user to finish. */
   suggest(text: string): void {
     this.#input.value = text;
     this.#input.focus();
   }
 
-  /** Draws the model. */
-  render(model: ChatModel, lang: Lang): void {
+  /** Draws the model; `now` is the time (receipts' titles say the day). */
+  render(model: ChatModel, lang: Lang, now: number): void {
     this.#lang = lang;
+    this.#model = model;
+    this.#now = now;
     const doc = this.#doc;
     const current = model.current;
     byId(doc, "me").textContent = model.username;
@@ -160,9 +197,7 @@ export class ChatScreen {
       : t(lang, "webInputPrivate", { user: current.title });
     // On a phone the side bar is folded away: its unread count shows on
     // the button that opens it.
-    const elsewhere = model.conversations
-      .filter((conversation) => conversation.key !== current.key)
-      .reduce((sum, conversation) => sum + conversation.unread, 0);
+    const elsewhere = model.unreadTotal - current.unread;
     byId(doc, "btn-menu").textContent = elsewhere > 0
       ? `${t(lang, "webMenu")} (${elsewhere})`
       : t(lang, "webMenu");
@@ -171,9 +206,10 @@ export class ChatScreen {
     const sideBar = JSON.stringify([
       model.room,
       model.active,
-      model.rooms,
+      model.roomEntries,
       model.users,
       model.conversations.map((each) => [each.key, each.unread]),
+      model.avatars.version,
     ]);
     if (sideBar !== this.#sideBar) {
       this.#sideBar = sideBar;
@@ -182,15 +218,50 @@ export class ChatScreen {
       this.#renderUsers(model);
     }
     this.#renderLines(current);
+    const drawn = this.#drawn;
+    if (drawn.avatars !== model.avatars.version) {
+      refreshAvatars(this.#messages, (name) => model.avatars.mark(name));
+    }
+    if (
+      current.kind === "private" &&
+      (drawn.receipts !== model.receiptVersion || drawn.lang !== lang)
+    ) this.#refreshReceipts(current);
+    this.#drawn = {
+      avatars: model.avatars.version,
+      receipts: model.receiptVersion,
+      lang,
+    };
+  }
+
+  /**
+   * The id of the newest message on screen that a `READ` of the
+   * conversation in view may name, if any is on screen (partly counts).
+   */
+  newestVisibleReadId(): number | undefined {
+    const box = this.#messages;
+    if (this.#root.hidden || this.#root.classList.contains("menu-open")) {
+      return undefined;
+    }
+    const view = box.getBoundingClientRect();
+    if (view.height <= 0) return undefined;
+    // From the bottom up: the first readable line in view is the newest.
+    for (
+      let line = box.lastElementChild;
+      line;
+      line = line.previousElementSibling
+    ) {
+      const rect = line.getBoundingClientRect();
+      if (rect.top >= view.bottom) continue;
+      if (rect.bottom <= view.top) return undefined;
+      const id = (line as HTMLElement).dataset.readId;
+      if (id !== undefined) return Number(id);
+    }
+    return undefined;
   }
 
   #renderRooms(model: ChatModel): void {
     const doc = this.#doc;
-    const room = model.conversations[0]!;
-    const names = model.rooms.some((info) => info.name === model.room)
-      ? model.rooms
-      : [{ name: model.room, memberCount: model.users.length }, ...model.rooms];
-    const items = names.map((info) => {
+    const items = model.roomEntries.map((info) => {
       const here = info.name === model.room;
       const button = h(
         doc,
@@ -203,8 +274,13 @@ export class ChatScreen {
             : undefined,
         },
         h(doc, "span", { class: "room-name" }, info.name),
-        here && room.unread > 0
-          ? h(doc, "span", { class: "badge" }, String(room.unread))
+        info.unread > 0
+          ? h(doc, "span", {
+            class: "badge",
+            title: t(this.#lang, "webUnreadRoom", {
+              count: badgeText(info.unread),
+            }),
+          }, badgeText(info.unread))
           : h(
             doc,
             "span",
@@ -242,9 +318,24 @@ export class ChatScreen {
               ? "true"
               : undefined,
           },
-          h(doc, "span", {}, conversation.title),
+          h(
+            doc,
+            "span",
+            { class: "who" },
+            avatarElement(
+              doc,
+              conversation.title,
+              model.avatars.mark(conversation.title),
+            ),
+            h(doc, "span", {}, conversation.title),
+          ),
           conversation.unread > 0
-            ? h(doc, "span", { class: "badge" }, String(conversation.unread))
+            ? h(
+              doc,
+              "span",
+              { class: "badge" },
+              badgeText(conversation.unread),
+            )
             : undefined,
         );
         button.addEventListener("click", () => {
@@ -264,7 +355,13 @@ export class ChatScreen {
         doc,
         "button",
         { type: "button", "data-user": user },
-        user === model.username ? `${user} ★` : user,
+        h(
+          doc,
+          "span",
+          { class: "who" },
+          avatarElement(doc, user, model.avatars.mark(user)),
+          h(doc, "span", {}, user === model.username ? `${user} ★` : user),
+        ),
       );
       button.addEventListener("click", () => {
         this.#closeMenu();
@@ -295,7 +392,9 @@ export class ChatScreen {
     if (appended) {
       const fresh = lines.slice(shown.count);
       if (fresh.length === 0) return;
-      box.append(...fresh.map((line) => this.#lineElement(line)));
+      box.append(
+        ...fresh.map((line) => this.#lineElement(conversation, line)),
+      );
       record();
       if (atBottom) this.#toBottom();
       else this.#newBelow.hidden = false;
@@ -305,14 +404,19 @@ export class ChatScreen {
     // what the user reads stays where it is. Another conversation starts
     // at its bottom.
     const fromBottom = box.scrollHeight - box.scrollTop;
-    box.replaceChildren(...lines.map((line) => this.#lineElement(line)));
+    box.replaceChildren(
+      ...lines.map((line) => this.#lineElement(conversation, line)),
+    );
     record();
     if (!same || atBottom) this.#toBottom();
     else this.#scrollTo(box.scrollHeight - fromBottom);
   }
 
-  #lineElement(line: PageLine): HTMLElement {
+  #lineElement(conversation: Conversation, line: PageLine): HTMLElement {
     const doc = this.#doc;
+    const model = this.#model;
+    const readId = model?.readIdOf(conversation, line);
+    const receipt = model?.receiptOfLine(conversation, line);
     return h(
       doc,
       "div",
@@ -322,7 +426,11 @@ export class ChatScreen {
         "data-id": line.messageId === undefined
           ? undefined
           : String(line.messageId),
+        "data-read-id": readId === undefined ? undefined : String(readId),
       },
+      line.sender === undefined
+        ? undefined
+        : avatarElement(doc, line.sender, model?.avatars.mark(line.sender)),
       // The separators are text too, so a copied line reads as the
       // seed's `[14:30:35] 张三: 大家好`.
       line.stamp === undefined
@@ -334,8 +442,34 @@ export class ChatScreen {
         : h(doc, "span", { class: "name" }, line.name),
       line.name === undefined ? undefined : ": ",
       h(doc, "span", { class: "text" }, line.text),
+      receipt === undefined ? undefined : this.#receiptMark(receipt),
       line.file === undefined ? undefined : this.#downloadButton(line.file.id),
     );
+  }
+
+  /** `✓` or `✓✓` (drawn by the style sheet), with words and time. */
+  #receiptMark(receipt: Receipt): HTMLElement {
+    return h(this.#doc, "span", {
+      class: "receipt",
+      "data-state": receipt.state,
+      title: receiptTitle(this.#lang, receipt, this.#now),
+    });
+  }
+
+  /** Redraws the receipt marks of the own lines in view. */
+  #refreshReceipts(conversation: Conversation): void {
+    const model = this.#model;
+    if (model === undefined) return;
+    for (
+      const mark of this.#messages.querySelectorAll<HTMLElement>(
+        ".line > .receipt",
+      )
+    ) {
+      const id = Number((mark.parentElement as HTMLElement).dataset.id);
+      const receipt = model.receiptOf(conversation.title, id);
+      mark.dataset.state = receipt.state;
+      mark.title = receiptTitle(this.#lang, receipt, this.#now);
+    }
   }
 
   #downloadButton(id: number): HTMLElement {
@@ -365,7 +499,21 @@ export class ChatScreen {
     this.#messages.scrollTop = top;
   }
 
+  /** Reports `seen` once per frame at most. */
+  #seen(): void {
+    if (this.#seenPending) return;
+    this.#seenPending = true;
+    const run = () => {
+      this.#seenPending = false;
+      this.#actions.seen();
+    };
+    const view = this.#doc.defaultView;
+    if (view?.requestAnimationFrame === undefined) setTimeout(run, 16);
+    else view.requestAnimationFrame(run);
+  }
+
   #scrolled(): void {
+    this.#seen();
     if (this.#scrolling) {
       this.#scrolling = false;
       return;

@@ -8,6 +8,10 @@
  * storage, so a reload resumes too) and shows what was missed; a kick, a
  * replaced session or a deleted account ends it instead.
  *
+ * It tells the server how far the user has read (`READ`, for the message
+ * newest on screen while the tab is visible and focused), asks about the
+ * avatars it shows, and offers the profile dialog (avatar, read receipts).
+ *
  * @module
  */
 
@@ -38,6 +42,10 @@ import { type LinkState, WebLink } from "../web/web_link.ts";
 import { PageFiles } from "./page_files.ts";
 import { formatBytes } from "../shared/file_names.ts";
 import { ROOM_KEY } from "../web/chat_model.ts";
+import { pageCommand } from "../web/page_commands.ts";
+import { ReadTracker } from "../web/read_tracker.ts";
+import { AvatarUpload } from "./avatar_upload.ts";
+import { ProfileDialog } from "./profile_dialog.ts";
 
 /** What the page runs in (the browser's, or a test's). */
 export interface PageEnvironment {
@@ -70,6 +78,18 @@ const LOCAL_BUTTONS: Readonly<Record<LocalAction, ToolbarButton>> = {
 
 /** Delay before asking for the online list after presence changed. */
 const USERS_REFRESH_MS = 400;
+/** Delay before asking about avatars, so a burst of lines asks once. */
+const AVATARS_ASK_MS = 50;
+/** `OK` codes that answer `RECEIPTS`, with the setting they say. */
+const RECEIPTS_OK: Readonly<Record<string, boolean>> = {
+  "receipts_on": true,
+  "receipts_off": false,
+};
+/** `OK` codes that answer `AVATAR`. */
+const AVATAR_OK: ReadonlySet<string> = new Set([
+  "avatar_set",
+  "avatar_cleared",
+]);
 
 /** The page's controller. */
 export class PageApp {
@@ -92,6 +112,13 @@ export class PageApp {
   /** The largest file the server takes (`max_file` in `HELLO`), if it said. */
   #maxFile: number | undefined;
   #linkState: LinkState = "connecting";
+  #reads = new ReadTracker();
+  #readTimer: ReturnType<typeof setTimeout> | undefined;
+  #avatarTimer: ReturnType<typeof setTimeout> | undefined;
+  #profile: ProfileDialog;
+  #avatarUpload: AvatarUpload;
+  /** Bare `RECEIPTS` sent by the dialog: their answers are not lines. */
+  #receiptsQueries = 0;
 
   /** A page in `env`; call {@linkcode start}. */
   constructor(env: PageEnvironment) {
@@ -113,6 +140,7 @@ export class PageApp {
       button: (name) => this.#button(name),
       share: (files) => this.#share(files),
       download: (id) => void this.#files.download(id),
+      seen: () => this.#checkReads(),
     });
     this.#files = new PageFiles(env.doc, byId(env.doc, "transfers"), {
       lang: () => this.#lang,
@@ -123,6 +151,21 @@ export class PageApp {
         protocol: env.location.protocol,
         hostname: hostnameOf(env.location.host),
       },
+    });
+    this.#avatarUpload = new AvatarUpload(env.doc, {
+      lang: () => this.#lang,
+      send: (command) => this.#send(command),
+      location: {
+        protocol: env.location.protocol,
+        hostname: hostnameOf(env.location.host),
+      },
+    });
+    this.#profile = new ProfileDialog(env.doc, {
+      lang: () => this.#lang,
+      username: () => this.#model?.username,
+      mark: (name) => this.#model?.avatars.mark(name),
+      send: (command) => this.#send(command),
+      upload: (file) => this.#avatarUpload.upload(file),
     });
   }
 
@@ -160,6 +203,8 @@ export class PageApp {
     );
     doc.defaultView?.addEventListener("online", () => this.#link.retryNow());
     doc.addEventListener("visibilitychange", () => this.#focusChanged());
+    // Read positions also wait for the window's focus.
+    doc.defaultView?.addEventListener("focus", () => this.#checkReads());
     this.#fillEmojiPanel();
     this.#setLang(this.#lang);
     this.#showAuth();
@@ -191,7 +236,10 @@ export class PageApp {
     byId(this.#doc, "btn-retry").hidden = state !== "reconnecting";
     const lost = state === "reconnecting" && this.#linkState === "online";
     this.#linkState = state;
-    if (state !== "online") this.#files.disconnected();
+    if (state !== "online") {
+      this.#files.disconnected();
+      this.#avatarUpload.disconnected();
+    }
     if (lost && this.#model !== undefined) {
       this.#notice("system", t(this.#lang, "connectionLost"));
     }
@@ -295,6 +343,7 @@ export class PageApp {
             this.#lang,
             this.#env.clock,
           );
+          this.#reads = new ReadTracker();
         }
         this.#showChat();
         return;
@@ -366,11 +415,33 @@ export class PageApp {
       case "file_download":
         this.#files.ticket(reply);
         return;
-      default:
-        // A refusal of a file command ends its transfer; it shows as usual.
-        this.#files.refused(reply);
-        this.#applyChat({ type: "reply", reply, now: this.#now() });
+      case "avatar_upload":
+        this.#avatarUpload.ticket(reply);
+        return;
+      case "ok":
+        if (reply.code in RECEIPTS_OK) {
+          this.#profile.receipts = RECEIPTS_OK[reply.code]!;
+          if (this.#receiptsQueries > 0) {
+            this.#receiptsQueries--;
+            return;
+          }
+        }
+        if (AVATAR_OK.has(reply.code) && this.#profile.isOpen) {
+          this.#profile.say(reply.message, true);
+        }
+        break;
+      case "error":
+      case "muted":
+        this.#avatarUpload.refused(reply);
+        if (reply.type === "error" && this.#profile.isOpen) {
+          this.#profile.say(reply.message || reply.code);
+        }
+        break;
     }
+    // A refusal of a file command ends its transfer; it shows as usual.
+    this.#files.refused(reply);
+    this.#applyChat({ type: "reply", reply, now: this.#now() });
+    if (reply.type === "avatar_list") this.#profile.refresh();
   }
 
   #typed(text: string): void {
@@ -381,12 +452,26 @@ export class PageApp {
     switch (parsed.kind) {
       case "empty":
         return;
-      case "unknown":
+      case "unknown": {
+        // Until the shared table has them: /receipts and /avatar.
+        const own = pageCommand(text);
+        if (own?.kind === "command") {
+          this.#command(own.command);
+          return;
+        }
+        if (own?.kind === "usage") {
+          this.#notice(
+            "error",
+            t(lang, "usageError", { usage: t(lang, own.usage) }),
+          );
+          return;
+        }
         this.#notice(
           "error",
           t(lang, "unknownSlashCommand", { command: parsed.command }),
         );
         return;
+      }
       case "usage":
         this.#notice(
           "error",
@@ -467,6 +552,9 @@ export class PageApp {
       case "delete":
         void this.#deleteAccount();
         return;
+      case "profile":
+        this.#openProfile();
+        return;
       case "whois": {
         const current = this.#model?.current;
         if (current?.kind === "private") {
@@ -475,6 +563,14 @@ export class PageApp {
         return;
       }
     }
+  }
+
+  #openProfile(): void {
+    if (this.#model === undefined) return;
+    this.#profile.unknownReceipts();
+    this.#profile.open();
+    // The setting is the account's: ask, and show the answer in the toggle.
+    if (this.#send({ type: "receipts" })) this.#receiptsQueries++;
   }
 
   async #changePassword(): Promise<void> {
@@ -560,7 +656,77 @@ export class PageApp {
     const model = this.#model;
     if (model === undefined) return;
     for (const effect of model.apply(event)) this.#effect(effect);
+    if (event.type === "reply" && event.reply.type === "joined") {
+      // Left behind: what waited for another room can no longer be sent.
+      for (const target of this.#reads.waiting) {
+        if (target.startsWith("#") && target !== model.readRoom) {
+          this.#reads.drop(target);
+        }
+      }
+    }
     this.#render();
+    if (model.avatars.wanting) this.#askAvatarsSoon();
+    this.#checkReads();
+  }
+
+  // --- read positions and avatars ---------------------------------------
+
+  /**
+   * Notes the newest message on screen as read, when the user can see it
+   * (the tab visible and focused), and sends what is due.
+   */
+  #checkReads(): void {
+    const model = this.#model;
+    if (model === undefined || !this.#chat.visibleToUser) return;
+    const target = model.readTarget;
+    const id = this.#chat.newestVisibleReadId();
+    if (target !== undefined && id !== undefined) this.#reads.see(target, id);
+    this.#sendReads();
+  }
+
+  /** Sends the `READ`s due now, and sets a timer for the next one. */
+  #sendReads(): void {
+    const model = this.#model;
+    if (this.#readTimer !== undefined) {
+      clearTimeout(this.#readTimer);
+      this.#readTimer = undefined;
+    }
+    if (model === undefined || this.#linkState !== "online") return;
+    const room = model.readRoom;
+    for (
+      const command of this.#reads.due(
+        this.#now(),
+        // A room's only while the page is in it.
+        (target) => !target.startsWith("#") || target === room,
+      )
+    ) this.#link.send(command);
+    const next = this.#reads.nextDueAt();
+    if (next === undefined) return;
+    this.#readTimer = setTimeout(
+      () => this.#sendReads(),
+      Math.max(0, next - this.#now()),
+    );
+  }
+
+  /** Sends the room's waiting `READ` before the page leaves the room. */
+  #flushRoomRead(): void {
+    const room = this.#model?.readRoom;
+    if (room === undefined || this.#linkState !== "online") return;
+    const command = this.#reads.flush(room, this.#now());
+    if (command !== undefined) this.#link.send(command);
+  }
+
+  #askAvatarsSoon(): void {
+    if (this.#avatarTimer !== undefined) return;
+    this.#avatarTimer = setTimeout(() => {
+      this.#avatarTimer = undefined;
+      const model = this.#model;
+      // Offline: asked once back (the names keep waiting).
+      if (model === undefined || this.#linkState !== "online") return;
+      for (const command of model.avatars.takeRequests()) {
+        this.#link.send(command);
+      }
+    }, AVATARS_ASK_MS);
   }
 
   #effect(effect: ChatEffect): void {
@@ -605,11 +771,8 @@ export class PageApp {
       this.#doc.title = t(this.#lang, "webTitle");
       return;
     }
-    this.#chat.render(model, this.#lang);
-    const unread = model.conversations.reduce(
-      (sum, each) => sum + each.unread,
-      0,
-    );
+    this.#chat.render(model, this.#lang, this.#now());
+    const unread = model.unreadTotal;
     this.#doc.title = unread > 0
       ? `(${unread}) ${t(this.#lang, "webTitle")}`
       : t(this.#lang, "webTitle");
@@ -630,6 +793,9 @@ export class PageApp {
   /** Back to the log-in screen, with a catalog sentence or a text. */
   #endChat(key?: MessageKey, text?: string): void {
     this.#model = undefined;
+    this.#profile.close();
+    if (this.#readTimer !== undefined) clearTimeout(this.#readTimer);
+    this.#readTimer = undefined;
     this.#pending = undefined;
     this.#auth.busy = false;
     byId(this.#doc, "emoji-panel").hidden = true;
@@ -645,6 +811,11 @@ export class PageApp {
   }
 
   #send(command: Command): boolean {
+    // The server takes a room's READ only from someone in the room.
+    if (
+      command.type === "join" || command.type === "leave" ||
+      command.type === "logout"
+    ) this.#flushRoomRead();
     const sent = this.#link.send(command);
     if (!sent && command.type !== "lang") {
       this.#notice("error", t(this.#lang, "webStateOffline"));

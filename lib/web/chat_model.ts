@@ -240,7 +240,14 @@ export class ChatModel {
    */
   get readTarget(): string | undefined {
     const current = this.current;
-    if (current.kind === "private") return current.title;
+    return current.kind === "private" ? current.title : this.readRoom;
+  }
+
+  /**
+   * `#room` of the room the user is in, as a `READ` names it, or
+   * `undefined` while the page is not back in its room after a reconnect.
+   */
+  get readRoom(): string | undefined {
     const catchUp = this.#room.catchUp;
     if (catchUp !== undefined && !catchUp.inRoom) return undefined;
     return `#${this.#room.room}`;

@@ -40,7 +40,9 @@ export class ReadTracker {
 
   /**
    * The `READ`s due at `now`: each waiting position whose conversation's
-   * last `READ` is at least {@linkcode READ_INTERVAL_MS} old.
+   * last `READ` is at least {@linkcode READ_INTERVAL_MS} old, of the
+   * targets `sendable` allows (others wait: a room the page is on its way
+   * back into after a reconnect).
    *
    * @example
    * ```ts
@@ -57,9 +59,13 @@ export class ReadTracker {
    * assert.equal(reads.nextDueAt(), 6000);
    * ```
    */
-  due(now: number): Command[] {
+  due(
+    now: number,
+    sendable: (target: string) => boolean = () => true,
+  ): Command[] {
     const commands: Command[] = [];
     for (const [target, id] of this.#pending) {
+      if (!sendable(target)) continue;
       const last = this.#sentAt.get(target);
       if (last !== undefined && now - last < READ_INTERVAL_MS) continue;
       commands.push(this.#take(target, id, now));

@@ -75,3 +75,14 @@ Deno.test("ReadTracker.drop() forgets a waiting position", () => {
   // What was dropped was never sent: seeing it again sends it.
   assert.equal(reads.see("#tech", 5), true);
 });
+
+Deno.test("ReadTracker.due() leaves the targets it may not send waiting", () => {
+  const reads = new ReadTracker();
+  reads.see("#tech", 5);
+  reads.see("bob", 6);
+  assert.deepEqual(reads.due(0, (target) => !target.startsWith("#")), [
+    { type: "read", target: "bob", id: 6 },
+  ]);
+  assert.deepEqual(reads.waiting, ["#tech"]);
+  assert.deepEqual(reads.due(1), [{ type: "read", target: "#tech", id: 5 }]);
+});
