@@ -130,7 +130,7 @@ export class ChatScreen {
       this.#root.classList.toggle("menu-open");
     });
     this.#messages.addEventListener("scroll", () => this.#scrolled());
-    doc.defaultView?.addEventListener("resize", () => this.#seen());
+    doc.defaultView?.addEventListener("resize", () => this.requestSeen());
     this.#newBelow.addEventListener("click", () => this.#toBottom());
     const picker = byId<HTMLInputElement>(doc, "file-input");
     byId(doc, "btn-attach").addEventListener("click", () => picker.click());
@@ -499,8 +499,12 @@ export class ChatScreen {
     this.#messages.scrollTop = top;
   }
 
-  /** Reports `seen` once per frame at most. */
-  #seen(): void {
+  /**
+   * Reports `seen` at the next frame (once, however often asked): what is
+   * on screen is measured after the browser laid the lines out, and not
+   * once per line of a busy room.
+   */
+  requestSeen(): void {
     if (this.#seenPending) return;
     this.#seenPending = true;
     const run = () => {
@@ -513,7 +517,7 @@ export class ChatScreen {
   }
 
   #scrolled(): void {
-    this.#seen();
+    this.requestSeen();
     if (this.#scrolling) {
       this.#scrolling = false;
       return;

@@ -204,7 +204,7 @@ export class PageApp {
     doc.defaultView?.addEventListener("online", () => this.#link.retryNow());
     doc.addEventListener("visibilitychange", () => this.#focusChanged());
     // Read positions also wait for the window's focus.
-    doc.defaultView?.addEventListener("focus", () => this.#checkReads());
+    doc.defaultView?.addEventListener("focus", () => this.#chat.requestSeen());
     this.#fillEmojiPanel();
     this.#setLang(this.#lang);
     this.#showAuth();
@@ -666,7 +666,7 @@ export class PageApp {
     }
     this.#render();
     if (model.avatars.wanting) this.#askAvatarsSoon();
-    this.#checkReads();
+    this.#chat.requestSeen();
   }
 
   // --- read positions and avatars ---------------------------------------
