@@ -554,6 +554,14 @@ Deno.test("inspectAvatarImage() refuses a broken PNG", PURE, async (t) => {
     );
     assert.deepEqual(inspectAvatarImage(fat), MALFORMED);
   });
+  await t.step("an IHDR that is not 13 bytes", () => {
+    const long = concat(
+      PNG.subarray(0, 8),
+      pngChunk("IHDR", concat(PNG.subarray(16, 29), [0])),
+      PNG.subarray(33),
+    );
+    assert.deepEqual(inspectAvatarImage(long), MALFORMED);
+  });
   await t.step("a zero width", () => {
     assert.deepEqual(inspectAvatarImage(pngSized(0, 6)), MALFORMED);
   });
@@ -566,6 +574,18 @@ Deno.test("inspectAvatarImage() refuses a broken PNG", PURE, async (t) => {
       PNG.subarray(33),
     );
     assert.deepEqual(inspectAvatarImage(bad), MALFORMED);
+  });
+  await t.step("an unknown compression, filter or interlace method", () => {
+    for (const [field, value] of [[10, 1], [11, 1], [12, 2]] as const) {
+      const ihdr = PNG.slice(16, 29);
+      ihdr[field] = value;
+      const bad = concat(
+        PNG.subarray(0, 8),
+        pngChunk("IHDR", ihdr),
+        PNG.subarray(33),
+      );
+      assert.deepEqual(inspectAvatarImage(bad), MALFORMED, `byte ${field}`);
+    }
   });
 });
 
@@ -612,6 +632,40 @@ Deno.test("inspectAvatarImage() refuses a broken JPEG", PURE, async (t) => {
     );
     assert.deepEqual(inspectAvatarImage(noFrame), MALFORMED);
   });
+  await t.step("SOF only after SOS", () => {
+    const length = (JPEG[sof + 2]! << 8) | JPEG[sof + 3]!;
+    const segment = JPEG.subarray(sof, sof + 2 + length);
+    const late = concat(
+      JPEG.subarray(0, sof),
+      JPEG.subarray(sof + 2 + length, -2),
+      segment,
+      [0xff, 0xd9],
+    );
+    assert.deepEqual(inspectAvatarImage(late), MALFORMED);
+  });
+  await t.step("a second SOF", () => {
+    const length = (JPEG[sof + 2]! << 8) | JPEG[sof + 3]!;
+    const segment = JPEG.subarray(sof, sof + 2 + length);
+    const twice = concat(JPEG.subarray(0, sof), segment, JPEG.subarray(sof));
+    assert.deepEqual(inspectAvatarImage(twice), MALFORMED);
+  });
+  await t.step("a reserved marker or a second SOI between segments", () => {
+    for (const marker of [0x02, 0x50, 0xbf, 0xd8]) {
+      const odd = concat(
+        JPEG.subarray(0, sof),
+        [0xff, marker, 0x00, 0x02],
+        JPEG.subarray(sof),
+      );
+      assert.deepEqual(inspectAvatarImage(odd), MALFORMED, `FF ${marker}`);
+    }
+    // An APP segment of the same shape is fine.
+    const app = concat(
+      JPEG.subarray(0, sof),
+      [0xff, 0xe5, 0x00, 0x02],
+      JPEG.subarray(sof),
+    );
+    assert.equal(inspectAvatarImage(app).ok, true);
+  });
   await t.step("EOI before any scan", () => {
     const sos = jpegSegmentAt(JPEG, 0xda);
     const headersOnly = concat(JPEG.subarray(0, sos), [0xff, 0xd9]);
@@ -624,6 +678,14 @@ Deno.test("inspectAvatarImage() refuses a broken JPEG", PURE, async (t) => {
   await t.step("a zero height", () => {
     const zero = patched(JPEG, (_, view) => view.setUint16(sof + 5, 0));
     assert.deepEqual(inspectAvatarImage(zero), MALFORMED);
+  });
+  await t.step("SOS's length and component count disagree", () => {
+    const sos = jpegSegmentAt(JPEG, 0xda);
+    assert.equal(JPEG[sos + 4], 3); // the fixture's scan has 3 components
+    const bad = patched(JPEG, (copy) => {
+      copy[sos + 4] = 2;
+    });
+    assert.deepEqual(inspectAvatarImage(bad), MALFORMED);
   });
   await t.step("SOF's length and component count disagree", () => {
     const bad = patched(JPEG, (copy) => {
@@ -773,6 +835,31 @@ Deno.test("inspectAvatarImage() refuses a broken WebP", PURE, async (t) => {
       copy[20] = copy[20]! | 0x01;
     });
     assert.deepEqual(inspectAvatarImage(interFrame), MALFORMED);
+  });
+  await t.step("a VP8L of a version other than 0", () => {
+    const bad = patched(LOSSLESS_WEBP, (copy) => {
+      copy[24] = copy[24]! | 0x20;
+    });
+    assert.deepEqual(inspectAvatarImage(bad), MALFORMED);
+  });
+  await t.step("a VP8 frame tag libwebp would refuse", () => {
+    const size = LOSSY_WEBP[16]! | (LOSSY_WEBP[17]! << 8); // the chunk's
+    const tag = LOSSY_WEBP[20]! | (LOSSY_WEBP[21]! << 8) |
+      (LOSSY_WEBP[22]! << 16);
+    // The fixture's tag: key frame, profile 0, shown.
+    assert.equal(tag & 0x1f, 0x10);
+    const tagged = (value: number) =>
+      patched(LOSSY_WEBP, (copy) => copy.set(u24le(value), 20));
+    // The first partition may be anything shorter than the chunk.
+    assert.equal(inspectAvatarImage(tagged(((size - 1) << 5) | 0x10)).ok, true);
+    const cases: Array<[string, number]> = [
+      ["partition as long as the chunk", (size << 5) | 0x10],
+      ["not shown", tag & ~0x10],
+      ["profile 4", tag | (4 << 1)],
+    ];
+    for (const [name, value] of cases) {
+      assert.deepEqual(inspectAvatarImage(tagged(value)), MALFORMED, name);
+    }
   });
   await t.step("an animation frame off the canvas or of the wrong size", () => {
     const off = webp(vp8x(0x02, 8, 6), ANIM, anmf(2, 0, 8, 6, VP8L_CHUNK));

@@ -217,7 +217,7 @@ function walkPng(bytes: Uint8Array): Walked {
     if (!isLetters(bytes, typeAt, 4)) return "malformed";
     const crcAt = dataAt + length;
     if (crc32(bytes, typeAt, crcAt) !== u32be(bytes, crcAt)) return "malformed";
-    const type = text(bytes, typeAt, 4);
+    const type = fourCc(bytes, typeAt);
     if (size === undefined) {
       if (type !== "IHDR" || length !== 13) return "malformed";
       size = readIhdr(bytes, dataAt);
@@ -526,7 +526,7 @@ function readChunks(
     const size = u32le(bytes, at + 4);
     const dataAt = at + 8;
     if (size > to - dataAt) return undefined;
-    chunks.push({ fourCc: text(bytes, at, 4), at: dataAt, size });
+    chunks.push({ fourCc: fourCc(bytes, at), at: dataAt, size });
     at = dataAt + size + (size & 1);
   }
   return at === to ? chunks : undefined;
@@ -619,9 +619,14 @@ function ascii(value: string): number[] {
   return Array.from(value, (char) => char.charCodeAt(0));
 }
 
-/** `length` bytes at `at` as Latin-1 text, for comparing type codes. */
-function text(bytes: Uint8Array, at: number, length: number): string {
-  return String.fromCharCode(...bytes.subarray(at, at + length));
+/** The four bytes at `at` as Latin-1 text, for comparing type codes. */
+function fourCc(bytes: Uint8Array, at: number): string {
+  return String.fromCharCode(
+    bytes[at] ?? 0,
+    bytes[at + 1] ?? 0,
+    bytes[at + 2] ?? 0,
+    bytes[at + 3] ?? 0,
+  );
 }
 
 /** Whether the `length` bytes at `at` are all ASCII letters. */
