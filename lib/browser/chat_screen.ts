@@ -421,7 +421,12 @@ export class ChatScreen {
       doc,
       "div",
       {
-        class: line.mention ? "line mention" : "line",
+        class: [
+          "line",
+          line.mention ? "mention" : "",
+          line.sender ? "with-avatar" : "",
+        ]
+          .filter((name) => name !== "").join(" "),
         "data-kind": line.kind,
         "data-id": line.messageId === undefined
           ? undefined

@@ -322,7 +322,7 @@ browserTest(
     });
     await page.locator("#profile-message", { hasText: "Avatar updated" })
       .waitFor();
-    const announced = await bob.expect("AVATAR_LIST ");
+    const announced = await bob.expect("AVATAR_LIST amy=");
     assert.match(announced, /^AVATAR_LIST amy=img:\d+$/);
     const version = announced.split(":").at(-1);
     await page.locator("#profile-avatar img").waitFor();
@@ -363,10 +363,10 @@ browserTest(
       .waitFor();
     await page.fill("#avatar-emoji", "🦊");
     await page.click("#avatar-emoji-set");
-    assert.equal(await bob.expect("AVATAR_LIST "), "AVATAR_LIST amy=🦊");
+    assert.equal(await bob.expect("AVATAR_LIST amy="), "AVATAR_LIST amy=🦊");
     await page.locator('#profile-avatar .avatar[data-emoji="🦊"]').waitFor();
     await page.click("#avatar-default");
-    assert.equal(await bob.expect("AVATAR_LIST "), "AVATAR_LIST amy=-");
+    assert.equal(await bob.expect("AVATAR_LIST amy="), "AVATAR_LIST amy=-");
     await page.locator('#profile-avatar .avatar[data-initial="A"]').waitFor();
     await page.click("#profile-close");
     assert.equal(
@@ -403,6 +403,108 @@ browserTest(
     assert.equal(await okLines.count(), 2);
     await say(page, "/receipts maybe");
     await lineOf(page, /Usage: \/receipts \[on\|off\] \(nothing sent\)/);
+  },
+);
+
+browserTest(
+  "web page: screenshots of avatars, unread badges and receipts at desktop and phone width",
+  async (browser) => {
+    await using web = await webServer();
+    await using page = await openPage(browser, web.url, {
+      locale: "zh-CN",
+      width: 1100,
+      height: 680,
+    });
+    await registerAndLogin(page, "小王");
+    await page.fill("#join-name", "技术");
+    await page.press("#join-name", "Enter");
+    await lineOf(page, /你已进入房间 技术/);
+    await page.click('#room-list [data-room="大厅"]');
+    await lineOf(page, /你已进入房间 大厅/);
+    // At a person's pace: two rooms in a blink and the page's own lines
+    // (ROOMS, USERS, READ, AVATARS) pass the server's flood limit of 10 at
+    // once, 5 a second, whose "slow down" line would be in the shot.
+    await page.waitForTimeout(1500);
+    await page.click("#btn-profile");
+    await page.setInputFiles("#avatar-file", {
+      name: "me.png",
+      mimeType: "image/png",
+      buffer: Buffer.from(pngBytes(300, 300)),
+    });
+    await page.locator("#profile-message", { hasText: "头像已更新" }).waitFor();
+    await page.click("#profile-close");
+
+    await using zhang = await TestClient.connect(web.tcpPort);
+    await zhang.registerAndLogin("张三", PASSWORD);
+    await zhang.send("AVATAR 🐱");
+    await zhang.expect("OK avatar_set");
+    await using li = await TestClient.connect(web.tcpPort);
+    await li.registerAndLogin("Lisa", PASSWORD);
+    await zhang.send("MSG 大家好 👋 今天下午三点开会");
+    await li.send("MSG 收到");
+    await say(page, "好的，我用网页版 :smile:");
+    await lineOf(page, /小王: 好的/);
+    await li.send("JOIN 技术");
+    await li.expect("HISTORY_END ");
+    await li.send("MSG 新版本已经发布");
+    await page.locator('#room-list [data-room="技术"] .badge').waitFor();
+
+    // A private conversation: one message read, one delivered.
+    await page.click('#user-list [data-user="张三"]');
+    await say(page, "会议室在几楼？");
+    const first = Number((await zhang.expect("PRIVATE ")).split(" ")[1]);
+    await zhang.send(`READ 小王 ${first}`);
+    await page.locator('.receipt[data-state="read"]').waitFor();
+    await zhang.send("PRIVMSG 小王 三楼");
+    await lineOf(page, /张三 → 你: 三楼/);
+    await say(page, "谢谢");
+    await page.locator('.receipt[data-state="delivered"]').waitFor();
+    await page.locator("#messages .avatar img").first().evaluate((element) =>
+      (element as unknown as { decode(): Promise<void> }).decode()
+    );
+    // Nothing was refused along the way.
+    assert.equal(
+      await page.locator('#messages .line[data-kind="error"]').count(),
+      0,
+    );
+    const shots = await screenshotDir();
+    await page.waitForTimeout(300);
+    await saveScreenshot(page, join(shots, "web-receipts-desktop.png"), {
+      width: 1100,
+      height: 680,
+    });
+    await page.click('#room-list [data-room="大厅"]');
+    await lineOf(page, /张三: 大家好/);
+    assert.equal(
+      await page.locator('#messages .line[data-kind="error"]').count(),
+      0,
+    );
+    await page.setViewportSize({ width: 360, height: 740 });
+    await page.waitForTimeout(300);
+    await saveScreenshot(page, join(shots, "web-avatars-phone.png"), {
+      width: 360,
+      height: 740,
+    });
+    assert.equal(
+      await page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth",
+      ),
+      0,
+    );
+    // The profile dialog fits a phone too.
+    await page.click("#btn-menu");
+    await page.click("#btn-profile");
+    await page.locator("#receipts-toggle:not(:indeterminate)").waitFor();
+    await saveScreenshot(page, join(shots, "web-profile-phone.png"), {
+      width: 360,
+      height: 740,
+    });
+    assert.equal(
+      await page.evaluate(
+        "(() => { const d = document.getElementById('profile-dialog'); return d.scrollWidth - d.clientWidth; })()",
+      ),
+      0,
+    );
   },
 );
 
