@@ -204,6 +204,7 @@ export class ChatScreen {
     // The side bar is drawn again only when what it shows changed, not on
     // every line of a busy room (its lists can be long).
     const sideBar = JSON.stringify([
+      lang,
       model.room,
       model.active,
       model.roomEntries,

@@ -103,6 +103,22 @@ function afterContent(locator: Locator): Promise<string> {
   );
 }
 
+/**
+ * Records the `ERROR` lines the page's socket receives from now on (after
+ * a reload, so that its socket is the one watched).
+ */
+async function watchErrors(page: Page): Promise<string[]> {
+  const errors: string[] = [];
+  page.on("websocket", (socket) => {
+    socket.on("framereceived", (frame) => {
+      const line = String(frame.payload);
+      if (line.startsWith("ERROR ")) errors.push(line);
+    });
+  });
+  await page.reload();
+  return errors;
+}
+
 /** Where screenshots go: `TCPCHAT_SCREENSHOTS`, else a temp folder. */
 async function screenshotDir(): Promise<string> {
   const chosen = Deno.env.get("TCPCHAT_SCREENSHOTS");
@@ -118,6 +134,7 @@ browserTest(
     await using page = await openPage(browser, web.url, { locale: "zh-CN" });
     const failures: string[] = [];
     page.on("pageerror", (error) => failures.push(error.message));
+    const errors = await watchErrors(page);
     await registerAndLogin(page, "amy");
     // amy has been in 技术 before: from then on its messages count for her.
     await page.fill("#join-name", "技术");
@@ -191,6 +208,11 @@ browserTest(
       height: 680,
     });
     assert.deepEqual(failures, []);
+    // Each READ named a room the page was in, sent before it left.
+    assert.deepEqual(
+      errors.filter((line) => /not_in_room|no_such_message/.test(line)),
+      [],
+    );
   },
 );
 
@@ -199,6 +221,7 @@ browserTest(
   async (browser) => {
     await using web = await webServer();
     await using page = await openPage(browser, web.url);
+    const errors = await watchErrors(page);
     await registerAndLogin(page, "amy");
     await using bob = await TestClient.connect(web.tcpPort);
     await bob.registerAndLogin("bob", PASSWORD);
@@ -250,6 +273,11 @@ browserTest(
     await lineOf(
       page,
       /^\[System\] bob read your private messages \(\d\d:\d\d:\d\d\)$/,
+    );
+    // The page named only bob's own messages in its READ.
+    assert.deepEqual(
+      errors.filter((line) => /not_in_room|no_such_message/.test(line)),
+      [],
     );
   },
 );
@@ -393,7 +421,6 @@ browserTest(
     await page.locator("#receipts-toggle:not(:indeterminate):not(:checked)")
       .waitFor();
     await toggle.check();
-    await lineOf(page, /\[OK\].*/);
     await page.locator('#messages .line[data-kind="ok"]').nth(1).waitFor();
     await page.click("#profile-close");
     await page.click("#btn-profile");
