@@ -63,7 +63,7 @@ Deno.test("avatarMark() colors the initial by the name with the color palette, t
   const marks = new Map([["张三", "🐱"]]);
   const bob = avatarMark("bob", marks, COLOR_PALETTE);
   assert.equal(bob, colors[avatarColorIndex("bob", colors.length)]!("B"));
-  assert.match(bob, /^\x1b\[\d+mB\x1b\[39m$/);
+  assert.match(bob, new RegExp("^\x1b\\[\\d+mB\x1b\\[39m$"));
   assert.equal(avatarMark("BOB", marks, COLOR_PALETTE), bob);
   assert.equal(avatarMark("张三", marks, COLOR_PALETTE), "🐱");
   // Names spread over the colors rather than all getting one.
