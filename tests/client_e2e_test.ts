@@ -829,20 +829,25 @@ Deno.test("client.ts /join, /users, /rooms, /status, /whois, /msg, /emoji and a 
 
   await client.type("/users");
   await client.expect(
-    /【系统】房间 技术 的在线用户 \(2\): (小王, carol|carol, 小王)\n/,
+    // Each name after its avatar mark: the default is the name's initial.
+    /【系统】房间 技术 的在线用户 \(2\): (小 小王, C carol|C carol, 小 小王)\n/,
   );
   await client.type("/users all");
-  await client.expect(/【系统】所有在线用户 \(3\): \S+, \S+, \S+\n/);
+  await client.expect(
+    /【系统】所有在线用户 \(3\): \S+ \S+, \S+ \S+, \S+ \S+\n/,
+  );
   await client.type("/rooms");
   await client.expect("【系统】房间列表: 大厅 (1), 技术 (2)\n");
   await client.type("/status 在忙 :coffee:");
   await client.expect(new RegExp(`${CLOCK} 【成功】\\S+\n`));
   await client.type("/whois 小王");
   await client.expect(
-    /【系统】小王: 在线，房间 技术，注册于 \d{4}-\d\d-\d\d，状态: 在忙 ☕\n/,
+    /【系统】小王: 在线，房间 技术，注册于 \d{4}-\d\d-\d\d，状态: 在忙 ☕，头像: 小\n/,
   );
   await client.type("/whois bob");
-  await client.expect(/【系统】bob: 在线，房间 大厅，注册于 \d{4}-\d\d-\d\d\n/);
+  await client.expect(
+    /【系统】bob: 在线，房间 大厅，注册于 \d{4}-\d\d-\d\d，头像: B\n/,
+  );
   await client.type("/status");
   await client.expect(new RegExp(`${CLOCK} 【成功】\\S+\n`));
   await client.type("/whois nobody");
