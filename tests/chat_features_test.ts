@@ -638,6 +638,7 @@ Deno.test("chat server: PRIVMSG to an offline user is queued and delivered at th
     "PRIVATE",
     "PRIVATE",
     "OFFLINE_END",
+    "UNREAD",
   ]);
   // The online sender hears how many of theirs were delivered; carol is
   // offline and hears nothing.
@@ -806,7 +807,7 @@ Deno.test("chat server: joining a room shows its last 20 messages, oldest first"
 
   const bob = await h.user("bob");
   await bob.send("JOIN 技术");
-  assert.equal(await bob.next(), "JOINED 技术 3");
+  assert.equal(await bob.expect("JOINED "), "JOINED 技术 3");
   const block = await readHistory(bob);
   assert.equal(block.room, "技术");
   assert.deepEqual(block.messages, sent.slice(5));
@@ -1116,6 +1117,7 @@ Deno.test("chat server: a muted user cannot post in any room or privately until 
   await bob.send("HISTORY 5");
   assert.deepEqual((await readHistory(bob)).messages, []);
   await bob.send("WHOIS alice");
+  assert.match(await bob.next(), /^AVATAR_LIST alice=/);
   assert.match(await bob.next(), /^WHOIS_INFO alice /);
   await bob.send("LEAVE");
   await bob.expect(`JOINED ${LOBBY}`);
@@ -1190,6 +1192,7 @@ Deno.test("chat server: a mute ends by itself at until_ms, and outlasts a new lo
     h.clock.advance(MINUTE);
     bob = await h.login("bob");
     assert.equal(await bob.next(), `MUTED ${until} 冷静一下`);
+    assert.equal(await bob.next(), "UNREAD");
     await bob.send("MSG 重新登录了");
     assert.equal(await bob.next(), `MUTED ${until} 冷静一下`);
   });
@@ -1204,6 +1207,7 @@ Deno.test("chat server: a mute ends by itself at until_ms, and outlasts a new lo
     await carol.send(`LOGIN carol ${PASSWORD}`);
     await carol.expect(`HISTORY_END ${LOBBY}`);
     assert.equal(await carol.next(), `MUTED ${until} 离线禁言`);
+    assert.equal(await carol.next(), "UNREAD");
     await carol.send("PRIVMSG alice hi");
     assert.equal(await carol.next(), `MUTED ${until} 离线禁言`);
   });

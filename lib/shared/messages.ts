@@ -927,6 +927,10 @@ const CATALOG = {
     zh: "文件不存在或无权获取: {id}",
     en: "No such file, or not shared with you: {id}",
   },
+  notInRoom: {
+    zh: "你不在房间 {room}",
+    en: "You are not in room {room}",
+  },
   fileNotInRoom: {
     zh: "只能分享到你所在的房间（先 /join {room}）",
     en: "You can share only into the room you are in (/join {room} first)",

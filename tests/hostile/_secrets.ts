@@ -82,7 +82,8 @@ export async function secretProbes(context: CaseContext): Promise<void> {
     // Now logged in: the replies are not to a stranger any more, but they
     // must not repeat a password either.
     await ask(`LOGIN alice ${p3}`, "AUTH_SUCCESS alice");
-    await requester.expect("HISTORY_END ");
+    // UNREAD ends the login's lines.
+    await requester.expect("UNREAD");
     const p4 = h.scope.password(newPassword("p4"));
     const loggedInFrom = requester.lines.length;
     await ask(`PASSWORD 3 ${p3} ${p4}`, "ERROR invalid_command ");

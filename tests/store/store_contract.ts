@@ -5,11 +5,11 @@
  * calls {@linkcode storeContract} with a function that opens a new, empty
  * store; the suite speaks only the interfaces.
  *
- * Each area (accounts, tokens, audit, history, offline, mutes, files,
- * errors) is one `Deno.test`, each case one step on a store of its own. The
- * suite checks that every method of `AccountStore`, `ChatStore` and
- * `FileStore` declared in `store.ts` is exercised: a method added there
- * without contract cases fails it.
+ * Each area (accounts, tokens, audit, history, offline, mutes, files, read
+ * state, avatars, errors) is one `Deno.test`, each case one step on a store
+ * of its own. The suite checks that every method of the interfaces in
+ * {@linkcode CONTRACT_INTERFACES} declared in `store.ts` is exercised: a
+ * method added there without contract cases fails it.
  *
  * @module
  */
@@ -21,6 +21,7 @@ import { TOKENS } from "./contract/tokens.ts";
 import { HISTORY, MODERATION, OFFLINE } from "./contract/chat.ts";
 import { FAULTS } from "./contract/faults.ts";
 import { FILES } from "./contract/files.ts";
+import { AVATARS, READS } from "./contract/reads.ts";
 import type {
   ContractArea,
   ContractStore,
@@ -43,6 +44,8 @@ export const CONTRACT_AREAS: readonly ContractArea[] = [
   OFFLINE,
   MODERATION,
   FILES,
+  READS,
+  AVATARS,
   FAULTS,
 ];
 
@@ -51,6 +54,8 @@ export const CONTRACT_INTERFACES = [
   "AccountStore",
   "ChatStore",
   "FileStore",
+  "ReadStore",
+  "AvatarStore",
 ] as const;
 
 /**

@@ -32,6 +32,14 @@ export interface FileStore {
   getFile(id: number): Promise<unknown>;
   fileIds(): Promise<Set<number>>;
 }
+
+export interface ReadStore {
+  setReceipts(accountId: number, on: boolean): Promise<boolean>;
+}
+
+export interface AvatarStore {
+  avatarsOf(keys: readonly string[]): Promise<unknown[]>;
+}
 `;
 
 Deno.test("interfaceMethods() lists the members of one interface that take arguments", () => {
@@ -46,17 +54,25 @@ Deno.test("interfaceMethods() lists the members of one interface that take argum
     "getFile",
     "fileIds",
   ]);
+  assert.deepEqual(interfaceMethods(SOURCE, "ReadStore"), ["setReceipts"]);
+  assert.deepEqual(interfaceMethods(SOURCE, "AvatarStore"), ["avatarsOf"]);
   assert.throws(() => interfaceMethods(SOURCE, "Missing"), SyntaxError);
 });
 
 Deno.test("coverageGaps() reports declared methods no area covers and covered names nobody declares", () => {
   const area: ContractArea = {
     name: "some",
-    covers: ["getAccount", "maxMessageId", "fileIds", "listAudit"],
+    covers: [
+      "getAccount",
+      "maxMessageId",
+      "fileIds",
+      "setReceipts",
+      "listAudit",
+    ],
     cases: {},
   };
   assert.deepEqual(coverageGaps(SOURCE, [area]), {
-    uncovered: ["arrow", "generic", "getFile", "optional"],
+    uncovered: ["arrow", "avatarsOf", "generic", "getFile", "optional"],
     unknown: ["listAudit"],
   });
 });

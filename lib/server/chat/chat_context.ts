@@ -76,6 +76,11 @@ export class ChatContext {
     this.#nextId = Math.max(this.#nextId, floor);
   }
 
+  /** The newest message id handed out (or below the first, before any). */
+  lastId(): number {
+    return Math.max(0, this.#nextId - 1);
+  }
+
   /** The next message id (room and private messages share one sequence). */
   nextId(): number {
     return this.#nextId++;

@@ -36,6 +36,8 @@ import { ChatContext } from "./chat_context.ts";
 import { PrivateMessages } from "./private_messages.ts";
 import { Moderation, type ModerationAction } from "./moderation.ts";
 import { FileShares, type FileSharingParts } from "./file_shares.ts";
+import { ReadState } from "./read_state.ts";
+import { avatarMark, Avatars, type AvatarUploadParts } from "./avatars.ts";
 
 export type { ChatMember, MemberOutlet } from "./member.ts";
 export type { ModerationAction } from "./moderation.ts";
@@ -77,6 +79,8 @@ export interface ChatServiceOptions {
   historyFlushDelayMs?: number;
   /** File sharing's folder, tickets and limits; without: sharing is off. */
   files?: FileSharingParts;
+  /** Tickets and port for avatar pictures; without: only emoji avatars. */
+  avatarUploads?: AvatarUploadParts;
 }
 
 /** The commands {@linkcode ChatService.handle} runs. */
@@ -100,7 +104,12 @@ export type ChatCommand = Extract<
       | "whois"
       | "file_send"
       | "file_get"
-      | "files";
+      | "files"
+      | "read"
+      | "receipts"
+      | "avatar"
+      | "avatar_image"
+      | "avatars";
   }
 >;
 
@@ -122,6 +131,11 @@ const CHAT_COMMANDS: ReadonlySet<string> = new Set<ChatCommand["type"]>([
   "file_send",
   "file_get",
   "files",
+  "read",
+  "receipts",
+  "avatar",
+  "avatar_image",
+  "avatars",
 ]);
 
 /** Whether a command is handled by {@linkcode ChatService.handle}. */
@@ -140,6 +154,8 @@ export class ChatService {
   #private: PrivateMessages;
   #moderation: Moderation;
   #files: FileShares | undefined;
+  #reads: ReadState;
+  #avatars: Avatars;
   #store: ChatCoreStore;
   #clock: Clock;
   #log: (line: string) => void;
@@ -201,6 +217,10 @@ export class ChatService {
       : new FileShares(this.#chat, options.files);
     this.#files = files;
     this.#chat.removeFile = files && ((id) => files.remove(id));
+    this.#reads = new ReadState(this.#chat);
+    // Through the bus, so messages from anywhere raise unread counts.
+    this.bus.subscribe(this.#reads.observe);
+    this.#avatars = new Avatars(this.#chat, options.avatarUploads);
     this.#ready = this.#store.maxMessageId().then(async (max) => {
       // Ids go out before their batched write, so a crash can lose messages
       // that clients already saw with their ids. Skipping past every id that
@@ -277,6 +297,15 @@ export class ChatService {
         reason: mute.reason ?? "",
       });
     }
+    await this.#reads.enter(member, joined.name);
+  }
+
+  /**
+   * A checked avatar picture of `holder`'s account (the session an upload
+   * ticket was issued to) was stored as `version`: tell everyone.
+   */
+  avatarStored(holder: object, version: number): void {
+    this.#avatars.announce((holder as ChatMember).username, `img:${version}`);
   }
 
   /**
@@ -308,6 +337,8 @@ export class ChatService {
   /** Takes a member out of the chat; resolves the room it left. */
   exit(member: ChatMember): string | undefined {
     this.#files?.revoke(member);
+    this.#reads.exit(member);
+    this.#avatars.revoke(member);
     this.#mutes.delete(member);
     const room = this.hub.exit(member);
     if (room !== undefined) {
@@ -351,9 +382,10 @@ export class ChatService {
         }
         return await this.#join(member, LOBBY);
       case "rooms":
+        await this.#reads.refresh(member);
         return member.send({ type: "room_list", rooms: this.#roomList() });
       case "users":
-        return this.#users(member, command.all);
+        return await this.#users(member, command.all);
       case "privmsg":
         return await this.#private.send(member, command.to, command.text);
       case "history":
@@ -389,6 +421,16 @@ export class ChatService {
       case "file_get":
       case "files":
         return await this.#fileCommand(member, command);
+      case "read":
+        return await this.#reads.read(member, command.target, command.id);
+      case "receipts":
+        return await this.#reads.receipts(member, command.on);
+      case "avatar":
+        return await this.#avatars.set(member, command.emoji);
+      case "avatar_image":
+        return this.#avatars.imageTicket(member, command.size);
+      case "avatars":
+        return await this.#avatars.query(member, command.users);
     }
   }
 
@@ -449,6 +491,7 @@ export class ChatService {
    */
   async sweep(): Promise<void> {
     this.#flushPresence();
+    this.#reads.flush();
     const now = this.#clock.now();
     if (now - this.#lastPrune < 60 * 60 * 1000) return;
     this.#lastPrune = now;
@@ -502,17 +545,20 @@ export class ChatService {
     await this.#sendHistory(member, moved.joined.name, {
       count: JOIN_HISTORY_COUNT,
     });
+    if (moved.left !== undefined) await this.#reads.left(member, moved.left);
+    await this.#reads.entered(member, moved.joined.name);
   }
 
-  /** `USER_LIST`, whole: an adapter keeps what fits its line limit. */
-  #users(member: ChatMember, all: boolean): void {
-    if (all) {
-      const users = this.hub.online().map((m) => m.username);
-      member.send({ type: "user_list", scope: "*", users });
-      return;
-    }
-    const room = this.hub.roomOf(member) ?? LOBBY;
-    const users = this.hub.membersOf(room).map((m) => m.username);
+  /**
+   * `USER_LIST`, whole (an adapter keeps what fits its line limit), after
+   * the `AVATAR_LIST` of its users that have one.
+   */
+  async #users(member: ChatMember, all: boolean): Promise<void> {
+    const room = all ? "*" : this.hub.roomOf(member) ?? LOBBY;
+    const users = (all ? this.hub.online() : this.hub.membersOf(room)).map((
+      m,
+    ) => m.username);
+    await this.#avatars.sendMarksOf(member, users);
     member.send({ type: "user_list", scope: room, users });
   }
 
@@ -569,6 +615,10 @@ export class ChatService {
       return this.#chat.refuse(member, "no_such_user", { user });
     }
     const online = this.hub.registry.member(account.usernameKey);
+    member.send({
+      type: "avatar_list",
+      avatars: [{ user: account.username, mark: avatarMark(account.avatar) }],
+    });
     member.send({
       type: "whois_info",
       user: account.username,

@@ -71,6 +71,20 @@ export type ChatEvent =
     to: string;
     count: number;
   }
+  | {
+    /** `user` received (`delivered`) or read your private messages up to `id`. */
+    type: "pm_receipt";
+    user: string;
+    id: number;
+    state: "delivered" | "read";
+    time: number;
+  }
+  | {
+    /** `user`'s avatar is now `mark` (`-`, an emoji, `img:<version>`). */
+    type: "avatar_changed";
+    user: string;
+    mark: string;
+  }
   | { type: "muted"; until: number; reason: string }
   | { type: "unmuted" }
   | {

@@ -21,6 +21,7 @@ import type { ChatContext } from "./chat_context.ts";
 import { roomAudience, userAudience } from "./events.ts";
 import { normalizeRoomName } from "./hub.ts";
 import type { ChatMember } from "./member.ts";
+import { PerMinute } from "./per_minute.ts";
 import {
   MAX_OFFLINE_BYTES_PER_RECIPIENT,
   MAX_OFFLINE_PER_RECIPIENT,
@@ -52,8 +53,6 @@ export const MAX_UNFINISHED_UPLOADS = 4;
  * sessions: logging in again does not start a new minute.
  */
 export const MAX_OFFERS_PER_MINUTE = 20;
-/** Accounts in the offer rate's map past which quiet ones are dropped. */
-const OFFER_RATE_SWEEP_SIZE = 1000;
 /** Files `FILES` lists, the newest. */
 export const FILE_LIST_LIMIT = 50;
 /** An upload not finished within this long is dropped. */
@@ -72,12 +71,12 @@ export interface FileSharingParts {
 export class FileShares {
   #chat: ChatContext;
   #parts: FileSharingParts;
-  /** Recent offers' times by account id. */
-  #offers = new Map<number, number[]>();
+  #offers: PerMinute;
 
   constructor(chat: ChatContext, parts: FileSharingParts) {
     this.#chat = chat;
     this.#parts = parts;
+    this.#offers = new PerMinute(MAX_OFFERS_PER_MINUTE, chat.clock);
   }
 
   /** `FILE_SEND <target> <size> <sha256> <name>` from `member`. */
@@ -87,7 +86,9 @@ export class FileShares {
   ): Promise<void> {
     const chat = this.#chat;
     const { limits, vault } = this.#parts;
-    if (!this.#withinRate(member)) return chat.refuse(member, "rate_limited");
+    if (!this.#offers.take(member.accountId)) {
+      return chat.refuse(member, "rate_limited");
+    }
     if (command.size > limits.maxFileBytes) {
       return chat.refuse(member, "file_too_large", {
         max: formatBytes(limits.maxFileBytes),
@@ -332,29 +333,6 @@ export class FileShares {
   }
 
   /** Counts an offer; false past {@linkcode MAX_OFFERS_PER_MINUTE}. */
-  #withinRate(member: ChatMember): boolean {
-    const now = this.#chat.clock.now();
-    if (this.#offers.size > OFFER_RATE_SWEEP_SIZE) this.#dropQuietAccounts(now);
-    const recent = (this.#offers.get(member.accountId) ?? []).filter((at) =>
-      now - at < 60_000
-    );
-    if (recent.length >= MAX_OFFERS_PER_MINUTE) {
-      this.#offers.set(member.accountId, recent);
-      return false;
-    }
-    recent.push(now);
-    this.#offers.set(member.accountId, recent);
-    return true;
-  }
-
-  /** Forgets accounts with no offer in the last minute (bounds the map). */
-  #dropQuietAccounts(now: number): void {
-    for (const [account, times] of this.#offers) {
-      if (now - (times[times.length - 1] ?? 0) >= 60_000) {
-        this.#offers.delete(account);
-      }
-    }
-  }
 }
 
 /** `#<room>` for a room's file, the recipient's name for a user's. */

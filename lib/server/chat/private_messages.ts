@@ -65,6 +65,15 @@ export class PrivateMessages {
     if (chat.hub.registry.member(account.usernameKey) !== undefined) {
       chat.history.append(message);
       chat.bus.publish({ audience: userAudience(account.usernameKey), event });
+      // Before the copy, so a client can mark the copy delivered (✓) as it
+      // shows it.
+      member.send({
+        type: "pm_receipt",
+        user: account.username,
+        id: message.id,
+        state: "delivered",
+        time: message.createdAt,
+      });
       member.send({ ...event, type: "private" });
       return;
     }
@@ -106,7 +115,7 @@ export class PrivateMessages {
       return;
     }
     member.send({ type: "offline_begin", count: total });
-    const bySender = new Map<string, number>();
+    const bySender = new Map<string, { count: number; newest: number }>();
     let afterId = 0;
     let complete = true;
     // In batches that each fit the outbound queue many times over: a batch
@@ -146,7 +155,11 @@ export class PrivateMessages {
               name: message.file.name,
             },
         );
-        bySender.set(message.sender, (bySender.get(message.sender) ?? 0) + 1);
+        const sent = bySender.get(message.sender);
+        bySender.set(message.sender, {
+          count: (sent?.count ?? 0) + 1,
+          newest: Math.max(sent?.newest ?? 0, message.id),
+        });
         bytes += message.text.length * 3;
         if (bytes >= OFFLINE_BATCH_BYTES) break;
       }
@@ -158,12 +171,24 @@ export class PrivateMessages {
     }
     if (!complete) return;
     member.send({ type: "offline_end" });
-    for (const [sender, count] of bySender) {
+    const now = chat.clock.now();
+    for (const [sender, { count, newest }] of bySender) {
       const name = normalizeUsername(sender, { allowReserved: true });
       if (!name.ok) continue;
+      const audience = userAudience(name.key);
       chat.bus.publish({
-        audience: userAudience(name.key),
+        audience,
         event: { type: "offline_delivered", to: member.username, count },
+      });
+      chat.bus.publish({
+        audience,
+        event: {
+          type: "pm_receipt",
+          user: member.username,
+          id: newest,
+          state: "delivered",
+          time: now,
+        },
       });
     }
   }

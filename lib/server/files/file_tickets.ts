@@ -19,10 +19,10 @@ export const MAX_TICKETS_PER_HOLDER = 8;
 
 /** What a ticket lets its bearer do. */
 export interface TicketGrant {
-  /** The file. */
+  /** The file; for an avatar picture, the account. */
   fileId: number;
-  /** Which way the bytes go. */
-  direction: "upload" | "download";
+  /** Which way the bytes go: a file up or down, or an avatar picture up. */
+  direction: "upload" | "download" | "avatar";
   /**
    * The session it was issued to (compared by identity): its tickets are
    * revoked with {@linkcode FileTickets.revokeHolder} when it ends.
@@ -64,13 +64,14 @@ export class FileTickets {
   }
 
   /**
-   * Uses up the ticket of `token` if it grants `direction` on `fileId` and
-   * has not expired: resolves what it grants. The token is gone afterwards
-   * whether or not it matched, so guessing against one costs it.
+   * Uses up the ticket of `token` if it grants `direction` on `fileId` (any
+   * id with `null`: an avatar ticket's id is its account) and has not
+   * expired: resolves what it grants. The token is gone afterwards whether
+   * or not it matched, so guessing against one costs it.
    */
   redeem(
     token: string,
-    fileId: number,
+    fileId: number | null,
     direction: TicketGrant["direction"],
   ): TicketGrant | undefined {
     const hash = tokenHash(token);
@@ -78,7 +79,10 @@ export class FileTickets {
     if (ticket === undefined) return undefined;
     this.#forget(hash, ticket.holder);
     if (ticket.expiresAt <= this.#clock.now()) return undefined;
-    if (ticket.fileId !== fileId || ticket.direction !== direction) {
+    if (
+      (fileId !== null && ticket.fileId !== fileId) ||
+      ticket.direction !== direction
+    ) {
       return undefined;
     }
     return {

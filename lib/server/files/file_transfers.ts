@@ -323,7 +323,7 @@ export class FileTransfers {
 }
 
 /** The token of an `Authorization: Bearer <token>` header. */
-function bearerToken(request: Request): string | null {
+export function bearerToken(request: Request): string | null {
   const header = request.headers.get("authorization");
   const match = header === null
     ? null
@@ -431,14 +431,19 @@ function released(
   }, { highWaterMark: 0 });
 }
 
-function json(status: number, body: unknown): Response {
+/** A JSON response with the transfer headers (no caching, nosniff). */
+export function json(status: number, body: unknown): Response {
   return new Response(JSON.stringify(body), {
     status,
     headers: { ...TRANSFER_HEADERS, "Content-Type": "application/json" },
   });
 }
 
-function failure(
+/**
+ * A JSON failure `{"error": <code>, "message": <English sentence>}` with
+ * the transfer headers (no caching, nosniff) and any `extra` ones.
+ */
+export function failure(
   status: number,
   error: string,
   message: string,

@@ -35,6 +35,7 @@ import type { FileSharingLimits } from "../chat/file_shares.ts";
 import { FileVault } from "../files/file_vault.ts";
 import { FileTickets } from "../files/file_tickets.ts";
 import { FileTransfers } from "../files/file_transfers.ts";
+import { AvatarHttp } from "../files/avatar_http.ts";
 
 export { LOGIN_KEEPALIVE_CAP_MS } from "../session/session.ts";
 
@@ -224,6 +225,7 @@ export function startChatServer(options: ChatServerOptions): ChatServer {
         files: options.files === undefined
           ? undefined
           : (request) => server!.transferFile(request),
+        avatars: (request) => server!.avatarRequest(request),
         onError: (error) => server?.logLine(`[error] web: ${String(error)}`),
       });
     } catch (error) {
@@ -295,6 +297,7 @@ class Server implements ChatServer, NativeHost {
   readonly tls: { readonly port: number; readonly der: string } | undefined;
   #store: ServerStore;
   #transfers: FileTransfers | undefined;
+  #avatars: AvatarHttp | undefined;
   #log: (line: string) => void;
   #sweepTimer: ReturnType<typeof setInterval> | undefined;
   #stopping: Promise<void> | undefined;
@@ -370,6 +373,9 @@ class Server implements ChatServer, NativeHost {
       }
       : undefined;
     files?.vault.openSync();
+    const avatarTickets = web === undefined
+      ? undefined
+      : new FileTickets(this.clock);
     this.chat = new ChatService({
       store: options.store,
       registry,
@@ -379,7 +385,19 @@ class Server implements ChatServer, NativeHost {
       auditDays: options.auditDays,
       log: (line) => this.logLine(line),
       files,
+      avatarUploads: avatarTickets && web && {
+        tickets: avatarTickets,
+        port: () => web.addr.port,
+      },
     });
+    if (avatarTickets !== undefined) {
+      this.#avatars = new AvatarHttp({
+        store: options.store,
+        tickets: avatarTickets,
+        isLive: (holder) => this.chat.isLive(holder),
+        onStored: (holder, version) => this.chat.avatarStored(holder, version),
+      });
+    }
     if (files !== undefined) {
       this.#transfers = new FileTransfers({
         store: options.store,
@@ -415,6 +433,11 @@ class Server implements ChatServer, NativeHost {
     options.signal?.addEventListener("abort", () => void this.shutdown(), {
       once: true,
     });
+  }
+
+  /** Answers an HTTP request for an avatar picture (web port). */
+  avatarRequest(request: Request): Promise<Response> {
+    return this.#avatars!.handle(request);
   }
 
   /** Answers an HTTP request for a file transfer (web port, `/files/`). */

@@ -15,6 +15,7 @@
 import type { ConnectionLimits } from "./connection_limits.ts";
 import { type PageFile, pageFile } from "./web_page.ts";
 import { FILES_PATH } from "../files/file_transfers.ts";
+import { AvatarHttp } from "../files/avatar_http.ts";
 
 /** The path of the WebSocket endpoint. */
 export const WEBSOCKET_PATH = "/ws";
@@ -59,6 +60,8 @@ export interface WebListenerOptions {
   accept(socket: WebSocket, remote: Deno.NetAddr, release: () => void): void;
   /** Answers file transfers (`/files/<id>`); absent: they are 404. */
   files?: (request: Request) => Promise<Response>;
+  /** Answers avatar pictures (`/avatar`, `/avatars/<user>`); absent: 404. */
+  avatars?: (request: Request) => Promise<Response>;
   /** A request that failed on the server's side. */
   onError(error: unknown): void;
 }
@@ -104,6 +107,9 @@ function handle(
   const url = new URL(request.url);
   if (url.pathname.startsWith(FILES_PATH) && options.files !== undefined) {
     return options.files(request);
+  }
+  if (AvatarHttp.handles(url.pathname) && options.avatars !== undefined) {
+    return options.avatars(request);
   }
   if (url.pathname !== WEBSOCKET_PATH) return serveFile(request, url);
   if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {

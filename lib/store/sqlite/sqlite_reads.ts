@@ -68,10 +68,16 @@ export class SqliteReads implements ReadStore {
         >;
       // Counted on the (room, id) index, stopping at the cap, so a room
       // with a year of unread messages costs no more than one with `cap`.
+      // Only what history reads back counts (sqlite_chat.ts's LIVE): a
+      // message naming a removed file, written by a batch still in flight
+      // when the file went, is never shown, so it is not unread either.
       const count = this.#db.statement(
         `SELECT count(*) AS n FROM (
-           SELECT 1 FROM messages
-           WHERE room = ? AND id > ? AND deleted_at IS NULL AND sender <> ?
+           SELECT 1 FROM messages m
+           WHERE m.room = ? AND m.id > ? AND m.deleted_at IS NULL
+             AND m.sender <> ?
+             AND (m.file_id IS NULL
+               OR EXISTS (SELECT 1 FROM files f WHERE f.id = m.file_id))
            LIMIT ?)`,
       );
       return positions.map((row) => ({

@@ -237,6 +237,7 @@ Deno.test("ChatService.enter() puts a member in the lobby with its history and t
     `JOINED ${LOBBY} 2`,
     `HISTORY_BEGIN ${LOBBY} 0`,
     `HISTORY_END ${LOBBY} 0`,
+    "UNREAD",
   ]);
   assert.deepEqual(alice.take(), [`USER_JOINED ${s.clock.now()} bob`]);
   assert.equal(s.service.onlineCount, 2);
@@ -421,8 +422,13 @@ Deno.test("ChatService PRIVMSG reaches an online recipient and queues for an off
   bob.take();
 
   await s.run(alice, "PRIVMSG BOB 你好");
-  const [copy] = alice.take();
+  const [receipt, copy] = alice.take();
   assert.match(copy!, /^PRIVATE \d+ \d+ alice bob 你好$/);
+  // Delivered at once, said before the copy (docs/PROTOCOL.md, 16).
+  assert.equal(
+    receipt,
+    `PM_RECEIPT bob ${copy!.split(" ")[1]} delivered ${s.clock.now()}`,
+  );
   assert.deepEqual(bob.take(), [copy]);
 
   await s.run(alice, "PRIVMSG carol 在吗");
@@ -444,10 +450,17 @@ Deno.test("ChatService PRIVMSG reaches an online recipient and queues for an off
   assert.equal(lines[begin + 1], queued[0]);
   assert.match(lines[begin + 2]!, / bob carol 我也在$/);
   assert.equal(lines[begin + 3], "OFFLINE_END");
+  const [aliceCopy, bobCopy] = [queued[0]!, lines[begin + 2]!].map((l) =>
+    l.split(" ")[1]
+  );
   assert.deepEqual(alice.take().filter((l) => l.startsWith("PM_")), [
     "PM_DELIVERED carol 1",
+    `PM_RECEIPT carol ${aliceCopy} delivered ${s.clock.now()}`,
   ]);
-  assert.deepEqual(bob.take(), ["PM_DELIVERED carol 1"]);
+  assert.deepEqual(bob.take(), [
+    "PM_DELIVERED carol 1",
+    `PM_RECEIPT carol ${bobCopy} delivered ${s.clock.now()}`,
+  ]);
 });
 
 Deno.test("ChatService PRIVMSG refuses a recipient whose offline queue is full", async () => {
@@ -498,9 +511,10 @@ Deno.test("ChatService delivers no offline message older than the retention", as
   const lines = member.take();
   assert.ok(lines.includes("OFFLINE_BEGIN 2"), lines.join("\n"));
   assert.ok(!lines.some((l) => l.endsWith(" stale")));
-  assert.deepEqual(alice.take().filter((l) => l.startsWith("PM_")), [
-    "PM_DELIVERED bob 2",
-  ]);
+  const sent = alice.take().filter((l) => l.startsWith("PM_"));
+  assert.equal(sent[0], "PM_DELIVERED bob 2");
+  assert.match(sent[1]!, /^PM_RECEIPT bob \d+ delivered /);
+  assert.equal(sent.length, 2);
   // Taken once: a new session gets nothing.
   s.service.exit(member);
   const again = s.member(bob);
@@ -520,7 +534,8 @@ Deno.test("ChatService HISTORY pages a room's messages", async () => {
     // "the history sent on joining a room is the last 20 messages"
     Array.from({ length: 20 }, (_, i) => `m${i + 11}`),
   );
-  assert.equal(joined.at(-1), `HISTORY_END ${LOBBY} 1`);
+  assert.equal(joined.at(-2), `HISTORY_END ${LOBBY} 1`);
+  assert.equal(joined.at(-1), "UNREAD");
   const firstId = Number(HISTORY_MESSAGE.exec(joined[2]!)![1]);
 
   await s.run(bob, `HISTORY 100 before ${firstId}`);
@@ -694,7 +709,7 @@ Deno.test("ChatService MUTE stops posting until it ends or is lifted", async () 
   // It ends by itself, silently.
   s.clock.advance(10 * MINUTE);
   await s.run(bob, "PRIVMSG alice free");
-  assert.match(bob.take()[0]!, /^PRIVATE /);
+  assert.match(bob.take()[1]!, /^PRIVATE /);
   assert.match(alice.take()[0]!, / bob alice free$/);
 
   // UNMUTE lifts it at once.

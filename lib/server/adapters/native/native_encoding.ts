@@ -77,6 +77,13 @@ export function eventReply(event: ChatEvent): Reply {
       };
     case "offline_delivered":
       return { type: "pm_delivered", to: event.to, count: event.count };
+    case "pm_receipt":
+      return event;
+    case "avatar_changed":
+      return {
+        type: "avatar_list",
+        avatars: [{ user: event.user, mark: event.mark }],
+      };
     case "muted":
       return event;
     case "unmuted":
@@ -91,6 +98,13 @@ function fitReply(reply: Reply): Reply {
   if (reply.type === "room_list") {
     const rooms = fitList(reply.rooms, (rooms) => ({ ...reply, rooms }));
     return rooms === reply.rooms ? reply : { ...reply, rooms };
+  }
+  if (reply.type === "avatar_list") {
+    const avatars = fitList(
+      reply.avatars,
+      (avatars) => ({ ...reply, avatars }),
+    );
+    return avatars === reply.avatars ? reply : { ...reply, avatars };
   }
   if (reply.type === "user_list") {
     const users = fitList(reply.users, (users) => ({ ...reply, users }));
