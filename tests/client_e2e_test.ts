@@ -829,20 +829,25 @@ Deno.test("client.ts /join, /users, /rooms, /status, /whois, /msg, /emoji and a 
 
   await client.type("/users");
   await client.expect(
-    /【系统】房间 技术 的在线用户 \(2\): (小王, carol|carol, 小王)\n/,
+    // Each name after its avatar mark: the default is the name's initial.
+    /【系统】房间 技术 的在线用户 \(2\): (小 小王, C carol|C carol, 小 小王)\n/,
   );
   await client.type("/users all");
-  await client.expect(/【系统】所有在线用户 \(3\): \S+, \S+, \S+\n/);
+  await client.expect(
+    /【系统】所有在线用户 \(3\): \S+ \S+, \S+ \S+, \S+ \S+\n/,
+  );
   await client.type("/rooms");
   await client.expect("【系统】房间列表: 大厅 (1), 技术 (2)\n");
   await client.type("/status 在忙 :coffee:");
   await client.expect(new RegExp(`${CLOCK} 【成功】\\S+\n`));
   await client.type("/whois 小王");
   await client.expect(
-    /【系统】小王: 在线，房间 技术，注册于 \d{4}-\d\d-\d\d，状态: 在忙 ☕\n/,
+    /【系统】小王: 在线，房间 技术，注册于 \d{4}-\d\d-\d\d，状态: 在忙 ☕，头像: 小\n/,
   );
   await client.type("/whois bob");
-  await client.expect(/【系统】bob: 在线，房间 大厅，注册于 \d{4}-\d\d-\d\d\n/);
+  await client.expect(
+    /【系统】bob: 在线，房间 大厅，注册于 \d{4}-\d\d-\d\d，头像: B\n/,
+  );
   await client.type("/status");
   await client.expect(new RegExp(`${CLOCK} 【成功】\\S+\n`));
   await client.type("/whois nobody");
@@ -852,7 +857,8 @@ Deno.test("client.ts /join, /users, /rooms, /status, /whois, /msg, /emoji and a 
   // server's copy, once.
   await client.type("/msg bob 你好 :wave:");
   await bob.next((line) => /^PRIVATE \d+ \d+ 小王 bob 你好 👋$/.test(line));
-  await client.expect(new RegExp(`${CLOCK} \\[私聊\\] 你 → bob: 你好 👋\n`));
+  // bob is online: delivered at once, so the copy ends with ✓.
+  await client.expect(new RegExp(`${CLOCK} \\[私聊\\] 你 → bob: 你好 👋 ✓\n`));
   await bob.send("PRIVMSG 小王 收到");
   await client.expect(new RegExp(`${CLOCK} \\[私聊\\] bob → 你: 收到\n`));
   // bob, in the lobby, never got the message said in 技术.
@@ -1489,5 +1495,79 @@ Deno.test("client.ts shares a file with /send, lists it with /files and saves it
     await exitChat(bob);
   } finally {
     await server.shutdown();
+  }
+});
+
+Deno.test("client.ts read receipts, unread counts and avatars between two real clients", async () => {
+  await using dir = await tempDir();
+  const started = await startServer(dir.path, join(dir.path, "chat.db"));
+  await using _server = started.server;
+  const port = started.port;
+  await registerAccounts(port, ["小王", "张三"]);
+
+  await using wang = startClient(dir.path, clientArgs(port));
+  await expectMenu(wang);
+  await login(wang, "小王");
+  await wang.expect("【系统】你已进入房间 大厅（当前 1 人）\n");
+  await using zhang = startClient(dir.path, clientArgs(port));
+  await expectMenu(zhang);
+  await login(zhang, "张三");
+  await wang.expect("【系统】张三 加入了聊天室\n");
+
+  // Delivered at once (✓); 张三's client prints it and reports it read (✓✓).
+  await wang.type("/msg 张三 在吗？");
+  await wang.expect(new RegExp(`${CLOCK} \\[私聊\\] 你 → 张三: 在吗？ ✓\n`));
+  await zhang.expect(new RegExp(`${CLOCK} \\[私聊\\] 小王 → 你: 在吗？\n`));
+  await wang.expect("【系统】张三 已读了你的私聊消息 ✓✓\n");
+
+  // 小王 has been in 技术; what is said there while he is away is unread.
+  await wang.type("/join 技术");
+  await wang.expect("【系统】你已进入房间 技术（当前 1 人）\n");
+  await wang.type("/leave");
+  await wang.expect("【系统】你已进入房间 大厅（当前 2 人）\n");
+  await zhang.type("/join 技术");
+  await zhang.expect("【系统】你已进入房间 技术（当前 1 人）\n");
+  await zhang.type("部署好了");
+  await zhang.type("测试通过");
+  // Lines of one connection are taken in order: once this arrives, both
+  // messages were.
+  await zhang.type("/msg 小王 好了");
+  await wang.expect(new RegExp(`${CLOCK} \\[私聊\\] 张三 → 你: 好了\n`));
+  await wang.type("/rooms");
+  await wang.expect("【系统】房间列表: 大厅 (1), 技术 (1, 2 条未读)\n");
+
+  // An emoji avatar: shown before the name in /users, to everyone.
+  await wang.type("/avatar :cat:");
+  await wang.expect(new RegExp(`${CLOCK} 【成功】[^\n]*🐱\n`));
+  await wang.type("/users");
+  await wang.expect("【系统】房间 大厅 的在线用户 (1): 🐱 小王\n");
+  await zhang.type("/users all");
+  await zhang.expect(
+    /【系统】所有在线用户 \(2\): (🐱 小王, 张 张三|张 张三, 🐱 小王)\n/,
+  );
+  await zhang.type("/whois 小王");
+  await zhang.expect(
+    /【系统】小王: 在线，房间 大厅，注册于 [^\n]*，头像: 🐱\n/,
+  );
+  await exitChat(wang);
+
+  // At the next login the unread rooms are told once; joining reads them.
+  await using again = startClient(dir.path, clientArgs(port));
+  await expectMenu(again);
+  await login(again, "小王");
+  await again.expect(
+    "【系统】未读消息: 技术 2 条（输入 /join <房间名> 查看）\n",
+  );
+  await again.type("/join 技术");
+  await again.expect(new RegExp(`${CLOCK} 张三: 测试通过\n`));
+  await again.type("/leave");
+  await again.expect("【系统】你已进入房间 大厅（当前 1 人）\n");
+  await again.type("/rooms");
+  await again.expect("【系统】房间列表: 大厅 (1), 技术 (1)\n");
+  await exitChat(again);
+  await exitChat(zhang);
+  assert.equal(wang.stdout.split("已读了你的私聊消息").length, 2);
+  for (const child of [wang, zhang, again]) {
+    assert.doesNotMatch(child.stdout, /【错误】/, child.describe());
   }
 });

@@ -242,3 +242,15 @@ Deno.test("READ of a room one is not in is refused", async () => {
   await alice.send(`READ #${LOBBY} 99999999`);
   assert.deepEqual(await linesUntilPong(alice), []);
 });
+
+Deno.test("READ lines a client sends by itself do not use up the user's flood budget", async () => {
+  // REGISTER and LOGIN take two of the four; the two USERS the rest.
+  await using h = await fileHarness({ rateBurst: 4, ratePerSecond: 1 });
+  const alice = await h.user("alice");
+  for (let i = 0; i < 8; i++) await alice.send(`READ #${LOBBY} 1`);
+  await alice.send("USERS");
+  await alice.send("USERS");
+  await alice.expect("USER_LIST ");
+  await alice.expect("USER_LIST ");
+  assert.ok(!alice.lines.some((line) => line.startsWith("ERROR rate_limited")));
+});

@@ -9,6 +9,8 @@
 
 import type { ClientIo } from "../terminal/terminal_io.ts";
 import type { Lang } from "../shared/messages.ts";
+import type { Clock } from "../shared/clock.ts";
+import type { Timers } from "./reply_waiter.ts";
 import { parseAddress, parsePort } from "./address.ts";
 import { authMenu } from "./auth_flow.ts";
 import { runChat } from "./chat_loop.ts";
@@ -42,6 +44,10 @@ export interface RunClientOptions extends ClientOptions {
   keepAliveMs?: number;
   /** The terminal's width, for `/emoji`. @default {() => 80} */
   columns?: () => number;
+  /** The time stamped on lines and read marks are paced by. @default {SYSTEM_CLOCK} */
+  clock?: Clock;
+  /** Where the delayed `READ`s wait. @default {SYSTEM_TIMERS} */
+  timers?: Timers;
 }
 
 /** The interactive client over a given console; resolves the exit code. */

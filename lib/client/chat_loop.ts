@@ -4,7 +4,10 @@
  * (`room_state.ts`) and shows what it says; typed lines are read by
  * `slash_commands.ts` and carried out here; a command whose reply matters
  * waits through a {@linkcode ReplyWaiter} the pump feeds. A lost connection
- * is resumed, and what was missed is caught up.
+ * is resumed, and what was missed is caught up. What the user was shown is
+ * reported as read (`read_marks.ts`); delivery and read receipts, unread
+ * counts (`read_state.ts`) and avatars (`avatar_marks.ts`) are kept for the
+ * lines that show them.
  *
  * @module
  */
@@ -12,7 +15,7 @@
 import type { ServerConnection } from "./connection.ts";
 import type { ClientUi } from "./client_ui.ts";
 import { askNewPassword } from "./auth_flow.ts";
-import { type ReplyOf, ReplyWaiter } from "./reply_waiter.ts";
+import { type ReplyOf, ReplyWaiter, type Timers } from "./reply_waiter.ts";
 import type { ServerLink, Session } from "./server_link.ts";
 import { parseSlashCommand } from "./slash_commands.ts";
 import {
@@ -39,6 +42,23 @@ import {
 import type { Command, Reply } from "../protocol/protocol.ts";
 import type { MessageKey } from "../shared/messages.ts";
 import { defaultDownloadFolder, FileJobs } from "./file_jobs.ts";
+import { type AvatarMarks, rememberAvatars } from "./avatar_marks.ts";
+import { ReadMarks, readTargetOf } from "./read_marks.ts";
+import {
+  initialReadState,
+  isDelivered,
+  type ReadOutput,
+  type ReadState,
+  readStep,
+} from "./read_state.ts";
+import {
+  ownPrivateLine,
+  pmReadLine,
+  roomListLine,
+  unreadSummaryLine,
+  userListLine,
+  whoisLine,
+} from "./receipts_view.ts";
 
 /** How the chat ended: leave the client, back to the menu, or give up. */
 export type ChatOutcome = "quit" | "menu" | "fatal";
@@ -47,6 +67,8 @@ export type ChatOutcome = "quit" | "menu" | "fatal";
 export interface ChatOptions {
   /** The terminal's width, for `/emoji`. @default {() => 80} */
   columns?: () => number;
+  /** Where the delayed `READ`s wait (tests fake them). @default {SYSTEM_TIMERS} */
+  timers?: Timers;
 }
 
 /** Shows the chat banner and runs the chat until it ends. */
@@ -86,6 +108,12 @@ class ChatLoop {
   #conn: ServerConnection;
   /** File transfers running beside the chat. */
   #files: FileJobs;
+  /** The `READ`s of what the user was shown. */
+  #reads: ReadMarks;
+  /** Receipts of the user's private messages, and unread counts. */
+  #readState: ReadState = initialReadState();
+  /** Users' avatars, for `/users` and `/whois`. */
+  #avatars: AvatarMarks = new Map();
 
   constructor(
     ui: ClientUi,
@@ -111,6 +139,11 @@ class ChatLoop {
       success: (key, params) => ui.success(ui.t(key, params)),
       error: (key, params) => ui.error(ui.t(key, params)),
     });
+    this.#reads = new ReadMarks({
+      clock: ui.clock,
+      timers: options.timers,
+      send: (command) => this.#conn.send(command),
+    });
   }
 
   async run(): Promise<ChatOutcome> {
@@ -118,6 +151,7 @@ class ChatLoop {
       return await this.#run();
     } finally {
       this.#stopPump.abort();
+      this.#reads.close();
       await this.#files.close();
     }
   }
@@ -151,6 +185,7 @@ class ChatLoop {
         const outcome = await this.#link.resume(this.#session);
         if (outcome !== "resumed") return outcome;
         this.#conn = this.#link.connection!;
+        this.#reads.reconnected();
         this.#apply({ type: "resumed" });
         events = this.#pump(this.#conn);
         continue;
@@ -177,7 +212,8 @@ class ChatLoop {
         ui.error(ui.t("unknownSlashCommand", { command: parsed.command }));
         return undefined;
       case "usage":
-        this.#usage(parsed.usage);
+        if (parsed.reason === undefined) this.#usage(parsed.usage);
+        else ui.error(ui.t(parsed.reason));
         return undefined;
       case "send":
         await this.#files.send(parsed.target, parsed.path);
@@ -223,9 +259,13 @@ class ChatLoop {
       case "command": {
         const command = parsed.command;
         if (command.type === "join" || command.type === "leave") {
+          // The room's last READ first: the server takes it only from a member.
+          await this.#reads.leaveRoom();
           // Waits for JOINED, so that the next prompt names the room.
           const reply = await this.#ask(command, ["joined", "error"]);
           if (reply?.type === "error") ui.failure(reply);
+          // Still in the room (refused, or no answer): its reads go on.
+          if (reply?.type !== "joined") this.#reads.enterRoom(this.#state.room);
         } else if (command.type === "history") {
           await this.#send(pageBack(this.#state, command.count));
         } else {
@@ -319,6 +359,8 @@ class ChatLoop {
 
   /** Logs out and closes; the pump stops first so the reply reaches `disconnect`. */
   async #disconnect(): Promise<void> {
+    // Before LOGOUT, while the server still takes them.
+    await this.#reads.flushAll();
     this.#stopPump.abort();
     await this.#link.disconnect(this.#conn);
   }
@@ -350,9 +392,59 @@ class ChatLoop {
 
   /** Steps the room state and carries out what it says. */
   #apply(event: RoomEvent): void {
+    if (event.type === "joined") {
+      this.#reads.enterRoom(event.reply.room);
+      this.#note(event.reply);
+    } else if (event.type === "reply") {
+      this.#note(event.reply);
+    }
     const { state, outputs } = step(this.#state, event);
     this.#state = state;
     for (const output of outputs) this.#output(output);
+  }
+
+  /** Keeps what a line says of receipts, unread counts and avatars. */
+  #note(reply: Reply): void {
+    if (reply.type === "avatar_list") {
+      this.#avatars = rememberAvatars(this.#avatars, reply);
+      return;
+    }
+    const { state, outputs } = readStep(this.#readState, reply);
+    this.#readState = state;
+    for (const output of outputs) this.#readOutput(output);
+  }
+
+  #readOutput(output: ReadOutput): void {
+    const ui = this.#ui;
+    switch (output.type) {
+      case "pm_read":
+        ui.print(
+          pmReadLine(output.user, output.time, ui.clock.now(), this.#view),
+        );
+        return;
+      case "unread_summary":
+        ui.print(unreadSummaryLine(output.rooms, this.#view));
+        return;
+    }
+  }
+
+  /** The line for a server event, with what the terminal knows beside it. */
+  #render(reply: Reply, now: number): string | undefined {
+    const view = this.#view;
+    switch (reply.type) {
+      case "private":
+        return reply.from === view.ownName
+          ? ownPrivateLine(reply, isDelivered(this.#readState, reply), view)
+          : renderEvent(reply, view, now);
+      case "room_list":
+        return roomListLine(reply, this.#readState.unread, view);
+      case "user_list":
+        return userListLine(reply, this.#avatars, view);
+      case "whois_info":
+        return whoisLine(reply, this.#avatars, view);
+      default:
+        return renderEvent(reply, view, now);
+    }
   }
 
   #output(output: RoomOutput): void {
@@ -360,8 +452,11 @@ class ChatLoop {
     const view = this.#view;
     switch (output.type) {
       case "show": {
-        const line = renderEvent(output.reply, view, output.now);
-        if (line !== undefined) ui.print(line);
+        const line = this.#render(output.reply, output.now);
+        if (line === undefined) return;
+        ui.print(line);
+        const read = readTargetOf(output.reply, this.#session.username);
+        if (read !== undefined) this.#reads.seen(read);
         return;
       }
       case "welcome": {
@@ -385,6 +480,9 @@ class ChatLoop {
       }
       case "chat_line":
         ui.print(chatLine(output.sender, output.text, output.time, view));
+        if (output.id !== undefined) {
+          this.#reads.seen({ kind: "room", id: output.id });
+        }
         return;
       case "heading":
         ui.print(headingLine(output.key, view));

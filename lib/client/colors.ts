@@ -14,6 +14,12 @@ export interface Palette {
   other(text: string): string;
   time(text: string): string;
   dim(text: string): string;
+  /**
+   * The colors a default avatar's initial is drawn in, one picked by the
+   * name (`avatar_marks.ts`); none in a palette without colors.
+   * @default {[]}
+   */
+  avatarColors?: readonly ((text: string) => string)[];
 }
 
 function style(open: number, close: number): (text: string) => string {
@@ -29,6 +35,10 @@ export const COLOR_PALETTE: Palette = {
   other: style(1, 22), // bold
   time: style(90, 39), // grey
   dim: style(2, 22),
+  // Bright and normal hues, without the greys: the initial must stand out.
+  avatarColors: [31, 32, 33, 34, 35, 36, 91, 92, 93, 94, 95, 96].map((code) =>
+    style(code, 39)
+  ),
 };
 
 /** No styling at all: for pipes, files and `NO_COLOR`. */

@@ -57,6 +57,9 @@ export const EMOJI_SHORTCODES: ReadonlyMap<string, string> = new Map([
   ["eyes", "👀"],
   ["ok", "🆗"],
   ["cn", "🇨🇳"],
+  // Avatars too: /avatar :cat:
+  ["cat", "🐱"],
+  ["dog", "🐶"],
 ]);
 
 /**

@@ -94,8 +94,14 @@ export type RoomOutput =
   | { type: "days_begin" }
   /** The date line, if any, before a history message of `time`. */
   | { type: "day"; time: number }
-  /** A missed message, shown as a chat line. */
-  | { type: "chat_line"; sender: string; text: string; time: number }
+  /** A missed message, shown as a chat line; `id` is the message's. */
+  | {
+    type: "chat_line";
+    sender: string;
+    text: string;
+    time: number;
+    id?: number;
+  }
   | { type: "heading"; key: "viewCatchUpBegin" | "viewCatchUpEnd" }
   | { type: "system"; key: "viewHistoryNone" | "viewCatchUpNone" }
   /** A command to send, not awaited (a broken connection shows elsewhere). */
@@ -383,6 +389,7 @@ function historyMessage(
           sender: reply.sender,
           text: reply.text,
           time: reply.time,
+          id: reply.id,
         }
         : { type: "show", reply, now: 0 },
     );

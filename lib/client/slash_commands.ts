@@ -13,6 +13,7 @@ import {
   MAX_MUTE_MINUTES,
 } from "../protocol/protocol.ts";
 import type { MessageKey } from "../shared/messages.ts";
+import { isAvatarEmoji } from "../protocol/avatars.ts";
 import { expandShortcodes } from "./emoji.ts";
 
 /** Messages one `/history` asks for when no count is given. */
@@ -45,8 +46,11 @@ export type SlashParse =
   | { kind: "send"; target: string; path: string }
   /** `/get`: download file `id` into `folder` (the default one if none). */
   | { kind: "get"; id: number; folder: string | undefined }
-  /** A known command with arguments it cannot take: show `usage`. */
-  | { kind: "usage"; usage: MessageKey }
+  /**
+   * A known command with arguments it cannot take: show `reason` if there
+   * is one (what is wrong with them), else `usage`.
+   */
+  | { kind: "usage"; usage: MessageKey; reason?: MessageKey }
   /** A `/word` no row of the table knows (as typed). */
   | { kind: "unknown"; command: string }
   /** Chat text for the room (`//text` sends `/text`). */
@@ -194,6 +198,33 @@ export const SLASH_COMMANDS: readonly SlashCommandSpec[] = [
     grammar: WORD,
     usage: "usageWhois",
     build: ([, user]) => command({ type: "whois", user: user! }),
+  },
+  {
+    // A bare /avatar goes back to the default; a picture is set in the page.
+    name: "/avatar",
+    aliases: [],
+    grammar: IGNORED,
+    usage: "usageAvatar",
+    build: ([rest]) => {
+      const emoji = expandShortcodes(rest!);
+      if (emoji === "" || isAvatarEmoji(emoji)) {
+        return command({ type: "avatar", emoji });
+      }
+      return { kind: "usage", usage: "usageAvatar", reason: "avatarNotEmoji" };
+    },
+  },
+  {
+    // A bare /receipts asks for the setting.
+    name: "/receipts",
+    aliases: [],
+    grammar: /^(on|off)?$/i,
+    usage: "usageReceipts",
+    build: ([, setting]) =>
+      command(
+        setting === undefined
+          ? { type: "receipts" }
+          : { type: "receipts", on: setting.toLowerCase() === "on" },
+      ),
   },
   {
     // A path with spaces may be quoted, as Windows' drag and drop does.

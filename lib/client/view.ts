@@ -518,6 +518,10 @@ const OK_FALLBACKS: Record<string, MessageKey> = {
   deleted: "viewOkDeleted",
   "status_set": "viewOkStatusSet",
   "status_cleared": "viewOkStatusCleared",
+  "receipts_on": "viewOkReceiptsOn",
+  "receipts_off": "viewOkReceiptsOff",
+  "avatar_set": "viewOkAvatarSet",
+  "avatar_cleared": "viewOkAvatarCleared",
 };
 
 /** The catalog's text for an `OK` code sent without a message. */

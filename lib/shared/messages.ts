@@ -572,6 +572,8 @@ const CATALOG = {
       "  /history [条数]               查看更早的历史消息（默认 20，最多 100）\n" +
       "  /whois <用户名>               查看用户资料\n" +
       "  /status [签名]                设置个性签名（不带内容则清除）\n" +
+      "  /avatar [表情]                设置头像为一个表情，如 /avatar 🐱（不带表情则恢复默认）\n" +
+      "  /receipts [on|off]            开启或关闭已读回执（不带参数则查看当前设置）\n" +
       "  /emoji                        列出表情短码，如 :smile:\n" +
       "  /send <用户名|#房间> <路径>    分享文件（路径有空格时加引号）\n" +
       "  /files                        列出可获取的文件\n" +
@@ -596,6 +598,8 @@ const CATALOG = {
       "  /history [count]                 show older messages (default 20, at most 100)\n" +
       "  /whois <user>                    show a user's profile\n" +
       "  /status [text]                   set your status (without text: clear it)\n" +
+      "  /avatar [emoji]                  set your avatar to one emoji, e.g. /avatar 🐱 (without: the default)\n" +
+      "  /receipts [on|off]               send read receipts or not (without: show the setting)\n" +
       "  /emoji                           list emoji shortcodes such as :smile:\n" +
       "  /send <user|#room> <path>        share a file (quote a path with spaces)\n" +
       "  /files                           list the files you can get\n" +
@@ -1263,6 +1267,46 @@ const CATALOG = {
       "[错误] 该服务器只接受加密连接：请加 --tls 重新启动客户端（TLS 端口 {tlsPort}）",
     en:
       "[Error] This server accepts encrypted connections only: restart the client with --tls (TLS port {tlsPort})",
+  },
+
+  // Read receipts and avatars: the terminal (issue 15)
+  viewPmRead: {
+    zh: "{user} 已读了你的私聊消息 ✓✓",
+    en: "{user} read your private messages ✓✓",
+  },
+  viewPmReadAt: {
+    zh: "{user} 已读了你的私聊消息 ✓✓（{time}）",
+    en: "{user} read your private messages ✓✓ ({time})",
+  },
+  viewUnreadSummary: {
+    zh: "未读消息: {rooms}（输入 /join <房间名> 查看）",
+    en: "Unread: {rooms} (type /join <room> to read them)",
+  },
+  viewUnreadEntry: { zh: "{room} {count} 条", en: "{room} {count}" },
+  viewUnreadSeparator: { zh: "，", en: ", " },
+  viewUnreadMore: {
+    zh: "另有 {more} 个房间",
+    en: "and {more:more room|more rooms}",
+  },
+  viewRoomUnread: {
+    zh: "{room} ({count}, {unread} 条未读)",
+    en: "{room} ({count}, {unread} unread)",
+  },
+  viewWhoisAvatar: { zh: "，头像: {avatar}", en: ", avatar: {avatar}" },
+  usageAvatar: { zh: "/avatar [表情]", en: "/avatar [emoji]" },
+  usageReceipts: { zh: "/receipts [on|off]", en: "/receipts [on|off]" },
+  avatarNotEmoji: {
+    zh:
+      "头像只能是一个表情，如 /avatar 🐱 或 /avatar :cat:；图片头像请在网页上设置（未发送）",
+    en:
+      "An avatar is one emoji, e.g. /avatar 🐱 or /avatar :cat:; a picture can be set in the web page (nothing sent)",
+  },
+  viewOkReceiptsOn: { zh: "已读回执已开启", en: "Read receipts are on" },
+  viewOkReceiptsOff: { zh: "已读回执已关闭", en: "Read receipts are off" },
+  viewOkAvatarSet: { zh: "头像已设置", en: "Avatar set" },
+  viewOkAvatarCleared: {
+    zh: "头像已恢复默认",
+    en: "Avatar back to the default",
   },
 
   // Client: file transfer progress line (issue 15)

@@ -675,7 +675,10 @@ export interface AvatarImage {
   /** Its checked type (`image/png`, `image/jpeg`, `image/gif`, `image/webp`). */
   type: string;
   bytes: Uint8Array;
-  /** Grows with every new picture of the account. */
+  /**
+   * Never the same for two pictures, whoever's (so a picture's URL is
+   * never reused, not even by a new account with a deleted one's name).
+   */
   version: number;
 }
 

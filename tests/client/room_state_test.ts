@@ -201,7 +201,7 @@ Deno.test("step(): the welcome is shown once", () => {
   assert.deepEqual(step(first.state, reply(welcome)).outputs, []);
 });
 
-Deno.test("step(): after a resume, back to the room, then the missed messages once", () => {
+Deno.test("step(): after a resume, back to the room, then the missed messages once, with their ids", () => {
   const start = inTech();
   const resumed = step(start, { type: "resumed" });
   assert.deepEqual(resumed.outputs, [
@@ -238,10 +238,10 @@ Deno.test("step(): after a resume, back to the room, then the missed messages on
     { type: "days_begin" }, // the catch-up's first page
     { type: "heading", key: "viewCatchUpBegin" },
     { type: "day", time: T0 + 4 },
-    { type: "chat_line", sender: "bob", text: "h4", time: T0 + 4 },
+    { type: "chat_line", sender: "bob", text: "h4", time: T0 + 4, id: 4 },
     { type: "send", command: { type: "history", count: 100, after: 4 } },
     { type: "day", time: T0 + 5 },
-    { type: "chat_line", sender: "bob", text: "h5", time: T0 + 5 },
+    { type: "chat_line", sender: "bob", text: "h5", time: T0 + 5, id: 5 },
     { type: "heading", key: "viewCatchUpEnd" },
   ]);
   assert.equal(state.room, "tech");

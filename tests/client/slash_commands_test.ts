@@ -5,6 +5,7 @@ import {
   type SlashCommandSpec,
   type SlashParse,
 } from "../../lib/client/slash_commands.ts";
+import { t } from "../../lib/shared/messages.ts";
 
 /** Per row: one good line and what it means, and one bad line (or extra words ignored). */
 const CASES: Record<
@@ -107,6 +108,24 @@ const CASES: Record<
   "/emoji": {
     good: ["/emoji", { kind: "local", action: "emoji" }],
     bad: ["/emoji list", { kind: "local", action: "emoji" }],
+  },
+  "/avatar": {
+    good: ["/avatar :cat:", {
+      kind: "command",
+      command: { type: "avatar", emoji: "🐱" },
+    }],
+    bad: ["/avatar 🐱🐶", {
+      kind: "usage",
+      usage: "usageAvatar",
+      reason: "avatarNotEmoji",
+    }],
+  },
+  "/receipts": {
+    good: ["/receipts OFF", {
+      kind: "command",
+      command: { type: "receipts", on: false },
+    }],
+    bad: ["/receipts maybe", { kind: "usage", usage: "usageReceipts" }],
   },
   "/send": {
     good: ['/send #大厅 "C:\\My files\\报告 1.pdf"', {
@@ -257,5 +276,80 @@ Deno.test("parseSlashCommand() takes a path as typed, quoted or dropped, and fil
       id: 7,
       folder: undefined,
     }, typed);
+  }
+});
+
+Deno.test("parseSlashCommand() /avatar takes one emoji, typed or by shortcode, and a bare /avatar clears it", async (t) => {
+  const avatar = (emoji: string): SlashParse => ({
+    kind: "command",
+    command: { type: "avatar", emoji },
+  });
+  const refused: SlashParse = {
+    kind: "usage",
+    usage: "usageAvatar",
+    reason: "avatarNotEmoji",
+  };
+  const cases: Array<[string, SlashParse]> = [
+    ["/avatar 🐱", avatar("🐱")],
+    ["/avatar  👩‍💻 ", avatar("👩‍💻")],
+    ["/avatar :cn:", avatar("🇨🇳")],
+    ["/avatar :dog:", avatar("🐶")],
+    ["/avatar", avatar("")],
+    ["/avatar A", refused],
+    ["/avatar :nope:", refused],
+    ["/avatar :cat: :dog:", refused],
+    ["/avatar img:3", refused],
+    ["/avatar 🐱 cute", refused],
+  ];
+  for (const [line, expected] of cases) {
+    await t.step(
+      line,
+      () => assert.deepEqual(parseSlashCommand(line), expected),
+    );
+  }
+});
+
+Deno.test("parseSlashCommand() /receipts turns receipts on or off, or asks", () => {
+  assert.deepEqual(parseSlashCommand("/receipts"), {
+    kind: "command",
+    command: { type: "receipts" },
+  });
+  assert.deepEqual(parseSlashCommand("/receipts on"), {
+    kind: "command",
+    command: { type: "receipts", on: true },
+  });
+  assert.deepEqual(parseSlashCommand("/receipts on off"), {
+    kind: "usage",
+    usage: "usageReceipts",
+  });
+});
+
+Deno.test("helpText lists /avatar and /receipts in both languages, in the columns of the others", () => {
+  const zh = t("zh", "helpText").split("\n");
+  const en = t("en", "helpText").split("\n");
+  assert.ok(
+    zh.includes(
+      "  /avatar [表情]                设置头像为一个表情，如 /avatar 🐱（不带表情则恢复默认）",
+    ),
+  );
+  assert.ok(
+    zh.includes(
+      "  /receipts [on|off]            开启或关闭已读回执（不带参数则查看当前设置）",
+    ),
+  );
+  assert.ok(
+    en.includes(
+      "  /avatar [emoji]                  set your avatar to one emoji, e.g. /avatar 🐱 (without: the default)",
+    ),
+  );
+  assert.ok(
+    en.includes(
+      "  /receipts [on|off]               send read receipts or not (without: show the setting)",
+    ),
+  );
+  // Every row of the table is in /help.
+  for (const row of SLASH_COMMANDS) {
+    assert.ok(zh.some((line) => line.startsWith(`  ${row.name}`)), row.name);
+    assert.ok(en.some((line) => line.startsWith(`  ${row.name}`)), row.name);
   }
 });

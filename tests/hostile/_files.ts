@@ -215,6 +215,11 @@ export async function hostileNames(context: CaseContext): Promise<void> {
     "FILE_SEND with ../../x, ..\\..\\x, C:\\x, CON, nul.txt, a NUL in the line, evil\\u202Etxt.exe, ' . ', a 4 KB name; each uploaded, FILE_SHARED read by bob",
     {},
     async (s) => {
+      // Where a traversal name points; one there already (another program's
+      // /tmp/x) is not this server's doing.
+      const base = dirname(s.h.filesDir);
+      const targets = [join(base, "x"), join(base, "..", "x"), "x"];
+      const before = await Promise.all(targets.map(statTime));
       const cases: Array<[string, string]> = [
         ["../../x", "x"],
         ["..\\..\\x", "x"],
@@ -274,10 +279,9 @@ export async function hostileNames(context: CaseContext): Promise<void> {
         `4 KB name: ${long.slice(0, 60)}`,
       );
       // Nothing landed where a traversal name points.
-      const base = dirname(s.h.filesDir);
-      for (const path of [join(base, "x"), join(base, "..", "x"), "x"]) {
-        const there = await Deno.stat(path).then(() => true, () => false);
-        s.check(!there, `${path} exists`);
+      for (const [index, path] of targets.entries()) {
+        const after = await statTime(path);
+        s.check(after === before[index], `${path} was written`);
       }
       const names = await s.h.storedNames();
       s.check(
@@ -915,4 +919,12 @@ async function rawPut(
     },
     body: bytes.slice(),
   });
+}
+
+/** When `path` was last changed, or `undefined` if it does not exist. */
+function statTime(path: string): Promise<number | undefined> {
+  return Deno.stat(path).then(
+    (info) => info.mtime?.getTime() ?? 0,
+    () => undefined,
+  );
 }

@@ -26,6 +26,7 @@ const TABLES = [
   "accounts",
   "audit_log",
   "avatar_images",
+  "avatar_versions",
   "files",
   "messages",
   "mutes",

@@ -33,7 +33,11 @@ export class ReadState {
   #chat: ChatContext;
   /** Each online member's rooms with a position, by room key. */
   #counts = new Map<ChatMember, Map<string, RoomCount>>();
-  /** Online members with a position in each room, by room key. */
+  /**
+   * Online members with a position in each room and not in it now, by room
+   * key: a message there costs one step per member elsewhere, not one per
+   * member of a crowded room.
+   */
   #watchers = new Map<string, Set<ChatMember>>();
   /** Members whose counts changed since the last `UNREAD`. */
   #dirty = new Set<ChatMember>();
@@ -54,7 +58,6 @@ export class ReadState {
     if (watchers === undefined) return;
     for (const member of watchers) {
       if (member.usernameKey === audience.except) continue;
-      if (this.#chat.hub.roomKeyOf(member) === audience.room) continue;
       const room = this.#counts.get(member)?.get(audience.room);
       if (room === undefined || room.count >= MAX_UNREAD_COUNT) continue;
       room.count++;
@@ -106,11 +109,7 @@ export class ReadState {
     const counts = this.#counts.get(member);
     this.#counts.delete(member);
     this.#dirty.delete(member);
-    for (const key of counts?.keys() ?? []) {
-      const watchers = this.#watchers.get(key);
-      watchers?.delete(member);
-      if (watchers?.size === 0) this.#watchers.delete(key);
-    }
+    for (const key of counts?.keys() ?? []) this.#stopWatching(key, member);
   }
 
   /**
@@ -129,6 +128,7 @@ export class ReadState {
       known.name = room;
       if (known.count > 0) this.#dirty.add(member);
       known.count = 0;
+      this.#stopWatching(key, member);
       return;
     }
     await chat.store.setRoomRead(member.accountId, {
@@ -139,7 +139,6 @@ export class ReadState {
     }, true);
     if (this.#counts.get(member) !== counts) return;
     counts.set(key, { name: room, count: 0 });
-    this.#watch(key, member);
     // Keep the most recent rooms: the oldest entry goes past the bound.
     if (counts.size > MAX_UNREAD_ROOMS) {
       const [oldest] = counts.keys();
@@ -162,6 +161,7 @@ export class ReadState {
     );
     const known = this.#counts.get(member)?.get(key);
     if (row === undefined || known === undefined) return;
+    if (chat.hub.roomKeyOf(member) !== key) this.#watch(key, member);
     // Messages that came between the query and now were counted by observe().
     known.count = Math.max(known.count, row.unread);
     if (known.count > 0) this.#dirty.add(member);
@@ -294,6 +294,10 @@ export class ReadState {
     counts: Map<string, RoomCount>,
   ): void {
     counts.delete(key);
+    this.#stopWatching(key, member);
+  }
+
+  #stopWatching(key: string, member: ChatMember): void {
     const watchers = this.#watchers.get(key);
     watchers?.delete(member);
     if (watchers?.size === 0) this.#watchers.delete(key);

@@ -55,6 +55,14 @@ export type {
  * count again.
  */
 export const MAX_PROTOCOL_ERRORS = 20;
+/**
+ * `READ` lines a session may send beyond its flood budget: a burst, and
+ * how many a second after it (a client sends at most one a second per
+ * conversation it shows).
+ */
+export const READ_BURST = 8;
+/** See {@linkcode READ_BURST}. */
+export const READ_PER_SECOND = 4;
 /** How often a live session's resume token is replaced. */
 export const RESUME_ROTATE_MS = 5 * 60 * 1000;
 /**
@@ -74,6 +82,8 @@ export class Session implements ChatMember {
   readonly host: SessionHost;
   #sink: SessionSink;
   #bucket: TokenBucket;
+  /** `READ` lines the client sends by itself, besides the user's budget. */
+  #readBucket: TokenBucket;
   #slowDownNotices: NoticeLimiter;
   /** Protocol errors in a row; see {@linkcode MAX_PROTOCOL_ERRORS}. */
   #protocolErrors = 0;
@@ -105,6 +115,11 @@ export class Session implements ChatMember {
       clock,
       burst: host.limits.rateBurst,
       refillPerSecond: host.limits.ratePerSecond,
+    });
+    this.#readBucket = new TokenBucket({
+      clock,
+      burst: READ_BURST,
+      refillPerSecond: READ_PER_SECOND,
     });
     this.#slowDownNotices = new NoticeLimiter({ clock });
     const now = clock.now();
@@ -157,7 +172,12 @@ export class Session implements ChatMember {
 
   /** One line of the native protocol, framed by the transport. */
   async handleLine(line: string): Promise<void> {
-    await this.#throttleInput();
+    // Clients send READ as they show messages, not as the user types: a few
+    // a second do not count against the user's own budget (past that, they
+    // do, so a flood of them is paced like any other line).
+    if (!(line.startsWith("READ ") && this.#readBucket.take())) {
+      await this.#throttleInput();
+    }
     if (this.closing) return;
     this.#heard();
     if (line.length === 0) {

@@ -147,6 +147,10 @@ export const MIGRATIONS: readonly string[] = [
     bytes BLOB NOT NULL,
     version INTEGER NOT NULL
   );
+  -- Picture versions, never handed out twice (AUTOINCREMENT): a picture is
+  -- cached for good under its version, so a new account with a deleted
+  -- one's name must never get that name's old URL.
+  CREATE TABLE avatar_versions (id INTEGER PRIMARY KEY AUTOINCREMENT);
   `,
 ];
 

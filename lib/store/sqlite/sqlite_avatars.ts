@@ -41,15 +41,22 @@ export class SqliteAvatars implements AvatarStore {
         "SELECT 1 AS one FROM accounts WHERE id = ?",
       ).get(accountId);
       if (exists === undefined) return undefined;
-      const row = this.#db.statement(
+      const version = Number(
+        (this.#db.statement(
+          "INSERT INTO avatar_versions DEFAULT VALUES RETURNING id",
+        ).get() as { id: number }).id,
+      );
+      // Only the newest id is worth keeping (AUTOINCREMENT remembers it).
+      this.#db.statement("DELETE FROM avatar_versions WHERE id < ?").run(
+        version,
+      );
+      this.#db.statement(
         `INSERT INTO avatar_images (account_id, type, bytes, version)
-         VALUES (?, ?, ?, 1)
+         VALUES (?, ?, ?, ?)
          ON CONFLICT (account_id) DO UPDATE
            SET type = excluded.type, bytes = excluded.bytes,
-               version = avatar_images.version + 1
-         RETURNING version`,
-      ).get(accountId, image.type, image.bytes) as { version: number };
-      const version = Number(row.version);
+               version = excluded.version`,
+      ).run(accountId, image.type, image.bytes, version);
       this.#db.statement("UPDATE accounts SET avatar = ? WHERE id = ?")
         .run(`img:${version}`, accountId);
       return version;

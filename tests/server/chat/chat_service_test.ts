@@ -726,7 +726,7 @@ Deno.test("ChatService MUTE stops posting until it ends or is lifted", async () 
   s.service.exit(alice);
   const again = s.member((await s.store.getAccount("alice"))!);
   await s.service.enter(again);
-  assert.equal(again.take().at(-1), `MUTED ${s.clock.now() + 3 * MINUTE} 离线`);
+  assert.equal(again.take().at(-2), `MUTED ${s.clock.now() + 3 * MINUTE} 离线`);
   await s.run(again, "MSG hi");
   assert.match(again.take()[0]!, /^MUTED /);
 });

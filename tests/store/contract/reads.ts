@@ -670,6 +670,22 @@ export const AVATARS: ContractArea = {
       assert.equal(await s.getAvatarImage(carol.id), undefined);
       assert.equal(await s.getAvatarImage(alice.id), undefined);
     },
+    "a picture version is never handed out twice, not even to a new account of a deleted one's name":
+      async (s) => {
+        const first = await mustCreate(s, "bob");
+        const picture = { type: "image/png", bytes: new Uint8Array([1]) };
+        const old = await s.setAvatarImage(first.id, picture);
+        assert.ok(old !== undefined);
+        assert.ok(
+          await s.deleteAccount(first.id, audit("account_deleted", "bob")),
+        );
+        const second = await mustCreate(s, "bob");
+        const next = await s.setAvatarImage(second.id, picture);
+        assert.ok(next !== undefined && next > old, `${next} after ${old}`);
+        const other = await mustCreate(s, "carol");
+        const third = await s.setAvatarImage(other.id, picture);
+        assert.ok(third !== undefined && third > next);
+      },
     "avatarsOf() reads the name and avatar of each known key once, leaving unknown keys out":
       async (s) => {
         await mustCreate(s, "Alice");
