@@ -42,7 +42,6 @@ import { type LinkState, WebLink } from "../web/web_link.ts";
 import { PageFiles } from "./page_files.ts";
 import { formatBytes } from "../shared/file_names.ts";
 import { ROOM_KEY } from "../web/chat_model.ts";
-import { pageCommand } from "../web/page_commands.ts";
 import { ReadTracker } from "../web/read_tracker.ts";
 import { AvatarUpload } from "./avatar_upload.ts";
 import { ProfileDialog } from "./profile_dialog.ts";
@@ -452,30 +451,19 @@ export class PageApp {
     switch (parsed.kind) {
       case "empty":
         return;
-      case "unknown": {
-        // Until the shared table has them: /receipts and /avatar.
-        const own = pageCommand(text);
-        if (own?.kind === "command") {
-          this.#command(own.command);
-          return;
-        }
-        if (own?.kind === "usage") {
-          this.#notice(
-            "error",
-            t(lang, "usageError", { usage: t(lang, own.usage) }),
-          );
-          return;
-        }
+      case "unknown":
         this.#notice(
           "error",
           t(lang, "unknownSlashCommand", { command: parsed.command }),
         );
         return;
-      }
       case "usage":
+        // A reason says more than the usage (`/avatar cat`: one emoji).
         this.#notice(
           "error",
-          t(lang, "usageError", { usage: t(lang, parsed.usage) }),
+          parsed.reason === undefined
+            ? t(lang, "usageError", { usage: t(lang, parsed.usage) })
+            : t(lang, parsed.reason),
         );
         return;
       case "message": {

@@ -9,6 +9,7 @@
  * @module
  */
 
+import { expandShortcodes } from "../client/emoji.ts";
 import { isAvatarEmoji } from "../protocol/avatars.ts";
 import type { Command } from "../protocol/protocol.ts";
 import { type Lang, t } from "../shared/messages.ts";
@@ -116,7 +117,8 @@ export class ProfileDialog {
   }
 
   #setEmoji(): void {
-    const emoji = this.#emoji.value.trim();
+    // `:cat:` as in a message (and as /avatar takes it).
+    const emoji = expandShortcodes(this.#emoji.value.trim());
     if (!isAvatarEmoji(emoji)) {
       this.say(t(this.#host.lang(), "webAvatarNotEmoji"));
       return;

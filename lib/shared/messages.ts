@@ -1192,11 +1192,6 @@ const CATALOG = {
     zh: "{count} 条未读",
     en: "{count} unread",
   },
-  webUsageReceipts: { zh: "/receipts [on|off]", en: "/receipts [on|off]" },
-  webUsageAvatar: {
-    zh: "/avatar [一个表情]（不带参数: 恢复默认头像）",
-    en: "/avatar [one emoji] (none: back to the default)",
-  },
   webProfile: { zh: "我的资料", en: "My profile" },
   webAvatar: { zh: "头像", en: "Avatar" },
   webAvatarPicture: {

@@ -389,6 +389,9 @@ browserTest(
     await page.click("#avatar-emoji-set");
     await page.locator("#profile-message", { hasText: "Enter one emoji" })
       .waitFor();
+    await page.fill("#avatar-emoji", ":cat:");
+    await page.click("#avatar-emoji-set");
+    assert.equal(await bob.expect("AVATAR_LIST amy="), "AVATAR_LIST amy=🐱");
     await page.fill("#avatar-emoji", "🦊");
     await page.click("#avatar-emoji-set");
     assert.equal(await bob.expect("AVATAR_LIST amy="), "AVATAR_LIST amy=🦊");
@@ -406,7 +409,7 @@ browserTest(
 );
 
 browserTest(
-  "web page: /receipts off and the profile dialog's toggle turn read receipts off and on",
+  "web page: /receipts off and the profile dialog's toggle turn read receipts off and on; /avatar typed",
   async (browser) => {
     await using web = await webServer();
     await using page = await openPage(browser, web.url);
@@ -430,6 +433,13 @@ browserTest(
     assert.equal(await okLines.count(), 2);
     await say(page, "/receipts maybe");
     await lineOf(page, /Usage: \/receipts \[on\|off\] \(nothing sent\)/);
+    // /avatar typed: one emoji (or its :code:), shown in the online list.
+    await say(page, "/avatar cat");
+    await lineOf(page, /\[Error\] .*one emoji/);
+    await say(page, "/avatar :dog:");
+    await lineOf(page, /\[OK\] Avatar set to 🐶/);
+    await page.locator('#user-list [data-user="amy"] .avatar[data-emoji="🐶"]')
+      .waitFor();
   },
 );
 
