@@ -16,7 +16,7 @@
 
 import { type Lang, t } from "../shared/messages.ts";
 import type { ChatModel, Conversation } from "../web/chat_model.ts";
-import { ROOM_KEY } from "../web/chat_model.ts";
+import { badgeText, ROOM_KEY } from "../web/chat_model.ts";
 import { byId, h } from "./dom.ts";
 import type { PageLine } from "../web/page_lines.ts";
 import { type Receipt, receiptTitle } from "../web/pm_receipts.ts";
@@ -55,14 +55,6 @@ export interface ChatScreenActions {
   download(id: number): void;
   /** What is on screen may have changed (scrolled, resized). */
   seen(): void;
-}
-
-/** Unread counts above this show as `999+` (the server's cap). */
-const UNREAD_SHOWN_MAX = 999;
-
-/** An unread count as a badge says it. */
-export function badgeText(count: number): string {
-  return count >= UNREAD_SHOWN_MAX ? `${UNREAD_SHOWN_MAX}+` : String(count);
 }
 
 /** Distance from the bottom (px) that still counts as "at the bottom". */

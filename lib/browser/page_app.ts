@@ -681,14 +681,14 @@ export class PageApp {
     }
     if (model === undefined || this.#linkState !== "online") return;
     const room = model.readRoom;
-    for (
-      const command of this.#reads.due(
-        this.#now(),
-        // A room's only while the page is in it.
-        (target) => !target.startsWith("#") || target === room,
-      )
-    ) this.#link.send(command);
-    const next = this.#reads.nextDueAt();
+    // A room's only while the page is in it (others wait for the next
+    // look, after the page is back in its room).
+    const sendable = (target: string) =>
+      !target.startsWith("#") || target === room;
+    for (const command of this.#reads.due(this.#now(), sendable)) {
+      this.#link.send(command);
+    }
+    const next = this.#reads.nextDueAt(sendable);
     if (next === undefined) return;
     this.#readTimer = setTimeout(
       () => this.#sendReads(),

@@ -23,6 +23,7 @@ import {
 } from "../client/room_state.ts";
 import { headingLine, HistoryDays, mutedRefusalLine } from "../client/view.ts";
 import type { Command, Reply } from "../protocol/protocol.ts";
+import { MAX_UNREAD_COUNT } from "../protocol/receipts.ts";
 import type { Clock } from "../shared/clock.ts";
 import { type Lang, t } from "../shared/messages.ts";
 import { formatDateTime } from "../shared/time_format.ts";
@@ -44,6 +45,23 @@ export const ROOM_KEY = "#room";
 export const MAX_LINES = 2000;
 /** Messages fetched per page of older history. */
 export const OLDER_PAGE = 50;
+
+/**
+ * An unread count as a badge shows it: the server's cap of 999 means "999
+ * or more", `999+`.
+ *
+ * @example
+ * ```ts
+ * import { badgeText } from "./chat_model.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(badgeText(12), "12");
+ * assert.equal(badgeText(999), "999+");
+ * ```
+ */
+export function badgeText(count: number): string {
+  return count >= MAX_UNREAD_COUNT ? `${MAX_UNREAD_COUNT}+` : String(count);
+}
 
 /** One conversation of the side bar. */
 export interface Conversation {

@@ -74,12 +74,15 @@ export class ReadTracker {
   }
 
   /**
-   * When the next waiting `READ` may go (0: at once), or `undefined` if
-   * none waits.
+   * When the next waiting `READ` of the targets `sendable` allows may go
+   * (0: at once), or `undefined` if none waits.
    */
-  nextDueAt(): number | undefined {
+  nextDueAt(
+    sendable: (target: string) => boolean = () => true,
+  ): number | undefined {
     let next: number | undefined;
     for (const target of this.#pending.keys()) {
+      if (!sendable(target)) continue;
       const last = this.#sentAt.get(target);
       const at = last === undefined ? 0 : last + READ_INTERVAL_MS;
       next = next === undefined ? at : Math.min(next, at);

@@ -84,5 +84,8 @@ Deno.test("ReadTracker.due() leaves the targets it may not send waiting", () => 
     { type: "read", target: "bob", id: 6 },
   ]);
   assert.deepEqual(reads.waiting, ["#tech"]);
+  // Nothing it may send is due: no time to wake up at.
+  assert.equal(reads.nextDueAt((target) => !target.startsWith("#")), undefined);
+  assert.equal(reads.nextDueAt(), 0);
   assert.deepEqual(reads.due(1), [{ type: "read", target: "#tech", id: 5 }]);
 });
