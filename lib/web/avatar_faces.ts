@@ -14,6 +14,7 @@ import {
   DEFAULT_AVATAR_MARK,
   isAvatarEmoji,
 } from "../protocol/avatars.ts";
+import { nameInitial } from "../client/avatar_marks.ts";
 import { usernameKey } from "../shared/username.ts";
 
 /** The path the web port serves avatar pictures under. */
@@ -53,7 +54,8 @@ export function avatarFace(name: string, mark?: string): AvatarFace {
     }
     if (isAvatarEmoji(mark)) return { kind: "emoji", text: mark };
   }
-  return { kind: "initial", text: initialOf(name), ...nameColours(name) };
+  // The terminal's initial, so both clients show the same letter.
+  return { kind: "initial", text: nameInitial(name), ...nameColours(name) };
 }
 
 /** The address of `name`'s picture of `version`, on this page's server. */
@@ -62,30 +64,6 @@ export function avatarUrl(name: string, version: number): string {
     throw new RangeError(`Cannot build avatar URL: bad version ${version}`);
   }
   return `${AVATARS_PATH}${encodeURIComponent(name)}?v=${version}`;
-}
-
-const LATIN = /^\p{Script=Latin}$/u;
-
-/**
- * The default avatar's character: the name's first, uppercased if it is a
- * Latin letter (`amy` → `A`, `张三` → `张`).
- *
- * @example
- * ```ts
- * import { initialOf } from "./avatar_faces.ts";
- * import assert from "node:assert/strict";
- *
- * assert.equal(initialOf("amy"), "A");
- * assert.equal(initialOf("张三"), "张");
- * assert.equal(initialOf("ßtefan"), "ß");
- * ```
- */
-export function initialOf(name: string): string {
-  const [first = "?"] = name;
-  if (!LATIN.test(first)) return first;
-  const upper = first.toUpperCase();
-  // "ß" becomes "SS": one character stays one.
-  return [...upper].length === 1 ? upper : first;
 }
 
 /**

@@ -3,7 +3,6 @@ import {
   avatarFace,
   avatarUrl,
   contrastRatio,
-  initialOf,
   nameColours,
   parseHexColour,
 } from "../../lib/web/avatar_faces.ts";
@@ -35,15 +34,17 @@ Deno.test("avatarFace() builds a picture's path from the encoded name and versio
   assert.throws(() => avatarUrl("bob", 1.5), RangeError);
 });
 
-Deno.test("initialOf() takes the first character, Latin letters uppercased", () => {
-  assert.equal(initialOf("bob"), "B");
-  assert.equal(initialOf("émile"), "É");
-  assert.equal(initialOf("张三"), "张");
-  assert.equal(initialOf("_x"), "_");
-  assert.equal(initialOf("9lives"), "9");
+Deno.test("avatarFace() draws the name's first character, Latin letters uppercased", () => {
+  const initial = (name: string) => {
+    const face = avatarFace(name);
+    return face.kind === "initial" ? face.text : face.kind;
+  };
+  assert.equal(initial("bob"), "B");
+  assert.equal(initial("émile"), "É");
+  assert.equal(initial("张三"), "张");
+  assert.equal(initial("_x"), "_");
   // A character outside the BMP stays whole.
-  assert.equal(initialOf("𠀀abc"), "𠀀");
-  assert.equal(initialOf(""), "?");
+  assert.equal(initial("𠀀abc"), "𠀀");
 });
 
 Deno.test("nameColours() is stable, follows the server's name matching, and differs by name", () => {
