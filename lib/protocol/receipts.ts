@@ -13,15 +13,14 @@ import {
   argumentsProblem,
   checkArray,
   checkCount,
-  checkName,
   checkToken,
   countField,
   nameField,
-  nameProblem,
   parseCount,
   splitWord,
   tokenProblem,
 } from "./fields.ts";
+import { formatRoomCount, parseRoomCounts } from "./rooms.ts";
 import type { CommandSpec, ReplySpec, Variant } from "./spec.ts";
 import { fieldsReplies } from "./spec.ts";
 
@@ -123,28 +122,13 @@ const UNREAD: ReplySpec<ReplyOf<"unread">> = {
   verb: "UNREAD",
   types: ["unread"],
   parse(rest) {
-    if (rest === undefined) return { type: "unread", rooms: [] };
-    const rooms: Array<{ name: string; count: number }> = [];
-    for (const entry of rest.split(" ")) {
-      const equals = entry.indexOf("=");
-      if (equals === -1) return "expected <room>=<count> entries";
-      const name = entry.slice(0, equals);
-      const problem = nameProblem("room name", name);
-      if (problem !== undefined) return problem;
-      const count = parseCount("unread count", entry.slice(equals + 1));
-      if (typeof count === "string") return count;
-      rooms.push({ name, count });
-    }
-    return { type: "unread", rooms };
+    const rooms = parseRoomCounts(rest, "unread count");
+    return typeof rooms === "string" ? rooms : { type: "unread", rooms };
   },
   format(reply) {
     const entries = checkArray("UNREAD", "rooms", reply.rooms).map((room) => {
       const { name, count } = (room ?? {}) as { name: unknown; count: unknown };
-      const checked = checkName("UNREAD", "room name", name);
-      if (checked.includes("=")) {
-        throw new TypeError(`Cannot format UNREAD: room name contains "="`);
-      }
-      return `${checked}=${checkCount("UNREAD", "unread count", count)}`;
+      return formatRoomCount("UNREAD", name, count, "unread count");
     });
     return ["UNREAD", ...entries].join(" ");
   },

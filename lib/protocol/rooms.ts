@@ -133,42 +133,61 @@ const ROOM_LIST: ReplySpec<ReplyOf<"room_list">> = {
   verb: "ROOM_LIST",
   types: ["room_list"],
   parse(rest) {
-    if (rest === undefined) return { type: "room_list", rooms: [] };
-    const rooms: Array<{ name: string; memberCount: number }> = [];
-    for (const entry of rest.split(" ")) {
-      const equals = entry.indexOf("=");
-      if (equals === -1) return "expected <room>=<count> entries";
-      const name = entry.slice(0, equals);
-      const problem = nameProblem("room name", name);
-      if (problem !== undefined) return problem;
-      const memberCount = parseCount("member count", entry.slice(equals + 1));
-      if (typeof memberCount === "string") return memberCount;
-      rooms.push({ name, memberCount });
-    }
-    return { type: "room_list", rooms };
+    const rooms = parseRoomCounts(rest, "member count");
+    return typeof rooms === "string" ? rooms : {
+      type: "room_list",
+      rooms: rooms.map(({ name, count }) => ({ name, memberCount: count })),
+    };
   },
   format(reply) {
     return [
       "ROOM_LIST",
-      ...checkArray("ROOM_LIST", "rooms", reply.rooms).map(formatRoomEntry),
+      ...checkArray("ROOM_LIST", "rooms", reply.rooms).map((room) => {
+        const { name, memberCount } = (room ?? {}) as {
+          name: unknown;
+          memberCount: unknown;
+        };
+        return formatRoomCount("ROOM_LIST", name, memberCount, "member count");
+      }),
     ].join(" ");
   },
 };
 
-/** Formats one `<room>=<count>` entry of a `ROOM_LIST`. */
-function formatRoomEntry(room: unknown): string {
-  if (typeof room !== "object" || room === null) {
-    throw new TypeError("Cannot format ROOM_LIST: a room is not an object");
+/**
+ * Parses the `<room>=<count> …` entries of a `ROOM_LIST` or an `UNREAD`
+ * (none when `rest` is undefined); `countName` names the count in problems.
+ */
+export function parseRoomCounts(
+  rest: string | undefined,
+  countName: string,
+): Array<{ name: string; count: number }> | string {
+  if (rest === undefined) return [];
+  const rooms: Array<{ name: string; count: number }> = [];
+  for (const entry of rest.split(" ")) {
+    const equals = entry.indexOf("=");
+    if (equals === -1) return "expected <room>=<count> entries";
+    const name = entry.slice(0, equals);
+    const problem = nameProblem("room name", name);
+    if (problem !== undefined) return problem;
+    const count = parseCount(countName, entry.slice(equals + 1));
+    if (typeof count === "string") return count;
+    rooms.push({ name, count });
   }
-  const { name, memberCount } = room as {
-    name: unknown;
-    memberCount: unknown;
-  };
-  const checked = checkName("ROOM_LIST", "room name", name);
+  return rooms;
+}
+
+/** Formats one `<room>=<count>` entry; a room name may not contain `=`. */
+export function formatRoomCount(
+  verb: string,
+  name: unknown,
+  count: unknown,
+  countName: string,
+): string {
+  const checked = checkName(verb, "room name", name);
   if (checked.includes("=")) {
-    throw new TypeError(`Cannot format ROOM_LIST: room name contains "="`);
+    throw new TypeError(`Cannot format ${verb}: room name contains "="`);
   }
-  return `${checked}=${checkCount("ROOM_LIST", "member count", memberCount)}`;
+  return `${checked}=${checkCount(verb, countName, count)}`;
 }
 
 const USER_LIST: ReplySpec<ReplyOf<"user_list">> = {
