@@ -417,3 +417,36 @@ Deno.test("with file sharing off, the verbs answer files_disabled", async () => 
   assert.match(await refused(client, "FILES"), /^ERROR files_disabled /);
   await server.shutdown();
 });
+
+Deno.test("an upload without a Content-Length (chunked) is refused with 411 and the ticket is kept", async () => {
+  await using h = await fileHarness();
+  const alice = await h.user("alice");
+  const bytes = patternBytes(200_000);
+  const ticket = await offer(alice, `#${LOBBY}`, bytes, "a.bin");
+  let sent = false;
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (sent) return controller.close();
+      sent = true;
+      controller.enqueue(bytes);
+    },
+  });
+  const response = await fetch(
+    `http://127.0.0.1:${h.webPort}/files/${ticket.id}`,
+    {
+      method: "PUT",
+      headers: {
+        Authorization: `Bearer ${ticket.token}`,
+        "Upload-Offset": "0",
+      },
+      body,
+      // @ts-ignore: Deno's RequestInit lacks duplex, a streamed body needs it.
+      duplex: "half",
+    },
+  );
+  assert.equal(response.status, 411);
+  assert.equal((await response.json()).error, "length_required");
+  // Refused before the ticket was used: the same ticket still works.
+  const uploaded = await put(h.webPort, ticket, bytes);
+  assert.equal(uploaded.status, 201);
+});

@@ -162,7 +162,7 @@ export class FileJobs {
       },
       "file_upload",
       file.name,
-      async (ticket, client, url) => {
+      async (ticket, _client, url) => {
         const runStart = host.clock.now();
         firstOffset ??= ticket.offset;
         const result = await uploadFile({
@@ -171,7 +171,7 @@ export class FileJobs {
           path: file.path,
           offset: ticket.offset,
           size: file.size,
-          client,
+          caCerts: host.connection().peer.caCerts,
           signal: this.#stop.signal,
           onProgress: (done, total) => {
             if (!throttle.due() || done >= total) return;

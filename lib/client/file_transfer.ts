@@ -10,6 +10,7 @@
  * @module
  */
 
+import { putWithLength } from "./http_put.ts";
 import { createHash } from "node:crypto";
 import { isAbsolute, relative, resolve, sep } from "node:path";
 import { safeFileName, uniqueFileName } from "../shared/file_names.ts";
@@ -111,10 +112,10 @@ export interface UploadOptions {
   /** The size announced in `FILE_SEND`; the file must still have it. */
   size: number;
   /**
-   * The HTTP client, e.g. one trusting the chat's pinned certificate.
-   * @default {undefined} (fetch's own)
+   * The CA certificates (PEM) an `https:` upload trusts, e.g. the chat's
+   * pinned one. @default {undefined} (the system's)
    */
-  client?: Deno.HttpClient;
+  caCerts?: string[];
   /**
    * Cancels the upload; the promise then rejects with its reason.
    * @default {undefined}
@@ -136,7 +137,8 @@ export type UploadResult =
   | { status: "offset_mismatch"; held: number };
 
 /**
- * PUTs the file's bytes from `offset` to its end, streamed. Resolves on 201
+ * PUTs the file's bytes from `offset` to its end, streamed with a
+ * `Content-Length` (see `http_put.ts` for why not `fetch`). Resolves on 201
  * and 409; rejects with a {@linkcode TransferError} otherwise (`network`
  * when the connection fails midway: the server keeps what it received).
  */
@@ -196,26 +198,29 @@ export async function uploadFile(
         close();
       },
     });
-    // Deno's types lack `duplex`, which a streamed request body needs.
-    const init: RequestInit & { duplex: "half"; client?: Deno.HttpClient } = {
-      method: "PUT",
-      headers: {
-        "Authorization": `Bearer ${options.token}`,
-        "Upload-Offset": String(offset),
-        "Content-Type": "application/octet-stream",
-      },
-      body,
-      duplex: "half",
-      client: options.client,
-      signal,
-    };
-    let response: Response;
+    let answer;
     try {
-      response = await fetch(options.url, init);
+      answer = await putWithLength({
+        url: options.url,
+        headers: {
+          "Authorization": `Bearer ${options.token}`,
+          "Upload-Offset": String(offset),
+          "Content-Type": "application/octet-stream",
+        },
+        length: size - offset,
+        body,
+        caCerts: options.caCerts,
+        signal,
+      });
     } catch (error) {
       if (shrunk) throw shrunk;
       throw networkError(error, signal);
     }
+    if (shrunk) throw shrunk;
+    const response = new Response(answer.text, {
+      status: answer.status,
+      headers: answer.headers,
+    });
     if (response.status === 201) {
       await response.body?.cancel();
       progress.report(size);

@@ -18,7 +18,13 @@ import {
   MAX_AVATAR_BYTES,
 } from "./avatar_image.ts";
 import type { FileTickets } from "./file_tickets.ts";
-import { bearerToken, failure, json } from "./file_transfers.ts";
+import {
+  bearerToken,
+  failure,
+  hasLength,
+  json,
+  lengthRequired,
+} from "./file_transfers.ts";
 
 /** Where pictures are uploaded. */
 export const AVATAR_UPLOAD_PATH = "/avatar";
@@ -64,6 +70,10 @@ export class AvatarHttp {
   }
 
   async #upload(request: Request): Promise<Response> {
+    if (!hasLength(request)) {
+      await request.body?.cancel();
+      return lengthRequired();
+    }
     const token = bearerToken(request);
     const grant = token === null
       ? undefined
