@@ -103,3 +103,39 @@ Deno.test("putWithLength() rejects with the abort's reason", async () => {
     /stopped by the user/,
   );
 });
+
+Deno.test("putWithLength() speaks HTTPS to a server whose certificate it is given", async () => {
+  const { generateSelfSignedCertificate } = await import(
+    "../../lib/server/net/tls_cert.ts"
+  );
+  const cert = await generateSelfSignedCertificate();
+  await using server = Deno.serve(
+    {
+      hostname: "127.0.0.1",
+      port: 0,
+      cert: cert.certPem,
+      key: cert.keyPem,
+      onListen() {},
+    },
+    async (request) =>
+      Response.json({ got: (await request.arrayBuffer()).byteLength }, {
+        status: 201,
+      }),
+  );
+  const answer = await putWithLength({
+    url: `https://127.0.0.1:${server.addr.port}/files/3`,
+    headers: {},
+    length: 1_000_000,
+    body: patternBody(1_000_000),
+    caCerts: [cert.certPem],
+  });
+  assert.equal(answer.status, 201);
+  assert.deepEqual(JSON.parse(answer.text), { got: 1_000_000 });
+  // Without the certificate the connection is refused, not trusted.
+  await assert.rejects(putWithLength({
+    url: `https://127.0.0.1:${server.addr.port}/files/3`,
+    headers: {},
+    length: 10,
+    body: patternBody(10),
+  }));
+});
