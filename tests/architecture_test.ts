@@ -87,6 +87,8 @@ const SOCKET_MODULES = [
   /^lib\/server\/net\//,
   /^lib\/server\/control\/control_channel\.ts$/,
   /^lib\/client\/connection\.ts$/,
+  // An upload's own HTTP connection (fetch would send it chunked).
+  /^lib\/client\/http_put\.ts$/,
 ];
 const SOCKET_CALL =
   /\bDeno\.(listen|listenTls|connect|connectTls|startTls)\s*\(/;
