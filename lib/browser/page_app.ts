@@ -42,7 +42,7 @@ import { type LinkState, WebLink } from "../web/web_link.ts";
 import { PageFiles } from "./page_files.ts";
 import { formatBytes } from "../shared/file_names.ts";
 import { ROOM_KEY } from "../web/chat_model.ts";
-import { ReadTracker } from "../web/read_tracker.ts";
+import { ReadTracker } from "../client/read_tracker.ts";
 import { AvatarUpload } from "./avatar_upload.ts";
 import { ProfileDialog } from "./profile_dialog.ts";
 

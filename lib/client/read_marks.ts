@@ -2,7 +2,9 @@
  * Telling the server what the user has read (`READ`, docs/PROTOCOL.md
  * section 16): {@linkcode readTargetOf} says which conversation a printed
  * line moves forward, and {@linkcode ReadMarks} sends the newest id per
- * conversation at most once a second, only ever forward. The room's pending
+ * conversation at most once a second, only ever forward (the pacing is
+ * {@linkcode ReadTracker}'s, which the page uses too; this adds the timer
+ * and the room the user is in). The room's pending
  * `READ` goes out before the client leaves the room (the server refuses
  * `READ` for a room one is not in), everything pending before `LOGOUT`.
  *
@@ -12,10 +14,10 @@
 import type { Command, Reply } from "../protocol/protocol.ts";
 import type { Clock } from "../shared/clock.ts";
 import { usernameKey } from "../shared/username.ts";
+import { READ_INTERVAL_MS, ReadTracker } from "./read_tracker.ts";
 import { SYSTEM_TIMERS, type Timers } from "./reply_waiter.ts";
 
-/** The least time between two `READ`s for one conversation. */
-export const READ_INTERVAL_MS = 1000;
+export { READ_INTERVAL_MS };
 
 /** What a printed line was: a room's message, or a private one from `user`. */
 export type ReadTarget =
@@ -77,20 +79,6 @@ export interface ReadMarksOptions {
   clock: Clock;
   /** Where the delayed `READ`s wait. @default {SYSTEM_TIMERS} */
   timers?: Timers;
-  /** The least time between two `READ`s for one conversation. @default {READ_INTERVAL_MS} */
-  intervalMs?: number;
-}
-
-/** One conversation's `READ`s. */
-interface Mark {
-  /** The `READ` target: `#room` or the partner's name. */
-  readonly target: string;
-  /** The newest id sent, and when. */
-  sent: number;
-  sentAt: number | undefined;
-  /** An id newer than `sent` waiting for the interval to pass. */
-  pending: number | undefined;
-  timer: unknown;
 }
 
 /**
@@ -124,9 +112,11 @@ export class ReadMarks {
   #send: ReadMarksOptions["send"];
   #clock: Clock;
   #timers: Timers;
-  #intervalMs: number;
-  /** By `#room` or `@<username key>`. */
-  #marks = new Map<string, Mark>();
+  #tracker = new ReadTracker();
+  /** The first spelling of each partner's name, by its key: one conversation. */
+  #partners = new Map<string, string>();
+  /** The one timer, for the tracker's next due `READ`. */
+  #timer: unknown;
   /** The room the user is in; `undefined` while moving (room news is dropped). */
   #room: string | undefined;
   #closed = false;
@@ -136,7 +126,6 @@ export class ReadMarks {
     this.#send = options.send;
     this.#clock = options.clock;
     this.#timers = options.timers ?? SYSTEM_TIMERS;
-    this.#intervalMs = options.intervalMs ?? READ_INTERVAL_MS;
   }
 
   /**
@@ -144,9 +133,7 @@ export class ReadMarks {
    * another room is dropped: the server would refuse it.
    */
   enterRoom(room: string): void {
-    for (const [key, mark] of this.#marks) {
-      if (key.startsWith("#") && mark.target !== `#${room}`) this.#drop(mark);
-    }
+    this.#dropRooms((target) => target !== `#${room}`);
     this.#room = room;
   }
 
@@ -157,9 +144,10 @@ export class ReadMarks {
   async leaveRoom(): Promise<void> {
     const room = this.#room;
     this.#room = undefined;
-    if (room === undefined) return;
-    const mark = this.#marks.get(`#${room}`);
-    if (mark !== undefined) await this.#flush(mark);
+    if (room === undefined || this.#closed) return;
+    const command = this.#tracker.flush(`#${room}`, this.#clock.now());
+    this.#schedule();
+    if (command !== undefined) await this.#sendRead(command);
   }
 
   /**
@@ -168,83 +156,90 @@ export class ReadMarks {
    * for the next {@linkcode ReadMarks.enterRoom}.
    */
   reconnected(): void {
-    for (const [key, mark] of this.#marks) {
-      if (key.startsWith("#")) this.#drop(mark);
-    }
+    this.#dropRooms(() => true);
     this.#room = undefined;
   }
 
   /** The user was shown a message of `target`. */
   seen(target: ReadTarget): void {
     if (this.#closed) return;
-    let key: string;
-    let name: string;
-    if (target.kind === "room") {
-      if (this.#room === undefined) return;
-      key = name = `#${this.#room}`;
-    } else {
-      key = `@${usernameKey(target.user)}`;
-      name = target.user;
-    }
-    let mark = this.#marks.get(key);
-    if (mark === undefined) {
-      mark = {
-        target: name,
-        sent: 0,
-        sentAt: undefined,
-        pending: undefined,
-        timer: undefined,
-      };
-      this.#marks.set(key, mark);
-    }
-    if (target.id <= Math.max(mark.sent, mark.pending ?? 0)) return;
-    mark.pending = target.id;
-    if (mark.timer !== undefined) return;
-    const wait = mark.sentAt === undefined
-      ? 0
-      : mark.sentAt + this.#intervalMs - this.#clock.now();
-    if (wait <= 0) {
-      this.#flush(mark).catch(() => {});
-      return;
-    }
-    const waiting = mark;
-    mark.timer = this.#timers.setTimeout(() => {
-      waiting.timer = undefined;
-      this.#flush(waiting).catch(() => {});
-    }, wait);
+    if (target.kind === "room" && this.#room === undefined) return;
+    const name = target.kind === "room"
+      ? `#${this.#room}`
+      : this.#partner(target.user);
+    if (this.#tracker.see(name, target.id)) this.#schedule();
   }
 
   /** Sends every pending `READ` now (before `LOGOUT`). */
   async flushAll(): Promise<void> {
+    if (this.#closed) return;
+    const now = this.#clock.now();
+    const commands = this.#tracker.waiting.map((target) =>
+      this.#tracker.flush(target, now)
+    );
+    this.#schedule();
     await Promise.all(
-      [...this.#marks.values()].map((mark) => this.#flush(mark)),
+      commands.flatMap((command) =>
+        command === undefined ? [] : [this.#sendRead(command)]
+      ),
     );
   }
 
-  /** Stops: timers are cleared, nothing more is sent; idempotent. */
+  /** Stops: the timer is cleared, nothing more is sent; idempotent. */
   close(): void {
     this.#closed = true;
-    for (const mark of this.#marks.values()) this.#drop(mark);
+    this.#timers.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    for (const target of this.#tracker.waiting) this.#tracker.drop(target);
   }
 
-  async #flush(mark: Mark): Promise<void> {
-    this.#timers.clearTimeout(mark.timer);
-    mark.timer = undefined;
-    const id = mark.pending;
-    if (id === undefined || this.#closed) return;
-    mark.pending = undefined;
-    mark.sent = id;
-    mark.sentAt = this.#clock.now();
+  #partner(user: string): string {
+    const key = usernameKey(user);
+    const known = this.#partners.get(key);
+    if (known !== undefined) return known;
+    this.#partners.set(key, user);
+    return user;
+  }
+
+  /** Sets the one timer for the next due `READ` (or sends it now). */
+  #schedule(): void {
+    this.#timers.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const at = this.#tracker.nextDueAt();
+    if (at === undefined || this.#closed) return;
+    const wait = at - this.#clock.now();
+    if (wait <= 0) {
+      this.#sendDue(at);
+      return;
+    }
+    this.#timer = this.#timers.setTimeout(() => {
+      this.#timer = undefined;
+      this.#sendDue(at);
+    }, wait);
+  }
+
+  /** Sends what is due; a timer that fires a little early counts as on time. */
+  #sendDue(at: number): void {
+    const now = Math.max(this.#clock.now(), at);
+    for (const command of this.#tracker.due(now)) {
+      this.#sendRead(command).catch(() => {});
+    }
+    this.#schedule();
+  }
+
+  async #sendRead(command: Command): Promise<void> {
+    if (command.type !== "read") return;
     try {
-      await this.#send({ type: "read", target: mark.target, id });
+      await this.#send(command);
     } catch {
       // The connection broke: the chat notices and resumes.
     }
   }
 
-  #drop(mark: Mark): void {
-    this.#timers.clearTimeout(mark.timer);
-    mark.timer = undefined;
-    mark.pending = undefined;
+  #dropRooms(which: (target: string) => boolean): void {
+    for (const target of this.#tracker.waiting) {
+      if (target.startsWith("#") && which(target)) this.#tracker.drop(target);
+    }
+    this.#schedule();
   }
 }

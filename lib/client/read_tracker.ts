@@ -1,11 +1,11 @@
 /**
- * When the page tells the server how far the user has read (`READ`,
+ * When a client tells the server how far the user has read (`READ`,
  * docs/PROTOCOL.md §16): each conversation's newest message seen on screen
  * is sent when it is newer than the last one sent, at most once a
  * {@linkcode READ_INTERVAL_MS} per conversation; a room's pending position
- * is sent at once before the page leaves the room (the server takes `READ`
+ * is sent at once before the client leaves the room (the server takes `READ`
  * only for the room one is in). Pure: times come in, commands go out, the
- * page keeps one timer for {@linkcode ReadTracker.nextDueAt}.
+ * client keeps one timer for {@linkcode ReadTracker.nextDueAt}.
  *
  * @module
  */
