@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
-import { READ_INTERVAL_MS, ReadTracker } from "../../lib/client/read_tracker.ts";
+import {
+  READ_INTERVAL_MS,
+  ReadTracker,
+} from "../../lib/client/read_tracker.ts";
 
 Deno.test("ReadTracker sends a newer position at once, then at most once a second per conversation", () => {
   const reads = new ReadTracker();
