@@ -254,3 +254,27 @@ Deno.test("READ lines a client sends by itself do not use up the user's flood bu
   await alice.expect("USER_LIST ");
   assert.ok(!alice.lines.some((line) => line.startsWith("ERROR rate_limited")));
 });
+
+Deno.test("unread counts come back with a resumed session", async () => {
+  await using h = await fileHarness();
+  const alice = await h.user("alice");
+  const bob = await h.user("bob");
+  await alice.send("JOIN 技术");
+  await alice.expect("HISTORY_END 技术 ");
+  await alice.send("LEAVE");
+  await alice.expect(`HISTORY_END ${LOBBY} `);
+  const token = alice.lines.find((l) => l.startsWith("RESUME_TOKEN "))!
+    .slice("RESUME_TOKEN ".length);
+  await alice.close();
+  await bob.send("JOIN 技术");
+  await bob.expect("HISTORY_END 技术 ");
+  await bob.send("MSG one");
+  await bob.send("MSG two");
+  await linesUntilPong(bob);
+  const { TestClient } = await import("./_client.ts");
+  await using again = await TestClient.connect(h.server.addr.port);
+  await again.expect("HELLO ");
+  await again.send(`RESUME alice ${token}`);
+  assert.equal(await again.expect("AUTH_"), "AUTH_SUCCESS alice");
+  assert.equal(await again.expect("UNREAD"), "UNREAD 技术=2");
+});
